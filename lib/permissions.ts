@@ -1,0 +1,23 @@
+/**
+ * The one definition of the permissions dnsbeat runs with. `scripts/compile.ts` bakes exactly
+ * these flags into the binary, and the end-to-end tests and `deno task dnsbeat` run `main.ts`
+ * with exactly these flags, so what is tested is what ships.
+ *
+ * Why each is needed:
+ * - net: the providers' update servers and the IP sources, both set in the config.
+ * - read: the config file, a `passwordFile`, the state file (their paths come from the config).
+ * - write: the state file, its temporary sibling and its lock (path from the config).
+ * - env: only dnsbeat's own variables (`DNSBEAT_*`), never the rest of the environment.
+ * - sys: `networkInterfaces` for `interface:NAME` IP sources, `osRelease` for the User-Agent.
+ *
+ * @module
+ */
+
+/** Deno permission flags of the shipped binary. */
+export const PERMISSION_FLAGS: readonly string[] = [
+  "--allow-net",
+  "--allow-read",
+  "--allow-write",
+  "--allow-env=DNSBEAT_*",
+  "--allow-sys=networkInterfaces,osRelease",
+];
