@@ -1,0 +1,86 @@
+/**
+ * The validated configuration, as the rest of dnsbeat sees it: every default applied, every
+ * secret resolved, every duration in milliseconds.
+ *
+ * @module
+ */
+import type { IpSource } from "./detect.ts";
+import type { IpFamily } from "./ip.ts";
+import type { Level } from "./log.ts";
+
+/** A No-IP (or other DynDNS2) account and its hostnames. */
+export interface NoipProvider {
+  /** Discriminant. */
+  type: "noip";
+  /** Unique name, used in messages, the state file and `resume NAME`. */
+  name: string;
+  /** Account or DDNS-key username. */
+  username: string;
+  /** Resolved password (from `password`, `passwordFile` or `passwordEnv`). */
+  password: string;
+  /** Hostnames or group names, all sent in one request. */
+  hostnames: string[];
+  /** Update server base URL. */
+  server: string;
+  /** Which addresses to keep updated. */
+  families: IpFamily[];
+  /** How often to check the public address. */
+  intervalMs: number;
+  /** Send even when unchanged after this long (0 = never). */
+  forceRefreshMs: number;
+  /** Fingerprint of credentials, server and hostnames: a stop holds while it is unchanged. */
+  fingerprint: string;
+}
+
+/** A DynamIP site. */
+export interface DynamipProvider {
+  /** Discriminant. */
+  type: "dynamip";
+  /** Unique name. */
+  name: string;
+  /** DynamIP login (SiteID). */
+  siteId: string;
+  /** Resolved password. */
+  password: string;
+  /** `auto`: let the server take the request's address; `detect`: send the detected address. */
+  ip: "auto" | "detect";
+  /** Server base URL. */
+  server: string;
+  /** Fingerprint of credentials and server. */
+  fingerprint: string;
+}
+
+/** Any provider. */
+export type Provider = NoipProvider | DynamipProvider;
+
+/** Start-up gating for small devices. */
+export interface StartupConfig {
+  /** Wait this long before the first request. */
+  delayMs: number;
+  /** Wait until the system clock looks set (after NTP). */
+  waitForClock: boolean;
+  /** Wait until a non-loopback interface has an address. */
+  waitForNetwork: boolean;
+  /** Give up waiting (and go on) after this long. */
+  maxWaitMs: number;
+}
+
+/** The whole validated config. */
+export interface Config {
+  /** The file it was read from. */
+  path: string;
+  /** State file path. */
+  statePath: string;
+  /** IPv4 sources, in order. */
+  ipv4Sources: IpSource[];
+  /** IPv6 sources, in order. */
+  ipv6Sources: IpSource[];
+  /** Per-request timeout of IP detection and updates. */
+  timeoutMs: number;
+  /** Log level. */
+  logLevel: Level;
+  /** Start-up gating. */
+  startup: StartupConfig;
+  /** Providers, in file order. */
+  providers: Provider[];
+}

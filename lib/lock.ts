@@ -1,0 +1,80 @@
+/**
+ * One dnsbeat per state file. The lock is an OS file lock (flock) on `<state>.lock`, so the
+ * kernel releases it when the holder dies: a lock left by a killed process is stale by
+ * construction and the next start takes it over. The file holds the holder's pid for messages.
+ *
+ * @module
+ */
+
+/** Outcome of {@link acquireLock}. */
+export type LockResult =
+  | { kind: "acquired"; lock: Lock; staleFrom: number | null }
+  | { kind: "held"; pid: number | null }
+  | { kind: "error"; reason: string };
+
+/** A held lock. */
+export interface Lock {
+  /** Releases the lock and removes the lock file. */
+  release(): void;
+}
+
+/** Path of the lock file of a state file. */
+export function lockPath(statePath: string): string {
+  return `${statePath}.lock`;
+}
+
+/** Tries to take the lock of `statePath` without waiting. */
+export async function acquireLock(statePath: string): Promise<LockResult> {
+  const path = lockPath(statePath);
+  let file: Deno.FsFile;
+  try {
+    file = await Deno.open(path, { read: true, write: true, create: true, mode: 0o600 });
+  } catch (e) {
+    return { kind: "error", reason: describeFsError(e, path) };
+  }
+  const previous = readPid(file);
+  if (!(await file.tryLock(true))) {
+    file.close();
+    return { kind: "held", pid: previous };
+  }
+  await file.truncate(0);
+  await file.seek(0, Deno.SeekMode.Start);
+  await file.write(new TextEncoder().encode(`${Deno.pid}\n`));
+  return {
+    kind: "acquired",
+    staleFrom: previous !== null && previous !== Deno.pid ? previous : null,
+    lock: {
+      release() {
+        try {
+          Deno.removeSync(path);
+        } catch {
+          // Already gone: nothing to release but the flock itself.
+        }
+        file.close();
+      },
+    },
+  };
+}
+
+/** The pid a lock file names, if any. */
+export function readPid(file: Deno.FsFile): number | null {
+  const buf = new Uint8Array(32);
+  const n = file.readSync(buf) ?? 0;
+  const pid = Number.parseInt(new TextDecoder().decode(buf.subarray(0, n)), 10);
+  return Number.isInteger(pid) && pid > 0 ? pid : null;
+}
+
+/** A file-system error as a plain sentence naming the path and the cause. */
+export function describeFsError(e: unknown, path: string): string {
+  if (e instanceof Deno.errors.NotFound) return `${path}: the directory does not exist`;
+  if (e instanceof Deno.errors.PermissionDenied || e instanceof Deno.errors.NotCapable) {
+    return `${path}: permission denied`;
+  }
+  if (e instanceof Deno.errors.IsADirectory) return `${path}: is a directory`;
+  if (e instanceof Deno.errors.NotADirectory) return `${path}: a parent is not a directory`;
+  const message = e instanceof Error ? e.message : String(e);
+  if (/read-only file system/i.test(message)) return `${path}: the file system is read-only`;
+  if (/no space left/i.test(message)) return `${path}: no space left on the device`;
+  if (/quota/i.test(message)) return `${path}: disk quota exceeded`;
+  return `${path}: ${message}`;
+}

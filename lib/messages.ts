@@ -1,0 +1,91 @@
+/**
+ * Every sentence dnsbeat says to its user about No-IP, the state file, the lock and the config,
+ * in one place: what happened, then what to do, naming the exact setting or command. DynamIP's
+ * sentences live in `dynamip/messages.ts`.
+ *
+ * @module
+ */
+import { formatDuration } from "./duration.ts";
+import type { NoipProvider } from "./config_types.ts";
+import { codeInfo } from "./noip/protocol.ts";
+
+/** How the user lifts a stop, said the same way everywhere. */
+export function resumeHint(provider: string, configPath: string): string {
+  return `then run \`dnsbeat resume ${provider}\` (or change the provider in ${configPath}, which lifts the stop on the next start).`;
+}
+
+/** No-IP refused: updates stop until the user acts. */
+export function noipStopped(
+  p: NoipProvider,
+  code: string,
+  hosts: readonly string[],
+  configPath: string,
+): string {
+  const info = codeInfo(code);
+  const scope = info.scope === "account"
+    ? `for ${p.username}`
+    : `for ${hosts.join(", ")}`;
+  return `No-IP says ${code} ${scope}: ${info.meaning}. Updates of provider "${p.name}" to No-IP ${
+    info.scope === "account" ? "are" : `for ${hosts.join(", ")} are`
+  } stopped. ${info.fix}, ${resumeHint(p.name, configPath)}`;
+}
+
+/** A stop read back from the state at start-up. */
+export function stillStopped(provider: string, hosts: readonly string[], message: string): string {
+  return `Provider "${provider}" stays stopped${
+    hosts.length ? ` for ${hosts.join(", ")}` : ""
+  } (kept in the state file): ${message}`;
+}
+
+/** The 30-minute wait after 911/dnserr and similar. */
+export function noipWaiting(p: NoipProvider, code: string, untilIso: string, detail?: string): string {
+  const info = codeInfo(code);
+  return `No-IP says ${code} for provider "${p.name}": ${info.meaning}${
+    detail ? ` (reply: ${JSON.stringify(detail)})` : ""
+  }. No request before ${untilIso}. ${info.fix}.`;
+}
+
+/** A network problem or a server error: back off. */
+export function noipBackoff(p: NoipProvider, reason: string, waitMs: number, failures: number): string {
+  return `No-IP update for provider "${p.name}" failed: ${reason}. Trying again in ${
+    formatDuration(waitMs)
+  } (failure ${failures} in a row); check the network or the provider's "server" setting if it persists.`;
+}
+
+/** A successful update or confirmation. */
+export function noipConfirmed(p: NoipProvider, host: string, code: string, ips: string[]): string {
+  return code === "good"
+    ? `No-IP "${p.name}": ${host} now points to ${ips.join(", ")}.`
+    : `No-IP "${p.name}": ${host} already pointed to ${ips.join(", ")} (nochg).`;
+}
+
+/** The server confirmed another address than the one sent. */
+export function noipOtherAddress(host: string, sent: string[], confirmed: string[]): string {
+  return `No-IP confirmed ${host} at ${confirmed.join(", ")}, not the detected ${
+    sent.join(", ")
+  }: the next check compares against what No-IP confirmed.`;
+}
+
+/** Detection found nothing for a family. */
+export function noAddress(family: string, problems: readonly string[]): string {
+  return `Could not find the public ${family} address; no update sent. ${
+    problems.map((p) => `\n  - ${p}`).join("")
+  }\n  Check "ipSources"/"ipv6Sources" in the config, or the network.`;
+}
+
+/** The state file is unreadable or from another version. */
+export function stateCorrupt(path: string, problem: string): string {
+  return `The state file ${path} cannot be used: ${problem}. It is left untouched. Move it away to start afresh (dnsbeat then treats every host as never updated), or run the dnsbeat version that wrote it.`;
+}
+
+/** Another process holds the lock. */
+export function stateLocked(path: string, pid: number | null): string {
+  return `Another dnsbeat${
+    pid ? ` (pid ${pid})` : ""
+  } is using the state file ${path}. Stop it first, or give this one its own state with --state PATH.`;
+}
+
+/** A state write failed (full disk, read-only directory...). */
+export function stateWriteFailed(reason: string): string {
+  return `Could not save the state: ${reason}. The previous state is kept; no request is sent until the state can be saved. Free disk space or fix the directory's permissions.`;
+}
