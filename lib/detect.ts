@@ -1,0 +1,201 @@
+/**
+ * Finding the public address: an ordered list of sources (web services that echo the caller's
+ * address, or a network interface), tried in turn until one gives a public address of the wanted
+ * family. Every source that fails says why, so the user can fix the list.
+ *
+ * @module
+ */
+import type { httpGet } from "./http.ts";
+import { classifyIp, type IpFamily, type ParsedIp, parseIp } from "./ip.ts";
+
+/** Where an address can come from. */
+export type IpSource = { kind: "http"; url: string } | { kind: "interface"; name: string };
+
+/** What {@link detectIp} needs from the outside world. */
+export interface DetectDeps {
+  /** The HTTP GET of `http.ts` (or a fake). */
+  httpGet: typeof httpGet;
+  /** The machine's interfaces, as `Deno.networkInterfaces()` returns them. */
+  networkInterfaces: () => Deno.NetworkInterfaceInfo[];
+}
+
+/** One detection. */
+export interface DetectOptions {
+  /** The family wanted. */
+  family: IpFamily;
+  /** Sources, tried in order. */
+  sources: readonly IpSource[];
+  /** Deadline per HTTP source in ms (default: the one of `httpGet`). */
+  timeoutMs?: number;
+  /** Returns why a source must not be used now, or `null` to use it. */
+  skip?: (source: IpSource) => string | null;
+  /** The caller's shutdown signal: no further source is tried once it fires. */
+  signal?: AbortSignal;
+}
+
+/** How a detection ended. */
+export type Detection =
+  /** A public address of the wanted family; `source` is the {@link describeSource} text. */
+  | { kind: "found"; ip: string; source: string }
+  /** No source gave one; one line per source tried or skipped: `"<source>: <what went wrong>"`. */
+  | { kind: "none"; problems: string[] };
+
+const INTERFACE_PREFIX = "interface:";
+const EXPECTED = 'an http:// or https:// URL, or "interface:NAME"';
+
+/** Parses `"interface:eth0"` or an http(s) URL; anything else gives an error saying what was expected. */
+export function parseIpSource(text: string): IpSource | { error: string } {
+  if (text.startsWith(INTERFACE_PREFIX)) {
+    const name = text.slice(INTERFACE_PREFIX.length);
+    if (/^[^\s/]+$/.test(name)) return { kind: "interface", name };
+    return { error: `expected an interface name after "interface:", like "interface:eth0"` };
+  }
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return { error: `expected ${EXPECTED}, found ${JSON.stringify(text)}` };
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    return { error: `expected ${EXPECTED}, found a URL starting with "${url.protocol}"` };
+  }
+  return { kind: "http", url: text };
+}
+
+/** The source for messages: the URL without userinfo, query and fragment, or `"interface eth0"`. */
+export function describeSource(source: IpSource): string {
+  if (source.kind === "interface") return `interface ${source.name}`;
+  try {
+    const url = new URL(source.url);
+    return `${url.protocol}//${url.host}${url.pathname}`;
+  } catch {
+    return "an invalid URL";
+  }
+}
+
+/**
+ * True for No-IP's own detection service (host `no-ip.com` or below it), which No-IP forbids
+ * using while updates are stopped.
+ */
+export function isNoipService(source: IpSource): boolean {
+  if (source.kind !== "http") return false;
+  try {
+    const host = new URL(source.url).hostname.toLowerCase().replace(/\.$/, "");
+    return host === "no-ip.com" || host.endsWith(".no-ip.com");
+  } catch {
+    return false;
+  }
+}
+
+/** Tries the sources in order; the first public address of the wanted family wins. */
+export async function detectIp(options: DetectOptions, deps: DetectDeps): Promise<Detection> {
+  const problems: string[] = [];
+  for (const source of options.sources) {
+    if (options.signal?.aborted) break;
+    const name = describeSource(source);
+    const skipped = options.skip?.(source) ?? null;
+    if (skipped !== null) {
+      problems.push(`${name}: ${skipped}`);
+      continue;
+    }
+    const result = source.kind === "http"
+      ? await fromHttp(source.url, options, deps)
+      : fromInterface(source.name, options.family, deps);
+    if ("ip" in result) return { kind: "found", ip: result.ip, source: name };
+    problems.push(`${name}: ${result.problem}`);
+  }
+  return { kind: "none", problems };
+}
+
+type SourceResult = { ip: string } | { problem: string };
+
+async function fromHttp(
+  url: string,
+  options: DetectOptions,
+  deps: DetectDeps,
+): Promise<SourceResult> {
+  const result = await deps.httpGet({ url, timeoutMs: options.timeoutMs, signal: options.signal });
+  switch (result.kind) {
+    case "aborted":
+      return { problem: "not finished: dnsbeat is stopping" };
+    case "unreached":
+    case "failed":
+      return { problem: result.reason };
+    case "redirect-refused":
+      return {
+        problem: `redirect${
+          result.location ? ` to ${result.location}` : ""
+        } not followed: ${result.reason}`,
+      };
+    case "reply":
+      break;
+  }
+  if (result.status < 200 || result.status > 299) {
+    return { problem: `answered with HTTP status ${result.status}` };
+  }
+  if (result.truncated) return { problem: "answered far more than an IP address" };
+  const ip = addressInBody(result.body);
+  if (ip === null) return { problem: "answered something that is not an IP address" };
+  return judge(ip, options.family, "answered");
+}
+
+/** The address in a plain, JSON `{"ip": ...}` or checkip.dyndns.org-style reply, or `null`. */
+function addressInBody(body: string): ParsedIp | null {
+  const text = body.trim();
+  const plain = parseIp(text);
+  if (plain !== null) return plain;
+  if (text.startsWith("{")) {
+    try {
+      const json: unknown = JSON.parse(text);
+      if (
+        typeof json === "object" && json !== null && "ip" in json && typeof json.ip === "string"
+      ) {
+        return parseIp(json.ip.trim());
+      }
+    } catch {
+      return null;
+    }
+  }
+  const match = /Current IP Address:\s*([0-9A-Fa-f.:]+)/.exec(text);
+  return match?.[1] === undefined ? null : parseIp(match[1]);
+}
+
+function fromInterface(name: string, family: IpFamily, deps: DetectDeps): SourceResult {
+  let all: Deno.NetworkInterfaceInfo[];
+  try {
+    all = deps.networkInterfaces();
+  } catch {
+    return { problem: "cannot list the network interfaces" };
+  }
+  const mine = all.filter((i) => i.name === name);
+  if (mine.length === 0) {
+    const names = [...new Set(all.map((i) => i.name))];
+    return {
+      problem: `no network interface named "${name}"${
+        names.length ? ` (there are: ${names.join(", ")})` : ""
+      }`,
+    };
+  }
+  const wanted = family === "ipv4" ? "IPv4" : "IPv6";
+  const addresses = mine.filter((i) => i.family === wanted).flatMap((i) =>
+    parseIp(i.address.replace(/%.*$/, "")) ?? []
+  );
+  const found = addresses.find((ip) => ip.family === family && classifyIp(ip).public);
+  if (found !== undefined) return { ip: found.address };
+  const first = addresses[0];
+  if (first === undefined) return { problem: `has no ${wanted} address` };
+  return judge(first, family, "has only non-public addresses, like");
+}
+
+/** The address if it is of `family` and public, or the problem, phrased after `verb`. */
+function judge(ip: ParsedIp, family: IpFamily, verb: string): SourceResult {
+  if (ip.family !== family) {
+    const [got, want] = family === "ipv4" ? ["IPv6", "IPv4"] : ["IPv4", "IPv6"];
+    return {
+      problem: `${verb} ${ip.address}, an ${got} address, but an ${want} address is wanted`,
+    };
+  }
+  const kind = classifyIp(ip);
+  if (kind.public) return { ip: ip.address };
+  return { problem: `${verb} ${ip.address}, which is in ${kind.range}: ${kind.explanation}` };
+}

@@ -1,0 +1,349 @@
+import assert from "node:assert/strict";
+import {
+  describeSource,
+  type DetectDeps,
+  detectIp,
+  type IpSource,
+  isNoipService,
+  parseIpSource,
+} from "../lib/detect.ts";
+import { httpGet, type HttpGetRequest, type HttpResult } from "../lib/http.ts";
+
+const http = (url: string): IpSource => ({ kind: "http", url });
+const reply = (body: string, status = 200, truncated = false): HttpResult => ({
+  kind: "reply",
+  status,
+  body,
+  truncated,
+});
+
+/** Fake dependencies: HTTP answers by URL, a fixed interface list; records the requests. */
+function fakeDeps(
+  answers: Record<string, HttpResult>,
+  interfaces: Deno.NetworkInterfaceInfo[] = [],
+): DetectDeps & { requests: HttpGetRequest[] } {
+  const requests: HttpGetRequest[] = [];
+  return {
+    requests,
+    httpGet: (req) => {
+      requests.push(req);
+      const answer = answers[req.url];
+      assert.ok(answer, `unexpected request to ${req.url}`);
+      return Promise.resolve(answer);
+    },
+    networkInterfaces: () => interfaces,
+  };
+}
+
+function nic(name: string, address: string): Deno.NetworkInterfaceInfo {
+  const v6 = address.includes(":");
+  return {
+    name,
+    family: v6 ? "IPv6" : "IPv4",
+    address,
+    netmask: v6 ? "ffff:ffff:ffff:ffff::" : "255.255.255.0",
+    scopeid: v6 ? 0 : null,
+    cidr: `${address}/${v6 ? 64 : 24}`,
+    mac: "00:11:22:33:44:55",
+  };
+}
+
+Deno.test("parseIpSource: URLs and interfaces", () => {
+  assert.deepEqual(parseIpSource("https://api.ipify.org"), http("https://api.ipify.org"));
+  assert.deepEqual(
+    parseIpSource("http://ip1.dynupdate.no-ip.com:8245/"),
+    http("http://ip1.dynupdate.no-ip.com:8245/"),
+  );
+  assert.deepEqual(parseIpSource("interface:eth0"), { kind: "interface", name: "eth0" });
+  assert.deepEqual(parseIpSource("interface:eth0:1"), { kind: "interface", name: "eth0:1" });
+});
+
+Deno.test("parseIpSource: anything else says what was expected", () => {
+  const cases: [string, RegExp][] = [
+    ["interface:", /interface name after "interface:"/],
+    ["interface:eth 0", /interface name after "interface:"/],
+    ["eth0", /expected an http:\/\/ or https:\/\/ URL, or "interface:NAME", found "eth0"/],
+    ["api.ipify.org", /expected an http:\/\/ or https:\/\/ URL.*found "api.ipify.org"/],
+    ["ftp://example.test/ip", /expected an http:\/\/ or https:\/\/ URL.*"ftp:"/],
+    ["", /expected an http:\/\/ or https:\/\/ URL/],
+  ];
+  for (const [text, pattern] of cases) {
+    const parsed = parseIpSource(text);
+    assert.ok("error" in parsed, text);
+    assert.match(parsed.error, pattern);
+  }
+});
+
+Deno.test("describeSource: no userinfo, query or fragment", () => {
+  assert.equal(
+    describeSource(http("https://user:pw@ip.example:8443/v4?token=secret#x")),
+    "https://ip.example:8443/v4",
+  );
+  assert.equal(
+    describeSource(http("http://ip1.dynupdate.no-ip.com/")),
+    "http://ip1.dynupdate.no-ip.com/",
+  );
+  assert.equal(describeSource({ kind: "interface", name: "eth0" }), "interface eth0");
+});
+
+Deno.test("isNoipService: no-ip.com and below only", () => {
+  const cases: [IpSource, boolean][] = [
+    [http("http://ip1.dynupdate.no-ip.com/"), true],
+    [http("http://ip1.dynupdate6.no-ip.com:8245/"), true],
+    [http("https://no-ip.com/"), true],
+    [http("https://NO-IP.COM./ip"), true],
+    [http("https://api.ipify.org"), false],
+    [http("https://notno-ip.com/"), false],
+    [http("https://no-ip.com.evil.example/"), false],
+    [http("https://evil.example/?no-ip.com"), false],
+    [{ kind: "interface", name: "no-ip.com" }, false],
+  ];
+  for (const [source, expected] of cases) {
+    assert.equal(isNoipService(source), expected, JSON.stringify(source));
+  }
+});
+
+Deno.test("detectIp: reply formats (plain, JSON, checkip.dyndns.org)", async () => {
+  const bodies: [string, string][] = [
+    ["81.2.69.160", "81.2.69.160"],
+    ["  81.2.69.160\r\n", "81.2.69.160"],
+    ['{"ip":"81.2.69.160"}', "81.2.69.160"],
+    ['{ "ip": "81.2.69.160", "country": "GB" }\n', "81.2.69.160"],
+    [
+      "<html><head><title>Current IP Check</title></head><body>Current IP Address: 81.2.69.160</body></html>\r\n",
+      "81.2.69.160",
+    ],
+  ];
+  for (const [body, ip] of bodies) {
+    const deps = fakeDeps({ "https://ip.example/": reply(body) });
+    assert.deepEqual(
+      await detectIp({ family: "ipv4", sources: [http("https://ip.example/")] }, deps),
+      { kind: "found", ip, source: "https://ip.example/" },
+      body,
+    );
+  }
+  const v6 = fakeDeps({ "https://ip6.example/": reply("2A01:04F8:0:0::1\n") });
+  assert.deepEqual(
+    await detectIp({ family: "ipv6", sources: [http("https://ip6.example/")] }, v6),
+    { kind: "found", ip: "2a01:4f8::1", source: "https://ip6.example/" },
+  );
+});
+
+Deno.test("detectIp: replies that are not an address", async () => {
+  for (
+    const body of [
+      "",
+      "hello",
+      '{"ip": 5}',
+      '{"address":"81.2.69.160"}',
+      "{not json",
+      "81.2.69.160 extra",
+    ]
+  ) {
+    const deps = fakeDeps({ "https://ip.example/": reply(body) });
+    assert.deepEqual(
+      await detectIp({ family: "ipv4", sources: [http("https://ip.example/")] }, deps),
+      {
+        kind: "none",
+        problems: ["https://ip.example/: answered something that is not an IP address"],
+      },
+      body,
+    );
+  }
+});
+
+Deno.test("detectIp: tries sources in order, one problem line per failing source", async () => {
+  const deps = fakeDeps({
+    "https://a.example/": { kind: "unreached", reason: "DNS lookup failed" },
+    "https://b.example/": { kind: "failed", reason: "no complete reply within 15s" },
+    "https://c.example/": reply("oops", 503),
+    "https://d.example/": reply("81.2.69.160", 200, true),
+    "https://e.example/": {
+      kind: "redirect-refused",
+      status: 302,
+      location: "https://other.example/ip",
+      reason: "the server redirected to another server, which would receive the credentials",
+    },
+    "https://f.example/?key=secret": reply("192.168.1.20"),
+    "https://g.example/": reply("2a01:4f8::1"),
+    "https://h.example/": reply("81.2.69.160"),
+    "https://never.example/": reply("81.2.69.161"),
+  });
+  const urls = [
+    "https://a.example/",
+    "https://b.example/",
+    "https://c.example/",
+    "https://d.example/",
+    "https://e.example/",
+    "https://f.example/?key=secret",
+    "https://g.example/",
+    "https://h.example/",
+    "https://never.example/",
+  ];
+  const sources = urls.map(http);
+  const signal = new AbortController().signal;
+  const found = await detectIp({ family: "ipv4", sources, timeoutMs: 1234, signal }, deps);
+  assert.deepEqual(found, { kind: "found", ip: "81.2.69.160", source: "https://h.example/" });
+  assert.deepEqual(deps.requests.map((r) => r.url), urls.slice(0, 8));
+  for (const request of deps.requests) {
+    assert.equal(request.timeoutMs, 1234);
+    assert.equal(request.signal, signal);
+  }
+
+  const none = await detectIp({ family: "ipv4", sources: sources.slice(0, 7) }, deps);
+  assert.ok(none.kind === "none");
+  assert.deepEqual(none.problems, [
+    "https://a.example/: DNS lookup failed",
+    "https://b.example/: no complete reply within 15s",
+    "https://c.example/: answered with HTTP status 503",
+    "https://d.example/: answered far more than an IP address",
+    "https://e.example/: redirect to https://other.example/ip not followed: the server redirected to another server, which would receive the credentials",
+    "https://f.example/: answered 192.168.1.20, which is in 192.168.0.0/16: a private address inside the local network, not the public one — a router or VPN sits between this machine and the Internet; detect the address with a web service instead.",
+    "https://g.example/: answered 2a01:4f8::1, an IPv6 address, but an IPv4 address is wanted",
+  ]);
+});
+
+Deno.test("detectIp: carrier-grade NAT is explained", async () => {
+  const deps = fakeDeps({ "https://ip.example/": reply("100.70.1.2") });
+  const result = await detectIp({ family: "ipv4", sources: [http("https://ip.example/")] }, deps);
+  assert.ok(result.kind === "none");
+  assert.match(
+    result.problems[0]!,
+    /^https:\/\/ip\.example\/: answered 100\.70\.1\.2, which is in 100\.64\.0\.0\/10: carrier-grade NAT/,
+  );
+});
+
+Deno.test("detectIp: skipped sources are not asked and say why", async () => {
+  const deps = fakeDeps({ "https://api.ipify.org": reply("81.2.69.160") });
+  const result = await detectIp({
+    family: "ipv4",
+    sources: [http("http://ip1.dynupdate.no-ip.com/"), http("https://api.ipify.org")],
+    skip: (s) => isNoipService(s) ? "skipped: No-IP updates are stopped" : null,
+  }, deps);
+  assert.deepEqual(result, { kind: "found", ip: "81.2.69.160", source: "https://api.ipify.org/" });
+  assert.deepEqual(deps.requests.map((r) => r.url), ["https://api.ipify.org"]);
+
+  const alone = await detectIp({
+    family: "ipv4",
+    sources: [http("http://ip1.dynupdate.no-ip.com/")],
+    skip: () => "skipped: No-IP updates are stopped",
+  }, deps);
+  assert.deepEqual(alone, {
+    kind: "none",
+    problems: ["http://ip1.dynupdate.no-ip.com/: skipped: No-IP updates are stopped"],
+  });
+});
+
+Deno.test("detectIp: an abort stops trying further sources", async () => {
+  const controller = new AbortController();
+  const deps = fakeDeps({
+    "https://a.example/": { kind: "aborted" },
+    "https://b.example/": reply("81.2.69.160"),
+  });
+  const origGet = deps.httpGet;
+  deps.httpGet = (req) => {
+    controller.abort();
+    return origGet(req);
+  };
+  const result = await detectIp({
+    family: "ipv4",
+    sources: [http("https://a.example/"), http("https://b.example/")],
+    signal: controller.signal,
+  }, deps);
+  assert.deepEqual(result, {
+    kind: "none",
+    problems: ["https://a.example/: not finished: dnsbeat is stopping"],
+  });
+  assert.deepEqual(deps.requests.map((r) => r.url), ["https://a.example/"]);
+});
+
+const INTERFACES = [
+  nic("lo", "127.0.0.1"),
+  nic("lo", "::1"),
+  nic("eth0", "192.168.1.5"),
+  nic("eth0", "fe80::1"),
+  nic("eth0", "fd00::5"),
+  nic("eth0", "2a01:4f8::5"),
+  nic("wan0", "10.0.0.1"),
+  nic("wan0", "81.2.69.160"),
+  nic("ppp0", "100.64.3.4"),
+];
+
+Deno.test("detectIp: an interface's first public address of the family", async () => {
+  const deps = fakeDeps({}, INTERFACES);
+  const detect = (family: "ipv4" | "ipv6", name: string) =>
+    detectIp({ family, sources: [{ kind: "interface", name }] }, deps);
+  assert.deepEqual(await detect("ipv6", "eth0"), {
+    kind: "found",
+    ip: "2a01:4f8::5",
+    source: "interface eth0",
+  });
+  assert.deepEqual(await detect("ipv4", "wan0"), {
+    kind: "found",
+    ip: "81.2.69.160",
+    source: "interface wan0",
+  });
+  const private4 = await detect("ipv4", "eth0");
+  assert.ok(private4.kind === "none");
+  assert.match(
+    private4.problems[0]!,
+    /^interface eth0: has only non-public addresses, like 192\.168\.1\.5, which is in 192\.168\.0\.0\/16: /,
+  );
+  assert.deepEqual(await detect("ipv6", "ppp0"), {
+    kind: "none",
+    problems: ["interface ppp0: has no IPv6 address"],
+  });
+  assert.deepEqual(await detect("ipv4", "wlan0"), {
+    kind: "none",
+    problems: [
+      'interface wlan0: no network interface named "wlan0" (there are: lo, eth0, wan0, ppp0)',
+    ],
+  });
+  assert.deepEqual(deps.requests, []);
+});
+
+Deno.test("detectIp: interface addresses with a zone, and listing failures", async () => {
+  const zoned = fakeDeps({}, [nic("eth0", "fe80::1%eth0"), nic("eth0", "2a01:4f8::9")]);
+  assert.deepEqual(
+    await detectIp({ family: "ipv6", sources: [{ kind: "interface", name: "eth0" }] }, zoned),
+    { kind: "found", ip: "2a01:4f8::9", source: "interface eth0" },
+  );
+  const failing: DetectDeps = {
+    httpGet: () => Promise.reject(new Error("not used")),
+    networkInterfaces: () => {
+      throw new Deno.errors.NotCapable("Requires sys access");
+    },
+  };
+  assert.deepEqual(
+    await detectIp({ family: "ipv4", sources: [{ kind: "interface", name: "eth0" }] }, failing),
+    { kind: "none", problems: ["interface eth0: cannot list the network interfaces"] },
+  );
+});
+
+Deno.test("detectIp: with the real httpGet against a 127.0.0.1 echo server", async () => {
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, (req, info) => {
+    const path = new URL(req.url).pathname;
+    if (path === "/echo") return new Response(`${info.remoteAddr.hostname}\n`);
+    if (path === "/json") return Response.json({ ip: "81.2.69.160" });
+    return new Response("not here", { status: 404 });
+  });
+  const base = `http://127.0.0.1:${server.addr.port}`;
+  try {
+    const deps: DetectDeps = { httpGet, networkInterfaces: () => [] };
+    const result = await detectIp({
+      family: "ipv4",
+      sources: [http(`${base}/missing`), http(`${base}/echo`), http(`${base}/json`)],
+      timeoutMs: 2000,
+    }, deps);
+    assert.deepEqual(result, { kind: "found", ip: "81.2.69.160", source: `${base}/json` });
+
+    const echoOnly = await detectIp({ family: "ipv4", sources: [http(`${base}/echo`)] }, deps);
+    assert.ok(echoOnly.kind === "none");
+    assert.match(
+      echoOnly.problems[0]!,
+      /answered 127\.0\.0\.1, which is in 127\.0\.0\.0\/8: loopback/,
+    );
+  } finally {
+    await server.shutdown();
+  }
+});
