@@ -9,6 +9,7 @@
  * @module
  */
 import { MINUTE } from "../duration.ts";
+import { parseIp } from "../ip.ts";
 import { CONTACT } from "../version.ts";
 
 /** One update request: every hostname of one account, sent together. */
@@ -373,22 +374,11 @@ function failure(code: string, scope?: "account" | "host", detail?: string): Noi
 /** `v4`, `v6`, or `v4,v6` / `v6,v4`: canonical addresses, or `null`. */
 function parseIps(text: string): string[] | null {
   const parts = text.split(",");
-  const parsed = parts.map(parseAddress).filter((ip) => ip !== null);
+  const parsed = parts.map(parseIp).filter((ip) => ip !== null);
   const families = new Set(parsed.map((ip) => ip.family));
   return parts.length <= 2 && families.size === parts.length
     ? parsed.map((ip) => ip.address)
     : null;
-}
-
-const IPV4_OCTET = "(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)";
-const IPV4 = new RegExp(`^${IPV4_OCTET}(?:\\.${IPV4_OCTET}){3}$`);
-
-/** Strict dotted-quad IPv4 (no leading zeros) or IPv6 without zone, in canonical form. */
-function parseAddress(text: string): { family: 4 | 6; address: string } | null {
-  if (IPV4.test(text)) return { family: 4, address: text };
-  if (!/^[0-9A-Fa-f:.]+$/.test(text) || !text.includes(":")) return null;
-  const host = URL.parse(`http://[${text}]/`)?.hostname;
-  return host ? { family: 6, address: host.slice(1, -1) } : null;
 }
 
 /** `prefix`, plus `: ` and a snippet of `body` when it has printable text; at most 80 chars. */
