@@ -22,9 +22,7 @@ export function noipStopped(
   configPath: string,
 ): string {
   const info = codeInfo(code);
-  const scope = info.scope === "account"
-    ? `for ${p.username}`
-    : `for ${hosts.join(", ")}`;
+  const scope = info.scope === "account" ? `for ${p.username}` : `for ${hosts.join(", ")}`;
   return `No-IP says ${code} ${scope}: ${info.meaning}. Updates of provider "${p.name}" to No-IP ${
     info.scope === "account" ? "are" : `for ${hosts.join(", ")} are`
   } stopped. ${info.fix}, ${resumeHint(p.name, configPath)}`;
@@ -38,15 +36,25 @@ export function stillStopped(provider: string, hosts: readonly string[], message
 }
 
 /** The 30-minute wait after 911/dnserr and similar. */
-export function noipWaiting(p: NoipProvider, code: string, untilIso: string, detail?: string): string {
+export function noipWaiting(
+  p: NoipProvider,
+  code: string,
+  untilIso: string,
+  detail?: string,
+): string {
   const info = codeInfo(code);
   return `No-IP says ${code} for provider "${p.name}": ${info.meaning}${
     detail ? ` (reply: ${JSON.stringify(detail)})` : ""
-  }. No request before ${untilIso}. ${info.fix}.`;
+  }. ${info.fix} (no request before ${untilIso}).`;
 }
 
 /** A network problem or a server error: back off. */
-export function noipBackoff(p: NoipProvider, reason: string, waitMs: number, failures: number): string {
+export function noipBackoff(
+  p: NoipProvider,
+  reason: string,
+  waitMs: number,
+  failures: number,
+): string {
   return `No-IP update for provider "${p.name}" failed: ${reason}. Trying again in ${
     formatDuration(waitMs)
   } (failure ${failures} in a row); check the network or the provider's "server" setting if it persists.`;

@@ -1,0 +1,187 @@
+/**
+ * What every command that touches providers starts with: the config validated, secrets known to
+ * the redactor, the logger, the state file locked and read, and the {@link Context} wired.
+ *
+ * @module
+ */
+import type { Clock } from "./clock.ts";
+import { DEFAULT_CONFIG_PATH, loadConfig, systemConfigDeps } from "./config.ts";
+import type { Config } from "./config_types.ts";
+import type { Context } from "./context.ts";
+import { detectIp, isNoipService } from "./detect.ts";
+import { ExitCode } from "./exit_codes.ts";
+import { type FetchFn, httpGet } from "./http.ts";
+import { acquireLock, describeFsError, type Lock } from "./lock.ts";
+import { consoleLogger, type Level, type Logger, writeAll } from "./log.ts";
+import { stateCorrupt, stateLocked } from "./messages.ts";
+import { createRedactor, type Redactor } from "./redact.ts";
+import { liftChangedStops } from "./resume.ts";
+import type { State } from "./state.ts";
+import { readState, StateStore } from "./state_store.ts";
+
+/** Options every command shares. */
+export interface GlobalOptions {
+  /** `--config`. */
+  config?: string;
+  /** `--state`. */
+  state?: string;
+  /** `--debug` / `--quiet`. */
+  level?: Level;
+}
+
+/** The outside world of a command: injectable for in-process use (the demo, tests). */
+export interface Environment {
+  /** Time. */
+  clock: Clock;
+  /** Reads a `DNSBEAT_*` variable. */
+  env: (name: string) => string | undefined;
+  /** HTTP. */
+  fetch: FetchFn;
+  /** Builds the logger once the secrets are known. */
+  logger: (level: Level, redact: Redactor) => Logger;
+  /** Writes a command's own output (status, check) to standard output. */
+  out: (text: string) => void;
+}
+
+/** The real process environment. */
+export function processEnvironment(clock: Clock): Environment {
+  return {
+    clock,
+    env: (name) => Deno.env.get(name),
+    fetch: (input, init) => fetch(input, init),
+    logger: (level, redact) => consoleLogger(level, redact, clock),
+    out: (text) => writeAll(Deno.stdout, text),
+  };
+}
+
+/** A loaded config with its logger; the state not yet touched. */
+export interface Loaded {
+  /** The validated config. */
+  config: Config;
+  /** Masks every password of the config. */
+  redact: Redactor;
+  /** The logger. */
+  log: Logger;
+  /** The state file's path (flag, `DNSBEAT_STATE`, config, default). */
+  statePath: string;
+}
+
+/** Loads and validates the config; on failure logs every problem and returns the exit code. */
+export async function load(opts: GlobalOptions, env: Environment): Promise<Loaded | ExitCode> {
+  const path = opts.config ?? env.env("DNSBEAT_CONFIG") ?? DEFAULT_CONFIG_PATH;
+  const result = await loadConfig(path, { ...systemConfigDeps, env: env.env });
+  if (!result.ok) {
+    const log = env.logger(opts.level ?? "info", createRedactor([]));
+    for (const e of result.errors) log.error(`config ${path}: ${e}`);
+    log.error(
+      `The config has ${result.errors.length} problem(s); fix them and run \`dnsbeat check\`.`,
+    );
+    return ExitCode.Usage;
+  }
+  const config = result.config;
+  const redact = createRedactor(config.providers.map((p) => p.password));
+  const log = env.logger(opts.level ?? config.logLevel, redact);
+  for (const w of result.warnings) log.warn(`config ${path}: ${w}`);
+  const statePath = opts.state ?? env.env("DNSBEAT_STATE") ?? config.statePath;
+  return { config, redact, log, statePath };
+}
+
+/** Reads the state without locking it (for `status` and `check`). */
+export async function peekState(loaded: Loaded): Promise<State | ExitCode> {
+  const read = await readState(loaded.statePath);
+  if (read.kind === "ok") return read.state;
+  loaded.log.error(
+    read.kind === "corrupt"
+      ? stateCorrupt(loaded.statePath, read.problem)
+      : `Cannot read the state file: ${read.reason}.`,
+  );
+  return ExitCode.Failure;
+}
+
+/** A running command's wiring: context, lock and state. */
+export interface Opened extends Loaded {
+  /** The wired context. */
+  ctx: Context;
+  /** Releases the lock. */
+  close(): void;
+}
+
+/** Loads the config, creates the state directory if needed, locks and reads the state. */
+export async function open(opts: GlobalOptions, env: Environment): Promise<Opened | ExitCode> {
+  const loaded = await load(opts, env);
+  if (typeof loaded === "number") return loaded;
+  const { log, statePath } = loaded;
+  const slash = statePath.lastIndexOf("/");
+  if (slash > 0) {
+    try {
+      await Deno.mkdir(statePath.slice(0, slash), { recursive: true, mode: 0o700 });
+    } catch (e) {
+      log.error(
+        `Cannot create the state directory: ${
+          describeFsError(e, statePath.slice(0, slash))
+        }. Create it, writable by dnsbeat's user, or choose another path with --state or "state".`,
+      );
+      return ExitCode.Failure;
+    }
+  }
+  const locked = await acquireLock(statePath);
+  if (locked.kind === "held") {
+    log.error(stateLocked(statePath, locked.pid));
+    return ExitCode.Locked;
+  }
+  if (locked.kind === "error") {
+    log.error(
+      `Cannot lock the state file: ${locked.reason}. dnsbeat's user must be able to write in the state file's directory.`,
+    );
+    return ExitCode.Failure;
+  }
+  if (locked.staleFrom !== null) {
+    log.info(`Took over the state lock left by a process that is gone (pid ${locked.staleFrom}).`);
+  }
+  const opened = await wire(loaded, locked.lock, env);
+  if (typeof opened === "number") locked.lock.release();
+  return opened;
+}
+
+async function wire(loaded: Loaded, lock: Lock, env: Environment): Promise<Opened | ExitCode> {
+  const { config, log, statePath } = loaded;
+  const read = await readState(statePath);
+  if (read.kind !== "ok") {
+    log.error(
+      read.kind === "corrupt"
+        ? stateCorrupt(statePath, read.problem)
+        : `Cannot read the state file: ${read.reason}.`,
+    );
+    return ExitCode.Failure;
+  }
+  const store = new StateStore(statePath, read.state);
+  const get: Context["httpGet"] = (request) =>
+    httpGet({ timeoutMs: config.timeoutMs, ...request }, env.fetch);
+  const ctx: Context = {
+    clock: env.clock,
+    log,
+    store,
+    configPath: config.path,
+    httpGet: get,
+    detect: (family, avoidNoip, signal) =>
+      detectIp({
+        family,
+        sources: family === "ipv4" ? config.ipv4Sources : config.ipv6Sources,
+        timeoutMs: config.timeoutMs,
+        signal,
+        skip: avoidNoip
+          ? (s) =>
+            isNoipService(s)
+              ? "skipped: No-IP's detection service may not be used while No-IP updates are stopped"
+              : null
+          : undefined,
+      }, { httpGet: get, networkInterfaces: () => Deno.networkInterfaces() }),
+  };
+  try {
+    await liftChangedStops(store, config.providers, log);
+  } catch (e) {
+    log.error(`Cannot save the state: ${e instanceof Error ? e.message : String(e)}.`);
+    return ExitCode.Failure;
+  }
+  return { ...loaded, ctx, close: () => lock.release() };
+}

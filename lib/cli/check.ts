@@ -1,0 +1,68 @@
+/**
+ * `dnsbeat check`: validates the config and says what dnsbeat would do with it, secrets masked.
+ *
+ * @module
+ */
+import { load, peekState } from "../app.ts";
+import { describeSource } from "../detect.ts";
+import { formatDuration } from "../duration.ts";
+import { ExitCode } from "../exit_codes.ts";
+import { stopsOf } from "../resume.ts";
+import { type Command, globalOptions } from "./command.ts";
+
+/** The `check` command. */
+export const check: Command = {
+  summary: "validate the config and print what would be done (secrets masked)",
+  usage: "[--config PATH] [--state PATH]",
+  options: {},
+  async run(values, _positionals, env) {
+    const loaded = await load(globalOptions(values), env);
+    if (typeof loaded === "number") return loaded;
+    const { config, statePath } = loaded;
+    const state = await peekState(loaded);
+    if (typeof state === "number") return state;
+    const lines = [
+      `config ${config.path} is valid.`,
+      `state file: ${statePath}`,
+      `IPv4 sources: ${config.ipv4Sources.map(describeSource).join(", ")}`,
+      `IPv6 sources: ${config.ipv6Sources.map(describeSource).join(", ")}`,
+      `request timeout: ${formatDuration(config.timeoutMs)}`,
+    ];
+    for (const p of config.providers) {
+      if (p.type === "noip") {
+        const families = p.families.map((f) => f === "ipv4" ? "IPv4" : "IPv6").join(" and ");
+        lines.push(
+          `provider "${p.name}" (No-IP): user ${p.username}, password ***; checks the ${families} address every ${
+            formatDuration(p.intervalMs)
+          } and sends ${p.server}/nic/update for ${p.hostnames.join(", ")} only when it changed${
+            p.forceRefreshMs > 0
+              ? ` (or after ${formatDuration(p.forceRefreshMs)} without an update)`
+              : ""
+          }.`,
+        );
+      } else {
+        lines.push(
+          `provider "${p.name}" (DynamIP): site ${p.siteId}, password ***; beats every 15m to ${p.server}/Login/updateip.asp with ${
+            p.ip === "auto"
+              ? "AUTO (the server takes the request's address)"
+              : "the detected IPv4 address"
+          }.`,
+        );
+      }
+      for (const { stop, hosts } of stopsOf(state, p.name)) {
+        const changed = stop.fingerprint !== p.fingerprint;
+        lines.push(
+          `  stopped${
+            hosts.length ? ` for ${hosts.join(", ")}` : ""
+          } since ${stop.at} (${stop.code})${
+            changed
+              ? ": the config changed since, so the next run lifts the stop"
+              : "; see `dnsbeat status`"
+          }.`,
+        );
+      }
+    }
+    env.out(lines.join("\n") + "\n");
+    return ExitCode.Ok;
+  },
+};

@@ -1,0 +1,181 @@
+/**
+ * `dnsbeat demo`: dnsbeat at work with no account. Starts the built-in emulator on 127.0.0.1,
+ * writes a temporary config and state, and runs the real commands against it while narrating:
+ * an update, a restart that sends nothing, an address change, DynamIP's 15-minute beat, No-IP's
+ * 911 wait, an error that stops updates across restarts, and `resume`.
+ *
+ * @module
+ */
+import type { Environment } from "../app.ts";
+import type { Clock } from "../clock.ts";
+import { MINUTE } from "../duration.ts";
+import { type Accounts, type Emulator, startEmulator } from "../emulator/mod.ts";
+import { ExitCode } from "../exit_codes.ts";
+import { createLogger } from "../log.ts";
+import { type Command, type Values } from "./command.ts";
+import { once } from "./once.ts";
+import { resume } from "./resume.ts";
+import { status } from "./status.ts";
+
+const NOIP_PASSWORD = "demo-noip-password";
+const DYNAMIP_PASSWORD = "demo-dynamip-password";
+
+/** The emulator's accounts for the demo (and for `dnsbeat emulator` without --accounts). */
+export function demoAccounts(now: number): Accounts {
+  return {
+    noip: [{
+      username: "demo@example.com",
+      password: NOIP_PASSWORD,
+      hosts: ["home.ddns.net", "nas.ddns.net"],
+      groups: {},
+      donator: false,
+    }],
+    dynamip: [{
+      siteId: "George",
+      password: DYNAMIP_PASSWORD,
+      expiry: now + 60 * 24 * 60 * MINUTE,
+    }],
+    echoIp: { ipv4: "81.2.69.142", ipv6: "2a02:1810::1" },
+  };
+}
+
+/** A clock the demo moves forward, to show what happens 15 or 30 minutes later. */
+function travellingClock(base: Clock): Clock & { travel(ms: number): void } {
+  let offset = 0;
+  return {
+    now: () => base.now() + offset,
+    sleep: (ms, signal) => base.sleep(ms, signal),
+    travel: (ms) => {
+      offset += ms;
+    },
+  };
+}
+
+/** The `demo` command. */
+export const demo: Command = {
+  summary: "see dnsbeat work against the built-in emulator (no account, nothing leaves 127.0.0.1)",
+  usage: "",
+  options: {},
+  async run(_values, _positionals, env, signal) {
+    const clock = travellingClock(env.clock);
+    const server = await startEmulator({ accounts: demoAccounts(clock.now()), clock, port: 0 });
+    const dir = await Deno.makeTempDir({ prefix: "dnsbeat-demo-" });
+    try {
+      const configPath = `${dir}/config.json`;
+      await Deno.writeTextFile(
+        configPath,
+        JSON.stringify(demoConfig(server.url, `${dir}/state.json`), null, 2),
+        { mode: 0o600 },
+      );
+      const e = server.emulator;
+      const say = (text: string) => env.out(`\n${text}\n`);
+      const demoEnv: Environment = {
+        ...env,
+        clock,
+        logger: (level, redact) =>
+          createLogger({
+            level,
+            redact,
+            clock,
+            timestamps: false,
+            color: false,
+            write: (line) => env.out(`  ${line}\n`),
+          }),
+      };
+      const values: Values = { config: configPath };
+      const step = async (title: string, explain: string) => {
+        say(`== ${title}`);
+        env.out(`${explain}\n`);
+        const before = counts(e);
+        const code = await once.run(values, [], demoEnv, signal);
+        const after = counts(e);
+        env.out(
+          `→ exit ${code}; the emulator received ${after.noip - before.noip} No-IP and ${
+            after.dynamip - before.dynamip
+          } DynamIP request(s).\n`,
+        );
+      };
+
+      say(
+        `dnsbeat demo: an emulated No-IP and DynamIP on ${server.url}; config and state in ${dir}. Nothing leaves this machine.`,
+      );
+      await step(
+        "1. First start",
+        "dnsbeat detects the public address (the emulator echoes 81.2.69.142), updates both No-IP hosts in one request, and sends DynamIP's first beat.",
+      );
+      await step(
+        "2. A restart, same address",
+        "Routers restart things. The state file says No-IP already has this address, and DynamIP's last beat was under 15 minutes ago: nothing is sent.",
+      );
+      e.setEchoIp("81.2.69.160");
+      await step(
+        "3. The address changes to 81.2.69.160",
+        "One No-IP request for the change; DynamIP still waits for its 15-minute mark.",
+      );
+      clock.travel(15 * MINUTE);
+      await step("4. 15 minutes later", "DynamIP's next beat is due: exactly one request.");
+      e.pushFault({ kind: "code", body: "911" });
+      e.setEchoIp("81.2.69.170");
+      await step(
+        "5. The address changes; No-IP answers 911 (server trouble)",
+        "dnsbeat must not ask again for 30 minutes, restarts included.",
+      );
+      clock.travel(29 * MINUTE);
+      await step(
+        "6. 29 minutes later",
+        "Still inside the 30-minute wait: no No-IP request (DynamIP beats, it is due).",
+      );
+      clock.travel(2 * MINUTE);
+      await step("7. 31 minutes after the 911", "The wait is over: one No-IP request.");
+      e.pushFault({ kind: "code", body: "nohost\nnohost" });
+      e.setEchoIp("81.2.69.180");
+      await step(
+        "8. The address changes; No-IP answers nohost",
+        "An error needs you: dnsbeat stops No-IP updates and writes the stop to the state file.",
+      );
+      await step(
+        "9. A restart (routers restart things)",
+        "The stop is in the state file, so it survives restarts: no No-IP request, however often dnsbeat starts (ddclient would retry every 5 minutes, inadyn on every start).",
+      );
+      say("== 10. You fix the cause and run `dnsbeat resume home`");
+      await resume.run(values, ["home"], demoEnv, signal);
+      await step("11. The next run", "Updates flow again: one No-IP request.");
+      say("== 12. `dnsbeat status`");
+      await status.run(values, [], demoEnv, signal);
+      const total = counts(e);
+      say(
+        `Done: ${total.noip} No-IP and ${total.dynamip} DynamIP requests in all, each one needed. Try it yourself: dnsbeat emulator, then point a config's "server" at it.`,
+      );
+      return ExitCode.Ok;
+    } finally {
+      await server.close();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+};
+
+function demoConfig(url: string, statePath: string) {
+  return {
+    state: statePath,
+    ipSources: [`${url}/ip`],
+    startup: { waitForNetwork: false },
+    providers: [
+      {
+        type: "noip",
+        name: "home",
+        username: "demo@example.com",
+        password: NOIP_PASSWORD,
+        hostnames: ["home.ddns.net", "nas.ddns.net"],
+        server: url,
+      },
+      { type: "dynamip", name: "site", siteId: "George", password: DYNAMIP_PASSWORD, server: url },
+    ],
+  };
+}
+
+function counts(e: Emulator): { noip: number; dynamip: number } {
+  return {
+    noip: e.requests.filter((r) => r.provider === "noip").length,
+    dynamip: e.requests.filter((r) => r.provider === "dynamip").length,
+  };
+}

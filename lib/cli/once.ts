@@ -1,0 +1,47 @@
+/**
+ * `dnsbeat once`: one cycle for every provider, for cron. Exit 0 when all is well, 3 when a
+ * provider is stopped, 1 when a round failed (network, server trouble).
+ *
+ * @module
+ */
+import { open } from "../app.ts";
+import type { Context, RoundEnd } from "../context.ts";
+import type { Provider } from "../config_types.ts";
+import { beatOnce } from "../dynamip/heartbeat.ts";
+import { ExitCode } from "../exit_codes.ts";
+import { stateWriteFailed } from "../messages.ts";
+import { noipRound } from "../noip/round.ts";
+import { type Command, globalOptions } from "./command.ts";
+
+/** One round of provider `p`. */
+export function roundOf(ctx: Context, p: Provider, signal: AbortSignal): Promise<RoundEnd> {
+  return p.type === "noip" ? noipRound(ctx, p, signal) : beatOnce(ctx, p, signal);
+}
+
+/** The exit code for a set of round ends. */
+export function exitFor(ends: readonly RoundEnd[]): ExitCode {
+  if (ends.some((e) => e.kind === "stopped")) return ExitCode.Stopped;
+  if (ends.some((e) => e.kind === "failed" || e.kind === "aborted")) return ExitCode.Failure;
+  return ExitCode.Ok;
+}
+
+/** The `once` command. */
+export const once: Command = {
+  summary: "check every provider once and update where needed (for cron)",
+  usage: "[--config PATH] [--state PATH] [--debug|--quiet]",
+  options: {},
+  async run(values, _positionals, env, signal) {
+    const opened = await open(globalOptions(values), env);
+    if (typeof opened === "number") return opened;
+    try {
+      const ends: RoundEnd[] = [];
+      for (const p of opened.config.providers) ends.push(await roundOf(opened.ctx, p, signal));
+      return exitFor(ends);
+    } catch (e) {
+      opened.log.error(stateWriteFailed(e instanceof Error ? e.message : String(e)));
+      return ExitCode.Failure;
+    } finally {
+      opened.close();
+    }
+  },
+};

@@ -1,0 +1,52 @@
+/**
+ * `dnsbeat run`: the daemon. Waits for a sane clock and the network when configured, then runs
+ * every provider until SIGINT/SIGTERM; shutdown waits for the state to be written.
+ *
+ * @module
+ */
+import { open } from "../app.ts";
+import { runDaemon } from "../daemon.ts";
+import { formatDuration } from "../duration.ts";
+import { ExitCode } from "../exit_codes.ts";
+import { stateWriteFailed } from "../messages.ts";
+import { defaultNetworkUp, waitUntilReady } from "../startup.ts";
+import { type Command, globalOptions } from "./command.ts";
+
+/** The `run` command. */
+export const run: Command = {
+  summary: "run as a daemon: keep every provider up to date until stopped (SIGINT/SIGTERM)",
+  usage: "[--config PATH] [--state PATH] [--debug|--quiet]",
+  options: {},
+  async run(values, _positionals, env, signal) {
+    const opened = await open(globalOptions(values), env);
+    if (typeof opened === "number") return opened;
+    const { ctx, config, log } = opened;
+    try {
+      const ready = await waitUntilReady(config.startup, {
+        clock: ctx.clock,
+        networkUp: defaultNetworkUp,
+        signal,
+      });
+      if (ready.kind === "aborted") return ExitCode.Ok;
+      if (ready.kind === "gave-up") log.warn(`Start-up: ${ready.reason}; going on anyway.`);
+      else for (const note of ready.notes) log.info(`Start-up: ${note}`);
+      log.info(
+        `dnsbeat runs ${config.providers.length} provider(s): ${
+          config.providers.map((p) =>
+            p.type === "noip"
+              ? `"${p.name}" (No-IP, every ${formatDuration(p.intervalMs)})`
+              : `"${p.name}" (DynamIP, every 15m)`
+          ).join(", ")
+        }; state ${opened.statePath}.`,
+      );
+      const code = await runDaemon(ctx, config, signal);
+      if (signal.aborted) log.info("dnsbeat stopped by signal; the state is saved.");
+      return code;
+    } catch (e) {
+      log.error(stateWriteFailed(e instanceof Error ? e.message : String(e)));
+      return ExitCode.Failure;
+    } finally {
+      opened.close();
+    }
+  },
+};

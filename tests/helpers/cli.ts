@@ -1,0 +1,54 @@
+/**
+ * Black-box runs of dnsbeat: `main.ts` as a child process with exactly the shipped permission
+ * flags (lib/permissions.ts), checked by stdout, stderr and exit code.
+ *
+ * @module
+ */
+import { dnsbeatArgs } from "../../scripts/dnsbeat.ts";
+
+/** What one run printed and how it ended. */
+export interface CliResult {
+  /** Exit code. */
+  code: number;
+  /** Standard output. */
+  stdout: string;
+  /** Standard error. */
+  stderr: string;
+}
+
+/** Options of {@link dnsbeat}. */
+export interface CliOptions {
+  /** Pretend this is the time (epoch ms), through `DNSBEAT_NOW`. */
+  now?: number;
+  /** Extra environment variables. */
+  env?: Record<string, string>;
+}
+
+function command(args: string[], options: CliOptions): Deno.Command {
+  const env: Record<string, string> = { NO_COLOR: "1", ...options.env };
+  for (const name of ["HOME", "PATH", "DENO_DIR"]) {
+    const value = Deno.env.get(name);
+    if (value !== undefined) env[name] = value;
+  }
+  if (options.now !== undefined) env.DNSBEAT_NOW = String(options.now);
+  return new Deno.Command(Deno.execPath(), {
+    args: dnsbeatArgs(args),
+    env,
+    clearEnv: true,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  });
+}
+
+/** Runs `dnsbeat ARGS...` to completion. */
+export async function dnsbeat(args: string[], options: CliOptions = {}): Promise<CliResult> {
+  const out = await command(args, options).output();
+  const decoder = new TextDecoder();
+  return { code: out.code, stdout: decoder.decode(out.stdout), stderr: decoder.decode(out.stderr) };
+}
+
+/** Starts `dnsbeat ARGS...` and leaves it running (for signal and lock tests). */
+export function spawnDnsbeat(args: string[], options: CliOptions = {}): Deno.ChildProcess {
+  return command(args, options).spawn();
+}

@@ -1,0 +1,74 @@
+/**
+ * A {@link Context} for in-process tests: virtual time, an in-memory state store, captured log
+ * lines, and injected HTTP and detection.
+ *
+ * @module
+ */
+import type { Context } from "../../lib/context.ts";
+import type { Detection } from "../../lib/detect.ts";
+import type { HttpGetRequest, HttpResult } from "../../lib/http.ts";
+import { createLogger } from "../../lib/log.ts";
+import { createRedactor } from "../../lib/redact.ts";
+import { emptyState, type State } from "../../lib/state.ts";
+import { StateStore } from "../../lib/state_store.ts";
+import { FakeClock } from "./fake_clock.ts";
+
+/** What {@link testContext} returns besides the context. */
+export interface TestContext {
+  /** The context to pass to rounds and loops. */
+  ctx: Context;
+  /** The virtual clock. */
+  clock: FakeClock;
+  /** Every log line, `level: message`. */
+  logs: string[];
+  /** Every state the store wrote, in order. */
+  writes: State[];
+}
+
+/** Options of {@link testContext}. */
+export interface TestContextOptions {
+  /** HTTP stub. */
+  httpGet?: (request: HttpGetRequest) => Promise<HttpResult>;
+  /** Detection stub; default: always 81.2.69.142 / 2a02:1810::1. */
+  detect?: Context["detect"];
+  /** Initial state. */
+  state?: State;
+  /** The clock to use. */
+  clock?: FakeClock;
+  /** Secrets the log redactor masks. */
+  secrets?: string[];
+}
+
+/** Builds a test context. */
+export function testContext(options: TestContextOptions = {}): TestContext {
+  const clock = options.clock ?? new FakeClock();
+  const logs: string[] = [];
+  const writes: State[] = [];
+  const store = new StateStore(
+    "/nonexistent/state.json",
+    options.state ?? emptyState(),
+    (_path, state) => {
+      writes.push(structuredClone(state));
+      return Promise.resolve();
+    },
+  );
+  const found = (ip: string): Detection => ({ kind: "found", ip, source: "test" });
+  const ctx: Context = {
+    clock,
+    store,
+    configPath: "/etc/dnsbeat/config.json",
+    log: createLogger({
+      level: "debug",
+      redact: createRedactor(options.secrets ?? []),
+      timestamps: false,
+      color: false,
+      clock,
+      write: (line) => logs.push(line),
+    }),
+    httpGet: options.httpGet ??
+      (() => Promise.resolve({ kind: "unreached", reason: "no server in this test" })),
+    detect: options.detect ??
+      ((family) => Promise.resolve(found(family === "ipv4" ? "81.2.69.142" : "2a02:1810::1"))),
+  };
+  return { ctx, clock, logs, writes };
+}
