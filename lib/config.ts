@@ -49,7 +49,15 @@ export type ConfigResult =
   | { ok: true; config: Config; warnings: string[] }
   | { ok: false; errors: string[] };
 
-const TOP_KEYS = ["state", "ipSources", "ipv6Sources", "timeout", "logLevel", "startup", "providers"];
+const TOP_KEYS = [
+  "state",
+  "ipSources",
+  "ipv6Sources",
+  "timeout",
+  "logLevel",
+  "startup",
+  "providers",
+];
 const NOIP_KEYS = [
   "type",
   "name",
@@ -63,9 +71,19 @@ const NOIP_KEYS = [
   "interval",
   "forceRefresh",
 ];
-const DYNAMIP_KEYS = ["type", "name", "siteId", "password", "passwordFile", "passwordEnv", "ip", "server"];
+const DYNAMIP_KEYS = [
+  "type",
+  "name",
+  "siteId",
+  "password",
+  "passwordFile",
+  "passwordEnv",
+  "ip",
+  "server",
+];
 const STARTUP_KEYS = ["delay", "waitForClock", "waitForNetwork", "maxWait"];
-const HOSTNAME = /^(?=.{1,253}$)([a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)(\.[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)*$/i;
+const HOSTNAME =
+  /^(?=.{1,253}$)([a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)(\.[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)*$/i;
 
 /** Validates parsed JSON of the config file at `path`. */
 export async function parseConfig(
@@ -74,7 +92,9 @@ export async function parseConfig(
   deps: ConfigDeps,
 ): Promise<ConfigResult> {
   const v = new Validator(deps);
-  if (!isObject(data)) return { ok: false, errors: [`the config must be a JSON object, found ${kind(data)}`] };
+  if (!isObject(data)) {
+    return { ok: false, errors: [`the config must be a JSON object, found ${kind(data)}`] };
+  }
   v.unknownKeys(data, TOP_KEYS, "");
   const statePath = v.string(data, "state", "", DEFAULT_STATE_PATH);
   const ipv4Sources = v.sources(data, "ipSources", DEFAULT_IPV4_SOURCES);
@@ -119,7 +139,10 @@ export async function loadConfig(path: string, deps: ConfigDeps): Promise<Config
   try {
     data = JSON.parse(text);
   } catch (e) {
-    const detail = e instanceof SyntaxError ? e.message.replace(/\s+/g, " ") : "";
+    // V8 quotes the text around an unexpected token, which may be a password: leave that out.
+    const detail = e instanceof SyntaxError
+      ? e.message.replace(/,\s*(\.\.\.)?".*"(\.\.\.)? is not valid JSON$/s, "").replace(/\s+/g, " ")
+      : "";
     return { ok: false, errors: [`config ${path}: not valid JSON (${detail})`] };
   }
   return parseConfig(data, path, deps);
@@ -142,7 +165,9 @@ export const systemConfigDeps: ConfigDeps = {
 };
 
 /** SHA-256 (hex, 32 chars) of the values whose change lifts a stop. */
-export async function fingerprint(values: readonly (string | readonly string[])[]): Promise<string> {
+export async function fingerprint(
+  values: readonly (string | readonly string[])[],
+): Promise<string> {
   const bytes = new TextEncoder().encode(JSON.stringify(values));
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
   return [...digest.slice(0, 16)].map((b) => b.toString(16).padStart(2, "0")).join("");
@@ -188,7 +213,9 @@ class Validator {
   ): T {
     const value = obj[key];
     if (value === undefined) return fallback;
-    if (typeof value === "string" && (options as readonly string[]).includes(value)) return value as T;
+    if (typeof value === "string" && (options as readonly string[]).includes(value)) {
+      return value as T;
+    }
     this.error(`${prefix}${key}`, `one of ${options.map((o) => `"${o}"`).join(", ")}`, value);
     return fallback;
   }
@@ -257,7 +284,12 @@ class Validator {
   }
 
   startup(value: unknown): StartupConfig {
-    const defaults = { delayMs: 0, waitForClock: true, waitForNetwork: true, maxWaitMs: 5 * MINUTE };
+    const defaults = {
+      delayMs: 0,
+      waitForClock: true,
+      waitForNetwork: true,
+      maxWaitMs: 5 * MINUTE,
+    };
     if (value === undefined) return defaults;
     if (!isObject(value)) {
       this.error("startup", "an object", value);
@@ -299,7 +331,9 @@ class Validator {
         return "";
       }
       const secret = this.deps.env(value);
-      if (!secret) this.errors.push(`${prefix}.passwordEnv: the variable ${value} is not set or empty`);
+      if (!secret) {
+        this.errors.push(`${prefix}.passwordEnv: the variable ${value} is not set or empty`);
+      }
       return secret ?? "";
     }
     const read = this.deps.readSecretFile(value);
@@ -336,7 +370,13 @@ class Validator {
     const password = this.password(entry, prefix);
     const hostnames = this.hostnames(entry.hostnames, `${prefix}.hostnames`);
     const server = this.url(entry, "server", `${prefix}.`, NOIP_SERVER).replace(/\/+$/, "");
-    const familiesValue = this.oneOf(entry, "families", `${prefix}.`, ["ipv4", "ipv6", "both"], "ipv4");
+    const familiesValue = this.oneOf(
+      entry,
+      "families",
+      `${prefix}.`,
+      ["ipv4", "ipv6", "both"],
+      "ipv4",
+    );
     const families: IpFamily[] = familiesValue === "both" ? ["ipv4", "ipv6"] : [familiesValue];
     const intervalMs = this.duration(entry, "interval", `${prefix}.`, 5 * MINUTE, MIN_INTERVAL_MS);
     const forceRefreshMs = entry.forceRefresh === "never"
@@ -423,11 +463,14 @@ function kind(value: unknown): string {
   if (value === null) return "null";
   if (Array.isArray(value)) return "a list";
   if (typeof value === "string") return `a string of ${value.length} characters`;
+  if (typeof value === "object") return "an object";
   return `a ${typeof value}`;
 }
 
+/** A found value for a message: lists and objects only by kind, as they may hold a password. */
 function show(value: unknown): string {
   if (value === undefined) return "nothing";
+  if (typeof value === "object" && value !== null) return kind(value);
   const text = JSON.stringify(value) ?? String(value);
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
@@ -439,7 +482,11 @@ function similar(a: string, b: string): boolean {
   for (let i = 1; i <= x.length; i++) {
     const row = [i];
     for (let j = 1; j <= y.length; j++) {
-      row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (x[i - 1] === y[j - 1] ? 0 : 1));
+      row[j] = Math.min(
+        prev[j]! + 1,
+        row[j - 1]! + 1,
+        prev[j - 1]! + (x[i - 1] === y[j - 1] ? 0 : 1),
+      );
     }
     prev = row;
   }

@@ -30,5 +30,5 @@ export function formatDuration(ms: number): string {
     rest -= n * size;
     if (n > 0) parts.push(`${n}${unit}`);
   }
-  return (ms < 0 ? "-" : "") + (parts.length ? parts.join(" ") : "0s");
+  return parts.length ? (ms < 0 ? "-" : "") + parts.join(" ") : "0s";
 }

@@ -14,7 +14,7 @@ export type LockResult =
 
 /** A held lock. */
 export interface Lock {
-  /** Releases the lock and removes the lock file. */
+  /** Releases the lock and empties the lock file. */
   release(): void;
 }
 
@@ -45,10 +45,12 @@ export async function acquireLock(statePath: string): Promise<LockResult> {
     staleFrom: previous !== null && previous !== Deno.pid ? previous : null,
     lock: {
       release() {
+        // Emptied, not removed: removing would let a process that opened the old file and one
+        // that creates a new file both hold "the" lock.
         try {
-          Deno.removeSync(path);
+          file.truncateSync(0);
         } catch {
-          // Already gone: nothing to release but the flock itself.
+          // The flock is released with the file below all the same.
         }
         file.close();
       },

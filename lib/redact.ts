@@ -22,15 +22,19 @@ export function createRedactor(secrets: readonly string[]): Redactor {
   );
   const variants = known.flatMap((s) => [s, encodeURIComponent(s), btoaSafe(s)]);
   return (text: string) => {
-    let out = text
-      .replace(/([?&](?:password|pass|pwd|passwd)=)[^&\s#"']*/gi, `$1${MASK}`)
-      .replace(/(\b[a-z][a-z0-9+.-]*:\/\/)[^/@\s]+@/gi, `$1${MASK}@`)
-      .replace(/(authorization:\s*)(basic|bearer)?\s*\S+/gi, (_m, head, scheme) =>
-        `${head}${scheme ? scheme + " " : ""}${MASK}`);
+    let out = text;
+    // Known secrets first: a pattern below could otherwise mask only part of one (at a `&`, `@`
+    // or space inside it) and leave the rest unmatched and visible.
     for (const secret of variants) {
       if (secret) out = out.split(secret).join(MASK);
     }
-    return out;
+    return out
+      .replace(/([?&](?:password|pass|pwd|passwd)=)[^&\s#"']*/gi, `$1${MASK}`)
+      .replace(/(\b[a-z][a-z0-9+.-]*:\/\/)[^/@\s]+@/gi, `$1${MASK}@`)
+      .replace(
+        /(authorization:\s*)(basic|bearer)?\s*\S+/gi,
+        (_m, head, scheme) => `${head}${scheme ? scheme + " " : ""}${MASK}`,
+      );
   };
 }
 

@@ -151,7 +151,9 @@ export function parseState(text: string): ParsedState {
   if (data.version !== STATE_VERSION) {
     return {
       ok: false,
-      problem: `its schema version is ${JSON.stringify(data.version)}, this dnsbeat reads ${STATE_VERSION}`,
+      problem: `its schema version is ${
+        JSON.stringify(data.version)
+      }, this dnsbeat reads ${STATE_VERSION}`,
     };
   }
   if (!isObject(data.providers)) return { ok: false, problem: '"providers" is not an object' };
@@ -227,9 +229,8 @@ function fits(v: unknown, kind: Kind): boolean {
     case "strings":
       return Array.isArray(v) && v.every((s) => typeof s === "string");
     case "stop":
-      return isObject(v) && ["code", "message", "at", "fingerprint"].every((k) =>
-        typeof v[k] === "string"
-      );
+      return isObject(v) &&
+        ["code", "message", "at", "fingerprint"].every((k) => typeof v[k] === "string");
     case "expiry":
       return isObject(v) && typeof v.text === "string" && (v.iso === null || fits(v.iso, "time"));
   }

@@ -78,7 +78,11 @@ export class StateStore {
   readonly #write: typeof writeStateAtomically;
 
   /** Wraps a state already read from `path`; `write` is injectable for tests. */
-  constructor(path: string, state: State, write: typeof writeStateAtomically = writeStateAtomically) {
+  constructor(
+    path: string,
+    state: State,
+    write: typeof writeStateAtomically = writeStateAtomically,
+  ) {
     this.#path = path;
     this.#state = state;
     this.#write = write;

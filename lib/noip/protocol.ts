@@ -89,7 +89,7 @@ export interface NoipCode {
 export const SERVER_ERROR_WAIT_MS: number = 30 * MINUTE;
 
 const WAIT_TEXT = `dnsbeat tries again in ${SERVER_ERROR_WAIT_MS / MINUTE} minutes`;
-const CREDENTIALS = "`username` and `password` (or `passwordFile` / `passwordEnv`)";
+const CREDENTIALS = "`username` and password (`password`, `passwordFile` or `passwordEnv`)";
 const SUPPORT = "No-IP support (https://www.noip.com/support)";
 
 const UNRECOGNISED: NoipCode = {
@@ -132,7 +132,8 @@ export const NOIP_CODES: readonly NoipCode[] = [
     scope: "host",
     synthetic: false,
     meaning: "the hostname does not exist in this account",
-    fix: `Fix \`hostnames\` (or ${CREDENTIALS}) of this provider in the config`,
+    fix:
+      `Fix \`hostnames\` of this provider in the config, or its ${CREDENTIALS} if the host belongs to another account`,
   },
   {
     code: "badauth",
@@ -216,7 +217,8 @@ export const NOIP_CODES: readonly NoipCode[] = [
     scope: "host",
     synthetic: false,
     meaning: "the hostname belongs to another account",
-    fix: `Fix \`hostnames\` (or ${CREDENTIALS}) of this provider in the config`,
+    fix:
+      `Fix \`hostnames\` of this provider in the config, or its ${CREDENTIALS} if the host belongs to another account`,
   },
   {
     code: "!active",
