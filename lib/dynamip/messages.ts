@@ -1,0 +1,149 @@
+/**
+ * Every sentence dnsbeat says to its user about DynamIP: what happened, then what to do, naming
+ * the provider, the config setting and the config file. None of them holds the request's URL or
+ * the password.
+ *
+ * @module
+ */
+import type { DynamipProvider } from "../config_types.ts";
+import { formatDuration } from "../duration.ts";
+import { resumeHint } from "../messages.ts";
+import { DEFAULT_SERVER, type KnownError } from "./protocol.ts";
+
+const SITE = "https://www.dynamip.com";
+const CREDENTIALS = "`siteId` and `password` (or `passwordFile` / `passwordEnv`)";
+
+function who(p: DynamipProvider): string {
+  return `DynamIP "${p.name}"`;
+}
+
+/** A confirmed beat. */
+export function beatConfirmed(
+  p: DynamipProvider,
+  ip: string,
+  expiry: string | null,
+  remainHours: number | null,
+): string {
+  const account = expiry === null && remainHours === null
+    ? ""
+    : `; account expires ${expiry ?? "(date not given)"}${
+      remainHours === null ? "" : ` (${remainHours} hours left)`
+    }`;
+  return `${who(p)}: ${p.siteId} set to ${ip}${account}.`;
+}
+
+/** The account runs out soon (at most once a day). */
+export function expirySoon(p: DynamipProvider, remainHours: number, expiry: string | null): string {
+  return `${who(p)}: the DynamIP account ${p.siteId} expires in ${remainHours} hours${
+    expiry === null ? "" : ` (${expiry})`
+  }. Renew it at ${SITE} before then, or DynamIP stops accepting beats.`;
+}
+
+/** The beat before this one was longer ago than DynamIP's offline limit. */
+export function wasOffline(p: DynamipProvider, gapMs: number, offlineAfterMs: number): string {
+  return `${who(p)}: the last confirmed beat was ${
+    formatDuration(gapMs)
+  } ago, more than DynamIP's ${
+    formatDuration(offlineAfterMs)
+  } limit, so DynamIP has probably marked ${p.siteId} offline during the gap; this beat brings it back online.`;
+}
+
+/** Detection found no address: the beat sends `AUTO` instead. */
+export function sendingAuto(
+  p: DynamipProvider,
+  problems: readonly string[],
+  configPath: string,
+): string {
+  return `${
+    who(p)
+  }: could not detect the public IPv4 address, so this beat sends AUTO (DynamIP takes the address the request comes from):${
+    problems.map((problem) => `\n  - ${problem}`).join("")
+  }\n  Check "ipSources" in ${configPath}, or set "ip": "auto" for provider "${p.name}" there.`;
+}
+
+/** DynamIP refused the detected address: later beats send `AUTO`. */
+export function switchingToAuto(p: DynamipProvider, ip: string, configPath: string): string {
+  return `${
+    who(p)
+  }: DynamIP refused ${ip} as "Invalid IP Address" (malformed or not routable). The next beats send AUTO instead, letting DynamIP take the address the request comes from. To make this permanent, set "ip": "auto" for provider "${p.name}" in ${configPath}.`;
+}
+
+/** Why beats stop, and what to do, per refusal. */
+const STOPS: Record<KnownError, (p: DynamipProvider) => { meaning: string; fix: string }> = {
+  "invalid-credentials": (p) => ({
+    meaning: "the site ID or the password is wrong",
+    fix: `Fix ${CREDENTIALS} of provider "${p.name}"`,
+  }),
+  expired: () => ({
+    meaning: "the DynamIP account has expired",
+    fix: `Renew the account at ${SITE}`,
+  }),
+  "invalid-ip": () => ({
+    meaning:
+      "DynamIP refused even the address it saw the request come from (AUTO): this machine reaches the Internet through an address that cannot be reached back (carrier-grade NAT or a proxy)",
+    fix:
+      "Give this machine a public IPv4 address (ask the ISP, or run dnsbeat where the public address ends)",
+  }),
+};
+
+/** DynamIP refused in a way only the user can fix: beats stop. */
+export function beatsStopped(
+  p: DynamipProvider,
+  known: KnownError,
+  title: string,
+  configPath: string,
+): string {
+  const { meaning, fix } = STOPS[known](p);
+  const where = known === "invalid-credentials" ? ` in ${configPath}` : "";
+  return `DynamIP says "${title}" for site ${p.siteId}: ${meaning}. Beats of provider "${p.name}" are stopped. ${fix}${where}, ${
+    resumeHint(p.name, configPath)
+  }`;
+}
+
+/** A reply that is not a confirmation and not a known refusal. */
+export function beatRejected(
+  p: DynamipProvider,
+  what: string,
+  nextAt: string,
+  configPath: string,
+): string {
+  return `${who(p)}: the beat was not confirmed: ${
+    what.replace(/\.$/, "")
+  }. The next beat goes out as scheduled at ${nextAt}; if this persists, check "server" of provider "${p.name}" in ${configPath} (DynamIP's is ${DEFAULT_SERVER}).`;
+}
+
+/** The request may have reached DynamIP, but no reply came. */
+export function beatFailed(p: DynamipProvider, reason: string, nextAt: string): string {
+  return `${
+    who(p)
+  }: the beat may have reached DynamIP but no reply came (${reason}). It counts as sent, so the next beat waits for the 15-minute mark at ${nextAt}; check the network if this persists.`;
+}
+
+/** The request never reached DynamIP. */
+export function beatUnreached(
+  p: DynamipProvider,
+  reason: string,
+  failures: number,
+  retryInMs: number,
+  configPath: string,
+): string {
+  return `${
+    who(p)
+  }: the beat could not reach DynamIP (${reason}); nothing was sent. Trying again in ${
+    formatDuration(retryInMs)
+  } (failure ${failures} in a row); check the network, or "server" of provider "${p.name}" in ${configPath}, if this persists.`;
+}
+
+/** `dnsbeat once` ran before the 15-minute floor allows a beat. */
+export function beatNotDue(p: DynamipProvider, dueAt: string, inMs: number): string {
+  return `${
+    who(p)
+  }: no beat now; DynamIP allows one every 15 minutes and the next is due at ${dueAt} (in ${
+    formatDuration(inMs)
+  }).`;
+}
+
+/** Debug: when the next beat goes out. */
+export function nextBeatAt(p: DynamipProvider, at: string, auto: boolean): string {
+  return `${who(p)}: next beat at ${at}${auto ? " (AUTO)" : ""}.`;
+}

@@ -1,0 +1,595 @@
+import assert from "node:assert/strict";
+import type { Clock } from "../lib/clock.ts";
+import type { DynamipProvider } from "../lib/config_types.ts";
+import type { Context, RoundEnd } from "../lib/context.ts";
+import type { Detection } from "../lib/detect.ts";
+import { beatOnce, EXPIRY_WARN_HOURS, runHeartbeat } from "../lib/dynamip/heartbeat.ts";
+import { BEAT_INTERVAL_MS, OFFLINE_AFTER_MS } from "../lib/dynamip/schedule.ts";
+import { DAY, formatDuration, HOUR, MINUTE, SECOND } from "../lib/duration.ts";
+import { createEmulator, DEFAULT_ECHO_IP, type Emulator } from "../lib/emulator/mod.ts";
+import { type FetchFn, httpGet, type HttpGetRequest, type HttpResult } from "../lib/http.ts";
+import { createLogger, type Level } from "../lib/log.ts";
+import { type DynamipState, emptyState, iso, type State } from "../lib/state.ts";
+import { StateStore } from "../lib/state_store.ts";
+import { FakeClock } from "./helpers/fake_clock.ts";
+
+const START = Date.UTC(2026, 0, 1);
+const SITE = "George";
+const PASSWORD = "s3cr&t=Pa ss+/ü";
+const SECRET_FORMS = [
+  PASSWORD,
+  encodeURIComponent(PASSWORD),
+  new URLSearchParams({ p: PASSWORD }).toString().slice(2),
+];
+const CONFIG = "/etc/dnsbeat/config.json";
+const M = MINUTE;
+
+interface Line {
+  level: Level;
+  text: string;
+  /** Wall-clock time it was logged. */
+  at: number;
+}
+
+interface HarnessOptions {
+  /** When the emulator's account expires (default: in a year). */
+  expiry?: number;
+  /** The site's password as the emulator knows it (default PASSWORD). */
+  serverPassword?: string;
+  /** Virtual time a request spends on the way to the server and back (each way half). */
+  latencyMs?: number;
+  /** Detection stub. */
+  detect?: (clock: FakeClock) => Promise<Detection>;
+  /** Runs when the n-th request (1-based) is about to reach the server, e.g. to jump the clock. */
+  onRequest?: (n: number, h: Harness) => void | Promise<void>;
+  /** Replaces HTTP for some requests: return a result, or null to pass to the emulator. */
+  intercept?: (n: number) => HttpResult | null;
+  /** Initial state. */
+  state?: State;
+}
+
+interface Harness {
+  /** True time. */
+  clock: FakeClock;
+  ctx: Context;
+  emulator: Emulator;
+  lines: Line[];
+  /** Serialised states, as written. */
+  writes: string[];
+  /** Wall-clock times at which each HTTP request started (including intercepted ones). */
+  attempts: number[];
+  /** Moves the wall clock by `ms`; true time (sleeps, the server) goes on undisturbed. */
+  jump(ms: number): void;
+}
+
+function harness(o: HarnessOptions = {}): Harness {
+  // The fake clock is true (monotonic) time: sleeps and the server run on it. The wall clock that
+  // dnsbeat reads is the fake clock plus the jumps so far, as on a machine whose clock is set
+  // while timers keep running.
+  const clock = new FakeClock(START);
+  let skew = 0;
+  const wall: Clock = {
+    now: () => clock.now() + skew,
+    sleep: (ms, signal) => clock.sleep(ms, signal),
+  };
+  const emulator = createEmulator({
+    accounts: {
+      noip: [],
+      dynamip: [{
+        siteId: SITE,
+        password: o.serverPassword ?? PASSWORD,
+        expiry: o.expiry ?? START + 365 * DAY,
+      }],
+      echoIp: { ...DEFAULT_ECHO_IP },
+    },
+    clock,
+  });
+  const lines: Line[] = [];
+  const writes: string[] = [];
+  const attempts: number[] = [];
+  const half = (o.latencyMs ?? 0) / 2;
+  const h = {} as Harness;
+  let reached = 0;
+  const fetchFn: FetchFn = async (input, init) => {
+    const signal = init?.signal ?? undefined;
+    if (half > 0) await clock.sleep(half, signal);
+    await o.onRequest?.(++reached, h);
+    if (signal?.aborted) throw new DOMException("aborted", "AbortError");
+    const response = await emulator.handle(new Request(input, init), "127.0.0.1");
+    if (half > 0) await clock.sleep(half, signal);
+    if (signal?.aborted) throw new DOMException("aborted", "AbortError");
+    return response;
+  };
+  const get = (req: HttpGetRequest): Promise<HttpResult> => {
+    attempts.push(wall.now());
+    const intercepted = o.intercept?.(attempts.length);
+    return intercepted ? Promise.resolve(intercepted) : httpGet(req, fetchFn);
+  };
+  const store = new StateStore("/nonexistent/state.json", o.state ?? emptyState(), (_, s) => {
+    writes.push(JSON.stringify(s));
+    return Promise.resolve();
+  });
+  const ctx: Context = {
+    clock: wall,
+    store,
+    configPath: CONFIG,
+    // No redaction at all: the test proves dnsbeat's DynamIP lines hold no secret by themselves.
+    log: createLogger({
+      level: "debug",
+      redact: (text) => text,
+      timestamps: false,
+      color: false,
+      clock: wall,
+      write: (text, level) =>
+        lines.push({ level, text: text.slice(level.length + 2), at: wall.now() }),
+    }),
+    httpGet: get,
+    detect: () =>
+      o.detect?.(clock) ??
+        Promise.resolve({ kind: "found", ip: "81.2.69.160", source: "test" }),
+  };
+  Object.assign(h, {
+    clock,
+    ctx,
+    emulator,
+    lines,
+    writes,
+    attempts,
+    jump: (ms: number) => {
+      skew += ms;
+    },
+  });
+  return h;
+}
+
+function provider(overrides: Partial<DynamipProvider> = {}): DynamipProvider {
+  return {
+    type: "dynamip",
+    name: "home",
+    siteId: SITE,
+    password: PASSWORD,
+    ip: "auto",
+    server: "http://dynamip.test",
+    fingerprint: "fp-1",
+    ...overrides,
+  };
+}
+
+/** Runs the loop for `ms` of virtual time (or until it ends by itself). */
+async function runFor(h: Harness, p: DynamipProvider, ms: number): Promise<RoundEnd> {
+  const stop = new AbortController();
+  const timer = new AbortController();
+  h.clock.sleep(ms, timer.signal).then(() => stop.abort());
+  const end = await runHeartbeat(h.ctx, p, stop.signal);
+  timer.abort();
+  return end;
+}
+
+function state(h: Harness, name = "home"): DynamipState {
+  return h.ctx.store.state.providers[name] as DynamipState;
+}
+
+/** Server arrival times of the DynamIP requests. */
+function arrivals(h: Harness): number[] {
+  return h.emulator.requests.filter((r) => r.provider === "dynamip").map((r) => r.at);
+}
+
+function gaps(times: readonly number[]): number[] {
+  return times.slice(1).map((t, i) => t - times[i]!);
+}
+
+/** `15:00`, `-45:58`, `15:00.5`: minutes and seconds. */
+function mmss(ms: number): string {
+  const s = Math.abs(ms) / SECOND;
+  const sign = ms < 0 ? "-" : "";
+  return `${sign}${Math.floor(s / 60)}:${String(+(s % 60).toFixed(3)).padStart(2, "0")}`;
+}
+
+/** Prints a figure for the record (the lead quotes them). */
+function report(text: string): void {
+  // deno-lint-ignore no-console
+  console.log(text);
+}
+
+function logged(h: Harness, level: Level, pattern: RegExp): Line[] {
+  return h.lines.filter((l) => l.level === level && pattern.test(l.text));
+}
+
+function assertNoSecret(h: Harness): void {
+  for (const form of SECRET_FORMS) {
+    for (const line of h.lines) assert.ok(!line.text.includes(form), `log leaks: ${line.text}`);
+    for (const written of h.writes) assert.ok(!written.includes(form), "state leaks the password");
+    assert.ok(!JSON.stringify(h.ctx.store.state).includes(form));
+  }
+}
+
+Deno.test("24 simulated hours: exactly 96 beats, every gap exactly 15:00", async () => {
+  const h = harness();
+  const end = await runFor(h, provider(), DAY - 1);
+  assert.deepEqual(end, { kind: "aborted" });
+  const times = arrivals(h);
+  const g = gaps(times);
+  report(
+    `24 h: ${times.length} requests, gaps min ${mmss(Math.min(...g))} max ${
+      mmss(Math.max(...g))
+    }, violations ${h.emulator.dynamipSite(SITE).violations}`,
+  );
+  assert.equal(times.length, 96);
+  assert.ok(g.every((gap) => gap === BEAT_INTERVAL_MS));
+  assert.equal(times[0], START);
+  const site = h.emulator.dynamipSite(SITE);
+  assert.equal(site.violations, 0);
+  assert.equal(site.offlineResets, 0);
+  assert.equal(site.offline, false);
+  assert.equal(
+    logged(h, "info", /DynamIP "home": George set to 81\.2\.69\.142; account expires/).length,
+    96,
+  );
+  assert.equal(h.lines.filter((l) => l.level === "warn" || l.level === "error").length, 0);
+  assert.equal(state(h).lastBeat, iso(START + 95 * BEAT_INTERVAL_MS));
+  assert.equal(state(h).lastRequestAt, iso(START + 95 * BEAT_INTERVAL_MS));
+  assert.equal(state(h).lastIp, "81.2.69.142");
+  assert.equal(state(h).lastReply, "IP Address for George set to 81.2.69.142");
+  assertNoSecret(h);
+});
+
+Deno.test("30 simulated days: 2880 beats, no drift from the 15-minute marks", async () => {
+  const h = harness();
+  const started = performance.now();
+  await runFor(h, provider(), 30 * DAY - 1);
+  const times = arrivals(h);
+  const g = gaps(times);
+  const drift = Math.max(...times.map((t, i) => Math.abs(t - (START + i * BEAT_INTERVAL_MS))));
+  report(
+    `30 days: ${times.length} requests (${times.length / 30}/day), gaps min ${
+      mmss(Math.min(...g))
+    } max ${mmss(Math.max(...g))}, max drift from the ideal marks ${drift} ms (${
+      Math.round(performance.now() - started)
+    } ms real)`,
+  );
+  assert.equal(times.length, 2880);
+  assert.ok(drift < SECOND);
+  assert.ok(g.every((gap) => gap === BEAT_INTERVAL_MS));
+  assert.equal(h.emulator.dynamipSite(SITE).violations, 0);
+  assert.equal(h.emulator.dynamipSite(SITE).offlineResets, 0);
+  assertNoSecret(h);
+});
+
+Deno.test("2 days with detection (2 s) and latency (0.8 s): detection ahead of the mark, no drift", async () => {
+  const h = harness({
+    latencyMs: 800,
+    detect: async (clock) => {
+      await clock.sleep(2 * SECOND);
+      return { kind: "found", ip: "81.2.69.160", source: "test" };
+    },
+  });
+  await runFor(h, provider({ ip: "detect" }), 2 * DAY - 1);
+  const times = arrivals(h);
+  const first = times[0]!;
+  const drift = Math.max(...times.map((t, i) => Math.abs(t - (first + i * BEAT_INTERVAL_MS))));
+  const g = gaps(times);
+  report(
+    `2 days, detect + latency: ${times.length} requests, gaps min ${mmss(Math.min(...g))} max ${
+      mmss(Math.max(...g))
+    }, drift ${drift} ms, first at +${(first - START) / SECOND} s`,
+  );
+  assert.equal(times.length, 192);
+  assert.equal(drift, 0);
+  assert.equal(first, START + 2400); // detection 2 s, then half the latency
+  assert.ok(h.emulator.requests.every((r) => r.path.includes("IPAddr=81.2.69.160")));
+  assertNoSecret(h);
+});
+
+Deno.test("10 restarts within one minute send 1 request", async () => {
+  const h = harness();
+  const ends: RoundEnd[] = [];
+  for (let i = 0; i < 10; i++) ends.push(await runFor(h, provider(), 6 * SECOND));
+  report(
+    `10 restarts in ${(h.clock.now() - START) / SECOND} s: ${arrivals(h).length} request(s)`,
+  );
+  assert.equal(arrivals(h).length, 1);
+  assert.ok(ends.every((e) => e.kind === "aborted"));
+  assert.equal(h.clock.now() - START, 60 * SECOND);
+  // The eleventh start goes out on the mark, 15 minutes after the one request.
+  await runFor(h, provider(), 15 * M);
+  assert.deepEqual(arrivals(h), [START, START + 15 * M]);
+  assertNoSecret(h);
+});
+
+for (
+  const [name, shift, during] of [
+    ["+1 h during a request", HOUR, "request"],
+    ["-1 h during a request", -HOUR, "request"],
+    ["+1 h during a sleep", HOUR, "sleep"],
+    ["-1 h during a sleep", -HOUR, "sleep"],
+    ["+10 min during a request", 10 * M, "request"],
+    ["-14 min during a sleep", -14 * M, "sleep"],
+  ] as const
+) {
+  Deno.test(`clock jump ${name}: no gap under 15:00 as the server measures, no burst`, async () => {
+    const latency = 2 * SECOND;
+    const stop = new AbortController();
+    const h = harness({
+      latencyMs: latency,
+      onRequest: (n, h) => {
+        if (during === "request" && n === 5) h.jump(shift);
+        if (n === 17) stop.abort();
+      },
+    });
+    // Between the 4th and the 5th beat, the loop is asleep.
+    if (during === "sleep") h.clock.sleep(3 * BEAT_INTERVAL_MS + 7 * M).then(() => h.jump(shift));
+    assert.deepEqual(await runHeartbeat(h.ctx, provider(), stop.signal), { kind: "aborted" });
+    const serverGaps = gaps(arrivals(h));
+    const wallGaps = gaps(h.attempts.slice(0, 16));
+    const jumpIndex = during === "request" ? 4 : 3; // the wall-clock gap that spans the jump
+    const settled = wallGaps.filter((_, i) => i !== jumpIndex);
+    report(
+      `jump ${name}: server gaps ${mmss(Math.min(...serverGaps))}..${
+        mmss(Math.max(...serverGaps))
+      }; wall-clock gap across the jump ${mmss(wallGaps[jumpIndex]!)}, others ${
+        mmss(Math.min(...settled))
+      }..${mmss(Math.max(...settled))}; violations ${h.emulator.dynamipSite(SITE).violations}`,
+    );
+    assert.equal(arrivals(h).length, 16);
+    assert.ok(serverGaps.every((g) => g >= BEAT_INTERVAL_MS), "a gap under 15 minutes");
+    assert.ok(serverGaps.every((g) => g <= BEAT_INTERVAL_MS + latency), "a gap over 15:02");
+    assert.ok(settled.every((g) => g >= BEAT_INTERVAL_MS && g <= BEAT_INTERVAL_MS + latency));
+    assert.equal(h.emulator.dynamipSite(SITE).violations, 0);
+    assert.equal(h.emulator.dynamipSite(SITE).offlineResets, 0);
+    assertNoSecret(h);
+  });
+}
+
+Deno.test("a clock set back across a restart delays the beat by at most 15 minutes", async () => {
+  const h = harness();
+  await runFor(h, provider(), 5 * M);
+  h.jump(-HOUR);
+  await runFor(h, provider(), 16 * M);
+  const g = gaps(arrivals(h));
+  report(`restart after -1 h: next request after ${mmss(g[0]!)} (true time)`);
+  assert.deepEqual(g, [20 * M]); // 5 minutes before the restart, 15 after it
+});
+
+Deno.test("Invalid UserID/Password stops; the stop survives restarts with 0 requests", async () => {
+  const h = harness({ serverPassword: "something else" });
+  const end = await runFor(h, provider(), HOUR);
+  assert.deepEqual(end, { kind: "stopped" });
+  assert.equal(arrivals(h).length, 1);
+  const stop = state(h).stop!;
+  assert.equal(stop.code, "Invalid UserID/Password");
+  assert.equal(stop.fingerprint, "fp-1");
+  assert.equal(stop.at, iso(START));
+  assert.match(stop.message, /`siteId` and `password`/);
+  assert.match(stop.message, /provider "home"/);
+  assert.match(stop.message, new RegExp(CONFIG));
+  assert.match(stop.message, /dnsbeat resume home/);
+  assert.deepEqual(logged(h, "error", /./).map((l) => l.text), [stop.message]);
+  report(`stop message: ${stop.message}`);
+
+  for (let i = 0; i < 3; i++) {
+    assert.deepEqual(await runFor(h, provider(), DAY), { kind: "stopped" });
+    assert.deepEqual(await beatOnce(h.ctx, provider(), new AbortController().signal), {
+      kind: "stopped",
+    });
+  }
+  assert.equal(arrivals(h).length, 1);
+  assert.equal(h.emulator.requestsAfterError(SITE), 0);
+  assert.equal(logged(h, "error", /stays stopped \(kept in the state file\)/).length, 6);
+  assertNoSecret(h);
+});
+
+Deno.test("Account Expired stops with a renewal hint", async () => {
+  const h = harness({ expiry: START - DAY });
+  assert.deepEqual(await runFor(h, provider(), HOUR), { kind: "stopped" });
+  assert.equal(state(h).stop?.code, "Account Expired");
+  assert.match(state(h).stop!.message, /Renew the account at https:\/\/www\.dynamip\.com/);
+  assert.deepEqual(await runFor(h, provider(), HOUR), { kind: "stopped" });
+  assert.equal(arrivals(h).length, 1);
+  assertNoSecret(h);
+});
+
+Deno.test("Invalid IP Address after a detected address: the next beat sends AUTO", async () => {
+  const h = harness({
+    detect: () => Promise.resolve({ kind: "found", ip: "192.0.2.7", source: "test" }),
+  });
+  const end = await runFor(h, provider({ ip: "detect" }), 31 * M);
+  assert.deepEqual(end, { kind: "aborted" });
+  const paths = h.emulator.requests.map((r) => r.path);
+  assert.equal(paths.length, 3);
+  assert.match(paths[0]!, /IPAddr=192\.0\.2\.7/);
+  assert.match(paths[1]!, /IPAddr=AUTO/);
+  assert.match(paths[2]!, /IPAddr=AUTO/);
+  assert.deepEqual(gaps(arrivals(h)), [15 * M, 15 * M]);
+  assert.equal(state(h).useAuto, true);
+  assert.equal(state(h).stop, null);
+  assert.equal(state(h).lastIp, "81.2.69.142");
+  assert.equal(logged(h, "warn", /refused 192\.0\.2\.7 as "Invalid IP Address"/).length, 1);
+  // A restart keeps sending AUTO.
+  await runFor(h, provider({ ip: "detect" }), 15 * M);
+  assert.match(h.emulator.requests.at(-1)!.path, /IPAddr=AUTO/);
+  assertNoSecret(h);
+});
+
+Deno.test("Invalid IP Address after AUTO stops", async () => {
+  const h = harness();
+  h.emulator.setEchoIp("100.64.1.2");
+  assert.deepEqual(await runFor(h, provider(), HOUR), { kind: "stopped" });
+  assert.equal(state(h).stop?.code, "Invalid IP Address");
+  assert.match(state(h).stop!.message, /public IPv4 address/);
+  assert.equal(arrivals(h).length, 1);
+  assertNoSecret(h);
+});
+
+Deno.test("other titles, HTTP errors, HTML and redirects are failed beats on schedule", async () => {
+  const h = harness();
+  h.emulator.pushFault({ kind: "code", body: "{{{Update Refused|Please slow down.}}}" });
+  h.emulator.pushFault({ kind: "status", status: 500, body: `Error in Password=${PASSWORD}` });
+  h.emulator.pushFault({ kind: "html" });
+  h.emulator.pushFault({ kind: "redirect", location: "http://elsewhere.test/x?Password=1" });
+  const end = await runFor(h, provider(), 4 * BEAT_INTERVAL_MS + 1);
+  assert.deepEqual(end, { kind: "aborted" });
+  assert.deepEqual(gaps(arrivals(h)), [15 * M, 15 * M, 15 * M, 15 * M]);
+  const warnings = logged(h, "warn", /the beat was not confirmed/).map((l) => l.text);
+  for (const w of warnings) report(`warn: ${w}`);
+  assert.equal(warnings.length, 4);
+  assert.match(warnings[0]!, /DynamIP says "Update Refused": Please slow down\. The next beat/);
+  assert.match(warnings[1]!, /HTTP 500 "Error in Password=\*\*\*"/);
+  assert.match(warnings[2]!, /not understood: "503 Service Temporarily Unavailable/);
+  assert.match(warnings[3]!, /redirected to another server.*http:\/\/elsewhere\.test\/x\)/);
+  assert.match(warnings[0]!, /next beat goes out as scheduled at 2026-01-01T00:15:00\.000Z/);
+  assert.equal(state(h).stop, null);
+  assert.equal(state(h).lastBeat, iso(START + 4 * BEAT_INTERVAL_MS));
+  assertNoSecret(h);
+});
+
+Deno.test("unreached: rolled back, retried within the 20-minute window", async () => {
+  const unreached = { kind: "unreached", reason: "connection refused" } as const;
+  const h = harness({ intercept: (n) => n >= 2 && n <= 4 ? unreached : null });
+  let snapshot: DynamipState | null = null;
+  h.clock.sleep(15 * M + SECOND).then(() => snapshot = structuredClone(state(h)));
+  await runFor(h, provider(), 40 * M);
+  const offsets = h.attempts.map((t) => mmss(t - START));
+  report(`unreached ×3: attempts at ${offsets.join(", ")}; server saw ${arrivals(h).length}`);
+  assert.deepEqual(offsets, ["0:00", "15:00", "15:30", "16:30", "18:30", "33:30"]);
+  assert.deepEqual(gaps(arrivals(h)), [18 * M + 30 * SECOND, 15 * M]);
+  assert.equal(h.emulator.dynamipSite(SITE).offlineResets, 0);
+  // After the first failure the write-ahead was taken back and the back-off recorded.
+  assert.equal(snapshot!.lastRequestAt, iso(START));
+  assert.deepEqual(snapshot!.backoff, { failures: 1, until: iso(START + 15 * M + 30 * SECOND) });
+  assert.deepEqual(state(h).backoff, { failures: 0, until: null });
+  const warnings = logged(h, "warn", /could not reach DynamIP \(connection refused\)/);
+  assert.deepEqual(warnings.map((l) => /again in (\S+)/.exec(l.text)?.[1]), ["30s", "1m", "2m"]);
+  assertNoSecret(h);
+});
+
+Deno.test("a long outage: retries fill the window, then back off; the gap is reported", async () => {
+  const unreached = { kind: "unreached", reason: "DNS lookup failed" } as const;
+  const h = harness({ intercept: (n) => n >= 2 && n <= 8 ? unreached : null });
+  await runFor(h, provider(), 80 * M);
+  const offsets = h.attempts.map((t) => mmss(t - START));
+  report(`long outage: attempts at ${offsets.join(", ")}`);
+  assert.deepEqual(offsets.slice(0, 10), [
+    "0:00",
+    "15:00",
+    "15:30",
+    "16:30",
+    "18:30",
+    "19:45",
+    "27:45",
+    "42:45",
+    "57:45",
+    "72:45",
+  ]);
+  const gap = logged(h, "warn", /probably marked George offline/);
+  assert.equal(gap.length, 1);
+  assert.match(gap[0]!.text, /57m 45s ago/);
+  assert.equal(h.emulator.dynamipSite(SITE).offlineResets, 1);
+});
+
+Deno.test("a restart during a back-off waits for it", async () => {
+  const unreached = { kind: "unreached", reason: "connection refused" } as const;
+  const h = harness({ intercept: (n) => n === 2 ? unreached : null });
+  await runFor(h, provider(), 15 * M + 10 * SECOND);
+  await runFor(h, provider(), 30 * SECOND);
+  assert.deepEqual(h.attempts.map((t) => t - START), [0, 15 * M, 15 * M + 30 * SECOND]);
+});
+
+Deno.test("aborted mid-request: lastRequestAt kept, lastBeat not set, the floor holds", async () => {
+  const stop = new AbortController();
+  const h = harness({
+    latencyMs: 2 * SECOND,
+    onRequest: () => stop.abort(),
+  });
+  const end = await runHeartbeat(h.ctx, provider(), stop.signal);
+  assert.deepEqual(end, { kind: "aborted" });
+  assert.equal(state(h).lastRequestAt, iso(START));
+  assert.equal(state(h).lastBeat, null);
+  assert.equal(h.attempts.length, 1);
+  // The next process waits for the floor as if the request had reached the server.
+  const h2 = harness({ state: structuredClone(h.ctx.store.state) as State });
+  h2.clock.set(h.clock.now());
+  await runFor(h2, provider(), 15 * M);
+  assert.deepEqual(h2.attempts, [START + 15 * M]);
+});
+
+Deno.test("expiry: a warning at most once a simulated day below 72 hours, then the stop", async () => {
+  const h = harness({ expiry: START + 80 * HOUR });
+  const end = await runFor(h, provider(), 4 * DAY);
+  assert.deepEqual(end, { kind: "stopped" });
+  const warnings = logged(h, "warn", /expires in \d+ hours/);
+  const at = warnings.map((l) => l.at);
+  report(
+    `expiry at +80 h: ${warnings.length} warnings at +${
+      at.map((t) => formatDuration(t - START)).join(", +")
+    }; stopped at +${formatDuration(Date.parse(state(h).stop!.at) - START)}`,
+  );
+  assert.deepEqual(at, [
+    START + 8 * HOUR + 15 * M,
+    START + 32 * HOUR + 15 * M,
+    START + 56 * HOUR + 15 * M,
+  ]);
+  assert.match(warnings[0]!.text, /expires in 71 hours .*Renew it at https:\/\/www\.dynamip\.com/);
+  assert.equal(EXPIRY_WARN_HOURS, 72);
+  assert.equal(state(h).stop?.code, "Account Expired");
+  assert.equal(state(h).stop?.at, iso(START + 80 * HOUR));
+  assert.equal(state(h).remainHours, 0);
+  assertNoSecret(h);
+});
+
+Deno.test("the first beat after a long silence says DynamIP probably marked the host offline", async () => {
+  const before = emptyState();
+  before.providers.home = {
+    type: "dynamip",
+    lastRequestAt: iso(START - HOUR),
+    lastBeat: iso(START - HOUR),
+    lastReply: null,
+    lastIp: "81.2.69.142",
+    expiry: null,
+    remainHours: null,
+    expiryWarnedAt: null,
+    useAuto: false,
+    stop: null,
+    backoff: { failures: 0, until: null },
+  };
+  const h = harness({ state: before });
+  await runFor(h, provider(), 20 * M);
+  assert.deepEqual(h.attempts, [START, START + 15 * M]);
+  const warnings = logged(h, "warn", /./).map((l) => l.text);
+  assert.equal(warnings.length, 1);
+  assert.match(warnings[0]!, /last confirmed beat was 1h ago, more than DynamIP's 20m limit/);
+  assert.equal(OFFLINE_AFTER_MS, 20 * M);
+});
+
+Deno.test("detect mode: detection failure sends AUTO and names the problems", async () => {
+  const h = harness({
+    detect: () =>
+      Promise.resolve({ kind: "none", problems: ["https://api.ipify.org/: connection refused"] }),
+  });
+  await runFor(h, provider({ ip: "detect" }), M);
+  assert.match(h.emulator.requests[0]!.path, /IPAddr=AUTO/);
+  const warning = logged(h, "warn", /sends AUTO/);
+  assert.equal(warning.length, 1);
+  assert.match(warning[0]!.text, /api\.ipify\.org\/: connection refused/);
+  assert.equal(state(h).useAuto, false);
+});
+
+Deno.test("beatOnce: beats when due, waits up to a minute, else says when", async () => {
+  const h = harness();
+  const signal = new AbortController().signal;
+  assert.deepEqual(await beatOnce(h.ctx, provider(), signal), { kind: "ok" });
+  assert.deepEqual(await beatOnce(h.ctx, provider(), signal), { kind: "ok" });
+  assert.equal(arrivals(h).length, 1);
+  assert.match(
+    logged(h, "info", /no beat now/)[0]!.text,
+    /next is due at 2026-01-01T00:15:00\.000Z \(in 15m\)/,
+  );
+  h.clock.set(START + 14 * M + 30 * SECOND); // cron a little early
+  assert.deepEqual(await beatOnce(h.ctx, provider(), signal), { kind: "ok" });
+  assert.deepEqual(arrivals(h), [START, START + 15 * M]);
+  h.clock.set(START + 40 * M);
+  const unreached = harness({ intercept: () => ({ kind: "unreached", reason: "no route" }) });
+  assert.deepEqual(await beatOnce(unreached.ctx, provider(), signal), { kind: "failed" });
+  assert.equal(state(unreached).lastRequestAt, null);
+  assert.equal(state(unreached).backoff.failures, 1);
+  assertNoSecret(h);
+});
