@@ -5,7 +5,7 @@
  */
 import { parseArgs } from "node:util";
 import { processEnvironment } from "./lib/app.ts";
-import { systemClock } from "./lib/clock.ts";
+import { type Clock, systemClock } from "./lib/clock.ts";
 import { check } from "./lib/cli/check.ts";
 import { type Command, COMMON_OPTIONS } from "./lib/cli/command.ts";
 import { demo } from "./lib/cli/demo.ts";
@@ -45,8 +45,15 @@ function help(): string {
 
 /** Parses `args`, runs the command, and returns its exit code. */
 export async function main(args: string[]): Promise<number> {
-  const env = processEnvironment(clockFromEnv());
   const stderr = (text: string) => writeAll(Deno.stderr, text);
+  const clock = clockFromEnv();
+  if (clock === null) {
+    stderr(
+      `dnsbeat: DNSBEAT_NOW must be an ISO 8601 time or epoch milliseconds; unset it to use the system clock.\n`,
+    );
+    return ExitCode.Usage;
+  }
+  const env = processEnvironment(clock);
   const [name, ...rest] = args;
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
     env.out(help());
@@ -96,13 +103,15 @@ export async function main(args: string[]): Promise<number> {
   }
 }
 
-/** The clock: the machine's, or shifted to the time `DNSBEAT_NOW` names (black-box tests). */
-function clockFromEnv(): ReturnType<typeof systemClock> {
+/**
+ * The clock: the machine's, or shifted so that it starts at the time `DNSBEAT_NOW` names (for
+ * black-box tests of time rules); null when `DNSBEAT_NOW` is malformed.
+ */
+function clockFromEnv(): Clock | null {
   const now = Deno.env.get("DNSBEAT_NOW");
   if (!now) return systemClock();
   const target = /^\d+$/.test(now) ? Number(now) : Date.parse(now);
-  if (Number.isNaN(target)) return systemClock();
-  return systemClock(target - Date.now());
+  return Number.isNaN(target) ? null : systemClock(target - Date.now());
 }
 
 if (import.meta.main) Deno.exit(await main(Deno.args));
