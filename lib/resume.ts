@@ -86,7 +86,9 @@ export function resumeRequestPath(statePath: string): string {
 export async function requestResume(statePath: string, names: readonly string[]): Promise<void> {
   const path = resumeRequestPath(statePath);
   const temp = `${path}.tmp-${Deno.pid}`;
-  await Deno.writeTextFile(temp, JSON.stringify({ providers: names }) + "\n", { mode: 0o600 });
+  // Readable by all (it holds only provider names): `resume` may run as root while the daemon
+  // runs as its own user (systemd's DynamicUser), which must be able to read it.
+  await Deno.writeTextFile(temp, JSON.stringify({ providers: names }) + "\n", { mode: 0o644 });
   await Deno.rename(temp, path);
 }
 
