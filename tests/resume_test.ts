@@ -202,7 +202,11 @@ Deno.test("requestResume / takeResumeRequest: round trip, then nothing", async (
     assert.equal(await takeResumeRequest(statePath), null);
 
     await requestResume(statePath, ["home", "site"]);
-    assert.equal((await Deno.stat(resumeRequestPath(statePath))).mode! & 0o777, 0o600);
+    assert.equal(
+      (await Deno.stat(resumeRequestPath(statePath))).mode! & 0o777,
+      0o644,
+      "readable by a daemon running as another user",
+    );
     const entries: string[] = [];
     for await (const e of Deno.readDir(dir)) entries.push(e.name);
     assert.deepEqual(entries, ["state.json.resume"], "no temp file left");
