@@ -37,9 +37,14 @@ export async function acquireLock(statePath: string): Promise<LockResult> {
     file.close();
     return { kind: "held", pid: previous };
   }
-  await file.truncate(0);
-  await file.seek(0, Deno.SeekMode.Start);
-  await file.write(new TextEncoder().encode(`${Deno.pid}\n`));
+  try {
+    await file.truncate(0);
+    await file.seek(0, Deno.SeekMode.Start);
+    await file.write(new TextEncoder().encode(`${Deno.pid}\n`));
+  } catch {
+    // The pid only serves messages; the flock is the lock. On a full disk the state write that
+    // follows fails with a message that says so, rather than this write with a stack trace.
+  }
   return {
     kind: "acquired",
     staleFrom: previous !== null && previous !== Deno.pid ? previous : null,

@@ -92,7 +92,7 @@ export function parseResponse(body: string, password: string): DynamipReply {
       known: KNOWN_TITLES[title.toLowerCase()] ?? null,
     };
   }
-  const set = /\bIP\s+Address\s+for\s+\S+\s+set\s+to\s+([0-9A-Fa-f:.]+)/i.exec(text);
+  const set = /\bIP\s+Address\s+for\s+\S+\s+set\s+to\s+([0-9A-Fa-f:.]+)(?!\S)/i.exec(text);
   const ip = set ? parseIp(set[1]!.replace(/\.$/, "")) : null;
   if (ip === null) return { kind: "unrecognised", snippet: snippet(body, password) };
   const fields: Record<string, string> = {};

@@ -31,6 +31,14 @@ export interface NoipRequest {
 }
 
 /**
+ * The `username:password` of HTTP Basic auth as dnsbeat sends it: `:` in the username written
+ * `%3A`, as No-IP's own client does.
+ */
+export function basicCredentials(username: string, password: string): string {
+  return `${username.replaceAll(":", "%3A")}:${password}`;
+}
+
+/**
  * The HTTP request of an update: `GET url` with `headers`.
  *
  * The URL is `{server}/nic/update?hostname=a,b&myip=v4,v6` (each name and address percent-encoded,
@@ -42,7 +50,7 @@ export function buildRequest(r: NoipRequest): { url: string; headers: Record<str
   const query = [`hostname=${r.hostnames.map(encodeURIComponent).join(",")}`];
   const ips = [r.ipv4, r.ipv6].filter((ip): ip is string => !!ip);
   if (ips.length > 0) query.push(`myip=${ips.map(encodeURIComponent).join(",")}`);
-  const credentials = `${r.username.replaceAll(":", "%3A")}:${r.password}`;
+  const credentials = basicCredentials(r.username, r.password);
   return {
     url: `${r.server.replace(/\/+$/, "")}/nic/update?${query.join("&")}`,
     headers: { "Authorization": `Basic ${base64(credentials)}`, "User-Agent": r.userAgent },
@@ -294,8 +302,8 @@ export type NoipOutcome =
  * What a reply means for each of `hostnames`: exactly one outcome per hostname, in order.
  *
  * - HTTP 401 is `badauth`; 403 `http403`, 404 `http404`, any other 4xx but 429 `http4xx` (stops);
- *   429 `http429` (wait); 2xx: the body; 5xx: the body where it is recognised, else a retry;
- *   anything else (3xx) `unrecognised`.
+ *   429 `http429` (wait); 2xx: the body; 5xx: the stop and wait codes of the body, else a retry
+ *   (a success line in a failed reply is not believed); anything else (3xx) `unrecognised`.
  * - The body has one line per hostname, in request order. Each line is trimmed (so CRLF and
  *   surrounding blanks pass) and trailing empty lines are dropped. Codes are matched exactly and
  *   case-sensitively, as No-IP writes them: `GOOD 1.2.3.4` or `good  1.2.3.4` is not a success.
@@ -305,10 +313,13 @@ export type NoipOutcome =
  *   IPv6 address separated by a comma) is a success, a host code applies to that host, anything
  *   else or no line at all is `unrecognised`. More lines than hosts, or none, make the whole
  *   reply `unrecognised`.
+ * - `mask` is applied to reply text before it is cut into a detail or reason snippet (never to
+ *   what is parsed), so that a server echoing the credentials cannot put even part of them there.
  */
 export function parseResponse(
   reply: { status: number; body: string },
   hostnames: readonly string[],
+  mask: (text: string) => string = (text) => text,
 ): NoipOutcome[] {
   const { status, body } = reply;
   const every = (outcome: NoipOutcome) => hostnames.map(() => outcome);
@@ -317,17 +328,23 @@ export function parseResponse(
   if (status === 404) return every(failure("http404"));
   if (status === 429) return every(failure("http429"));
   if (status >= 400 && status < 500) return every(failure("http4xx"));
-  if (status >= 200 && status < 300) return parseBody(body, hostnames);
+  if (status >= 200 && status < 300) return parseBody(body, hostnames, mask);
   if (status >= 500 && status < 600) {
-    const reason = withSnippet(`HTTP ${status}`, body);
-    return parseBody(body, hostnames).map((outcome) =>
-      outcome.code === UNRECOGNISED.code ? failure("http5xx", undefined, reason) : outcome
+    const reason = withSnippet(`HTTP ${status}`, mask(body));
+    return parseBody(body, hostnames, mask).map((outcome) =>
+      outcome.code === UNRECOGNISED.code || outcome.kind === "success"
+        ? failure("http5xx", undefined, reason)
+        : outcome
     );
   }
-  return every(failure(UNRECOGNISED.code, "account", withSnippet(`HTTP ${status}`, body)));
+  return every(failure(UNRECOGNISED.code, "account", withSnippet(`HTTP ${status}`, mask(body))));
 }
 
-function parseBody(body: string, hostnames: readonly string[]): NoipOutcome[] {
+function parseBody(
+  body: string,
+  hostnames: readonly string[],
+  mask: (text: string) => string,
+): NoipOutcome[] {
   const lines = body.split("\n").map((line) => line.trim());
   while (lines.at(-1) === "") lines.pop();
   const account = lines.flatMap((line) => {
@@ -337,13 +354,13 @@ function parseBody(body: string, hostnames: readonly string[]): NoipOutcome[] {
   const first = account.find((row) => row.class === "stop") ?? account[0];
   if (first) return hostnames.map(() => failure(first.code));
   if (lines.length === 0 || lines.length > hostnames.length) {
-    const whole = failure(UNRECOGNISED.code, "account", snippet(body) || undefined);
+    const whole = failure(UNRECOGNISED.code, "account", snippet(mask(body)) || undefined);
     return hostnames.map(() => whole);
   }
-  return hostnames.map((_, i) => parseLine(lines[i]));
+  return hostnames.map((_, i) => parseLine(lines[i], mask));
 }
 
-function parseLine(line: string | undefined): NoipOutcome {
+function parseLine(line: string | undefined, mask: (text: string) => string): NoipOutcome {
   if (line === undefined) return failure(UNRECOGNISED.code, "host");
   const success = /^(good|nochg) (\S+)$/.exec(line);
   if (success) {
@@ -352,7 +369,7 @@ function parseLine(line: string | undefined): NoipOutcome {
   }
   const row = bareCode(line);
   if (row) return failure(row.code);
-  return failure(UNRECOGNISED.code, "host", snippet(line) || undefined);
+  return failure(UNRECOGNISED.code, "host", snippet(mask(line)) || undefined);
 }
 
 /** The row of a line that is exactly a server-written stop or wait code. */

@@ -18,9 +18,16 @@ import {
   noipWaiting,
   stillStopped,
 } from "../messages.ts";
+import { createRedactor } from "../redact.ts";
 import { type DynamipState, emptyHost, type HostState, iso, ms, type NoipState } from "../state.ts";
 import { CONTACT, VERSION } from "../version.ts";
-import { buildRequest, type NoipOutcome, parseResponse, userAgent } from "./protocol.ts";
+import {
+  basicCredentials,
+  buildRequest,
+  type NoipOutcome,
+  parseResponse,
+  userAgent,
+} from "./protocol.ts";
 
 /** The User-Agent No-IP requires, for this machine. */
 export function machineUserAgent(): string {
@@ -139,8 +146,11 @@ export async function noipRound(
         want,
         parseResponse({ status: result.status, body: "" }, due),
       );
-    case "reply":
-      return await apply(ctx, p, due, want, parseResponse(result, due));
+    case "reply": {
+      // A server may echo the request: its credentials must not reach a message, even in part.
+      const mask = createRedactor([p.password, basicCredentials(p.username, p.password)]);
+      return await apply(ctx, p, due, want, parseResponse(result, due, mask));
+    }
   }
 }
 

@@ -1,0 +1,72 @@
+/**
+ * Two dnsbeats on one state file, black-box: while `dnsbeat run` holds it, a second `once` or
+ * `run` exits 4 naming the first's pid and sends nothing; after the first is SIGKILLed, the next
+ * start takes the lock over and says whose it was. Unit level: tests/lock_test.ts.
+ */
+import assert from "node:assert/strict";
+import { ExitCode } from "../lib/exit_codes.ts";
+import { parseState } from "../lib/state.ts";
+import { finish, watch } from "./helpers/lines.ts";
+import { sandbox } from "./helpers/sandbox.ts";
+import { report } from "./helpers/report.ts";
+
+Deno.test("concurrency: a second instance exits 4 naming the first; a killed holder's lock is taken over", async () => {
+  const s = await sandbox();
+  const first = watch(s.spawn(["run"]));
+  try {
+    await first.stdout.waitFor(/a\.ddns\.net now points to 81\.2\.69\.142/);
+    const pid = first.child.pid;
+    assert.equal((await Deno.readTextFile(`${s.state}.lock`)).trim(), String(pid));
+    s.server.emulator.setEchoIp("81.2.69.160");
+
+    for (const command of ["once", "run", "resume"]) {
+      const started = performance.now();
+      const second = await s.run([command]);
+      const ms = Math.round(performance.now() - started);
+      if (command === "resume") {
+        // `resume` does not wait for the lock: it leaves the daemon a request.
+        assert.equal(second.code, ExitCode.Ok, second.stderr);
+        assert.match(
+          second.stdout,
+          new RegExp(`A running dnsbeat \\(pid ${pid}\\) holds .*asked it`),
+        );
+        continue;
+      }
+      assert.equal(second.code, ExitCode.Locked, `${command}: ${second.stderr}`);
+      assert.match(
+        second.stderr,
+        new RegExp(
+          `Another dnsbeat \\(pid ${pid}\\) is using the state file .*state\\.json\\. Stop it first, or give this one its own state with --state PATH\\.`,
+        ),
+      );
+      report(`second \`dnsbeat ${command}\` while run holds the state: exit 4 in ${ms} ms`);
+    }
+    assert.equal(s.noipRequests(), 1, "the second instances sent nothing");
+
+    first.child.kill("SIGKILL");
+    const killed = await finish(first);
+    assert.equal(killed.code, 137);
+    assert.ok(parseState(await Deno.readTextFile(s.state)).ok, "the state parses after SIGKILL");
+
+    const started = performance.now();
+    const next = await s.run(["once"]);
+    const ms = Math.round(performance.now() - started);
+    assert.equal(next.code, ExitCode.Ok, next.stderr);
+    assert.match(
+      next.stdout,
+      new RegExp(`Took over the state lock left by a process that is gone \\(pid ${pid}\\)\\.`),
+    );
+    assert.match(next.stdout, /a\.ddns\.net now points to 81\.2\.69\.160/);
+    assert.equal(s.noipRequests(), 2);
+    assert.equal((await Deno.readTextFile(`${s.state}.lock`)).trim(), "", "released: emptied");
+    report(`after SIGKILL of the holder: the next once took the lock over in ${ms} ms`);
+  } finally {
+    try {
+      first.child.kill("SIGKILL");
+    } catch {
+      // Already ended.
+    }
+    await finish(first);
+    await s.close();
+  }
+});
