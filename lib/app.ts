@@ -13,11 +13,11 @@ import { ExitCode } from "./exit_codes.ts";
 import { type FetchFn, httpGet } from "./http.ts";
 import { acquireLock, describeFsError, type Lock } from "./lock.ts";
 import { consoleLogger, type Level, type Logger, writeAll } from "./log.ts";
-import { stateCorrupt, stateLocked } from "./messages.ts";
+import { stateCorrupt, stateLocked, stateUnreadable } from "./messages.ts";
 import { createRedactor, type Redactor } from "./redact.ts";
 import { liftChangedStops } from "./resume.ts";
 import type { State } from "./state.ts";
-import { readState, StateStore } from "./state_store.ts";
+import { readState, removeStaleTemps, StateStore } from "./state_store.ts";
 
 /** Options every command shares. */
 export interface GlobalOptions {
@@ -93,7 +93,7 @@ export async function peekState(loaded: Loaded): Promise<State | ExitCode> {
   loaded.log.error(
     read.kind === "corrupt"
       ? stateCorrupt(loaded.statePath, read.problem)
-      : `Cannot read the state file: ${read.reason}.`,
+      : stateUnreadable(read.reason),
   );
   return ExitCode.Failure;
 }
@@ -138,6 +138,7 @@ export async function open(opts: GlobalOptions, env: Environment): Promise<Opene
   if (locked.staleFrom !== null) {
     log.info(`Took over the state lock left by a process that is gone (pid ${locked.staleFrom}).`);
   }
+  await removeStaleTemps(statePath);
   const opened = await wire(loaded, locked.lock, env);
   if (typeof opened === "number") locked.lock.release();
   return opened;
@@ -150,7 +151,7 @@ async function wire(loaded: Loaded, lock: Lock, env: Environment): Promise<Opene
     log.error(
       read.kind === "corrupt"
         ? stateCorrupt(statePath, read.problem)
-        : `Cannot read the state file: ${read.reason}.`,
+        : stateUnreadable(read.reason),
     );
     return ExitCode.Failure;
   }

@@ -33,6 +33,8 @@ export const DEFAULT_IPV6_SOURCES = [
 ];
 /** The shortest No-IP check interval allowed. */
 export const MIN_INTERVAL_MS = MINUTE;
+/** Said instead of a value that may be a password typed into the wrong field. */
+const HIDDEN = "the value is not shown, in case it is the password itself";
 /** Environment variables a `passwordEnv` may name (the binary may read no others). */
 export const ENV_PREFIX = "DNSBEAT_";
 
@@ -322,11 +324,9 @@ class Validator {
     }
     if (key === "password") return value;
     if (key === "passwordEnv") {
-      if (!value.startsWith(ENV_PREFIX)) {
+      if (!/^DNSBEAT_[A-Za-z0-9_]+$/.test(value)) {
         this.errors.push(
-          `${prefix}.passwordEnv: the variable's name must start with ${ENV_PREFIX} (dnsbeat may read no other variables), found ${
-            show(value)
-          }`,
+          `${prefix}.passwordEnv: expected the name of an environment variable starting with ${ENV_PREFIX} (dnsbeat may read no other variables), like "DNSBEAT_NOIP_PASSWORD"; ${HIDDEN}`,
         );
         return "";
       }
@@ -336,14 +336,20 @@ class Validator {
       }
       return secret ?? "";
     }
+    // A path is shown; anything else may be the password typed into the wrong field.
+    const shown = value.includes("/") ? value : "the file it names";
     const read = this.deps.readSecretFile(value);
     if ("error" in read) {
-      this.errors.push(`${prefix}.passwordFile: ${value}: ${read.error}`);
+      this.errors.push(
+        `${prefix}.passwordFile: ${shown}: ${read.error}${
+          value.includes("/") ? "" : `; ${HIDDEN}`
+        }`,
+      );
       return "";
     }
     if (read.worldReadable) {
       this.warnings.push(
-        `${prefix}.passwordFile: ${value} can be read by every user; run: chmod 600 ${value}`,
+        `${prefix}.passwordFile: ${shown} can be read by every user; run: chmod 600 ${shown}`,
       );
     }
     const secret = read.text.replace(/\r?\n$/, "");

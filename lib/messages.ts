@@ -86,6 +86,11 @@ export function stateCorrupt(path: string, problem: string): string {
   return `The state file ${path} cannot be used: ${problem}. It is left untouched. Move it away to start afresh (dnsbeat then treats every host as never updated), or run the dnsbeat version that wrote it.`;
 }
 
+/** The state file exists but cannot be read. */
+export function stateUnreadable(reason: string): string {
+  return `Cannot read the state file: ${reason}. dnsbeat's user must be able to read and write the state file and its directory; fix the permissions, move a directory of that name away, or choose another path with --state or "state" in the config.`;
+}
+
 /** Another process holds the lock. */
 export function stateLocked(path: string, pid: number | null): string {
   return `Another dnsbeat${

@@ -52,9 +52,31 @@ export async function writeStateAtomically(path: string, state: State): Promise<
   await syncDirectory(path);
 }
 
-async function syncDirectory(path: string): Promise<void> {
+/**
+ * Removes temporary files a crash left between writing and renaming (`<state>.tmp-PID`). Call it
+ * only while holding the lock: then no other process is writing one.
+ */
+export async function removeStaleTemps(path: string): Promise<void> {
+  const dir = directoryOf(path);
+  const prefix = `${path.slice(path.lastIndexOf("/") + 1)}.tmp-`;
+  try {
+    for await (const entry of Deno.readDir(dir)) {
+      if (entry.isFile && entry.name.startsWith(prefix)) {
+        await Deno.remove(`${dir}/${entry.name}`).catch(() => {});
+      }
+    }
+  } catch {
+    // An unreadable directory shows up as a clear error when the state is read or written.
+  }
+}
+
+function directoryOf(path: string): string {
   const slash = path.lastIndexOf("/");
-  const dir = slash > 0 ? path.slice(0, slash) : slash === 0 ? "/" : ".";
+  return slash > 0 ? path.slice(0, slash) : slash === 0 ? "/" : ".";
+}
+
+async function syncDirectory(path: string): Promise<void> {
+  const dir = directoryOf(path);
   try {
     const handle = await Deno.open(dir, { read: true });
     try {

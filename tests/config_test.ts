@@ -415,6 +415,15 @@ const CASES: Case[] = [
   }, [
     'providers[1]: expected exactly one of "password", "passwordFile", "passwordEnv", found password and passwordFile and passwordEnv',
   ]],
+  ["the password typed into passwordFile", (c) => (c.providers[1].passwordFile = PW), [
+    "providers[1].passwordFile: the file it names: file not found; the value is not shown, in case it is the password itself",
+  ]],
+  ["the password typed into passwordEnv", (c) => {
+    delete c.providers[0].password;
+    c.providers[0].passwordEnv = PW;
+  }, [
+    'providers[0].passwordEnv: expected the name of an environment variable starting with DNSBEAT_ (dnsbeat may read no other variables), like "DNSBEAT_NOIP_PASSWORD"; the value is not shown, in case it is the password itself',
+  ]],
   ["passwordFile missing", (c) => (c.providers[1].passwordFile = "/nope"), [
     "providers[1].passwordFile: /nope: file not found",
   ]],
@@ -428,7 +437,7 @@ const CASES: Case[] = [
     delete c.providers[0].password;
     c.providers[0].passwordEnv = "HOME";
   }, [
-    'providers[0].passwordEnv: the variable\'s name must start with DNSBEAT_ (dnsbeat may read no other variables), found "HOME"',
+    'providers[0].passwordEnv: expected the name of an environment variable starting with DNSBEAT_ (dnsbeat may read no other variables), like "DNSBEAT_NOIP_PASSWORD"; the value is not shown, in case it is the password itself',
   ]],
   ["passwordEnv unset", (c) => {
     delete c.providers[0].password;

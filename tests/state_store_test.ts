@@ -1,6 +1,11 @@
 import assert from "node:assert/strict";
 import { emptyDynamip, emptyState, parseState, type State } from "../lib/state.ts";
-import { readState, StateStore, writeStateAtomically } from "../lib/state_store.ts";
+import {
+  readState,
+  removeStaleTemps,
+  StateStore,
+  writeStateAtomically,
+} from "../lib/state_store.ts";
 
 function sample(): State {
   const state = emptyState();
@@ -254,4 +259,20 @@ Deno.test("readState: garbage is corrupt and the file is left untouched", async 
       assert.deepEqual(await names(dir), ["state.json"]);
     }
   });
+});
+
+Deno.test("removeStaleTemps: removes only this state's leftovers from a crash", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = `${dir}/state.json`;
+    await Deno.writeTextFile(`${path}.tmp-4242`, "{half");
+    await Deno.writeTextFile(`${dir}/other.json.tmp-1`, "keep");
+    await Deno.writeTextFile(path, "keep");
+    await removeStaleTemps(path);
+    const names = [];
+    for await (const e of Deno.readDir(dir)) names.push(e.name);
+    assert.deepEqual(names.sort(), ["other.json.tmp-1", "state.json"]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

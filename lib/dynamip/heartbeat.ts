@@ -25,8 +25,6 @@ import * as say from "./messages.ts";
 import { buildRequest, type DynamipReply, firstLine, parseResponse, snippet } from "./protocol.ts";
 import { firstBeat, nextMark, OFFLINE_AFTER_MS, realElapsed, retryAt } from "./schedule.ts";
 
-/** Deadline of one beat's request. */
-export const REQUEST_TIMEOUT_MS: number = 15 * SECOND;
 /** How long before its mark a beat detects the address it sends, so detection causes no drift. */
 export const DETECT_LEAD_MS: number = 30 * SECOND;
 /** `dnsbeat once` waits this long at most for the floor (cron starts a little early or late). */
@@ -182,7 +180,7 @@ async function beat(run: Run, target: number): Promise<BeatEnd> {
   });
   run.lastRequest = now;
   const { url } = buildRequest({ server: p.server, siteId: p.siteId, password: p.password, ip });
-  const result = await ctx.httpGet({ url, signal, timeoutMs: REQUEST_TIMEOUT_MS });
+  const result = await ctx.httpGet({ url, signal });
   const next = nextMark(target, run.lastRequest, clock.now());
   switch (result.kind) {
     case "aborted":
