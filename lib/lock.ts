@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { describeFsError, ownLikeDirectory } from "./fs.ts";
 
 /** Outcome of {@link acquireLock}. */
 export type LockResult =
@@ -32,6 +33,7 @@ export async function acquireLock(statePath: string): Promise<LockResult> {
   } catch (e) {
     return { kind: "error", reason: describeFsError(e, path) };
   }
+  await ownLikeDirectory(path);
   const previous = readPid(file);
   if (!(await file.tryLock(true))) {
     file.close();
@@ -69,19 +71,4 @@ export function readPid(file: Deno.FsFile): number | null {
   const n = file.readSync(buf) ?? 0;
   const pid = Number.parseInt(new TextDecoder().decode(buf.subarray(0, n)), 10);
   return Number.isInteger(pid) && pid > 0 ? pid : null;
-}
-
-/** A file-system error as a plain sentence naming the path and the cause. */
-export function describeFsError(e: unknown, path: string): string {
-  if (e instanceof Deno.errors.NotFound) return `${path}: the directory does not exist`;
-  if (e instanceof Deno.errors.PermissionDenied || e instanceof Deno.errors.NotCapable) {
-    return `${path}: permission denied`;
-  }
-  if (e instanceof Deno.errors.IsADirectory) return `${path}: is a directory`;
-  if (e instanceof Deno.errors.NotADirectory) return `${path}: a parent is not a directory`;
-  const message = e instanceof Error ? e.message : String(e);
-  if (/read-only file system/i.test(message)) return `${path}: the file system is read-only`;
-  if (/no space left/i.test(message)) return `${path}: no space left on the device`;
-  if (/quota/i.test(message)) return `${path}: disk quota exceeded`;
-  return `${path}: ${message}`;
 }

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { describeFsError } from "./lock.ts";
+import { describeFsError, directoryOf, ownLikeDirectory } from "./fs.ts";
 import { emptyState, parseState, type State } from "./state.ts";
 
 /** Outcome of reading a state file. */
@@ -44,6 +44,7 @@ export async function writeStateAtomically(path: string, state: State): Promise<
     } finally {
       file.close();
     }
+    await ownLikeDirectory(temp);
     await Deno.rename(temp, path);
   } catch (e) {
     await Deno.remove(temp).catch(() => {});
@@ -68,11 +69,6 @@ export async function removeStaleTemps(path: string): Promise<void> {
   } catch {
     // An unreadable directory shows up as a clear error when the state is read or written.
   }
-}
-
-function directoryOf(path: string): string {
-  const slash = path.lastIndexOf("/");
-  return slash > 0 ? path.slice(0, slash) : slash === 0 ? "/" : ".";
 }
 
 async function syncDirectory(path: string): Promise<void> {

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { acquireLock, describeFsError, lockPath, type LockResult, readPid } from "../lib/lock.ts";
+import { describeFsError } from "../lib/fs.ts";
+import { acquireLock, lockPath, type LockResult, readPid } from "../lib/lock.ts";
 
 async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "dnsbeat_lock_" });

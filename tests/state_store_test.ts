@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { report } from "./helpers/report.ts";
 import { emptyDynamip, emptyState, parseState, type State } from "../lib/state.ts";
 import {
   readState,
@@ -272,6 +273,23 @@ Deno.test("removeStaleTemps: removes only this state's leftovers from a crash", 
     const names = [];
     for await (const e of Deno.readDir(dir)) names.push(e.name);
     assert.deepEqual(names.sort(), ["other.json.tmp-1", "state.json"]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("writeStateAtomically: as root, the file gets the directory's owner (a service user)", async () => {
+  if (Deno.uid() !== 0) {
+    report("skipped: needs root to chown");
+    return;
+  }
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.chown(dir, 65534, 65534);
+    await writeStateAtomically(`${dir}/state.json`, emptyState());
+    const info = await Deno.stat(`${dir}/state.json`);
+    assert.equal(info.uid, 65534);
+    assert.equal(info.gid, 65534);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
