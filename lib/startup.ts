@@ -70,7 +70,7 @@ interface Condition {
   holds: () => boolean;
   /** Why it does not hold, read when it does not. */
   problem: () => string;
-  /** Waited time when it was first seen failing; null while it never failed. */
+  /** Waited time when it was seen failing first; null while it holds. */
   failedAt: number | null;
   /** The note once it holds after having failed. */
   resolved: string;
