@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
-// deno-lint-ignore no-import-prefix
-import fc from "npm:fast-check@4.3.0";
+import fc from "fast-check";
 import {
   type ConfigDeps,
   type ConfigResult,

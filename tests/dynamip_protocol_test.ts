@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 // Tests only; deno.json has no import map entry for it (the lead may move it there).
-// deno-lint-ignore no-import-prefix
-import fc from "npm:fast-check@4.3.0";
+import fc from "fast-check";
 import {
   buildRequest,
   DEFAULT_SERVER,

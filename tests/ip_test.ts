@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
-// deno-lint-ignore no-import-prefix
-import fc from "npm:fast-check@4.3.0";
+import fc from "fast-check";
 import { classifyIp, parseIp } from "../lib/ip.ts";
 
 Deno.test("parseIp: valid addresses in canonical form", () => {

@@ -10,8 +10,7 @@
  * @module
  */
 import assert from "node:assert/strict";
-// deno-lint-ignore no-import-prefix
-import fc from "npm:fast-check@4.3.0";
+import fc from "fast-check";
 import { type ConfigDeps, parseConfig } from "../../lib/config.ts";
 import { parseResponse as parseDynamip } from "../../lib/dynamip/protocol.ts";
 import { parseIp } from "../../lib/ip.ts";
