@@ -17,7 +17,7 @@ import { clearStops, takeResumeRequest } from "./resume.ts";
 export const RESUME_POLL_MS = 15 * SECOND;
 
 /** Runs one provider's loop until it stops or `signal` aborts. */
-export function runProvider(ctx: Context, p: Provider, signal: AbortSignal): Promise<RoundEnd> {
+function runProvider(ctx: Context, p: Provider, signal: AbortSignal): Promise<RoundEnd> {
   return p.type === "noip" ? runNoip(ctx, p, signal) : runHeartbeat(ctx, p, signal);
 }
 

@@ -14,12 +14,12 @@ import { noipRound } from "../noip/round.ts";
 import { type Command, globalOptions } from "./command.ts";
 
 /** One round of provider `p`. */
-export function roundOf(ctx: Context, p: Provider, signal: AbortSignal): Promise<RoundEnd> {
+function roundOf(ctx: Context, p: Provider, signal: AbortSignal): Promise<RoundEnd> {
   return p.type === "noip" ? noipRound(ctx, p, signal) : beatOnce(ctx, p, signal);
 }
 
 /** The exit code for a set of round ends. */
-export function exitFor(ends: readonly RoundEnd[]): ExitCode {
+function exitFor(ends: readonly RoundEnd[]): ExitCode {
   if (ends.some((e) => e.kind === "stopped")) return ExitCode.Stopped;
   if (ends.some((e) => e.kind === "failed" || e.kind === "aborted")) return ExitCode.Failure;
   return ExitCode.Ok;

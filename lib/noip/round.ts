@@ -30,7 +30,7 @@ import {
 } from "./protocol.ts";
 
 /** The User-Agent No-IP requires, for this machine. */
-export function machineUserAgent(): string {
+function machineUserAgent(): string {
   let release: string | null = null;
   try {
     release = Deno.osRelease();
@@ -41,7 +41,7 @@ export function machineUserAgent(): string {
 }
 
 /** Makes sure the state has an entry for `p` with exactly its configured hosts. */
-export async function ensureNoipState(ctx: Context, p: NoipProvider): Promise<NoipState> {
+async function ensureNoipState(ctx: Context, p: NoipProvider): Promise<NoipState> {
   const current = ctx.store.state.providers[p.name];
   const fits = current?.type === "noip" &&
     p.hostnames.every((h) => current.hosts[h]) &&
@@ -64,7 +64,7 @@ export async function ensureNoipState(ctx: Context, p: NoipProvider): Promise<No
 }
 
 /** True while any No-IP host in the state is stopped: No-IP's detection service is then off limits. */
-export function noipStopActive(providers: Record<string, NoipState | DynamipState>): boolean {
+function noipStopActive(providers: Record<string, NoipState | DynamipState>): boolean {
   return Object.values(providers).some((s) =>
     s.type === "noip" && Object.values(s.hosts).some((h) => h.stop !== null)
   );
