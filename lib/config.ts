@@ -51,39 +51,25 @@ export type ConfigResult =
   | { ok: true; config: Config; warnings: string[] }
   | { ok: false; errors: string[] };
 
-const TOP_KEYS = [
-  "state",
-  "ipSources",
-  "ipv6Sources",
-  "timeout",
-  "logLevel",
-  "startup",
-  "providers",
-];
-const NOIP_KEYS = [
-  "type",
-  "name",
-  "username",
-  "password",
-  "passwordFile",
-  "passwordEnv",
-  "hostnames",
-  "server",
-  "families",
-  "interval",
-  "forceRefresh",
-];
-const DYNAMIP_KEYS = [
-  "type",
-  "name",
-  "siteId",
-  "password",
-  "passwordFile",
-  "passwordEnv",
-  "ip",
-  "server",
-];
-const STARTUP_KEYS = ["delay", "waitForClock", "waitForNetwork", "maxWait"];
+/** The fields each part of the config may have; anything else is an error ("did you mean"). */
+export const CONFIG_KEYS = {
+  top: ["state", "ipSources", "ipv6Sources", "timeout", "logLevel", "startup", "providers"],
+  noip: [
+    "type",
+    "name",
+    "username",
+    "password",
+    "passwordFile",
+    "passwordEnv",
+    "hostnames",
+    "server",
+    "families",
+    "interval",
+    "forceRefresh",
+  ],
+  dynamip: ["type", "name", "siteId", "password", "passwordFile", "passwordEnv", "ip", "server"],
+  startup: ["delay", "waitForClock", "waitForNetwork", "maxWait"],
+} as const;
 const HOSTNAME =
   /^(?=.{1,253}$)([a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)(\.[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)*$/i;
 
@@ -97,7 +83,7 @@ export async function parseConfig(
   if (!isObject(data)) {
     return { ok: false, errors: [`the config must be a JSON object, found ${kind(data)}`] };
   }
-  v.unknownKeys(data, TOP_KEYS, "");
+  v.unknownKeys(data, CONFIG_KEYS.top, "");
   const statePath = v.string(data, "state", "", DEFAULT_STATE_PATH);
   const ipv4Sources = v.sources(data, "ipSources", DEFAULT_IPV4_SOURCES);
   const ipv6Sources = v.sources(data, "ipv6Sources", DEFAULT_IPV6_SOURCES);
@@ -297,7 +283,7 @@ class Validator {
       this.error("startup", "an object", value);
       return defaults;
     }
-    this.unknownKeys(value, STARTUP_KEYS, "startup.");
+    this.unknownKeys(value, CONFIG_KEYS.startup, "startup.");
     return {
       delayMs: this.duration(value, "delay", "startup.", 0, 0),
       waitForClock: this.boolean(value, "waitForClock", "startup.", true),
@@ -370,7 +356,7 @@ class Validator {
 
   async noip(entry: Record<string, unknown>, prefix: string): Promise<NoipProvider> {
     const before = this.errors.length;
-    this.unknownKeys(entry, NOIP_KEYS, `${prefix}.`);
+    this.unknownKeys(entry, CONFIG_KEYS.noip, `${prefix}.`);
     const name = this.string(entry, "name", `${prefix}.`, "noip");
     const username = this.string(entry, "username", `${prefix}.`);
     const password = this.password(entry, prefix);
@@ -407,7 +393,7 @@ class Validator {
 
   async dynamip(entry: Record<string, unknown>, prefix: string): Promise<DynamipProvider> {
     const before = this.errors.length;
-    this.unknownKeys(entry, DYNAMIP_KEYS, `${prefix}.`);
+    this.unknownKeys(entry, CONFIG_KEYS.dynamip, `${prefix}.`);
     const name = this.string(entry, "name", `${prefix}.`, "dynamip");
     const siteId = this.string(entry, "siteId", `${prefix}.`);
     const password = this.password(entry, prefix);

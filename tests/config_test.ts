@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import {
+  CONFIG_KEYS,
   type ConfigDeps,
   type ConfigResult,
   DEFAULT_IPV4_SOURCES,
@@ -598,22 +599,8 @@ Deno.test("loadConfig: missing, unreadable, malformed and valid files", async ()
   }
 });
 
-const NOIP_KEYS = [
-  "type",
-  "name",
-  "username",
-  "password",
-  "passwordFile",
-  "passwordEnv",
-  "hostnames",
-  "server",
-  "families",
-  "interval",
-  "forceRefresh",
-  "siteId",
-  "ip",
-];
-const TOP_KEYS = ["state", "ipSources", "ipv6Sources", "timeout", "logLevel", "startup"];
+const NOIP_KEYS = [...new Set([...CONFIG_KEYS.noip, ...CONFIG_KEYS.dynamip])];
+const TOP_KEYS = CONFIG_KEYS.top.filter((k) => k !== "providers");
 
 /** Deps where every file and every DNSBEAT_ variable holds the password. */
 const leakyWorld: ConfigDeps = {

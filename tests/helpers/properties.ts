@@ -11,7 +11,7 @@
  */
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { type ConfigDeps, parseConfig } from "../../lib/config.ts";
+import { CONFIG_KEYS, type ConfigDeps, parseConfig } from "../../lib/config.ts";
 import { parseResponse as parseDynamip } from "../../lib/dynamip/protocol.ts";
 import { parseIp } from "../../lib/ip.ts";
 import {
@@ -248,25 +248,11 @@ const dynamipReply: Property = {
 
 const SECRET = "Fuzz-S3cret&=/?#";
 const KEYS = [
-  "state",
-  "ipSources",
-  "ipv6Sources",
-  "timeout",
-  "logLevel",
-  "startup",
-  "type",
-  "name",
-  "username",
-  "password",
-  "passwordFile",
-  "passwordEnv",
-  "hostnames",
-  "server",
-  "families",
-  "interval",
-  "forceRefresh",
-  "siteId",
-  "ip",
+  ...new Set([
+    ...CONFIG_KEYS.top.filter((k) => k !== "providers"),
+    ...CONFIG_KEYS.noip,
+    ...CONFIG_KEYS.dynamip,
+  ]),
 ];
 const VALUE = fc.oneof(
   fc.jsonValue({ maxDepth: 2 }),
