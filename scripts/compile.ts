@@ -121,4 +121,19 @@ if (import.meta.main) {
     }
     Deno.exit(result.code);
   }
+  if (!values.target) {
+    const output = values.output ?? `${DIST}/dnsbeat`;
+    const smoke = await new Deno.Command(output, { args: ["--version"], stdout: "piped" }).output();
+    const version = new TextDecoder().decode(smoke.stdout);
+    if (!version.startsWith("dnsbeat ")) {
+      say(
+        `compile: ${output} --version printed ${
+          JSON.stringify(version.split("\n")[0])
+        }, not dnsbeat's version: the runtime is not a denort (DENORT_BIN must name denort, not the deno CLI).\n`,
+      );
+      await Deno.remove(output);
+      Deno.exit(1);
+    }
+    say(`compile: ${output}: ${version.trim()}, ${(await Deno.stat(output)).size} bytes.\n`);
+  }
 }
