@@ -16,6 +16,7 @@ import { type IpSource, parseIpSource } from "./detect.ts";
 import { MINUTE, parseDuration, SECOND } from "./duration.ts";
 import type { IpFamily } from "./ip.ts";
 import { type Level, LEVELS } from "./log.ts";
+import { MIN_SECRET_LENGTH } from "./redact.ts";
 import { isObject } from "./state.ts";
 
 /** Where the config is looked for when neither `--config` nor `DNSBEAT_CONFIG` is given. */
@@ -99,6 +100,13 @@ export async function parseConfig(
       if (provider) providers.push(provider);
     }
     v.duplicates(providers);
+    providers.forEach((p, i) => {
+      if (p.password.length > 0 && p.password.length < MIN_SECRET_LENGTH) {
+        v.warnings.push(
+          `providers[${i}]: the password is shorter than ${MIN_SECRET_LENGTH} characters, too short for dnsbeat to mask it in messages (it still masks it in URLs and headers); use a longer one`,
+        );
+      }
+    });
   }
   if (v.errors.length > 0) return { ok: false, errors: v.errors };
   return {

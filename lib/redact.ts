@@ -11,13 +11,18 @@ export interface Redactor {
 }
 
 const MASK = "***";
+/**
+ * Secrets shorter than this are not masked as plain text: a one-letter password would mask that
+ * letter in every message. They are still masked in URLs (`Password=`) and auth headers.
+ */
+export const MIN_SECRET_LENGTH = 4;
 
 /**
  * A redactor for the given secrets (the passwords of the config). Independently of the list it
  * masks `Password=`/`pass=` query values, URL userinfo and `Authorization:` header values.
  */
 export function createRedactor(secrets: readonly string[]): Redactor {
-  const known = [...new Set(secrets.filter((s) => s.length > 0))].sort((a, b) =>
+  const known = [...new Set(secrets.filter((s) => s.length >= MIN_SECRET_LENGTH))].sort((a, b) =>
     b.length - a.length
   );
   const variants = known.flatMap((s) => [s, encodeURIComponent(s), btoaSafe(s)]);

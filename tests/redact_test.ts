@@ -81,3 +81,9 @@ Deno.test("redact: a listed secret is masked whole even where a pattern matches 
     }
   }
 });
+
+Deno.test("createRedactor: a secret under 4 characters is masked in URLs and headers, not as text", () => {
+  const redact = createRedactor(["p"]);
+  assert.equal(redact("stop it, please"), "stop it, please");
+  assert.equal(redact("GET /x?Password=p&y=1"), "GET /x?Password=***&y=1");
+});
