@@ -1,0 +1,188 @@
+/**
+ * The benchmark of issue 6: dnsbeat side by side with ddclient and inadyn on the same scenarios,
+ * each against its own emulator on 127.0.0.1; their costs; dnsbeat's DynamIP precision over 30
+ * simulated days. Writes docs/BENCHMARKS.md and docs/timeline.svg. Takes about 10 minutes.
+ *
+ * Run it through `scripts/bench`, which installs ddclient, inadyn and GNU time first:
+ *
+ * ```sh
+ * scripts/bench                          # everything
+ * deno run -A scripts/bench.ts --save-data /tmp/bench.json
+ * deno run -A scripts/bench.ts --from-data /tmp/bench.json   # only re-render the documents
+ * ```
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { writeAll } from "../lib/log.ts";
+import { ACCOUNTS_JSON, SPECS } from "./bench_lib/clients.ts";
+import { measureClient, measureDeno } from "./bench_lib/costs.ts";
+import { simulateDynamip } from "./bench_lib/dynamip_sim.ts";
+import { type EmulatorProcess, startEmulatorProcess } from "./bench_lib/emulator_process.ts";
+import { describeMachine, sizes } from "./bench_lib/machine.ts";
+import { Children } from "./bench_lib/process.ts";
+import { judge, renderReport } from "./bench_lib/report.ts";
+import { runScenarios } from "./bench_lib/scenarios.ts";
+import { renderTimeline, timelineOf } from "./bench_lib/timeline_svg.ts";
+import type { BenchData, ClientName, Costs } from "./bench_lib/types.ts";
+import { subdir } from "./bench_lib/util.ts";
+
+const REPO = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
+const DAEMON_MS = 125_000;
+const CHANGE_AFTER_MS = 35_000;
+const ONE_SHOT_LIMIT_MS = 5_000;
+const SAMPLES = 5;
+const SIMULATED_DAYS = 30;
+const SIMULATED_LATENCY_MS = 1_500;
+const TOOLS = ["ddclient", "inadyn", "/usr/bin/time", "unshare", "getent", "bash"];
+
+function say(line: string): void {
+  writeAll(Deno.stderr, `bench: ${line}\n`);
+}
+
+/** Runs the benchmark (or re-renders saved data) and writes the documents. */
+async function main(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: { "save-data": { type: "string" }, "from-data": { type: "string" } },
+  });
+  const data = values["from-data"]
+    ? JSON.parse(await Deno.readTextFile(values["from-data"])) as BenchData
+    : await measure();
+  if (values["save-data"]) {
+    await Deno.writeTextFile(values["save-data"], JSON.stringify(data, null, 1) + "\n");
+  }
+  await Deno.mkdir(`${REPO}/docs`, { recursive: true });
+  await Deno.writeTextFile(`${REPO}/docs/BENCHMARKS.md`, renderReport(data));
+  await formatMarkdown(`${REPO}/docs/BENCHMARKS.md`);
+  const { columns, rows } = timelineOf(data.runs);
+  const title = "Requests in the error and restart scenarios";
+  await Deno.writeTextFile(`${REPO}/docs/timeline.svg`, renderTimeline(title, columns, rows));
+  say("wrote docs/BENCHMARKS.md and docs/timeline.svg");
+  for (const v of judge(data)) say(`${v.met ? "met   " : "MISSED"} ${v.target}: ${v.figure}`);
+  return 0;
+}
+
+async function measure(): Promise<BenchData> {
+  const missing = [];
+  for (const tool of TOOLS) if (!(await found(tool))) missing.push(tool);
+  if (missing.length > 0) {
+    throw new Error(`missing ${missing.join(", ")}: run scripts/bench, which installs them`);
+  }
+  const children = new Children();
+  const dir = await Deno.makeTempDir({ prefix: "dnsbeat-bench-" });
+  const interrupt = () => {
+    say("interrupted; stopping every child");
+    children.stopAll().finally(() => {
+      Deno.removeSync(dir, { recursive: true });
+      Deno.exit(130);
+    });
+  };
+  Deno.addSignalListener("SIGINT", interrupt);
+  try {
+    const machine = await describeMachine();
+    const accounts = `${dir}/accounts.json`;
+    await Deno.writeTextFile(accounts, ACCOUNTS_JSON, { mode: 0o600 });
+    const emulators = new Map<ClientName, EmulatorProcess>();
+    for (const spec of SPECS) {
+      const log = `${dir}/emulator-${spec.name}.log`;
+      emulators.set(spec.name, await startEmulatorProcess(children, accounts, spec.port, log));
+    }
+    const emulator = (name: ClientName) => emulators.get(name)!;
+
+    say(`scenarios, the three clients side by side (about ${estimateMinutes()} minutes)`);
+    const timing = {
+      daemonMs: DAEMON_MS,
+      changeAfterMs: CHANGE_AFTER_MS,
+      oneShotLimitMs: ONE_SHOT_LIMIT_MS,
+    };
+    const runs = await Promise.all(
+      SPECS.map(async (spec) =>
+        runScenarios(
+          spec,
+          emulator(spec.name),
+          children,
+          await subdir(dir, spec.name),
+          timing,
+          say,
+        )
+      ),
+    );
+
+    say("costs, one client at a time");
+    const onDisk = await sizes(REPO);
+    const costs: Costs[] = [];
+    for (const spec of SPECS) {
+      say(`costs: ${spec.name}`);
+      const where = await subdir(dir, `costs-${spec.name}`);
+      costs.push(
+        await measureClient(spec, emulator(spec.name), children, where, SAMPLES, onDisk[spec.name]),
+      );
+    }
+    say("costs: deno alone");
+    costs.push(
+      await measureDeno(emulator("dnsbeat"), children, await subdir(dir, "costs-deno"), SAMPLES),
+    );
+    for (const e of emulators.values()) await e.close();
+
+    say(`DynamIP: ${SIMULATED_DAYS} simulated days, with instant and with slow replies`);
+    const dynamip = [
+      await simulateDynamip(SIMULATED_DAYS, 0),
+      await simulateDynamip(SIMULATED_DAYS, SIMULATED_LATENCY_MS),
+    ];
+    return {
+      machine,
+      settings: {
+        daemonSeconds: DAEMON_MS / 1000,
+        daemonInterval: Object.fromEntries(SPECS.map((s) => [s.name, s.daemonInterval])) as Record<
+          ClientName,
+          string
+        >,
+        changeAfterSeconds: CHANGE_AFTER_MS / 1000,
+        oneShotLimitSeconds: ONE_SHOT_LIMIT_MS / 1000,
+        samples: SAMPLES,
+      },
+      runs,
+      costs,
+      dynamip,
+    };
+  } finally {
+    Deno.removeSignalListener("SIGINT", interrupt);
+    await children.stopAll();
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+function estimateMinutes(): number {
+  const oneShots = 5 * (DAEMON_MS + 5_000) + 2 * 5 * ONE_SHOT_LIMIT_MS;
+  return Math.ceil((oneShots + CHANGE_AFTER_MS + 10_000) / 60_000);
+}
+
+/** Formats the report as `deno fmt` would, so that the repository stays `deno fmt --check` clean. */
+async function formatMarkdown(path: string): Promise<void> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["fmt", "--quiet", path],
+    cwd: REPO,
+    stdout: "null",
+    stderr: "inherit",
+  }).output();
+  if (!out.success) throw new Error(`deno fmt ${path} failed`);
+}
+
+async function found(tool: string): Promise<boolean> {
+  const out = await new Deno.Command("bash", {
+    args: ["-c", `command -v ${tool}`],
+    stdout: "null",
+    stderr: "null",
+  }).output();
+  return out.success;
+}
+
+if (import.meta.main) {
+  try {
+    Deno.exit(await main(Deno.args));
+  } catch (e) {
+    say(e instanceof Error ? e.message : String(e));
+    Deno.exit(1);
+  }
+}

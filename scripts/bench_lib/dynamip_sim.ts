@@ -1,0 +1,71 @@
+/**
+ * DynamIP precision: dnsbeat's heartbeat (`runHeartbeat`) driven for 30 simulated days by the
+ * injected clock, every beat answered by the in-process emulator through dnsbeat's own HTTP code.
+ *
+ * @module
+ */
+import { DAY, MINUTE } from "../../lib/duration.ts";
+import type { DynamipProvider } from "../../lib/config_types.ts";
+import { runHeartbeat } from "../../lib/dynamip/heartbeat.ts";
+import { createEmulator } from "../../lib/emulator/mod.ts";
+import { httpGet } from "../../lib/http.ts";
+import { FakeClock } from "../../tests/helpers/fake_clock.ts";
+import { testContext } from "../../tests/helpers/context.ts";
+import { summarizeBeats } from "./beats.ts";
+import type { DynamipFigures } from "./types.ts";
+
+/** DynamIP's beat interval, the ideal gap. */
+export const BEAT_MS: number = 15 * MINUTE;
+
+const SITE = { siteId: "BenchSite", password: "bench-Dyn-Secret" };
+
+/** Runs the heartbeat for `days` virtual days; every reply takes `latencyMs` of virtual time. */
+export async function simulateDynamip(
+  days: number,
+  latencyMs: number,
+): Promise<DynamipFigures> {
+  const start = Date.UTC(2026, 0, 5, 0, 0, 0);
+  const clock = new FakeClock(start);
+  const emulator = createEmulator({
+    clock,
+    accounts: {
+      noip: [],
+      dynamip: [{ ...SITE, expiry: start + 400 * DAY }],
+      echoIp: { ipv4: "81.2.69.142", ipv6: null },
+    },
+  });
+  if (latencyMs > 0) {
+    emulator.pushFault({ kind: "delay", ms: latencyMs, times: 1_000_000, target: "dynamip" });
+  }
+  const { ctx } = testContext({
+    clock,
+    secrets: [SITE.password],
+    httpGet: (request) =>
+      httpGet(request, (input, init) => {
+        const req = input instanceof Request ? input : new Request(input, init);
+        return emulator.handle(req, "127.0.0.1");
+      }),
+  });
+  const provider: DynamipProvider = {
+    type: "dynamip",
+    name: "bench",
+    ...SITE,
+    ip: "auto",
+    server: "http://dynamip.invalid",
+    fingerprint: "bench",
+  };
+  const controller = new AbortController();
+  const end = clock.sleep(days * DAY).then(() => controller.abort());
+  const ended = await runHeartbeat(ctx, provider, controller.signal);
+  await end;
+  if (ended.kind !== "aborted") throw new Error(`the heartbeat ended early: ${ended.kind}`);
+  const beats = emulator.requests.filter((r) => r.provider === "dynamip").map((r) => r.at);
+  const site = emulator.dynamipSite(SITE.siteId);
+  return {
+    days,
+    latencyMs,
+    summary: summarizeBeats(beats, start, BEAT_MS, days),
+    violations: site.violations,
+    offlineResets: site.offlineResets,
+  };
+}

@@ -1,0 +1,154 @@
+/**
+ * The benchmark's data: what each client sent in each scenario, what it cost, and how precise
+ * dnsbeat's DynamIP heartbeat is. Produced by `scripts/bench.ts`, rendered by `report.ts` and
+ * `timeline_svg.ts`.
+ *
+ * @module
+ */
+import type { BeatSummary } from "./beats.ts";
+
+/** The clients compared. */
+export type ClientName = "dnsbeat" | "ddclient" | "inadyn";
+
+/** The clients in the order of every table and of the timeline. */
+export const CLIENTS: readonly ClientName[] = ["dnsbeat", "ddclient", "inadyn"];
+
+/** The error replies of the scenarios, in order. */
+export const ERROR_CODES: readonly string[] = ["badauth", "nohost", "abuse", "badagent", "911"];
+
+/** One request the emulator saw from a client. */
+export interface Hit {
+  /** When it arrived (epoch ms). */
+  at: number;
+  /** An update (`/nic/update`) or an IP check (`/ip`). */
+  kind: "update" | "ip";
+  /** The first line of the reply. */
+  reply: string;
+  /** HTTP status of the reply (0: none). */
+  status: number;
+}
+
+/** How a request is drawn and counted. */
+export type HitClass = "good" | "nochg" | "error" | "ip";
+
+/** The class of a request: IP check, success that changed something, needless, or refused. */
+export function classify(hit: Hit): HitClass {
+  if (hit.kind === "ip") return "ip";
+  if (hit.status === 200 && hit.reply.startsWith("good")) return "good";
+  if (hit.status === 200 && hit.reply.startsWith("nochg")) return "nochg";
+  return "error";
+}
+
+/** One measured part of a scenario: a run, a series of restarts or a daemon period. */
+export interface Phase {
+  /** Stable key, e.g. `first`, `badauth-daemon`. */
+  id: string;
+  /** Row label of the table, e.g. `badauth → daemon 70 s`. */
+  label: string;
+  /** Column label of the timeline; phases without one are not drawn. */
+  timeline?: string;
+  /** When the phase began and ended (epoch ms). */
+  start: number;
+  /** End of the phase. */
+  end: number;
+  /** What the emulator saw during it. */
+  hits: Hit[];
+  /** One-shot runs that had not ended by themselves in time and were stopped. */
+  stuck?: number;
+  /** Set when a daemon ended by itself before the period was over. */
+  exited?: { at: number; code: number };
+}
+
+/** Everything one client did in the scenarios. */
+export interface ClientRun {
+  /** The client. */
+  client: ClientName;
+  /** The phases, in order. */
+  phases: Phase[];
+  /** dnsbeat only: how long after the 911 reply its state file allows the next request (ms). */
+  retryAfter911Ms?: number;
+}
+
+/** Costs of one client, or of the Deno runtime alone (`client` is then `deno`). */
+export interface Costs {
+  /** Whose costs. */
+  client: ClientName | "deno";
+  /** Median peak RSS of a one-shot run, KiB. */
+  oneShotRssKb: number;
+  /** Median user+system CPU time of a one-shot run (one check and one update), ms. */
+  cpuMs: number;
+  /** Median time from process start to the emulator's first request (or to exit), ms. */
+  startMs: number;
+  /** What {@link startMs} measured to: the first request, or the process's exit. */
+  startTo: "first request" | "exit";
+  /** Deno only: median time from start to the first request of a script that only fetches, ms. */
+  fetchStartMs?: number;
+  /** RSS of the idle daemon 10 s after its start, KiB. */
+  idleRssKb: number;
+  /** Deno only: RSS 10 s after the start of a script that fetches once, then idles, KiB. */
+  fetchIdleRssKb?: number;
+  /** Size on disk, bytes. */
+  sizeBytes: number;
+  /** What the size counts. */
+  sizeNote: string;
+}
+
+/** Where the benchmark ran. */
+export interface Machine {
+  /** ISO date and time of the run. */
+  date: string;
+  /** CPU model. */
+  cpu: string;
+  /** Logical CPUs. */
+  nproc: number;
+  /** Memory, MiB. */
+  memoryMb: number;
+  /** Kernel release. */
+  kernel: string;
+  /** Operating system. */
+  os: string;
+  /** Versions: deno, ddclient, inadyn. */
+  versions: Record<string, string>;
+}
+
+/** One DynamIP simulation. */
+export interface DynamipFigures {
+  /** Simulated days. */
+  days: number;
+  /** Virtual time each reply took, ms. */
+  latencyMs: number;
+  /** The beats. */
+  summary: BeatSummary;
+  /** Beats the emulator refused as too early. */
+  violations: number;
+  /** Times the emulator took the site offline. */
+  offlineResets: number;
+}
+
+/** Settings of the run that the report states. */
+export interface Settings {
+  /** Real time of each daemon period, s. */
+  daemonSeconds: number;
+  /** The daemon interval each client ran with. */
+  daemonInterval: Record<ClientName, string>;
+  /** Delay between the first run and the IP change, s. */
+  changeAfterSeconds: number;
+  /** A one-shot run still running after this long was stopped, s. */
+  oneShotLimitSeconds: number;
+  /** Samples per cost figure. */
+  samples: number;
+}
+
+/** The whole benchmark. */
+export interface BenchData {
+  /** Machine and versions. */
+  machine: Machine;
+  /** Settings. */
+  settings: Settings;
+  /** Per client, the scenarios. */
+  runs: ClientRun[];
+  /** Costs of the clients and of the Deno runtime. */
+  costs: Costs[];
+  /** DynamIP simulations. */
+  dynamip: DynamipFigures[];
+}
