@@ -54,10 +54,11 @@ async function main(args: string[]): Promise<number> {
   }
   await Deno.mkdir(`${REPO}/docs`, { recursive: true });
   await Deno.writeTextFile(`${REPO}/docs/BENCHMARKS.md`, renderReport(data));
-  await formatMarkdown(`${REPO}/docs/BENCHMARKS.md`);
+  await formatDoc(`${REPO}/docs/BENCHMARKS.md`);
   const { columns, rows } = timelineOf(data.runs);
   const title = "Requests in the error and restart scenarios";
   await Deno.writeTextFile(`${REPO}/docs/timeline.svg`, renderTimeline(title, columns, rows));
+  await formatDoc(`${REPO}/docs/timeline.svg`);
   say("wrote docs/BENCHMARKS.md and docs/timeline.svg");
   for (const v of judge(data)) say(`${v.met ? "met   " : "MISSED"} ${v.target}: ${v.figure}`);
   return 0;
@@ -158,8 +159,8 @@ function estimateMinutes(): number {
   return Math.ceil((oneShots + CHANGE_AFTER_MS + 10_000) / 60_000);
 }
 
-/** Formats the report as `deno fmt` would, so that the repository stays `deno fmt --check` clean. */
-async function formatMarkdown(path: string): Promise<void> {
+/** Formats a generated document as `deno fmt` would, so that the repository stays `deno fmt --check` clean. */
+async function formatDoc(path: string): Promise<void> {
   const out = await new Deno.Command(Deno.execPath(), {
     args: ["fmt", "--quiet", path],
     cwd: REPO,
