@@ -9,7 +9,7 @@ import { DAY, formatDuration, HOUR, MINUTE, SECOND } from "../lib/duration.ts";
 import { createEmulator, DEFAULT_ECHO_IP, type Emulator } from "../lib/emulator/mod.ts";
 import { type FetchFn, httpGet, type HttpGetRequest, type HttpResult } from "../lib/http.ts";
 import { createLogger, type Level } from "../lib/log.ts";
-import { type DynamipState, emptyState, iso, type State } from "../lib/state.ts";
+import { type DynamipState, emptyDynamip, emptyState, iso, type State } from "../lib/state.ts";
 import { StateStore } from "../lib/state_store.ts";
 import { FakeClock } from "./helpers/fake_clock.ts";
 
@@ -539,17 +539,10 @@ Deno.test("expiry: a warning at most once a simulated day below 72 hours, then t
 Deno.test("the first beat after a long silence says DynamIP probably marked the host offline", async () => {
   const before = emptyState();
   before.providers.home = {
-    type: "dynamip",
+    ...emptyDynamip(),
     lastRequestAt: iso(START - HOUR),
     lastBeat: iso(START - HOUR),
-    lastReply: null,
     lastIp: "81.2.69.142",
-    expiry: null,
-    remainHours: null,
-    expiryWarnedAt: null,
-    useAuto: false,
-    stop: null,
-    backoff: { failures: 0, until: null },
   };
   const h = harness({ state: before });
   await runFor(h, provider(), 20 * M);
