@@ -1,72 +1,127 @@
 /**
- * The shape of the state file and its validation. The state file is dnsbeat's log: what the
- * servers confirmed, which provider stopped and why, when the next request is allowed. It is
- * never reset silently: anything unexpected in it is an error that names the problem.
+ * The shape of the state file and its validation. The state file is dnsbeat's log: what each
+ * server accepted and confirmed, which provider stopped and why, which request never got its
+ * answer, when the next request is allowed. It is never reset silently: anything unexpected in
+ * it is an error that names the problem.
+ *
+ * Entries are keyed by the provider's identity ({@link Provider.key}: type, server and account),
+ * not by its name, so renaming a provider in the config keeps its stop, its addresses and its
+ * last beat. Times that rules measure are {@link Moment}s.
  *
  * @module
  */
+import type { Clock } from "./clock.ts";
+import { type Moment, rebase } from "./moment.ts";
 
 /** The schema version this build reads and writes. */
-export const STATE_VERSION = 1;
+export const STATE_VERSION = 2;
 
 /** A provider's refusal that needs the user: kept until the config changes or `resume`. */
 export interface Stop {
-  /** The reply code that caused the stop, e.g. `badauth` or `Account Expired`. */
+  /** The reply that caused it, as the server wrote it: `badauth`, `Account Expired`, ... */
   code: string;
-  /** What happened and what to do, as shown to the user. */
-  message: string;
+  /** The hosts the reply named (No-IP), for messages; empty when it concerns the account. */
+  hosts: string[];
   /** When it happened (ISO 8601). */
   at: string;
   /** Fingerprint of the provider's credentials and hostnames when it happened. */
   fingerprint: string;
 }
 
-/** What dnsbeat knows of one No-IP hostname. */
-export interface HostState {
-  /** Addresses the server last confirmed for this host (`good`/`nochg`). */
-  lastIp: string[] | null;
-  /** The server's last reply line for this host. */
-  lastReply: string | null;
-  /** When a request for this host was last started (ISO 8601). */
-  lastAttempt: string | null;
-  /** When the server last confirmed this host (ISO 8601). */
-  lastSuccess: string | null;
-  /** Set when the server said something that needs the user. */
-  stop: Stop | null;
-  /** No request for this host before this time (ISO 8601): the 30-minute wait after `911`. */
-  retryNotBefore: string | null;
+/** An address per family; null where none. */
+export interface Addresses {
+  /** IPv4 address. */
+  ipv4: string | null;
+  /** IPv6 address. */
+  ipv6: string | null;
 }
 
-/** Back-off after failures that are not the provider's answer (network, HTTP 5xx). */
+/** No request for `ms` after `from`: the wait a server asked for (`911`, 429, unreadable reply). */
+export interface Wait {
+  /** The reply that asked for it. */
+  code: string;
+  /** When it was asked. */
+  from: Moment;
+  /** Its length. */
+  ms: number;
+}
+
+/** Back-off after failures that are not a provider's answer (network, HTTP 5xx, no reply). */
 export interface Backoff {
   /** Consecutive failures. */
   failures: number;
-  /** No request before this time (ISO 8601). */
-  until: string | null;
+  /** When the last one happened. */
+  from: Moment;
+  /** No request for this long after `from`. */
+  ms: number;
 }
 
-/** A No-IP provider's state. */
+/**
+ * A No-IP request written down before it was sent. While it is in the state, its outcome is
+ * unknown: the request may have reached the server.
+ */
+export interface Attempt {
+  /** When it was sent. */
+  at: Moment;
+  /** The hosts it named. */
+  hosts: string[];
+  /** The addresses it sent. */
+  sent: Addresses;
+}
+
+/** What dnsbeat knows of one No-IP hostname. */
+export interface HostState {
+  /** What dnsbeat last sent for this host and the server accepted (`good`/`nochg`). */
+  sent: Addresses | null;
+  /** What the server's last success line named (may differ from `sent`). */
+  confirmed: Addresses | null;
+  /** The server's last reply line for this host. */
+  reply: string | null;
+  /** When the server last accepted an update of this host. */
+  success: Moment | null;
+}
+
+/** A No-IP (DynDNS2) account's state. */
 export interface NoipState {
   /** Discriminant. */
   type: "noip";
+  /** The provider's name when it was last run, for messages. */
+  name: string;
+  /** Set when the server said something that needs the user: nothing is sent until lifted. */
+  stop: Stop | null;
+  /** The wait the server asked for. */
+  wait: Wait | null;
+  /** Network back-off. */
+  backoff: Backoff | null;
+  /** A request whose outcome is not known (see {@link Attempt}). */
+  attempt: Attempt | null;
   /** Per hostname. */
   hosts: Record<string, HostState>;
-  /** Network back-off. */
-  backoff: Backoff;
 }
 
-/** A DynamIP provider's state. */
+/** The last DynamIP beat that may have reached the server. */
+export interface BeatRequest {
+  /** When it was sent. Written before it is sent, so a crash cannot hide it. */
+  at: Moment;
+  /** Milliseconds until its reply or failure; null while (or if ever) unknown. */
+  rttMs: number | null;
+}
+
+/** A DynamIP site's state. */
 export interface DynamipState {
   /** Discriminant. */
   type: "dynamip";
-  /**
-   * When the last request that may have reached the server was started (ISO 8601). Written
-   * before the request is sent, so a crash cannot hide a request: the 15-minute floor uses it.
-   */
-  lastRequestAt: string | null;
-  /** When the server last answered a beat (ISO 8601). */
-  lastBeat: string | null;
-  /** The server's last reply, first line, redacted. */
+  /** The provider's name when it was last run, for messages. */
+  name: string;
+  /** Set when the server said something that needs the user. */
+  stop: Stop | null;
+  /** Back-off after beats that never reached the server. */
+  backoff: Backoff | null;
+  /** The last beat that may have reached the server: the 15-minute floor counts from it. */
+  lastRequest: BeatRequest | null;
+  /** When the server last confirmed a beat. */
+  lastBeat: Moment | null;
+  /** The server's last reply, first line, printable. */
   lastReply: string | null;
   /** The address the server last set. */
   lastIp: string | null;
@@ -74,70 +129,90 @@ export interface DynamipState {
   expiry: { text: string; iso: string | null } | null;
   /** Hours left on the account, from the last reply. */
   remainHours: number | null;
-  /** When the last expiry warning was logged (ISO 8601): at most one a day. */
-  expiryWarnedAt: string | null;
+  /** When the last expiry warning was given: at most one a day. */
+  expiryWarned: Moment | null;
   /** Send `AUTO` instead of the detected address (after `Invalid IP Address`). */
   useAuto: boolean;
-  /** Set when the server said something that needs the user. */
-  stop: Stop | null;
-  /** Network back-off. */
-  backoff: Backoff;
 }
+
+/** One provider's entry. */
+export type ProviderState = NoipState | DynamipState;
 
 /** The whole state file. */
 export interface State {
   /** {@link STATE_VERSION}. */
   version: typeof STATE_VERSION;
-  /** Per provider name. */
-  providers: Record<string, NoipState | DynamipState>;
+  /** The boot the moments' monotonic readings belong to ({@link Clock.bootId}). */
+  boot: string | null;
+  /** Per provider identity ({@link Provider.key}). */
+  providers: Record<string, ProviderState>;
 }
 
 /** A state with no providers yet. */
 export function emptyState(): State {
-  return { version: STATE_VERSION, providers: {} };
+  return { version: STATE_VERSION, boot: null, providers: {} };
+}
+
+/** A No-IP account nobody has updated yet. */
+export function emptyNoip(name: string): NoipState {
+  return { type: "noip", name, stop: null, wait: null, backoff: null, attempt: null, hosts: {} };
 }
 
 /** A No-IP host nobody has updated yet. */
 export function emptyHost(): HostState {
-  return {
-    lastIp: null,
-    lastReply: null,
-    lastAttempt: null,
-    lastSuccess: null,
-    stop: null,
-    retryNotBefore: null,
-  };
+  return { sent: null, confirmed: null, reply: null, success: null };
 }
 
-/** A DynamIP provider that has never beaten. */
-export function emptyDynamip(): DynamipState {
+/** A DynamIP site that has never beaten. */
+export function emptyDynamip(name: string): DynamipState {
   return {
     type: "dynamip",
-    lastRequestAt: null,
+    name,
+    stop: null,
+    backoff: null,
+    lastRequest: null,
     lastBeat: null,
     lastReply: null,
     lastIp: null,
     expiry: null,
     remainHours: null,
-    expiryWarnedAt: null,
+    expiryWarned: null,
     useAuto: false,
-    stop: null,
-    backoff: { failures: 0, until: null },
   };
 }
 
-/** Epoch milliseconds of an ISO time kept in the state, or null. */
-export function ms(iso: string | null): number | null {
-  return iso === null ? null : Date.parse(iso);
+/** Every moment of a provider's entry, to rebase them (see {@link adoptState}). */
+function momentsOf(p: ProviderState): Moment[] {
+  const all: (Moment | null | undefined)[] = [p.backoff?.from];
+  if (p.type === "noip") {
+    all.push(p.wait?.from, p.attempt?.at, ...Object.values(p.hosts).map((h) => h.success));
+  } else {
+    all.push(p.lastRequest?.at, p.lastBeat, p.expiryWarned);
+  }
+  return all.filter((m): m is Moment => m !== null && m !== undefined);
 }
 
-/** ISO 8601 of epoch milliseconds, as kept in the state. */
-export function iso(epochMs: number): string {
-  return new Date(epochMs).toISOString();
+/**
+ * Makes a state read from disk fit `clock`: when it was written on another boot, or by a clock
+ * without one, every moment is rebased (see `moment.ts`). Returns true when the state changed in
+ * a way that must be saved: another boot, or a moment that was in the future.
+ */
+export function adoptState(state: State, clock: Clock): boolean {
+  if (state.boot !== null && state.boot === clock.bootId) return false;
+  let clamped = false;
+  for (const p of Object.values(state.providers)) {
+    for (const m of momentsOf(p)) clamped = rebase(m, clock) || clamped;
+  }
+  const bootChanged = state.boot !== clock.bootId;
+  state.boot = clock.bootId;
+  return clamped || (bootChanged && clock.bootId !== null);
 }
 
 /** Result of {@link parseState}. */
-export type ParsedState = { ok: true; state: State } | { ok: false; problem: string };
+export type ParsedState =
+  | { ok: true; state: State }
+  | { ok: "v1"; legacy: LegacyState }
+  | { ok: false; problem: string };
 
 /** Reads a state file's text; any deviation from the schema is a problem naming the field. */
 export function parseState(text: string): ParsedState {
@@ -148,93 +223,227 @@ export function parseState(text: string): ParsedState {
     return { ok: false, problem: "it is not valid JSON (truncated or overwritten?)" };
   }
   if (!isObject(data)) return { ok: false, problem: "it is not a JSON object" };
+  if (data.version === 1) {
+    const problem = LEGACY(data);
+    return problem
+      ? { ok: false, problem: describe(problem) }
+      : { ok: "v1", legacy: data as unknown as LegacyState };
+  }
   if (data.version !== STATE_VERSION) {
     return {
       ok: false,
       problem: `its schema version is ${
         JSON.stringify(data.version)
-      }, this dnsbeat reads ${STATE_VERSION}`,
+      }, this dnsbeat reads ${STATE_VERSION} (and 1, which it upgrades)`,
     };
   }
-  if (!isObject(data.providers)) return { ok: false, problem: '"providers" is not an object' };
-  for (const [name, p] of Object.entries(data.providers)) {
-    const problem = checkProvider(p);
-    if (problem) return { ok: false, problem: `providers.${name}: ${problem}` };
-  }
-  return { ok: true, state: data as unknown as State };
+  const problem = STATE(data);
+  return problem
+    ? { ok: false, problem: describe(problem) }
+    : { ok: true, state: data as unknown as State };
 }
 
-function checkProvider(p: unknown): string | null {
-  if (!isObject(p)) return "not an object";
-  if (p.type === "noip") {
-    if (!isObject(p.hosts)) return '"hosts" is not an object';
-    for (const [host, h] of Object.entries(p.hosts)) {
-      const problem = checkFields(h, HOST_FIELDS);
-      if (problem) return `hosts.${host}: ${problem}`;
+/** What is wrong with a value: where (field names, outermost first) and what. */
+type Problem = { path: string[]; what: string };
+
+/** A check of a value: null when it fits, else what is wrong with it. */
+type Check = (v: unknown) => Problem | null;
+
+const wrong = (what: string): Problem => ({ path: [], what });
+const is = (test: (v: unknown) => boolean, what: string): Check => (v) =>
+  test(v) ? null : wrong(what);
+const str = is((v) => typeof v === "string", "is not a string");
+const num = is((v) => typeof v === "number" && Number.isFinite(v), "is not a number");
+const bool = is((v) => typeof v === "boolean", "is not true or false");
+const time = is(
+  (v) => typeof v === "string" && !Number.isNaN(Date.parse(v)),
+  "is not an ISO 8601 time",
+);
+const strings = is(
+  (v) => Array.isArray(v) && v.every((s) => typeof s === "string"),
+  "is not a list of strings",
+);
+const literal = (value: string): Check => is((v) => v === value, `is not ${JSON.stringify(value)}`);
+const maybe = (check: Check): Check => (v) => v === null ? null : check(v);
+const fields = (table: Record<string, Check>): Check => (v) => {
+  if (!isObject(v)) return wrong("is not an object");
+  for (const [key, check] of Object.entries(table)) {
+    const problem = check(v[key]);
+    if (problem) return { path: [key, ...problem.path], what: problem.what };
+  }
+  return null;
+};
+const mapOf = (check: Check): Check => (v) => {
+  if (!isObject(v)) return wrong("is not an object");
+  for (const [key, value] of Object.entries(v)) {
+    const problem = check(value);
+    if (problem) return { path: [key, ...problem.path], what: problem.what };
+  }
+  return null;
+};
+
+/** A problem as a sentence: `providers.home.stop: "code" is not a string`. */
+function describe(problem: Problem): string {
+  const field = problem.path.at(-1);
+  const where = problem.path.slice(0, -1).join(".");
+  const subject = field === undefined ? "it" : `"${field}"`;
+  return `${where ? `${where}: ` : ""}${subject} ${problem.what}`;
+}
+
+const MOMENT = fields({ at: time, mono: num } satisfies Record<keyof Moment, Check>);
+const STOP = fields(
+  { code: str, hosts: strings, at: time, fingerprint: str } satisfies Record<keyof Stop, Check>,
+);
+const ADDRESSES = fields(
+  { ipv4: maybe(str), ipv6: maybe(str) } satisfies Record<keyof Addresses, Check>,
+);
+const WAIT = fields({ code: str, from: MOMENT, ms: num } satisfies Record<keyof Wait, Check>);
+const BACKOFF = fields(
+  { failures: num, from: MOMENT, ms: num } satisfies Record<keyof Backoff, Check>,
+);
+const ATTEMPT = fields(
+  { at: MOMENT, hosts: strings, sent: ADDRESSES } satisfies Record<keyof Attempt, Check>,
+);
+const HOST = fields(
+  {
+    sent: maybe(ADDRESSES),
+    confirmed: maybe(ADDRESSES),
+    reply: maybe(str),
+    success: maybe(MOMENT),
+  } satisfies Record<keyof HostState, Check>,
+);
+const NOIP = fields(
+  {
+    type: literal("noip"),
+    name: str,
+    stop: maybe(STOP),
+    wait: maybe(WAIT),
+    backoff: maybe(BACKOFF),
+    attempt: maybe(ATTEMPT),
+    hosts: mapOf(HOST),
+  } satisfies Record<keyof NoipState, Check>,
+);
+const DYNAMIP = fields(
+  {
+    type: literal("dynamip"),
+    name: str,
+    stop: maybe(STOP),
+    backoff: maybe(BACKOFF),
+    lastRequest: maybe(
+      fields({ at: MOMENT, rttMs: maybe(num) } satisfies Record<keyof BeatRequest, Check>),
+    ),
+    lastBeat: maybe(MOMENT),
+    lastReply: maybe(str),
+    lastIp: maybe(str),
+    expiry: maybe(fields({ text: str, iso: maybe(time) })),
+    remainHours: maybe(num),
+    expiryWarned: maybe(MOMENT),
+    useAuto: bool,
+  } satisfies Record<keyof DynamipState, Check>,
+);
+const PROVIDER: Check = (v) => {
+  if (!isObject(v)) return wrong("is not an object");
+  if (v.type === "noip") return NOIP(v);
+  if (v.type === "dynamip") return DYNAMIP(v);
+  return wrong(`has an unknown provider type ${JSON.stringify(v.type)}`);
+};
+const STATE = fields(
+  { version: num, boot: maybe(str), providers: mapOf(PROVIDER) } satisfies Record<
+    keyof State,
+    Check
+  >,
+);
+
+/** A state file of schema version 1 (dnsbeat 0.1), keyed by provider name. */
+export interface LegacyState {
+  /** 1. */
+  version: 1;
+  /** Per provider name. */
+  providers: Record<string, LegacyNoip | LegacyDynamip>;
+}
+
+/** A stop as version 1 kept it. */
+export interface LegacyStop {
+  /** Reply code. */
+  code: string;
+  /** When (ISO). */
+  at: string;
+  /** Config fingerprint. */
+  fingerprint: string;
+}
+
+/** A No-IP provider as version 1 kept it. */
+export interface LegacyNoip {
+  /** Discriminant. */
+  type: "noip";
+  /** Per hostname. */
+  hosts: Record<string, {
+    lastIp: string[] | null;
+    lastReply: string | null;
+    lastSuccess: string | null;
+    stop: LegacyStop | null;
+    retryNotBefore: string | null;
+  }>;
+  /** Back-off. */
+  backoff: { failures: number; until: string | null };
+}
+
+/** A DynamIP provider as version 1 kept it. */
+export interface LegacyDynamip {
+  /** Discriminant. */
+  type: "dynamip";
+  /** Last request (ISO). */
+  lastRequestAt: string | null;
+  /** Last confirmed beat (ISO). */
+  lastBeat: string | null;
+  /** Last reply. */
+  lastReply: string | null;
+  /** Last address. */
+  lastIp: string | null;
+  /** Expiry. */
+  expiry: { text: string; iso: string | null } | null;
+  /** Hours left. */
+  remainHours: number | null;
+  /** Sends AUTO. */
+  useAuto: boolean;
+  /** Stop. */
+  stop: LegacyStop | null;
+  /** Back-off. */
+  backoff: { failures: number; until: string | null };
+}
+
+const LEGACY_STOP = maybe(fields({ code: str, at: time, fingerprint: str }));
+const LEGACY_BACKOFF = fields({ failures: num, until: maybe(time) });
+const LEGACY: Check = fields({
+  providers: mapOf((v) => {
+    if (!isObject(v)) return wrong("is not an object");
+    if (v.type === "noip") {
+      return fields({
+        hosts: mapOf(fields({
+          lastIp: maybe(strings),
+          lastReply: maybe(str),
+          lastSuccess: maybe(time),
+          stop: LEGACY_STOP,
+          retryNotBefore: maybe(time),
+        })),
+        backoff: LEGACY_BACKOFF,
+      })(v);
     }
-    return checkBackoff(p.backoff);
-  }
-  if (p.type === "dynamip") return checkFields(p, DYNAMIP_FIELDS) ?? checkBackoff(p.backoff);
-  return `unknown provider type ${JSON.stringify(p.type)}`;
-}
-
-type Kind = "time" | "string" | "strings" | "stop" | "number" | "boolean" | "expiry";
-
-const HOST_FIELDS: Record<string, Kind> = {
-  lastIp: "strings",
-  lastReply: "string",
-  lastAttempt: "time",
-  lastSuccess: "time",
-  stop: "stop",
-  retryNotBefore: "time",
-};
-
-const DYNAMIP_FIELDS: Record<string, Kind> = {
-  lastRequestAt: "time",
-  lastBeat: "time",
-  lastReply: "string",
-  lastIp: "string",
-  expiry: "expiry",
-  remainHours: "number",
-  expiryWarnedAt: "time",
-  useAuto: "boolean",
-  stop: "stop",
-};
-
-function checkFields(value: unknown, fields: Record<string, Kind>): string | null {
-  if (!isObject(value)) return "not an object";
-  for (const [field, kind] of Object.entries(fields)) {
-    if (!fits(value[field], kind)) return `"${field}" is not a valid ${kind}`;
-  }
-  return null;
-}
-
-function checkBackoff(b: unknown): string | null {
-  if (!isObject(b) || typeof b.failures !== "number" || !fits(b.until, "time")) {
-    return '"backoff" is not {failures, until}';
-  }
-  return null;
-}
-
-function fits(v: unknown, kind: Kind): boolean {
-  if (kind === "boolean") return typeof v === "boolean";
-  if (v === null) return true;
-  switch (kind) {
-    case "time":
-      return typeof v === "string" && !Number.isNaN(Date.parse(v));
-    case "string":
-      return typeof v === "string";
-    case "number":
-      return typeof v === "number" && Number.isFinite(v);
-    case "strings":
-      return Array.isArray(v) && v.every((s) => typeof s === "string");
-    case "stop":
-      return isObject(v) &&
-        ["code", "message", "at", "fingerprint"].every((k) => typeof v[k] === "string");
-    case "expiry":
-      return isObject(v) && typeof v.text === "string" && (v.iso === null || fits(v.iso, "time"));
-  }
-}
+    if (v.type === "dynamip") {
+      return fields({
+        lastRequestAt: maybe(time),
+        lastBeat: maybe(time),
+        lastReply: maybe(str),
+        lastIp: maybe(str),
+        remainHours: maybe(num),
+        useAuto: bool,
+        stop: LEGACY_STOP,
+        backoff: LEGACY_BACKOFF,
+      })(v);
+    }
+    return wrong(`has an unknown provider type ${JSON.stringify(v.type)}`);
+  }),
+});
 
 /** True for a plain JSON object. */
 export function isObject(v: unknown): v is Record<string, unknown> {

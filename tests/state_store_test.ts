@@ -5,12 +5,13 @@ import {
   readState,
   removeStaleTemps,
   StateStore,
+  stateTarget,
   writeStateAtomically,
 } from "../lib/state_store.ts";
 
 function sample(): State {
   const state = emptyState();
-  state.providers.site = { ...emptyDynamip(), lastIp: "203.0.113.7", remainHours: 0 };
+  state.providers.site = { ...emptyDynamip("site"), lastIp: "203.0.113.7", remainHours: 0 };
   return state;
 }
 
@@ -87,7 +88,7 @@ Deno.test("writeStateAtomically: a failed rename leaves the old file and no temp
   });
 });
 
-Deno.test("StateStore.update: a failed write (no space) rejects and changes nothing", async () => {
+Deno.test("StateStore.commit: a failed write (no space) rejects and changes nothing", async () => {
   const writes: State[] = [];
   let full = true;
   const write = (_path: string, state: State) => {
@@ -101,8 +102,8 @@ Deno.test("StateStore.update: a failed write (no space) rejects and changes noth
   const before = structuredClone(store.state);
   await assert.rejects(
     () =>
-      store.update((draft) => {
-        draft.providers.site = { ...emptyDynamip(), lastIp: "198.51.100.1" };
+      store.commit((draft) => {
+        draft.providers.site = { ...emptyDynamip("site"), lastIp: "198.51.100.1" };
         delete draft.providers.other;
       }),
     /no space left/,
@@ -111,7 +112,7 @@ Deno.test("StateStore.update: a failed write (no space) rejects and changes noth
   assert.equal(writes.length, 0);
 
   full = false;
-  await store.update((draft) => {
+  await store.commit((draft) => {
     const site = draft.providers.site;
     if (site?.type === "dynamip") site.remainHours = 5;
   });
@@ -120,7 +121,7 @@ Deno.test("StateStore.update: a failed write (no space) rejects and changes noth
   assert.equal(store.path, "/x/state.json");
 });
 
-Deno.test("StateStore.update: a throwing change rejects and changes nothing", async () => {
+Deno.test("StateStore.commit: a throwing change rejects and changes nothing", async () => {
   let writes = 0;
   const store = new StateStore("/x/state.json", sample(), () => {
     writes++;
@@ -128,7 +129,7 @@ Deno.test("StateStore.update: a throwing change rejects and changes nothing", as
   });
   await assert.rejects(
     () =>
-      store.update((draft) => {
+      store.commit((draft) => {
         const site = draft.providers.site;
         if (site?.type === "dynamip") site.remainHours = 99;
         throw new Error("boom");
@@ -139,12 +140,12 @@ Deno.test("StateStore.update: a throwing change rejects and changes nothing", as
   assert.equal(writes, 0);
 });
 
-Deno.test("StateStore.update: the draft is a copy, the state only moves after the write", async () => {
+Deno.test("StateStore.commit: the draft is a copy, the state only moves after the write", async () => {
   let release: () => void = () => {};
   const gate = new Promise<void>((resolve) => (release = resolve));
   const store = new StateStore("/x/state.json", sample(), () => gate);
   const original = store.state;
-  const pending = store.update((draft) => {
+  const pending = store.commit((draft) => {
     const site = draft.providers.site;
     if (site?.type === "dynamip") site.remainHours = 7;
   });
@@ -156,7 +157,7 @@ Deno.test("StateStore.update: the draft is a copy, the state only moves after th
   assert.equal(remain(original), 0);
 });
 
-Deno.test("StateStore.update: 100 concurrent increments are serialized and all land", async () => {
+Deno.test("StateStore.commit: 100 concurrent increments are serialized and all land", async () => {
   let inFlight = 0;
   let maxInFlight = 0;
   const seen: number[] = [];
@@ -172,13 +173,13 @@ Deno.test("StateStore.update: 100 concurrent increments are serialized and all l
     const site = draft.providers.site;
     if (site?.type === "dynamip") site.remainHours = (site.remainHours ?? 0) + 1;
   };
-  await Promise.all(Array.from({ length: 100 }, () => store.update(increment)));
+  await Promise.all(Array.from({ length: 100 }, () => store.commit(increment)));
   assert.equal(remain(store.state), 100);
   assert.equal(maxInFlight, 1);
   assert.deepEqual(seen, Array.from({ length: 100 }, (_, i) => i + 1));
 });
 
-Deno.test("StateStore.update: concurrent increments on disk, with one failing in the middle", async () => {
+Deno.test("StateStore.commit: concurrent increments on disk, with one failing in the middle", async () => {
   await withTempDir(async (dir) => {
     const path = `${dir}/state.json`;
     let calls = 0;
@@ -190,7 +191,7 @@ Deno.test("StateStore.update: concurrent increments on disk, with one failing in
       if (site?.type === "dynamip") site.remainHours = (site.remainHours ?? 0) + 1;
     };
     const results = await Promise.allSettled(
-      Array.from({ length: 100 }, () => store.update(increment)),
+      Array.from({ length: 100 }, () => store.commit(increment)),
     );
     assert.equal(results.filter((r) => r.status === "rejected").length, 1);
     assert.equal(results[49]?.status, "rejected");
@@ -198,6 +199,7 @@ Deno.test("StateStore.update: concurrent increments on disk, with one failing in
     const read = await readState(path);
     assert.ok(read.kind === "ok");
     assert.equal(remain(read.state), 99);
+    assert.equal(store.writes, 99);
     assert.deepEqual(await names(dir), ["state.json"]);
   });
 });
@@ -245,7 +247,7 @@ Deno.test("readState: garbage is corrupt and the file is left untouched", async 
     const path = `${dir}/state.json`;
     const cases = [
       new Uint8Array([0, 159, 146, 150, 255, 10]),
-      new TextEncoder().encode('{"version":1,"providers":{"x":'),
+      new TextEncoder().encode('{"version":2,"providers":{"x":'),
       new TextEncoder().encode('{"version":9,"providers":{}}'),
     ];
     for (const bytes of cases) {
@@ -293,4 +295,126 @@ Deno.test("writeStateAtomically: as root, the file gets the directory's owner (a
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("StateStore.record: kept in memory when the write fails, saved by the next write", async () => {
+  let full = true;
+  const written: State[] = [];
+  const store = new StateStore("/x/state.json", sample(), (_path, state) => {
+    if (full) return Promise.reject(new Error("/x/state.json: no space left on the device"));
+    written.push(structuredClone(state));
+    return Promise.resolve();
+  });
+  const failing = store.whenFailing();
+  const saved = await store.record((s) => {
+    const site = s.providers.site;
+    if (site?.type === "dynamip") site.remainHours = 41;
+  });
+  assert.equal(saved, false);
+  await failing;
+  assert.equal(remain(store.state), 41, "the outcome stays in memory");
+  assert.equal(store.failing, "/x/state.json: no space left on the device");
+  assert.equal(store.dirty, true);
+  await assert.rejects(() => store.commit(() => {}), /no space/);
+  full = false;
+  await store.commit((s) => {
+    const site = s.providers.site;
+    if (site?.type === "dynamip") site.lastIp = "198.51.100.9";
+  });
+  assert.equal(store.failing, null);
+  assert.equal(store.dirty, false);
+  assert.equal(written.length, 1);
+  assert.equal(remain(written[0]!), 41, "the write-ahead carried the unsaved outcome");
+});
+
+Deno.test("StateStore.note: in memory only, saved by the next write or flush", async () => {
+  const written: State[] = [];
+  const store = new StateStore("/x/state.json", sample(), (_path, state) => {
+    written.push(structuredClone(state));
+    return Promise.resolve();
+  });
+  store.note((s) => {
+    const site = s.providers.site;
+    if (site?.type === "dynamip") site.remainHours = 12;
+  });
+  assert.equal(remain(store.state), 12);
+  assert.equal(written.length, 0);
+  assert.equal(store.dirty, true);
+  assert.equal(await store.flush(), true);
+  assert.equal(written.length, 1);
+  assert.equal(remain(written[0]!), 12);
+  assert.equal(await store.flush(), true, "nothing new: no write");
+  assert.equal(written.length, 1);
+  assert.equal(store.writes, 1);
+});
+
+Deno.test("StateStore.commit: a note made while a commit is being written is kept", async () => {
+  let release: () => void = () => {};
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  const store = new StateStore("/x/state.json", sample(), () => gate);
+  const pending = store.commit((s) => {
+    const site = s.providers.site;
+    if (site?.type === "dynamip") site.lastIp = "198.51.100.1";
+  });
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  store.note((s) => {
+    const site = s.providers.site;
+    if (site?.type === "dynamip") site.remainHours = 3;
+  });
+  release();
+  await pending;
+  const site = store.state.providers.site;
+  assert.ok(site?.type === "dynamip");
+  assert.equal(site.lastIp, "198.51.100.1");
+  assert.equal(site.remainHours, 3);
+  assert.equal(store.dirty, true, "the note is not on disk yet");
+});
+
+Deno.test("writeStateAtomically: through a symbolic link to its target; the link stays", async () => {
+  await withTempDir(async (dir) => {
+    await Deno.mkdir(`${dir}/usb`);
+    await Deno.mkdir(`${dir}/etc`);
+    await Deno.symlink("../usb/state.json", `${dir}/etc/state.json`);
+    await writeStateAtomically(`${dir}/etc/state.json`, sample());
+    assert.equal((await Deno.lstat(`${dir}/etc/state.json`)).isSymlink, true);
+    assert.deepEqual(await names(`${dir}/usb`), ["state.json"]);
+    assert.deepEqual(await names(`${dir}/etc`), ["state.json"]);
+    const read = await readState(`${dir}/etc/state.json`);
+    assert.ok(read.kind === "ok");
+    assert.deepEqual(read.state, sample());
+    await writeStateAtomically(`${dir}/etc/state.json`, emptyState());
+    assert.equal((await Deno.lstat(`${dir}/etc/state.json`)).isSymlink, true);
+    assert.deepEqual(JSON.parse(await Deno.readTextFile(`${dir}/usb/state.json`)), emptyState());
+    assert.equal(await stateTarget(`${dir}/etc/state.json`), `${dir}/etc/../usb/state.json`);
+  });
+});
+
+Deno.test("writeStateAtomically: a link whose target's directory is gone names both", async () => {
+  await withTempDir(async (dir) => {
+    await Deno.symlink(`${dir}/tmpfs/state.json`, `${dir}/state.json`);
+    const read = await readState(`${dir}/state.json`);
+    assert.equal(read.kind, "ok", "a dangling link is a state not yet written");
+    await assert.rejects(
+      () => writeStateAtomically(`${dir}/state.json`, emptyState()),
+      (e: unknown) => {
+        assert.ok(e instanceof Error);
+        assert.equal(
+          e.message,
+          `${dir}/state.json (a link to ${dir}/tmpfs/state.json): the directory does not exist`,
+        );
+        return true;
+      },
+    );
+    assert.equal((await Deno.lstat(`${dir}/state.json`)).isSymlink, true);
+  });
+});
+
+Deno.test("removeStaleTemps: beside the link's target", async () => {
+  await withTempDir(async (dir) => {
+    await Deno.mkdir(`${dir}/usb`);
+    await Deno.symlink(`${dir}/usb/state.json`, `${dir}/state.json`);
+    await Deno.writeTextFile(`${dir}/usb/state.json.tmp-4242`, "{half");
+    await removeStaleTemps(`${dir}/state.json`);
+    assert.deepEqual(await names(`${dir}/usb`), []);
+  });
 });

@@ -1,74 +1,84 @@
 import assert from "node:assert/strict";
+import { type Moment } from "../lib/moment.ts";
 import {
+  adoptState,
   emptyDynamip,
   emptyHost,
+  emptyNoip,
   emptyState,
-  iso,
   isObject,
-  ms,
   parseState,
   type State,
   STATE_VERSION,
 } from "../lib/state.ts";
+import { FakeClock } from "./helpers/fake_clock.ts";
+
+const NOIP_KEY = "noip https://dynupdate.no-ip.com me@example.com";
+const SITE_KEY = "dynamip http://www.dynamip.com George";
+
+function at(iso: string, mono: number): Moment {
+  return { at: iso, mono };
+}
 
 function realistic(): State {
   return {
     version: STATE_VERSION,
+    boot: "boot-1",
     providers: {
-      home: {
+      [NOIP_KEY]: {
         type: "noip",
+        name: "home",
+        stop: {
+          code: "nohost",
+          hosts: ["office.ddns.net"],
+          at: "2026-01-01T10:00:01.000Z",
+          fingerprint: "0123456789abcdef0123456789abcdef",
+        },
+        wait: { code: "911", from: at("2026-01-01T10:00:01.000Z", 5000), ms: 1_800_000 },
+        backoff: { failures: 2, from: at("2026-01-01T10:00:00.000Z", 4000), ms: 60_000 },
+        attempt: {
+          at: at("2026-01-01T10:00:00.000Z", 4000),
+          hosts: ["myhome.ddns.net"],
+          sent: { ipv4: "203.0.113.7", ipv6: null },
+        },
         hosts: {
           "myhome.ddns.net": {
-            lastIp: ["203.0.113.7", "2001:db8::7"],
-            lastReply: "good 203.0.113.7",
-            lastAttempt: "2026-01-01T10:00:00.000Z",
-            lastSuccess: "2026-01-01T10:00:01.000Z",
-            stop: null,
-            retryNotBefore: null,
-          },
-          "office.ddns.net": {
-            lastIp: null,
-            lastReply: "badauth",
-            lastAttempt: "2026-01-01T10:00:00.000Z",
-            lastSuccess: null,
-            stop: {
-              code: "badauth",
-              message: "No-IP rejected the username or password.",
-              at: "2026-01-01T10:00:01.000Z",
-              fingerprint: "0123456789abcdef0123456789abcdef",
-            },
-            retryNotBefore: "2026-01-01T10:30:01.000Z",
+            sent: { ipv4: "203.0.113.7", ipv6: "2001:db8::7" },
+            confirmed: { ipv4: "203.0.113.7", ipv6: null },
+            reply: "good 203.0.113.7",
+            success: at("2026-01-01T10:00:01.000Z", 5000),
           },
           "new.ddns.net": emptyHost(),
         },
-        backoff: { failures: 2, until: "2026-01-01T10:01:00.000Z" },
       },
-      site: {
+      [SITE_KEY]: {
         type: "dynamip",
-        lastRequestAt: "2026-01-01T10:00:00.000Z",
-        lastBeat: "2026-01-01T10:00:00.500Z",
+        name: "site",
+        stop: null,
+        backoff: null,
+        lastRequest: { at: at("2026-01-01T10:00:00.000Z", 4000), rttMs: 310 },
+        lastBeat: at("2026-01-01T10:00:00.000Z", 4000),
         lastReply: "IP Address for SiteID set to 203.0.113.7",
         lastIp: "203.0.113.7",
         expiry: { text: "4/2/2027 5:24:41 PM", iso: "2027-04-02T17:24:41.000Z" },
         remainHours: 1234.5,
-        expiryWarnedAt: null,
+        expiryWarned: null,
         useAuto: true,
-        stop: null,
-        backoff: { failures: 0, until: null },
       },
-      fresh: emptyDynamip(),
+      "dynamip http://example.net fresh": emptyDynamip("fresh"),
     },
   };
 }
 
 function problem(text: string): string {
   const parsed = parseState(text);
-  assert.ok(!parsed.ok, `accepted: ${text}`);
+  assert.ok(parsed.ok === false, `accepted: ${text}`);
   return parsed.problem;
 }
 
 /** The realistic state with one change applied, as JSON text. */
-function withChange(change: (s: Record<string, unknown>) => void): string {
+// deno-lint-ignore no-explicit-any
+function withChange(change: (s: Record<string, any>) => void): string {
   const data = JSON.parse(JSON.stringify(realistic()));
   change(data);
   return JSON.stringify(data);
@@ -76,24 +86,21 @@ function withChange(change: (s: Record<string, unknown>) => void): string {
 
 Deno.test("parseState: emptyState round-trips", () => {
   const parsed = parseState(JSON.stringify(emptyState()));
-  assert.deepEqual(parsed, { ok: true, state: { version: 1, providers: {} } });
-  assert.equal(STATE_VERSION, 1);
+  assert.deepEqual(parsed, { ok: true, state: { version: 2, boot: null, providers: {} } });
+  assert.equal(STATE_VERSION, 2);
 });
 
 Deno.test("parseState: a full realistic state round-trips", () => {
   const state = realistic();
   const parsed = parseState(JSON.stringify(state, null, 2) + "\n");
-  assert.ok(parsed.ok);
-  assert.deepEqual(parsed.state, state);
+  assert.equal(parsed.ok, true);
+  assert.deepEqual(parsed.ok === true && parsed.state, state);
 });
 
-Deno.test("parseState: rejects what is not JSON", () => {
-  for (const text of ["", "{", '{"version":1,"providers":{}', "garbage", "\u0000\u0000"]) {
+Deno.test("parseState: rejects what is not JSON, or not an object", () => {
+  for (const text of ["", "{", '{"version":2,"providers":{}', "garbage", "\u0000\u0000"]) {
     assert.match(problem(text), /not valid JSON/);
   }
-});
-
-Deno.test("parseState: rejects JSON that is not an object", () => {
   for (const text of ["null", "[]", "1", '"state"', "true"]) {
     assert.equal(problem(text), "it is not a JSON object");
   }
@@ -101,8 +108,8 @@ Deno.test("parseState: rejects JSON that is not an object", () => {
 
 Deno.test("parseState: a wrong version names both versions", () => {
   const cases: [string, string][] = [
-    ['{"version":2,"providers":{}}', "2"],
-    ['{"version":"1","providers":{}}', '"1"'],
+    ['{"version":3,"providers":{}}', "3"],
+    ['{"version":"2","providers":{}}', '"2"'],
     ['{"version":0,"providers":{}}', "0"],
     ['{"providers":{}}', "undefined"],
   ];
@@ -114,73 +121,148 @@ Deno.test("parseState: a wrong version names both versions", () => {
 });
 
 Deno.test("parseState: wrong field types name the field", () => {
+  const h = "myhome.ddns.net";
   // deno-lint-ignore no-explicit-any
-  type Data = Record<string, any>;
-  const cases: [(s: Data) => void, RegExp][] = [
-    [(s) => (s.providers = []), /"providers" is not an object/],
-    [(s) => (s.providers.home = "x"), /^providers\.home: not an object$/],
-    [(s) => (s.providers.home.hosts = []), /^providers\.home: "hosts" is not an object$/],
+  const cases: [(s: Record<string, any>) => void, string][] = [
+    [(s) => (s.providers = []), '"providers" is not an object'],
+    [(s) => (s.boot = 7), '"boot" is not a string'],
+    [(s) => (s.providers[NOIP_KEY] = "x"), `providers: "${NOIP_KEY}" is not an object`],
     [
-      (s) => (s.providers.home.hosts["myhome.ddns.net"].lastIp = "203.0.113.7"),
-      /^providers\.home: hosts\.myhome\.ddns\.net: "lastIp" is not a valid strings$/,
+      (s) => (s.providers[NOIP_KEY].hosts = []),
+      `providers.${NOIP_KEY}: "hosts" is not an object`,
     ],
     [
-      (s) => (s.providers.home.hosts["myhome.ddns.net"].lastIp = [1]),
-      /hosts\.myhome\.ddns\.net: "lastIp"/,
+      (s) => (s.providers[NOIP_KEY].hosts[h].sent = "203.0.113.7"),
+      `providers.${NOIP_KEY}.hosts.${h}: "sent" is not an object`,
     ],
     [
-      (s) => (s.providers.home.hosts["myhome.ddns.net"].lastAttempt = "yesterday"),
-      /hosts\.myhome\.ddns\.net: "lastAttempt" is not a valid time/,
+      (s) => (s.providers[NOIP_KEY].hosts[h].sent.ipv6 = 6),
+      `providers.${NOIP_KEY}.hosts.${h}.sent: "ipv6" is not a string`,
     ],
     [
-      (s) => delete s.providers.home.hosts["myhome.ddns.net"].lastSuccess,
-      /"lastSuccess" is not a valid time/,
+      (s) => (s.providers[NOIP_KEY].hosts[h].success.at = "yesterday"),
+      `providers.${NOIP_KEY}.hosts.${h}.success: "at" is not an ISO 8601 time`,
     ],
     [
-      (s) => (s.providers.home.hosts["office.ddns.net"].stop.fingerprint = 5),
-      /hosts\.office\.ddns\.net: "stop" is not a valid stop/,
+      (s) => delete s.providers[NOIP_KEY].hosts[h].reply,
+      `providers.${NOIP_KEY}.hosts.${h}: "reply" is not a string`,
     ],
     [
-      (s) => (s.providers.home.hosts["new.ddns.net"] = null),
-      /hosts\.new\.ddns\.net: not an object/,
+      (s) => (s.providers[NOIP_KEY].stop.fingerprint = 5),
+      `providers.${NOIP_KEY}.stop: "fingerprint" is not a string`,
     ],
-    [(s) => (s.providers.home.backoff = null), /^providers\.home: "backoff" is not/],
-    [(s) => (s.providers.home.backoff.failures = "2"), /"backoff" is not/],
-    [(s) => (s.providers.home.backoff.until = "soon"), /"backoff" is not/],
     [
-      (s) => (s.providers.site.useAuto = "yes"),
-      /^providers\.site: "useAuto" is not a valid boolean$/,
+      (s) => (s.providers[NOIP_KEY].stop.hosts = "office.ddns.net"),
+      `providers.${NOIP_KEY}.stop: "hosts" is not a list of strings`,
     ],
-    [(s) => delete s.providers.site.useAuto, /"useAuto" is not a valid boolean/],
-    [(s) => (s.providers.site.remainHours = "12"), /"remainHours" is not a valid number/],
-    [(s) => (s.providers.site.lastIp = 7), /"lastIp" is not a valid string/],
-    [(s) => (s.providers.site.expiry = "4/2/2027"), /"expiry" is not a valid expiry/],
-    [(s) => (s.providers.site.expiry.iso = "never"), /"expiry" is not a valid expiry/],
-    [(s) => (s.providers.site.stop = { code: "x" }), /"stop" is not a valid stop/],
-    [(s) => (s.providers.fresh.backoff = { failures: 0 }), /^providers\.fresh: "backoff" is not/],
+    [
+      (s) => (s.providers[NOIP_KEY].wait.from.mono = "5"),
+      `providers.${NOIP_KEY}.wait.from: "mono" is not a number`,
+    ],
+    [
+      (s) => (s.providers[NOIP_KEY].backoff.failures = "2"),
+      `providers.${NOIP_KEY}.backoff: "failures" is not a number`,
+    ],
+    [
+      (s) => (s.providers[NOIP_KEY].attempt.hosts = null),
+      `providers.${NOIP_KEY}.attempt: "hosts" is not a list of strings`,
+    ],
+    [
+      (s) => (s.providers[SITE_KEY].useAuto = "yes"),
+      `providers.${SITE_KEY}: "useAuto" is not true or false`,
+    ],
+    [
+      (s) => delete s.providers[SITE_KEY].useAuto,
+      `providers.${SITE_KEY}: "useAuto" is not true or false`,
+    ],
+    [
+      (s) => (s.providers[SITE_KEY].remainHours = "12"),
+      `providers.${SITE_KEY}: "remainHours" is not a number`,
+    ],
+    [
+      (s) => (s.providers[SITE_KEY].lastRequest.rttMs = "fast"),
+      `providers.${SITE_KEY}.lastRequest: "rttMs" is not a number`,
+    ],
+    [
+      (s) => (s.providers[SITE_KEY].expiry = "4/2/2027"),
+      `providers.${SITE_KEY}: "expiry" is not an object`,
+    ],
+    [
+      (s) => (s.providers[SITE_KEY].expiry.iso = "never"),
+      `providers.${SITE_KEY}.expiry: "iso" is not an ISO 8601 time`,
+    ],
   ];
-  for (const [change, expected] of cases) {
-    const p = problem(withChange(change));
-    assert.match(p, expected);
-  }
+  for (const [change, expected] of cases) assert.equal(problem(withChange(change)), expected);
 });
 
 Deno.test("parseState: an unknown provider type is named", () => {
   const text = withChange((s) => {
-    (s.providers as Record<string, unknown>).other = { type: "duckdns", backoff: {} };
+    s.providers.other = { type: "duckdns" };
   });
-  assert.equal(problem(text), 'providers.other: unknown provider type "duckdns"');
-  assert.equal(
-    problem('{"version":1,"providers":{"x":{}}}'),
-    "providers.x: unknown provider type undefined",
-  );
+  assert.equal(problem(text), 'providers: "other" has an unknown provider type "duckdns"');
 });
 
-Deno.test("ms and iso convert both ways", () => {
-  const t = Date.UTC(2026, 0, 2, 3, 4, 5, 6);
-  assert.equal(iso(t), "2026-01-02T03:04:05.006Z");
-  assert.equal(ms(iso(t)), t);
-  assert.equal(ms(null), null);
+Deno.test("parseState: a version-1 file is recognised for upgrading, and checked", () => {
+  const v1 = {
+    version: 1,
+    providers: {
+      home: {
+        type: "noip",
+        hosts: {
+          "a.ddns.net": {
+            lastIp: ["81.2.69.142"],
+            lastReply: "good 81.2.69.142",
+            lastAttempt: null,
+            lastSuccess: "2026-01-01T10:00:00.000Z",
+            stop: null,
+            retryNotBefore: null,
+          },
+        },
+        backoff: { failures: 0, until: null },
+      },
+    },
+  };
+  const parsed = parseState(JSON.stringify(v1));
+  assert.equal(parsed.ok, "v1");
+  // deno-lint-ignore no-explicit-any
+  (v1.providers.home.hosts["a.ddns.net"] as any).stop = { code: "badauth" };
+  assert.match(problem(JSON.stringify(v1)), /providers\.home\.hosts\.a\.ddns\.net\.stop: "at"/);
+});
+
+Deno.test("adoptState: same boot keeps every moment; none is saved", () => {
+  const clock = new FakeClock(Date.UTC(2026, 0, 1, 10, 5), { bootId: "boot-1" });
+  const state = realistic();
+  assert.equal(adoptState(state, clock), false);
+  assert.deepEqual(state, realistic());
+});
+
+Deno.test("adoptState: another boot rebases moments from the wall clock, and asks for a save", () => {
+  const now = Date.UTC(2026, 0, 1, 10, 5);
+  const clock = new FakeClock(now, { bootId: "boot-2" });
+  const state = realistic();
+  assert.equal(adoptState(state, clock), true);
+  assert.equal(state.boot, "boot-2");
+  const entry = state.providers[NOIP_KEY]!;
+  assert.ok(entry.type === "noip");
+  // Written at 10:00:01, five minutes ago by the wall clock: 4:59 of monotonic time ago.
+  assert.equal(clock.mono() - entry.wait!.from.mono, 299_000);
+  assert.equal(entry.wait!.from.at, "2026-01-01T10:00:01.000Z");
+});
+
+Deno.test("adoptState: a moment in the future (the clock was ahead) becomes now", () => {
+  const clock = new FakeClock(Date.UTC(2025, 0, 1), { bootId: null });
+  const state = realistic();
+  assert.equal(adoptState(state, clock), true);
+  const entry = state.providers[NOIP_KEY]!;
+  assert.ok(entry.type === "noip");
+  assert.equal(entry.wait!.from.mono, clock.mono());
+  assert.equal(entry.wait!.from.at, new Date(clock.now()).toISOString());
+  assert.equal(state.boot, null);
+});
+
+Deno.test("emptyNoip and emptyDynamip carry the name", () => {
+  assert.equal(emptyNoip("home").name, "home");
+  assert.equal(emptyDynamip("site").name, "site");
 });
 
 Deno.test("isObject: plain objects only", () => {

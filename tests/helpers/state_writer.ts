@@ -8,40 +8,36 @@
  *
  * @module
  */
-import { parseState, type State, STATE_VERSION } from "../../lib/state.ts";
+import { emptyNoip, parseState, type State, STATE_VERSION } from "../../lib/state.ts";
 import { writeStateAtomically } from "../../lib/state_store.ts";
 
 /** State number `n`: grows and shrinks with `n` (1 to 120 hosts), its number in `backoff`. */
 export function numberedState(n: number): State {
-  const hosts: State["providers"][string] = {
-    type: "noip",
-    hosts: {},
-    backoff: { failures: n, until: null },
-  };
+  const entry = emptyNoip("home");
+  const at = (ms: number) => ({ at: new Date(1_800_000_000_000 + ms).toISOString(), mono: ms });
+  entry.backoff = { failures: n, from: at(n * 1000), ms: 30_000 };
   const count = 1 + (n * 7) % 120;
   for (let i = 0; i < count; i++) {
     const ip = `81.2.${i % 256}.${n % 256}`;
-    hosts.hosts[`host-${i}.ddns.net`] = {
-      lastIp: [ip],
-      lastReply: `good ${ip}`,
-      lastAttempt: new Date(1_800_000_000_000 + n * 1000).toISOString(),
-      lastSuccess: new Date(1_800_000_000_000 + n * 1000 + i).toISOString(),
-      stop: null,
-      retryNotBefore: null,
+    entry.hosts[`host-${i}.ddns.net`] = {
+      sent: { ipv4: ip, ipv6: null },
+      confirmed: { ipv4: ip, ipv6: null },
+      reply: `good ${ip}`,
+      success: at(n * 1000 + i),
     };
   }
-  return { version: STATE_VERSION, providers: { home: hosts } };
+  return { version: STATE_VERSION, boot: null, providers: { home: entry } };
 }
 
 /** The number of a state made by {@link numberedState}. */
 export function numberOf(state: State): number {
-  return state.providers.home?.backoff.failures ?? -1;
+  return state.providers.home?.backoff?.failures ?? -1;
 }
 
 if (import.meta.main) {
   const path = Deno.args[0]!;
   const parsed = parseState(await Deno.readTextFile(path));
-  let n = parsed.ok ? numberOf(parsed.state) : 0;
+  let n = parsed.ok === true ? numberOf(parsed.state) : 0;
   await Deno.stdout.write(new TextEncoder().encode("ready\n"));
   for (let i = 0; i < 1_000_000; i++) await writeStateAtomically(path, numberedState(++n));
 }
