@@ -73,18 +73,23 @@ export function describeSource(source: IpSource): string {
   }
 }
 
+/** The domains of No-IP's detection service (`ip1.dynupdate.no-ip.com`, ...) and of No-IP itself. */
+const NOIP_DOMAINS = ["no-ip.com", "noip.com"];
+
 /**
- * True for No-IP's own detection service (host `no-ip.com` or below it), which No-IP forbids
- * using while updates are stopped.
+ * True for No-IP's own detection service: any host in No-IP's domains (`ip1.dynupdate.no-ip.com`,
+ * `ip1.dynupdate6.no-ip.com`, `*.noip.com`, any case, with or without a final dot). No-IP forbids
+ * using it while updates are stopped.
  */
 export function isNoipService(source: IpSource): boolean {
   if (source.kind !== "http") return false;
+  let host: string;
   try {
-    const host = new URL(source.url).hostname.toLowerCase().replace(/\.$/, "");
-    return host === "no-ip.com" || host.endsWith(".no-ip.com");
+    host = new URL(source.url).hostname.toLowerCase().replace(/\.$/, "");
   } catch {
     return false;
   }
+  return NOIP_DOMAINS.some((domain) => host === domain || host.endsWith(`.${domain}`));
 }
 
 /** Tries the sources in order; the first public address of the wanted family wins. */

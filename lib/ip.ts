@@ -38,6 +38,16 @@ export function parseIp(text: string): ParsedIp | null {
   return numeric === null ? null : { family: numeric.family, address: format(numeric) };
 }
 
+/**
+ * An IPv4-mapped IPv6 address (`::ffff:a.b.c.d`) as the IPv4 address it carries; any other
+ * address as it is. Servers and sockets write an IPv4 peer this way.
+ */
+export function unmapIp(ip: ParsedIp): ParsedIp {
+  if (ip.family !== "ipv6" || !ip.address.startsWith("::ffff:")) return ip;
+  const inner = parseIp(ip.address.slice("::ffff:".length));
+  return inner?.family === "ipv4" ? inner : ip;
+}
+
 /** Classifies an address; one not produced by {@link parseIp} counts as not public. */
 export function classifyIp(ip: ParsedIp): IpClass {
   const numeric = parseNumeric(ip.address);

@@ -5,9 +5,10 @@
  *
  * @module
  */
-import { formatDuration } from "./duration.ts";
 import type { NoipProvider } from "./config_types.ts";
+import { listOf } from "./noip/plan.ts";
 import { codeInfo } from "./noip/protocol.ts";
+import type { Addresses, Stop } from "./state.ts";
 
 /** How the user lifts a stop, said the same way everywhere. */
 export function resumeHint(provider: string, configPath: string): string {
@@ -15,24 +16,17 @@ export function resumeHint(provider: string, configPath: string): string {
 }
 
 /** No-IP refused: updates stop until the user acts. */
-export function noipStopped(
-  p: NoipProvider,
-  code: string,
-  hosts: readonly string[],
-  configPath: string,
-): string {
-  const info = codeInfo(code);
-  const scope = info.scope === "account" ? `for ${p.username}` : `for ${hosts.join(", ")}`;
-  return `No-IP says ${code} ${scope}: ${info.meaning}. Updates of provider "${p.name}" to No-IP ${
-    info.scope === "account" ? "are" : `for ${hosts.join(", ")} are`
-  } stopped. ${info.fix}, ${resumeHint(p.name, configPath)}`;
+export function noipStopped(p: NoipProvider, stop: Stop, configPath: string): string {
+  const info = codeInfo(stop.code);
+  const scope = stop.hosts.length === 0 ? `for ${p.username}` : `for ${stop.hosts.join(", ")}`;
+  return `No-IP says ${stop.code} ${scope}: ${info.meaning}. Updates of provider "${p.name}" to No-IP are stopped (every host: No-IP asks a client to send nothing after an error). ${info.fix}, ${
+    resumeHint(p.name, configPath)
+  }`;
 }
 
-/** A stop read back from the state at start-up. */
-export function stillStopped(provider: string, hosts: readonly string[], message: string): string {
-  return `Provider "${provider}" stays stopped${
-    hosts.length ? ` for ${hosts.join(", ")}` : ""
-  } (kept in the state file): ${message}`;
+/** A stop read back from the state. */
+export function stillStopped(provider: string, since: string, message: string): string {
+  return `Provider "${provider}" stays stopped (kept in the state file since ${since}): ${message}`;
 }
 
 /** The 30-minute wait after 911/dnserr and similar. */
@@ -52,12 +46,20 @@ export function noipWaiting(
 export function noipBackoff(
   p: NoipProvider,
   reason: string,
-  waitMs: number,
+  untilIso: string,
   failures: number,
 ): string {
-  return `No-IP update for provider "${p.name}" failed: ${reason}. Trying again in ${
-    formatDuration(waitMs)
-  } (failure ${failures} in a row); check the network or the provider's "server" setting if it persists.`;
+  return `No-IP update for provider "${p.name}" failed: ${reason}. Trying again from ${untilIso} (failure ${failures} in a row); check the network or the provider's "server" setting if it persists.`;
+}
+
+/** A request that may have reached No-IP, but whose reply never came. */
+export function noipNoReply(p: NoipProvider, reason: string, untilIso: string): string {
+  return `No-IP update for provider "${p.name}": no reply (${reason}). It may have reached No-IP, so it counts as sent: no request before ${untilIso}, then it is sent again once.`;
+}
+
+/** The state could not be saved: nothing is sent until it can be. */
+export function stateNotSaved(provider: string, reason: string): string {
+  return `Provider "${provider}": could not save the state (${reason}). What happened is kept in memory and saved as soon as the disk allows; nothing is sent until then. Free disk space or fix the state directory's permissions.`;
 }
 
 /** A successful update or confirmation. */
@@ -68,10 +70,10 @@ export function noipConfirmed(p: NoipProvider, host: string, code: string, ips: 
 }
 
 /** The server confirmed another address than the one sent. */
-export function noipOtherAddress(host: string, sent: string[], confirmed: string[]): string {
-  return `No-IP confirmed ${host} at ${confirmed.join(", ")}, not the detected ${
-    sent.join(", ")
-  }: the next check compares against what No-IP confirmed.`;
+export function noipOtherAddress(host: string, sent: Addresses, confirmed: Addresses): string {
+  return `No-IP confirmed ${host} at ${listOf(confirmed).join(", ")}, not the ${
+    listOf(sent).join(", ")
+  } dnsbeat sent. dnsbeat sends again only when the detected address changes; if the host must point elsewhere, check what else updates it.`;
 }
 
 /** Detection found nothing for a family. */

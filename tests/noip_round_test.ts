@@ -2,15 +2,19 @@ import assert from "node:assert/strict";
 import type { NoipProvider } from "../lib/config_types.ts";
 import type { HttpGetRequest, HttpResult } from "../lib/http.ts";
 import { noipRound, runNoip } from "../lib/noip/round.ts";
-import type { NoipState } from "../lib/state.ts";
-import { DAY, MINUTE } from "../lib/duration.ts";
+import { type NoipState, type State } from "../lib/state.ts";
+import { StateStore } from "../lib/state_store.ts";
+import { DAY, HOUR, MINUTE } from "../lib/duration.ts";
 import { testContext } from "./helpers/context.ts";
 
 const PASSWORD = "Pw-for-round-tests!";
+const V4 = "81.2.69.142";
+const V6 = "2a02:1810::1";
 
 function provider(overrides: Partial<NoipProvider> = {}): NoipProvider {
   return {
     type: "noip",
+    key: "noip http://127.0.0.1:9 me@example.com",
     name: "home",
     username: "me@example.com",
     password: PASSWORD,
@@ -39,138 +43,239 @@ function server(reply: (hosts: string[], myip: string) => HttpResult) {
 
 const ok = (body: string): HttpResult => ({ kind: "reply", status: 200, body, truncated: false });
 const good = (hosts: string[], ip: string) => ok(hosts.map(() => `good ${ip}`).join("\n"));
+const never = new AbortController().signal;
 
-function hosts(t: ReturnType<typeof testContext>) {
-  return (t.ctx.store.state.providers.home as NoipState).hosts;
+/** Detection of whatever `current` holds when asked (null: not found). */
+function detector(current: { ipv4: string | null; ipv6: string | null }) {
+  return (family: "ipv4" | "ipv6") =>
+    Promise.resolve(
+      current[family] === null
+        ? { kind: "none" as const, problems: ["test: none"] }
+        : { kind: "found" as const, ip: current[family]!, source: "test" },
+    );
+}
+
+function entry(t: ReturnType<typeof testContext>): NoipState {
+  return t.ctx.store.state.providers[provider().key] as NoipState;
 }
 
 Deno.test("first round updates every host in one request; an unchanged address sends nothing", async () => {
   const s = server(good);
   const t = testContext({ httpGet: s.httpGet });
-  const signal = new AbortController().signal;
-  assert.deepEqual(await noipRound(t.ctx, provider(), signal), { kind: "ok" });
+  assert.deepEqual(await noipRound(t.ctx, provider(), never), { kind: "ok" });
   assert.equal(s.requests.length, 1);
   assert.deepEqual(s.requests[0]!.hosts, ["a.ddns.net", "b.ddns.net"]);
-  assert.equal(s.requests[0]!.myip, "81.2.69.142");
+  assert.equal(s.requests[0]!.myip, V4);
   assert.match(s.requests[0]!.headers["User-Agent"]!, /^dnsbeat dnsbeat\/\S+ \S+@\S+$/);
-  for (let i = 0; i < 10; i++) await noipRound(t.ctx, provider(), signal);
+  for (let i = 0; i < 10; i++) await noipRound(t.ctx, provider(), never);
   assert.equal(s.requests.length, 1, "10 more rounds with the same address send nothing");
-  assert.deepEqual(hosts(t)["a.ddns.net"]!.lastIp, ["81.2.69.142"]);
+  const a = entry(t).hosts["a.ddns.net"]!;
+  assert.deepEqual(a.sent, { ipv4: V4, ipv6: null });
+  assert.deepEqual(a.confirmed, { ipv4: V4, ipv6: null });
+  assert.equal(entry(t).attempt, null);
+  assert.equal(t.ctx.store.writes, 2, "the attempt, then the reply: no write on a quiet round");
 });
 
 Deno.test("an address change sends exactly one request", async () => {
-  let ip = "81.2.69.142";
+  const current = { ipv4: V4, ipv6: null };
   const s = server(good);
-  const t = testContext({
-    httpGet: s.httpGet,
-    detect: () => Promise.resolve({ kind: "found", ip, source: "test" }),
-  });
-  const signal = new AbortController().signal;
-  await noipRound(t.ctx, provider(), signal);
-  ip = "81.2.69.160";
-  await noipRound(t.ctx, provider(), signal);
-  await noipRound(t.ctx, provider(), signal);
+  const t = testContext({ httpGet: s.httpGet, detect: detector(current) });
+  await noipRound(t.ctx, provider(), never);
+  current.ipv4 = "81.2.69.160";
+  await noipRound(t.ctx, provider(), never);
+  await noipRound(t.ctx, provider(), never);
   assert.equal(s.requests.length, 2);
   assert.equal(s.requests[1]!.myip, "81.2.69.160");
 });
 
-Deno.test("badauth stops every host, persisted with the config's fingerprint; nothing is sent after", async () => {
+Deno.test("badauth stops the provider, persisted with the config's fingerprint; nothing after", async () => {
   const s = server(() => ok("badauth"));
   const t = testContext({ httpGet: s.httpGet, secrets: [PASSWORD] });
-  const signal = new AbortController().signal;
-  assert.deepEqual(await noipRound(t.ctx, provider(), signal), { kind: "stopped" });
-  for (const h of Object.values(hosts(t))) {
-    assert.equal(h.stop?.code, "badauth");
-    assert.equal(h.stop?.fingerprint, "fp-1");
-  }
+  assert.deepEqual(await noipRound(t.ctx, provider(), never), { kind: "stopped" });
+  assert.equal(entry(t).stop?.code, "badauth");
+  assert.deepEqual(entry(t).stop?.hosts, []);
+  assert.equal(entry(t).stop?.fingerprint, "fp-1");
+  assert.equal(t.writes.at(-1)?.providers[provider().key]?.stop?.code, "badauth", "on disk");
   assert.ok(t.logs.some((l) => l.startsWith("error:") && l.includes("dnsbeat resume home")));
   for (let i = 0; i < 10; i++) {
-    assert.deepEqual(await noipRound(t.ctx, provider(), signal), { kind: "stopped" });
+    assert.deepEqual(await noipRound(t.ctx, provider(), never), { kind: "stopped" });
   }
   assert.equal(s.requests.length, 1);
   assert.ok(t.logs.every((l) => !l.includes(PASSWORD)));
 });
 
-Deno.test("a host code stops only that host; the other keeps updating", async () => {
-  let ip = "81.2.69.142";
+Deno.test("a host code stops the whole provider: the other host is not updated either", async () => {
+  const current = { ipv4: V4, ipv6: null };
   const s = server((hs, myip) =>
     ok(hs.map((h) => h === "b.ddns.net" ? "nohost" : `good ${myip}`).join("\n"))
   );
-  const t = testContext({
-    httpGet: s.httpGet,
-    detect: () => Promise.resolve({ kind: "found", ip, source: "test" }),
-  });
-  const signal = new AbortController().signal;
-  assert.deepEqual(await noipRound(t.ctx, provider(), signal), { kind: "stopped" });
-  assert.equal(hosts(t)["b.ddns.net"]!.stop?.code, "nohost");
-  assert.equal(hosts(t)["a.ddns.net"]!.stop, null);
-  ip = "81.2.69.160";
-  await noipRound(t.ctx, provider(), signal);
-  assert.deepEqual(s.requests[1]!.hosts, ["a.ddns.net"]);
+  const t = testContext({ httpGet: s.httpGet, detect: detector(current) });
+  assert.deepEqual(await noipRound(t.ctx, provider(), never), { kind: "stopped" });
+  assert.deepEqual(entry(t).stop?.hosts, ["b.ddns.net"]);
+  assert.equal(entry(t).stop?.code, "nohost");
+  assert.deepEqual(entry(t).hosts["a.ddns.net"]!.sent, { ipv4: V4, ipv6: null }, "a was accepted");
+  current.ipv4 = "81.2.69.160";
+  assert.deepEqual(await noipRound(t.ctx, provider(), never), { kind: "stopped" });
+  assert.equal(s.requests.length, 1, "No-IP: after an error, no update at all");
+  assert.ok(t.logs.some((l) => l.includes("nohost for b.ddns.net")));
 });
 
-Deno.test("911 holds every host for 30 minutes, then one request", async () => {
+Deno.test("911 holds the account 30 minutes of real time, whatever the wall clock does", async () => {
   let reply = "911";
   const s = server((hs, myip) => reply === "911" ? ok("911") : good(hs, myip));
   const t = testContext({ httpGet: s.httpGet });
-  const signal = new AbortController().signal;
-  const start = t.clock.now();
-  assert.deepEqual(await noipRound(t.ctx, provider(), signal), { kind: "failed" });
-  assert.equal(hosts(t)["a.ddns.net"]!.retryNotBefore, new Date(start + 30 * MINUTE).toISOString());
+  assert.deepEqual(await noipRound(t.ctx, provider(), never), { kind: "waiting" });
+  assert.equal(entry(t).wait?.code, "911");
   reply = "good";
-  for (const at of [1, 10, 29]) {
-    t.clock.set(start + at * MINUTE);
-    await noipRound(t.ctx, provider(), signal);
+  t.clock.shift(DAY);
+  assert.deepEqual(await noipRound(t.ctx, provider(), never), { kind: "waiting" });
+  for (const step of [1, 9, 19]) {
+    t.clock.pass(step * MINUTE);
+    await noipRound(t.ctx, provider(), never);
   }
-  assert.equal(s.requests.length, 1, "nothing within 30 minutes");
-  t.clock.set(start + 30 * MINUTE);
-  assert.deepEqual(await noipRound(t.ctx, provider(), signal), { kind: "ok" });
+  assert.equal(s.requests.length, 1, "nothing within 29 minutes, a day's clock jump included");
+  t.clock.pass(MINUTE);
+  assert.deepEqual(await noipRound(t.ctx, provider(), never), { kind: "ok" });
   assert.equal(s.requests.length, 2);
+  assert.equal(entry(t).wait, null);
 });
 
-Deno.test("network failures back off without touching the hosts' records", async () => {
-  const s = server(() => ({ kind: "failed", reason: "no complete reply within 15s" }));
+Deno.test("unreached: nothing left, so no attempt is kept; the back-off holds", async () => {
+  const s = server(() => ({ kind: "unreached", reason: "connection refused" }));
   const t = testContext({ httpGet: s.httpGet });
-  const signal = new AbortController().signal;
-  assert.deepEqual(await noipRound(t.ctx, provider(), signal), { kind: "failed" });
-  const entry = t.ctx.store.state.providers.home as NoipState;
-  assert.equal(entry.backoff.failures, 1);
-  assert.equal(entry.hosts["a.ddns.net"]!.lastIp, null);
-  await noipRound(t.ctx, provider(), signal);
+  assert.deepEqual(await noipRound(t.ctx, provider(), never), { kind: "failed" });
+  assert.equal(entry(t).backoff?.failures, 1);
+  assert.equal(entry(t).attempt, null);
+  assert.equal(entry(t).hosts["a.ddns.net"]?.sent ?? null, null);
+  assert.deepEqual(await noipRound(t.ctx, provider(), never), { kind: "waiting" });
   assert.equal(s.requests.length, 1, "no request during the back-off");
-  assert.ok(t.logs.some((l) => l.startsWith("warn:") && l.includes("Trying again in")));
+  assert.ok(t.logs.some((l) => l.startsWith("warn:") && l.includes("Trying again from")));
 });
 
-Deno.test("a forced refresh is sent after forceRefresh without a change", async () => {
+Deno.test("no reply: counts as sent, backs off, then the same address is sent once more", async () => {
+  let fail = true;
+  const s = server((hs, myip) =>
+    fail ? { kind: "failed", reason: "no complete reply within 15s" } : good(hs, myip)
+  );
+  const t = testContext({ httpGet: s.httpGet });
+  assert.deepEqual(await noipRound(t.ctx, provider(), never), { kind: "failed" });
+  assert.deepEqual(entry(t).attempt?.hosts, ["a.ddns.net", "b.ddns.net"]);
+  assert.equal(entry(t).backoff?.failures, 1);
+  assert.ok(t.logs.some((l) => l.includes("counts as sent")));
+  await noipRound(t.ctx, provider(), never);
+  assert.equal(s.requests.length, 1, "the back-off holds");
+  fail = false;
+  t.clock.pass(MINUTE);
+  assert.deepEqual(await noipRound(t.ctx, provider(), never), { kind: "ok" });
+  assert.equal(s.requests.length, 2, "the unanswered request is sent again once");
+  assert.equal(s.requests[1]!.myip, V4);
+  for (let i = 0; i < 5; i++) await noipRound(t.ctx, provider(), never);
+  assert.equal(s.requests.length, 2);
+  assert.equal(entry(t).attempt, null);
+  assert.equal(entry(t).backoff, null);
+});
+
+Deno.test("a request left without reply by a killed process starts the back-off at the next start", async () => {
+  const s = server(good);
+  const state: State = {
+    version: 2,
+    boot: "fake-boot",
+    providers: {},
+  };
+  const t = testContext({ httpGet: s.httpGet, state });
+  const at = { at: new Date(t.clock.now()).toISOString(), mono: t.clock.mono() };
+  t.ctx.store = new StateStore("/x", {
+    ...state,
+    providers: {
+      [provider().key]: {
+        type: "noip",
+        name: "home",
+        stop: null,
+        wait: null,
+        backoff: null,
+        attempt: { at, hosts: ["a.ddns.net"], sent: { ipv4: V4, ipv6: null } },
+        hosts: {},
+      },
+    },
+  }, () => Promise.resolve());
+  for (let i = 0; i < 5; i++) {
+    assert.deepEqual(await noipRound(t.ctx, provider(), never), { kind: "waiting" });
+  }
+  assert.equal(entry(t).backoff?.failures, 1, "counted once, however many restarts");
+  assert.equal(s.requests.length, 0);
+  t.clock.pass(MINUTE);
+  await noipRound(t.ctx, provider(), never);
+  assert.equal(s.requests.length, 1);
+});
+
+Deno.test("a forced refresh is sent after forceRefresh of real time without a change", async () => {
   const s = server(good);
   const t = testContext({ httpGet: s.httpGet });
-  const signal = new AbortController().signal;
-  await noipRound(t.ctx, provider(), signal);
-  t.clock.shift(24 * DAY);
-  await noipRound(t.ctx, provider(), signal);
+  await noipRound(t.ctx, provider(), never);
+  t.clock.shift(30 * DAY);
+  await noipRound(t.ctx, provider(), never);
+  assert.equal(s.requests.length, 1, "a wall-clock jump is not time passing");
+  t.clock.pass(24 * DAY);
+  await noipRound(t.ctx, provider(), never);
   assert.equal(s.requests.length, 1);
-  t.clock.shift(DAY);
-  await noipRound(t.ctx, provider(), signal);
+  t.clock.pass(DAY);
+  await noipRound(t.ctx, provider(), never);
   assert.equal(s.requests.length, 2);
 });
 
-Deno.test("No-IP's detection service is avoided while a No-IP stop is active", async () => {
-  const avoided: boolean[] = [];
-  const s = server(() => ok("badauth"));
-  const t = testContext({
-    httpGet: s.httpGet,
-    detect: (_f, avoid) => {
-      avoided.push(avoid);
-      return Promise.resolve({ kind: "found", ip: "81.2.69.142", source: "test" });
-    },
-  });
-  const signal = new AbortController().signal;
-  await noipRound(t.ctx, provider({ name: "home" }), signal);
-  await noipRound(t.ctx, provider({ name: "other", hostnames: ["c.ddns.net"] }), signal);
-  assert.deepEqual(avoided, [false, true]);
+Deno.test("dual stack: No-IP echoing the IPv4 address only is no change; 6 rounds, 1 request", async () => {
+  const s = server((hs, myip) => good(hs, myip.split(",")[0]!));
+  const t = testContext({ httpGet: s.httpGet });
+  const p = provider({ families: ["ipv4", "ipv6"] });
+  for (let i = 0; i < 6; i++) await noipRound(t.ctx, p, never);
+  assert.equal(s.requests.length, 1);
+  assert.equal(s.requests[0]!.myip, `${V4},${V6}`);
+  const a = entry(t).hosts["a.ddns.net"]!;
+  assert.deepEqual(a.sent, { ipv4: V4, ipv6: V6 });
+  assert.deepEqual(a.confirmed, { ipv4: V4, ipv6: null });
+  assert.ok(!t.logs.some((l) => l.includes("not the")), "an address not echoed is no mismatch");
 });
 
-Deno.test("a request aborted by shutdown records no confirmed address", async () => {
+Deno.test("dual stack: a round without IPv6 sends the IPv4 change alone, and IPv6's return is no change", async () => {
+  const current: { ipv4: string | null; ipv6: string | null } = { ipv4: V4, ipv6: V6 };
+  const s = server((hs, myip) => good(hs, myip));
+  const t = testContext({ httpGet: s.httpGet, detect: detector(current) });
+  const p = provider({ families: ["ipv4", "ipv6"] });
+  await noipRound(t.ctx, p, never);
+  current.ipv6 = null;
+  await noipRound(t.ctx, p, never);
+  assert.equal(s.requests.length, 1, "IPv6 not detected is no change");
+  current.ipv4 = "81.2.69.160";
+  await noipRound(t.ctx, p, never);
+  assert.equal(s.requests[1]!.myip, "81.2.69.160");
+  current.ipv6 = V6;
+  for (let i = 0; i < 3; i++) await noipRound(t.ctx, p, never);
+  assert.equal(s.requests.length, 2, "no v4+v6 request after the v4-only one");
+  assert.deepEqual(entry(t).hosts["a.ddns.net"]!.sent, { ipv4: "81.2.69.160", ipv6: V6 });
+  current.ipv6 = "2a02:1810::2";
+  await noipRound(t.ctx, p, never);
+  assert.equal(s.requests.length, 3);
+  assert.equal(s.requests[2]!.myip, `81.2.69.160,2a02:1810::2`);
+});
+
+for (const echoed of ["81.2.69.200", "::ffff:81.2.69.200"]) {
+  Deno.test(`the server confirms another address (${echoed}): recorded, said once, not resent`, async () => {
+    const s = server((hs) => ok(hs.map(() => `nochg ${echoed}`).join("\n")));
+    const t = testContext({ httpGet: s.httpGet });
+    for (let i = 0; i < 5; i++) await noipRound(t.ctx, provider(), never);
+    assert.equal(s.requests.length, 1);
+    const a = entry(t).hosts["a.ddns.net"]!;
+    assert.deepEqual(a.sent, { ipv4: V4, ipv6: null });
+    assert.deepEqual(a.confirmed, { ipv4: "81.2.69.200", ipv6: null });
+    assert.equal(
+      t.logs.filter((l) => l.startsWith("warn:") && l.includes("not the 81.2.69.142")).length,
+      2,
+      "once per host",
+    );
+  });
+}
+
+Deno.test("shutdown mid-request: the attempt stays written; the next round backs off", async () => {
   const controller = new AbortController();
   const t = testContext({
     httpGet: () => {
@@ -179,9 +284,34 @@ Deno.test("a request aborted by shutdown records no confirmed address", async ()
     },
   });
   assert.deepEqual(await noipRound(t.ctx, provider(), controller.signal), { kind: "aborted" });
-  const a = hosts(t)["a.ddns.net"]!;
-  assert.equal(a.lastIp, null);
-  assert.notEqual(a.lastAttempt, null, "the attempt was written ahead");
+  assert.notEqual(t.writes.at(-1)?.providers[provider().key]?.type, undefined);
+  assert.notEqual(entry(t).attempt, null, "the attempt was written ahead and stays");
+  assert.deepEqual(await noipRound(t.ctx, provider(), never), { kind: "waiting" });
+});
+
+Deno.test("the state cannot be written before a request: nothing is sent", async () => {
+  const s = server(good);
+  const t = testContext({ httpGet: s.httpGet });
+  t.ctx.store = new StateStore("/x", t.ctx.store.state as State, () => {
+    return Promise.reject(new Error("/x: no space left on the device"));
+  });
+  assert.deepEqual(await noipRound(t.ctx, provider(), never), { kind: "failed" });
+  assert.equal(s.requests.length, 0);
+  assert.ok(t.logs.some((l) => l.startsWith("error:") && l.includes("nothing is sent until")));
+});
+
+Deno.test("the state cannot be written after a stop: kept in memory, nothing more is sent", async () => {
+  let writes = 0;
+  const s = server(() => ok("badauth"));
+  const t = testContext({ httpGet: s.httpGet });
+  t.ctx.store = new StateStore("/x", t.ctx.store.state as State, () => {
+    return ++writes === 1 ? Promise.resolve() : Promise.reject(new Error("/x: disk full"));
+  });
+  assert.deepEqual(await noipRound(t.ctx, provider(), never), { kind: "stopped" });
+  assert.equal(entry(t).stop?.code, "badauth");
+  assert.equal(t.ctx.store.failing, "/x: disk full");
+  for (let i = 0; i < 3; i++) await noipRound(t.ctx, provider(), never);
+  assert.equal(s.requests.length, 1);
 });
 
 Deno.test("the loop checks every interval and sends once in a simulated day of unchanged address", async () => {
@@ -189,25 +319,41 @@ Deno.test("the loop checks every interval and sends once in a simulated day of u
   const t = testContext({ httpGet: s.httpGet });
   let checks = 0;
   const detect = t.ctx.detect;
-  t.ctx.detect = (f, a, sig) => {
+  t.ctx.detect = (f, sig) => {
     checks++;
-    return detect(f, a, sig);
+    return detect(f, sig);
   };
   const controller = new AbortController();
-  const end = t.clock.now() + DAY;
-  const loop = runNoip(t.ctx, provider(), controller.signal);
-  while (t.clock.now() < end) await t.clock.sleep(MINUTE);
+  const end = t.clock.mono() + DAY;
+  const loop = runNoip(t.ctx, provider(), { stop: controller.signal, abort: controller.signal });
+  while (t.clock.mono() < end) await t.clock.sleep(MINUTE);
   controller.abort();
   assert.deepEqual(await loop, { kind: "aborted" });
   assert.equal(s.requests.length, 1);
   assert.ok(checks >= 288 && checks <= 289, `checks every 5 minutes: ${checks}`);
+  assert.equal(t.ctx.store.writes, 2, "a quiet day writes nothing");
 });
 
-Deno.test("the loop ends when every host is stopped", async () => {
+Deno.test("the loop ends when the provider is stopped", async () => {
   const s = server(() => ok("abuse"));
   const t = testContext({ httpGet: s.httpGet });
-  const end = await runNoip(t.ctx, provider(), new AbortController().signal);
+  const end = await runNoip(t.ctx, provider(), { stop: never, abort: never });
   assert.deepEqual(end, { kind: "stopped" });
   assert.equal(s.requests.length, 1);
   assert.ok(t.logs.some((l) => /support/i.test(l)), "abuse tells the user to contact support");
+});
+
+Deno.test("the loop's interval is real time: a clock set back an hour does not stall it", async () => {
+  const current = { ipv4: V4, ipv6: null };
+  const s = server(good);
+  const t = testContext({ httpGet: s.httpGet, detect: detector(current) });
+  const controller = new AbortController();
+  const loop = runNoip(t.ctx, provider(), { stop: controller.signal, abort: controller.signal });
+  await t.clock.sleep(MINUTE);
+  t.clock.shift(-HOUR);
+  current.ipv4 = "81.2.69.160";
+  await t.clock.sleep(5 * MINUTE);
+  assert.equal(s.requests.length, 2, "the change went out at the next 5-minute check");
+  controller.abort();
+  await loop;
 });

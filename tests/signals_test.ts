@@ -1,12 +1,12 @@
 /**
  * Signals during a request, black-box: `dnsbeat run` against an emulator whose update endpoint
  * never answers. SIGTERM or SIGINT while the request is in flight ends the process within
- * 2 seconds with exit 0 and a state that parses, and nothing recorded as confirmed: No-IP keeps
- * no address, DynamIP no beat, but DynamIP keeps the attempt (the 15-minute floor counts it).
+ * 2 seconds with exit 0 and a state that parses, and nothing recorded as confirmed. Both keep
+ * the attempt, which may have arrived: No-IP backs off before sending it again, DynamIP's
+ * 15-minute floor counts it.
  */
 import assert from "node:assert/strict";
 import { ExitCode } from "../lib/exit_codes.ts";
-import type { DynamipState, NoipState } from "../lib/state.ts";
 import { finish, watch } from "./helpers/lines.ts";
 import { type Sandbox, sandbox } from "./helpers/sandbox.ts";
 import { report } from "./helpers/report.ts";
@@ -37,16 +37,18 @@ async function interrupt(s: Sandbox, route: "noip" | "dynamip", signal: Deno.Sig
 }
 
 for (const signal of ["SIGTERM", "SIGINT"] as const) {
-  Deno.test(`signals: ${signal} during a No-IP request: exit 0 within 2 s, nothing recorded as sent`, async () => {
+  Deno.test(`signals: ${signal} during a No-IP request: exit 0 within 2 s, the attempt kept`, async () => {
     const s = await sandbox();
     try {
       const end = await interrupt(s, "noip", signal);
-      const host = (end.state.providers.home as NoipState).hosts["a.ddns.net"]!;
-      assert.ok(host.lastAttempt !== null, "the attempt was written ahead");
-      assert.equal(host.lastIp, null);
-      assert.equal(host.lastSuccess, null);
-      assert.equal(host.lastReply, null);
-      assert.equal(host.stop, null);
+      const entry = await s.noipEntry();
+      assert.ok(entry?.attempt, "the attempt was written ahead and stays: it may have arrived");
+      assert.equal(entry.hosts["a.ddns.net"]?.sent ?? null, null, "nothing confirmed");
+      assert.equal(entry.stop, null);
+      const next = await s.run(["once"]);
+      assert.equal(next.code, ExitCode.Failure, "the next start backs off");
+      assert.match(next.stderr, /no reply \(dnsbeat ended before the reply came\)/);
+      assert.equal(s.noipRequests(), 1);
       report(`No-IP request in flight, ${signal} → exit ${end.code} in ${end.ms} ms`);
     } finally {
       await s.close();
@@ -58,8 +60,8 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
     try {
       await s.writeConfig([s.dynamip()]);
       const end = await interrupt(s, "dynamip", signal);
-      const site = end.state.providers.site as DynamipState;
-      assert.ok(site.lastRequestAt !== null, "the attempt stays for the 15-minute floor");
+      const site = await s.dynamipEntry();
+      assert.ok(site?.lastRequest, "the attempt stays for the 15-minute floor");
       assert.equal(site.lastBeat, null);
       assert.equal(site.lastIp, null);
       assert.equal(site.lastReply, null);

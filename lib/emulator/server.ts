@@ -9,7 +9,7 @@
  * @module
  */
 import type { Clock } from "../clock.ts";
-import { type ParsedIp, parseIp } from "../ip.ts";
+import { type ParsedIp, parseIp, unmapIp } from "../ip.ts";
 import type { Accounts, EchoIp } from "./accounts.ts";
 import { handleControl } from "./control.ts";
 import { DynamipServer, type DynamipSiteState, isDynamipStop, queryParam } from "./dynamip.ts";
@@ -364,10 +364,7 @@ function echoReply(url: URL, remote: ParsedIp | null, echo: EchoIp): Reply {
 /** An address, with an IPv4-mapped IPv6 address read as IPv4. */
 function unmapped(text: string): ParsedIp | null {
   const ip = parseIp(text);
-  const mapped = ip?.family === "ipv6" && ip.address.startsWith("::ffff:")
-    ? parseIp(ip.address.slice(7))
-    : null;
-  return mapped ?? ip;
+  return ip === null ? null : unmapIp(ip);
 }
 
 function isLoopback(ip: ParsedIp): boolean {

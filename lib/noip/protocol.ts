@@ -9,7 +9,7 @@
  * @module
  */
 import { MINUTE } from "../duration.ts";
-import { parseIp } from "../ip.ts";
+import { parseIp, unmapIp } from "../ip.ts";
 import { CONTACT } from "../version.ts";
 
 /** One update request: every hostname of one account, sent together. */
@@ -390,10 +390,13 @@ function failure(code: string, scope?: "account" | "host", detail?: string): Noi
     : { ...wait, waitMs: SERVER_ERROR_WAIT_MS };
 }
 
-/** `v4`, `v6`, or `v4,v6` / `v6,v4`: canonical addresses, or `null`. */
+/**
+ * `v4`, `v6`, or `v4,v6` / `v6,v4`: canonical addresses (an IPv4-mapped IPv6 address read as the
+ * IPv4 address it carries), or `null`.
+ */
 function parseIps(text: string): string[] | null {
   const parts = text.split(",");
-  const parsed = parts.map(parseIp).filter((ip) => ip !== null);
+  const parsed = parts.map(parseIp).filter((ip) => ip !== null).map(unmapIp);
   const families = new Set(parsed.map((ip) => ip.family));
   return parts.length <= 2 && families.size === parts.length
     ? parsed.map((ip) => ip.address)

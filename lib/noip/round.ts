@@ -1,26 +1,40 @@
 /**
- * One No-IP round and the change-driven loop around it. A round detects the address, sends one
- * request for the hosts whose confirmed address differs (never for a stopped or waiting host),
- * and records the server's answer per host in the state file before anything else happens.
+ * One No-IP round and the change-driven loop around it. A round asks {@link gate} whether the
+ * account may send at all, detects the address, asks {@link due} which hosts need it, writes the
+ * attempt to the state, sends one request, and records the server's answer before anything else
+ * happens. Every error stops the whole provider; a request whose answer never came counts as
+ * sent and starts the back-off.
  *
  * @module
  */
 import { backoffDelay } from "../backoff.ts";
 import type { NoipProvider } from "../config_types.ts";
-import type { Context, RoundEnd } from "../context.ts";
-import type { IpFamily } from "../ip.ts";
+import type { Context, RoundEnd, Stopping } from "../context.ts";
+import { type IpFamily } from "../ip.ts";
 import {
   noAddress,
   noipBackoff,
   noipConfirmed,
+  noipNoReply,
   noipOtherAddress,
   noipStopped,
   noipWaiting,
+  stateNotSaved,
   stillStopped,
 } from "../messages.ts";
+import { endAt, type Moment, stamp, wallAt } from "../moment.ts";
 import { createRedactor } from "../redact.ts";
-import { type DynamipState, emptyHost, type HostState, iso, ms, type NoipState } from "../state.ts";
+import {
+  type Addresses,
+  type Attempt,
+  type Backoff,
+  emptyHost,
+  emptyNoip,
+  type NoipState,
+  type State,
+} from "../state.ts";
 import { CONTACT, VERSION } from "../version.ts";
+import { due, gate, listOf, merge } from "./plan.ts";
 import {
   basicCredentials,
   buildRequest,
@@ -40,34 +54,45 @@ function machineUserAgent(): string {
   return userAgent(Deno.build.os, Deno.build.arch, release, VERSION, CONTACT);
 }
 
-/** Makes sure the state has an entry for `p` with exactly its configured hosts. */
-async function ensureNoipState(ctx: Context, p: NoipProvider): Promise<NoipState> {
-  const current = ctx.store.state.providers[p.name];
-  const fits = current?.type === "noip" &&
-    p.hostnames.every((h) => current.hosts[h]) &&
-    Object.keys(current.hosts).length === p.hostnames.length;
-  if (!fits) {
-    await ctx.store.update((s) => {
-      const old = s.providers[p.name];
-      const hosts: Record<string, HostState> = {};
-      for (const h of p.hostnames) {
-        hosts[h] = old?.type === "noip" && old.hosts[h] ? old.hosts[h] : emptyHost();
-      }
-      s.providers[p.name] = {
-        type: "noip",
-        hosts,
-        backoff: old?.type === "noip" ? old.backoff : { failures: 0, until: null },
-      };
-    });
-  }
-  return ctx.store.state.providers[p.name] as NoipState;
+/** The entry of `p` in `state`. */
+function entryOf(state: Readonly<State>, p: NoipProvider): NoipState {
+  return state.providers[p.key] as NoipState;
 }
 
-/** True while any No-IP host in the state is stopped: No-IP's detection service is then off limits. */
-function noipStopActive(providers: Record<string, NoipState | DynamipState>): boolean {
-  return Object.values(providers).some((s) =>
-    s.type === "noip" && Object.values(s.hosts).some((h) => h.stop !== null)
-  );
+/**
+ * Makes sure the state has an entry for `p` under its current name (in memory: the next write
+ * saves it), and that a request left without an answer by an earlier process has started its
+ * back-off (written at once).
+ */
+async function prepare(ctx: Context, p: NoipProvider): Promise<NoipState> {
+  const current = ctx.store.state.providers[p.key];
+  if (current?.type !== "noip" || current.name !== p.name) {
+    ctx.store.note((s) => {
+      const old = s.providers[p.key];
+      s.providers[p.key] = { ...(old?.type === "noip" ? old : emptyNoip(p.name)), name: p.name };
+    });
+  }
+  const attempt = entryOf(ctx.store.state, p).attempt;
+  if (attempt !== null && !counted(entryOf(ctx.store.state, p).backoff, attempt)) {
+    await ctx.store.record((s) => {
+      entryOf(s, p).backoff = nextBackoff(entryOf(s, p).backoff, attempt.at);
+    });
+    const b = entryOf(ctx.store.state, p).backoff!;
+    ctx.log.warn(
+      noipNoReply(p, "dnsbeat ended before the reply came", endAt(b.from, b.ms, ctx.clock)),
+    );
+  }
+  return entryOf(ctx.store.state, p);
+}
+
+/** Whether `backoff` already counts `attempt` (it started when or after the attempt was sent). */
+function counted(backoff: Backoff | null, attempt: Attempt): boolean {
+  return backoff !== null && backoff.from.mono >= attempt.at.mono;
+}
+
+function nextBackoff(previous: Backoff | null, from: Moment): Backoff {
+  const failures = (previous?.failures ?? 0) + 1;
+  return { failures, from, ms: backoffDelay(failures) };
 }
 
 /** One round for provider `p` (also what `dnsbeat once` runs). */
@@ -76,176 +101,207 @@ export async function noipRound(
   p: NoipProvider,
   signal: AbortSignal,
 ): Promise<RoundEnd> {
-  const state = await ensureNoipState(ctx, p);
-  const now = ctx.clock.now();
-  const stopped = p.hostnames.filter((h) => state.hosts[h]!.stop !== null);
-  if (stopped.length === p.hostnames.length) {
-    ctx.log.error(stillStopped(p.name, stopped, state.hosts[stopped[0]!]!.stop!.message));
+  const entry = await prepare(ctx, p);
+  const open = gate(entry, ctx.clock);
+  if (open.kind === "stopped") {
+    ctx.log.error(stillStopped(p.name, open.stop.at, noipStopped(p, open.stop, ctx.configPath)));
     return { kind: "stopped" };
   }
-  const active = p.hostnames.filter((h) => {
-    const host = state.hosts[h]!;
-    return host.stop === null && (ms(host.retryNotBefore) ?? 0) <= now;
-  });
-  const backoffUntil = ms(state.backoff.until) ?? 0;
-  if (active.length === 0 || backoffUntil > now) {
-    ctx.log.debug(`No-IP "${p.name}": waiting; nothing may be sent yet.`);
-    return { kind: "ok" };
+  if (open.kind === "waiting") {
+    ctx.log.debug(
+      `No-IP "${p.name}": nothing may be sent before ${
+        wallAt(ctx.clock.mono() + open.leftMs, ctx.clock)
+      } (${open.code ?? "back-off"}).`,
+    );
+    return { kind: "waiting" };
   }
 
-  const detected: Partial<Record<IpFamily, string>> = {};
-  const avoidNoip = noipStopActive(ctx.store.state.providers);
+  const detected: Addresses = { ipv4: null, ipv6: null };
   for (const family of p.families) {
-    const found = await ctx.detect(family, avoidNoip, signal);
+    const found = await ctx.detect(family, signal);
     if (signal.aborted) return { kind: "aborted" };
     if (found.kind === "found") detected[family] = found.ip;
-    else ctx.log.warn(noAddress(family === "ipv4" ? "IPv4" : "IPv6", found.problems));
+    else ctx.log.warn(noAddress(familyName(family), found.problems));
   }
-  const want = p.families.flatMap((f) => detected[f] ?? []);
-  if (want.length === 0) return { kind: "failed" };
+  if (listOf(detected).length === 0) return { kind: "failed" };
 
-  const due = active.filter((h) => {
-    const host = state.hosts[h]!;
-    const stale = p.forceRefreshMs > 0 &&
-      now - (ms(host.lastSuccess) ?? 0) >= p.forceRefreshMs;
-    return stale || !sameAddresses(host.lastIp, want);
-  });
-  if (due.length === 0) {
-    ctx.log.debug(`No-IP "${p.name}": address unchanged (${want.join(", ")}); nothing sent.`);
+  const send = due(p, entry, detected, ctx.clock);
+  if (send === null) {
+    ctx.log.debug(
+      `No-IP "${p.name}": address unchanged (${listOf(detected).join(", ")}); nothing sent.`,
+    );
     return { kind: "ok" };
   }
 
   // Write-ahead: the attempt is on disk before the request leaves.
-  await ctx.store.update((s) => {
-    const entry = s.providers[p.name] as NoipState;
-    for (const h of due) entry.hosts[h]!.lastAttempt = iso(now);
-  });
+  const attempt: Attempt = { at: stamp(ctx.clock), hosts: send.hosts, sent: send.addresses };
+  try {
+    await ctx.store.commit((s) => {
+      const e = entryOf(s, p);
+      e.attempt = attempt;
+      for (const host of Object.keys(e.hosts)) {
+        if (!p.hostnames.includes(host)) delete e.hosts[host];
+      }
+    });
+  } catch (e) {
+    ctx.log.error(stateNotSaved(p.name, e instanceof Error ? e.message : String(e)));
+    return { kind: "failed" };
+  }
   const request = buildRequest({
     server: p.server,
     username: p.username,
     password: p.password,
-    hostnames: due,
-    ipv4: detected.ipv4,
-    ipv6: detected.ipv6,
+    hostnames: send.hosts,
+    ipv4: send.addresses.ipv4 ?? undefined,
+    ipv6: send.addresses.ipv6 ?? undefined,
     userAgent: machineUserAgent(),
   });
-  ctx.log.debug(`No-IP "${p.name}": sending ${due.join(", ")} → ${want.join(", ")}.`);
+  ctx.log.debug(
+    `No-IP "${p.name}": sending ${send.hosts.join(", ")} → ${listOf(send.addresses).join(", ")}.`,
+  );
   const result = await ctx.httpGet({ url: request.url, headers: request.headers, signal });
   switch (result.kind) {
     case "aborted":
+      // The attempt stays in the state: the next start counts it as sent and backs off.
       return { kind: "aborted" };
     case "unreached":
+      return await backOff(ctx, p, result.reason, null);
     case "failed":
-      return await backOff(ctx, p, result.reason);
+      return await backOff(ctx, p, result.reason, attempt);
     case "redirect-refused":
       ctx.log.warn(`No-IP "${p.name}": ${result.reason} (to ${result.location}).`);
-      return await apply(
+      return await settle(
         ctx,
         p,
-        due,
-        want,
-        parseResponse({ status: result.status, body: "" }, due),
+        attempt,
+        parseResponse({ status: result.status, body: "" }, send.hosts),
       );
     case "reply": {
       // A server may echo the request: its credentials must not reach a message, even in part.
       const mask = createRedactor([p.password, basicCredentials(p.username, p.password)]);
-      return await apply(ctx, p, due, want, parseResponse(result, due, mask));
+      return await settle(ctx, p, attempt, parseResponse(result, send.hosts, mask));
     }
   }
 }
 
-async function backOff(ctx: Context, p: NoipProvider, reason: string): Promise<RoundEnd> {
-  const now = ctx.clock.now();
-  const failures = (ctx.store.state.providers[p.name] as NoipState).backoff.failures + 1;
-  const wait = backoffDelay(failures);
-  await ctx.store.update((s) => {
-    (s.providers[p.name] as NoipState).backoff = { failures, until: iso(now + wait) };
+/**
+ * A request that got no answer: back off. `unknown` is the attempt when it may have reached the
+ * server (it stays in the state, and counts as sent), null when it certainly did not.
+ */
+async function backOff(
+  ctx: Context,
+  p: NoipProvider,
+  reason: string,
+  unknown: Attempt | null,
+): Promise<RoundEnd> {
+  const saved = await ctx.store.record((s) => {
+    const e = entryOf(s, p);
+    e.backoff = nextBackoff(e.backoff, unknown?.at ?? stamp(ctx.clock));
+    if (unknown === null) e.attempt = null;
   });
-  ctx.log.warn(noipBackoff(p, reason, wait, failures));
+  const e = entryOf(ctx.store.state, p);
+  const until = endAt(e.backoff!.from, e.backoff!.ms, ctx.clock);
+  if (unknown === null) ctx.log.warn(noipBackoff(p, reason, until, e.backoff!.failures));
+  else ctx.log.warn(noipNoReply(p, reason, until));
+  if (!saved) ctx.log.error(stateNotSaved(p.name, ctx.store.failing ?? "unknown error"));
   return { kind: "failed" };
 }
 
-async function apply(
+/** Records the server's answer to `attempt` and says what came of it. */
+async function settle(
   ctx: Context,
   p: NoipProvider,
-  hosts: string[],
-  sent: string[],
+  attempt: Attempt,
   outcomes: NoipOutcome[],
 ): Promise<RoundEnd> {
   const retry = outcomes.find((o) => o.kind === "retry");
-  if (retry?.kind === "retry") return await backOff(ctx, p, retry.reason);
-  const now = ctx.clock.now();
-  const stops = new Map<string, string[]>();
-  const messages: (() => void)[] = [];
-  let waited = false;
-  await ctx.store.update((s) => {
-    const entry = s.providers[p.name] as NoipState;
-    entry.backoff = { failures: 0, until: null };
-    hosts.forEach((h, i) => {
-      const outcome = outcomes[i]!;
-      const host = entry.hosts[h]!;
-      if (outcome.kind === "success") {
-        host.lastIp = outcome.ips;
-        host.lastReply = `${outcome.code} ${outcome.ips.join(",")}`;
-        host.lastSuccess = iso(now);
-        host.retryNotBefore = null;
-        messages.push(() => ctx.log.info(noipConfirmed(p, h, outcome.code, outcome.ips)));
-        if (!sameAddresses(outcome.ips, sent)) {
-          messages.push(() => ctx.log.warn(noipOtherAddress(h, sent, outcome.ips)));
-        }
-      } else if (outcome.kind === "stop") {
-        host.lastReply = outcome.code;
-        stops.set(outcome.code, [...(stops.get(outcome.code) ?? []), h]);
-      } else if (outcome.kind === "wait") {
-        waited = true;
-        host.lastReply = outcome.code;
-        host.retryNotBefore = iso(now + outcome.waitMs);
-        if (i === 0 || outcome.scope === "host") {
-          messages.push(() =>
-            ctx.log.warn(noipWaiting(p, outcome.code, host.retryNotBefore!, outcome.detail))
-          );
-        }
+  if (retry?.kind === "retry") return await backOff(ctx, p, retry.reason, null);
+  const now = stamp(ctx.clock);
+  const said: (() => void)[] = [];
+  const stopped = outcomes.flatMap((o, i) =>
+    o.kind === "stop" ? [{ o, host: attempt.hosts[i]! }] : []
+  );
+  const waited = outcomes.find((o) => o.kind === "wait");
+  const saved = await ctx.store.record((s) => {
+    const e = entryOf(s, p);
+    e.attempt = null;
+    e.backoff = null;
+    attempt.hosts.forEach((host, i) => {
+      const outcome = outcomes[i];
+      const h = (e.hosts[host] ??= emptyHost());
+      if (outcome?.kind !== "success") {
+        h.reply = outcome?.code ?? null;
+        return;
+      }
+      const confirmed = byFamily(outcome.ips);
+      h.sent = merge(h.sent, attempt.sent);
+      h.confirmed = merge(h.confirmed, confirmed);
+      h.reply = `${outcome.code} ${outcome.ips.join(",")}`;
+      h.success = now;
+      said.push(() => ctx.log.info(noipConfirmed(p, host, outcome.code, outcome.ips)));
+      const differs = (["ipv4", "ipv6"] as const).filter((f) =>
+        confirmed[f] !== null && attempt.sent[f] !== null && confirmed[f] !== attempt.sent[f]
+      );
+      if (differs.length > 0) {
+        said.push(() => ctx.log.warn(noipOtherAddress(host, attempt.sent, confirmed)));
       }
     });
-    for (const [code, codeHosts] of stops) {
-      const message = noipStopped(p, code, codeHosts, ctx.configPath);
-      for (const h of codeHosts) {
-        entry.hosts[h]!.stop = { code, message, at: iso(now), fingerprint: p.fingerprint };
-      }
+    e.wait = null;
+    const first = stopped[0];
+    if (first !== undefined) {
+      const code = first.o.code;
+      const hosts = first.o.kind === "stop" && first.o.scope === "account"
+        ? []
+        : stopped.filter((x) => x.o.code === code).map((x) => x.host);
+      e.stop = { code, hosts, at: now.at, fingerprint: p.fingerprint };
+    } else if (waited?.kind === "wait") {
+      e.wait = { code: waited.code, from: now, ms: waited.waitMs };
     }
   });
-  for (const say of messages) say();
-  for (const codeHosts of stops.values()) {
-    const stop = (ctx.store.state.providers[p.name] as NoipState).hosts[codeHosts[0]!]!.stop!;
-    ctx.log.error(stop.message);
+  for (const say of said) say();
+  const e = entryOf(ctx.store.state, p);
+  if (!saved) ctx.log.error(stateNotSaved(p.name, ctx.store.failing ?? "unknown error"));
+  if (e.stop !== null && stopped.length > 0) {
+    ctx.log.error(noipStopped(p, e.stop, ctx.configPath));
+    for (const other of new Set(stopped.map((x) => x.o.code))) {
+      if (other === e.stop.code) continue;
+      const hosts = stopped.filter((x) => x.o.code === other).map((x) => x.host);
+      ctx.log.error(noipStopped(p, { ...e.stop, code: other, hosts }, ctx.configPath));
+    }
+    return { kind: "stopped" };
   }
-  return stops.size > 0 ? { kind: "stopped" } : waited ? { kind: "failed" } : { kind: "ok" };
+  if (waited?.kind === "wait") {
+    const until = endAt(now, waited.waitMs, ctx.clock);
+    ctx.log.warn(noipWaiting(p, waited.code, until, waited.detail));
+    return { kind: "waiting" };
+  }
+  return { kind: "ok" };
 }
 
-/** Runs rounds every `intervalMs` until aborted, or until every host of `p` is stopped. */
+/** Runs rounds every `intervalMs` until `stopping` says so, or until `p` is stopped. */
 export async function runNoip(
   ctx: Context,
   p: NoipProvider,
-  signal: AbortSignal,
+  stopping: Stopping,
 ): Promise<RoundEnd> {
-  while (!signal.aborted) {
-    const started = ctx.clock.now();
-    const end = await noipRound(ctx, p, signal);
-    if (end.kind === "aborted") return end;
-    const state = ctx.store.state.providers[p.name] as NoipState;
-    if (Object.values(state.hosts).every((h) => h.stop !== null)) return { kind: "stopped" };
-    const next = started + p.intervalMs;
-    while (!signal.aborted && ctx.clock.now() < next) {
-      // Capped so that a clock set back cannot stall the loop for longer than one interval.
-      await ctx.clock.sleep(Math.min(next - ctx.clock.now(), p.intervalMs), signal);
-      if (ctx.clock.now() < started) break;
+  while (!stopping.stop.aborted) {
+    const started = ctx.clock.mono();
+    const end = await noipRound(ctx, p, stopping.abort);
+    if (end.kind === "aborted" || end.kind === "stopped") return end;
+    const wake = started + p.intervalMs;
+    while (!stopping.stop.aborted && ctx.clock.mono() < wake) {
+      await ctx.clock.sleep(wake - ctx.clock.mono(), stopping.stop);
     }
   }
   return { kind: "aborted" };
 }
 
-function sameAddresses(a: readonly string[] | null, b: readonly string[]): boolean {
-  if (a === null || a.length !== b.length) return false;
-  const sorted = [...a].sort();
-  return [...b].sort().every((x, i) => x === sorted[i]);
+function byFamily(ips: readonly string[]): Addresses {
+  const out: Addresses = { ipv4: null, ipv6: null };
+  for (const ip of ips) out[ip.includes(":") ? "ipv6" : "ipv4"] = ip;
+  return out;
+}
+
+function familyName(family: IpFamily): string {
+  return family === "ipv4" ? "IPv4" : "IPv6";
 }

@@ -126,12 +126,18 @@ const ACCOUNT_CODES = new Set(
     .map((r) => r.code),
 );
 
-/** The addresses of a well-formed `good`/`nochg` line: one, or one IPv4 and one IPv6. */
+/**
+ * The addresses of a well-formed `good`/`nochg` line: one, or one IPv4 and one IPv6. A server may
+ * write an IPv4 address in its IPv4-mapped IPv6 form (`::ffff:1.2.3.4`): that is the IPv4 address.
+ */
 function successAddresses(line: string): { code: string; ips: string[] } | null {
   const m = /^(good|nochg) (\S+)$/.exec(line);
   if (!m) return null;
   const parts = m[2]!.split(",");
-  const ips = parts.map(parseIp);
+  const ips = parts.map((part) => {
+    const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(part);
+    return parseIp(mapped?.[1] ?? part) ?? (mapped ? parseIp(part) : null);
+  });
   if (parts.length > 2 || ips.some((ip) => ip === null)) return null;
   if (new Set(ips.map((ip) => ip!.family)).size !== parts.length) return null;
   return { code: m[1]!, ips: ips.map((ip) => ip!.address) };

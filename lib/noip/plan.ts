@@ -1,0 +1,99 @@
+/**
+ * What a No-IP round may do, decided from the account's state alone: the send-only-on-change and
+ * stop-on-every-error rules, in one place. Pure: the state, the detected addresses and the time
+ * come in, a decision goes out.
+ *
+ * - A stop holds every host of the account until the user acts (No-IP: "the client must not
+ *   continue sending updates" after an error).
+ * - A wait the server asked for (`911`) and a back-off hold the account for their length.
+ * - A request whose outcome never came counts as sent; once its back-off passed, its hosts are
+ *   sent again (the server may never have seen it).
+ * - Otherwise a host is sent when, for a family that was detected this round, the detected
+ *   address differs from the one last sent and accepted; a family not detected, or that the
+ *   server did not echo back, is no change. And once `forceRefresh` passed since its last success.
+ *
+ * @module
+ */
+import type { Clock } from "../clock.ts";
+import type { NoipProvider } from "../config_types.ts";
+import type { IpFamily } from "../ip.ts";
+import { left, since } from "../moment.ts";
+import type { Addresses, NoipState, Stop } from "../state.ts";
+
+/** Whether an account may send at all now. */
+export type Gate =
+  | { kind: "open" }
+  | { kind: "stopped"; stop: Stop }
+  /** `leftMs` more of a wait (`code` asked for it) or of a back-off (`code` null). */
+  | { kind: "waiting"; leftMs: number; code: string | null };
+
+/** The gate of `entry` now: a stop, else the longer of the wait and the back-off, else open. */
+export function gate(entry: NoipState, clock: Clock): Gate {
+  if (entry.stop !== null) return { kind: "stopped", stop: entry.stop };
+  const wait = entry.wait === null ? 0 : left(entry.wait.from, entry.wait.ms, clock);
+  const backoff = entry.backoff === null ? 0 : left(entry.backoff.from, entry.backoff.ms, clock);
+  if (wait === 0 && backoff === 0) return { kind: "open" };
+  return wait >= backoff
+    ? { kind: "waiting", leftMs: wait, code: entry.wait!.code }
+    : { kind: "waiting", leftMs: backoff, code: null };
+}
+
+/** Why a host is sent. */
+export type Reason = "changed" | "refresh" | "retry";
+
+/** What to send: these hosts, these addresses. */
+export interface Send {
+  /** The hosts, in the config's order. */
+  hosts: string[];
+  /** The detected addresses of the provider's families (null where not detected). */
+  addresses: Addresses;
+  /** Why, per host. */
+  reasons: Record<string, Reason>;
+}
+
+/**
+ * The hosts of `p` due now, given the `detected` addresses; null when none is. Call it only with
+ * an open {@link gate}.
+ */
+export function due(
+  p: NoipProvider,
+  entry: NoipState,
+  detected: Addresses,
+  clock: Clock,
+): Send | null {
+  const addresses: Addresses = { ipv4: null, ipv6: null };
+  for (const family of p.families) addresses[family] = detected[family];
+  const reasons: Record<string, Reason> = {};
+  for (const host of p.hostnames) {
+    const h = entry.hosts[host];
+    if (entry.attempt?.hosts.includes(host)) reasons[host] = "retry";
+    else if (changed(h?.sent ?? null, addresses, p.families)) reasons[host] = "changed";
+    else if (
+      p.forceRefreshMs > 0 && h?.success && since(h.success, clock) >= p.forceRefreshMs
+    ) reasons[host] = "refresh";
+  }
+  const hosts = p.hostnames.filter((host) => reasons[host] !== undefined);
+  return hosts.length === 0 ? null : { hosts, addresses, reasons };
+}
+
+/** True when a detected address of one of `families` differs from the one `sent`. */
+export function changed(
+  sent: Addresses | null,
+  detected: Addresses,
+  families: readonly IpFamily[],
+): boolean {
+  return families.some((f) => detected[f] !== null && detected[f] !== (sent?.[f] ?? null));
+}
+
+/** `sent` with the families of `update` that have an address replaced. */
+export function merge(sent: Addresses | null, update: Addresses): Addresses {
+  return {
+    ipv4: update.ipv4 ?? sent?.ipv4 ?? null,
+    ipv6: update.ipv6 ?? sent?.ipv6 ?? null,
+  };
+}
+
+/** The addresses of `a` as a list, IPv4 first. */
+export function listOf(a: Addresses): string[] {
+  return [a.ipv4, a.ipv6].filter((ip): ip is string => ip !== null);
+}
