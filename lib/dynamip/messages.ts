@@ -8,7 +8,7 @@
 import type { DynamipProvider } from "../config_types.ts";
 import { formatDuration } from "../duration.ts";
 import { resumeHint } from "../messages.ts";
-import { DEFAULT_SERVER, type KnownError } from "./protocol.ts";
+import { DEFAULT_SERVER, type KnownError, knownError } from "./protocol.ts";
 
 const SITE = "https://www.dynamip.com";
 const CREDENTIALS = "`siteId` and `password` (or `passwordFile` / `passwordEnv`)";
@@ -86,14 +86,12 @@ const STOPS: Record<KnownError, (p: DynamipProvider) => { meaning: string; fix: 
   }),
 };
 
-/** DynamIP refused in a way only the user can fix: beats stop. */
-export function beatsStopped(
-  p: DynamipProvider,
-  known: KnownError,
-  title: string,
-  configPath: string,
-): string {
-  const { meaning, fix } = STOPS[known](p);
+/** DynamIP refused in a way only the user can fix (`title`, as it wrote it): beats stop. */
+export function beatsStopped(p: DynamipProvider, title: string, configPath: string): string {
+  const known = knownError(title);
+  const { meaning, fix } = known === null
+    ? { meaning: "DynamIP refused the beat", fix: `Check provider "${p.name}"` }
+    : STOPS[known](p);
   const where = known === "invalid-credentials" ? ` in ${configPath}` : "";
   return `DynamIP says "${title}" for site ${p.siteId}: ${meaning}. Beats of provider "${p.name}" are stopped. ${fix}${where}, ${
     resumeHint(p.name, configPath)

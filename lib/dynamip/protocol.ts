@@ -59,14 +59,28 @@ export type DynamipReply =
   /** Neither: a printable snippet of the body (at most 120 characters, the password removed). */
   | { kind: "unrecognised"; snippet: string };
 
+/** The documented titles, in the form {@link titleKey} gives them. */
 const KNOWN_TITLES: Record<string, KnownError> = {
   "invalid ip address": "invalid-ip",
   "invalid userid/password": "invalid-credentials",
   "account expired": "expired",
 };
 
+/**
+ * A title as it is matched: lower case, blanks collapsed, none around `/` (servers write
+ * `Invalid UserID / Password` as well as `Invalid UserID/Password`).
+ */
+export function titleKey(title: string): string {
+  return title.toLowerCase().replace(/\s+/g, " ").replace(/ ?\/ ?/g, "/").trim();
+}
+
 /** Longest snippet of a reply that dnsbeat shows or keeps. */
 export const SNIPPET_LENGTH = 120;
+
+/** Which documented error a title is, or null for any other title. */
+export function knownError(title: string): KnownError | null {
+  return KNOWN_TITLES[titleKey(title)] ?? null;
+}
 
 /**
  * Reads a reply body. Tolerant of CRLF, blanks and an HTML wrapper (tags are line breaks, a few
@@ -89,7 +103,7 @@ export function parseResponse(body: string, password: string): DynamipReply {
       kind: "error",
       title: clean(title),
       message: clean(oneLine(error[2]!)),
-      known: KNOWN_TITLES[title.toLowerCase()] ?? null,
+      known: knownError(title),
     };
   }
   const set = /\bIP\s+Address\s+for\s+\S+\s+set\s+to\s+([0-9A-Fa-f:.]+)(?!\S)/i.exec(text);

@@ -4,7 +4,8 @@
  *
  * @module
  */
-import { DAY, MINUTE } from "../../lib/duration.ts";
+import { DAY } from "../../lib/duration.ts";
+import { BEAT_PERIOD_MS } from "../../lib/dynamip/schedule.ts";
 import type { DynamipProvider } from "../../lib/config_types.ts";
 import { runHeartbeat } from "../../lib/dynamip/heartbeat.ts";
 import { createEmulator } from "../../lib/emulator/mod.ts";
@@ -13,9 +14,6 @@ import { FakeClock } from "../../tests/helpers/fake_clock.ts";
 import { testContext } from "../../tests/helpers/context.ts";
 import { summarizeBeats } from "./beats.ts";
 import type { DynamipFigures } from "./types.ts";
-
-/** DynamIP's beat interval, the ideal gap. */
-export const BEAT_MS: number = 15 * MINUTE;
 
 const SITE = { siteId: "BenchSite", password: "bench-Dyn-Secret" };
 
@@ -44,10 +42,11 @@ export async function simulateDynamip(
       httpGet(request, (input, init) => {
         const req = input instanceof Request ? input : new Request(input, init);
         return emulator.handle(req, "127.0.0.1");
-      }),
+      }, clock),
   });
   const provider: DynamipProvider = {
     type: "dynamip",
+    key: "dynamip http://dynamip.invalid BenchSite",
     name: "bench",
     ...SITE,
     ip: "auto",
@@ -56,7 +55,8 @@ export async function simulateDynamip(
   };
   const controller = new AbortController();
   const end = clock.sleep(days * DAY).then(() => controller.abort());
-  const ended = await runHeartbeat(ctx, provider, controller.signal);
+  const signals = { stop: controller.signal, abort: controller.signal };
+  const ended = await runHeartbeat(ctx, provider, signals);
   await end;
   if (ended.kind !== "aborted") throw new Error(`the heartbeat ended early: ${ended.kind}`);
   const beats = emulator.requests.filter((r) => r.provider === "dynamip").map((r) => r.at);
@@ -64,7 +64,7 @@ export async function simulateDynamip(
   return {
     days,
     latencyMs,
-    summary: summarizeBeats(beats, start, BEAT_MS, days),
+    summary: summarizeBeats(beats, start, BEAT_PERIOD_MS, days),
     violations: site.violations,
     offlineResets: site.offlineResets,
   };
