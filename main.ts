@@ -5,7 +5,7 @@
  */
 import { parseArgs } from "node:util";
 import { processEnvironment } from "./lib/app.ts";
-import { type Clock, systemClock } from "./lib/clock.ts";
+import { type Clock, linuxBoot, systemClock } from "./lib/clock.ts";
 import { check } from "./lib/cli/check.ts";
 import { type Command, COMMON_OPTIONS } from "./lib/cli/command.ts";
 import { demo } from "./lib/cli/demo.ts";
@@ -104,12 +104,14 @@ export async function main(args: string[]): Promise<number> {
 }
 
 /**
- * The clock: the machine's, or shifted so that it starts at the time `DNSBEAT_NOW` names (for
- * black-box tests of time rules); null when `DNSBEAT_NOW` is malformed.
+ * The clock: the machine's, its monotonic reading anchored to the boot; or, for black-box tests
+ * of time rules, a wall clock shifted to the time `DNSBEAT_NOW` names, whose monotonic reading
+ * means nothing to another process (so each run measures time by the wall clock it is told).
+ * Null when `DNSBEAT_NOW` is malformed.
  */
 function clockFromEnv(): Clock | null {
   const now = Deno.env.get("DNSBEAT_NOW");
-  if (!now) return systemClock();
+  if (!now) return systemClock(0, linuxBoot());
   const target = /^\d+$/.test(now) ? Number(now) : Date.parse(now);
   return Number.isNaN(target) ? null : systemClock(target - Date.now());
 }

@@ -5,9 +5,10 @@
  * @module
  */
 import type { Clock } from "./clock.ts";
-import { DEFAULT_CONFIG_PATH, loadConfig, systemConfigDeps } from "./config.ts";
+import { type ConfigResult, DEFAULT_CONFIG_PATH, loadConfig, systemConfigDeps } from "./config.ts";
 import type { Config } from "./config_types.ts";
 import type { Context } from "./context.ts";
+import { type Control, processControl } from "./control.ts";
 import { detectIp, isNoipService } from "./detect.ts";
 import { ExitCode } from "./exit_codes.ts";
 import { type FetchFn, httpGet } from "./http.ts";
@@ -17,8 +18,9 @@ import { consoleLogger, type Level, type Logger, writeAll } from "./log.ts";
 import { stateCorrupt, stateLocked, stateUnreadable } from "./messages.ts";
 import { createRedactor, type Redactor } from "./redact.ts";
 import { liftChangedStops } from "./resume.ts";
-import type { State } from "./state.ts";
+import { adoptState, type State } from "./state.ts";
 import { readState, removeStaleTemps, StateStore } from "./state_store.ts";
+import { upgradeState } from "./state_upgrade.ts";
 
 /** Options every command shares. */
 export interface GlobalOptions {
@@ -42,6 +44,8 @@ export interface Environment {
   logger: (level: Level, redact: Redactor) => Logger;
   /** Writes a command's own output (status, check) to standard output. */
   out: (text: string) => void;
+  /** Where a daemon with this state file hears `dnsbeat resume` and reload requests. */
+  control: (statePath: string, warn: (message: string) => void) => Control;
 }
 
 /** The real process environment. */
@@ -52,6 +56,7 @@ export function processEnvironment(clock: Clock): Environment {
     fetch: (input, init) => fetch(input, init),
     logger: (level, redact) => consoleLogger(level, redact, clock),
     out: (text) => writeAll(Deno.stdout, text),
+    control: processControl,
   };
 }
 
@@ -59,18 +64,21 @@ export function processEnvironment(clock: Clock): Environment {
 export interface Loaded {
   /** The validated config. */
   config: Config;
-  /** Masks every password of the config. */
+  /** Masks every password the process has seen in a config. */
   redact: Redactor;
   /** The logger. */
   log: Logger;
   /** The state file's path (flag, `DNSBEAT_STATE`, config, default). */
   statePath: string;
+  /** Reads and validates the config file again (for a running daemon); its passwords are masked too. */
+  reload(): Promise<ConfigResult>;
 }
 
 /** Loads and validates the config; on failure logs every problem and returns the exit code. */
 export async function load(opts: GlobalOptions, env: Environment): Promise<Loaded | ExitCode> {
   const path = opts.config ?? env.env("DNSBEAT_CONFIG") ?? DEFAULT_CONFIG_PATH;
-  const result = await loadConfig(path, { ...systemConfigDeps, env: env.env });
+  const read = () => loadConfig(path, { ...systemConfigDeps, env: env.env });
+  const result = await read();
   if (!result.ok) {
     const log = env.logger(opts.level ?? "info", createRedactor([]));
     for (const e of result.errors) log.error(`config ${path}: ${e}`);
@@ -80,29 +88,61 @@ export async function load(opts: GlobalOptions, env: Environment): Promise<Loade
     return ExitCode.Usage;
   }
   const config = result.config;
-  const redact = createRedactor(config.providers.map((p) => p.password));
+  const secrets = new Set(config.providers.map((p) => p.password));
+  let masker = createRedactor([...secrets]);
+  const redact: Redactor = (text) => masker(text);
   const log = env.logger(opts.level ?? config.logLevel, redact);
   for (const w of result.warnings) log.warn(`config ${path}: ${w}`);
   const statePath = opts.state ?? env.env("DNSBEAT_STATE") ?? config.statePath;
-  return { config, redact, log, statePath };
+  const reload = async () => {
+    const again = await read();
+    if (again.ok) {
+      for (const p of again.config.providers) secrets.add(p.password);
+      masker = createRedactor([...secrets]);
+    }
+    return again;
+  };
+  return { config, redact, log, statePath, reload };
 }
 
-/** Reads the state without locking it (for `status` and `check`). */
-export async function peekState(loaded: Loaded): Promise<State | ExitCode> {
+/**
+ * Reads the state for `loaded`'s config: a version-1 file is upgraded (in memory), and moments
+ * from another boot are rebased. `changed` says the result differs from the file.
+ */
+async function readFor(
+  loaded: Loaded,
+  clock: Clock,
+): Promise<{ state: State; changed: boolean } | ExitCode> {
   const read = await readState(loaded.statePath);
-  if (read.kind === "ok") return read.state;
-  loaded.log.error(
-    read.kind === "corrupt"
-      ? stateCorrupt(loaded.statePath, read.problem)
-      : stateUnreadable(read.reason),
-  );
-  return ExitCode.Failure;
+  if (read.kind === "corrupt" || read.kind === "error") {
+    loaded.log.error(
+      read.kind === "corrupt"
+        ? stateCorrupt(loaded.statePath, read.problem)
+        : stateUnreadable(read.reason),
+    );
+    return ExitCode.Failure;
+  }
+  if (read.kind === "legacy") {
+    const upgraded = upgradeState(read.legacy, loaded.config.providers, clock);
+    for (const note of upgraded.notes) loaded.log.info(note);
+    return { state: upgraded.state, changed: true };
+  }
+  const changed = adoptState(read.state, clock);
+  return { state: read.state, changed };
+}
+
+/** Reads the state without locking it (for `status` and `check`); nothing is written. */
+export async function peekState(loaded: Loaded, clock: Clock): Promise<State | ExitCode> {
+  const read = await readFor(loaded, clock);
+  return typeof read === "number" ? read : read.state;
 }
 
 /** A running command's wiring: context, lock and state. */
 export interface Opened extends Loaded {
   /** The wired context. */
   ctx: Context;
+  /** The context of another config (after a reload): same store, clock and log. */
+  contextFor(config: Config): Context;
   /** Releases the lock. */
   close(): void;
 }
@@ -145,45 +185,53 @@ export async function open(opts: GlobalOptions, env: Environment): Promise<Opene
   return opened;
 }
 
-async function wire(loaded: Loaded, lock: Lock, env: Environment): Promise<Opened | ExitCode> {
+/** Reads the state into a store, under a lock the caller holds, and wires the context. */
+export async function wire(
+  loaded: Loaded,
+  lock: Lock,
+  env: Environment,
+): Promise<Opened | ExitCode> {
   const { config, log, statePath } = loaded;
-  const read = await readState(statePath);
-  if (read.kind !== "ok") {
-    log.error(
-      read.kind === "corrupt"
-        ? stateCorrupt(statePath, read.problem)
-        : stateUnreadable(read.reason),
-    );
+  const read = await readFor(loaded, env.clock);
+  if (typeof read === "number") return read;
+  const store = new StateStore(statePath, read.state);
+  if (read.changed && !(await store.record(() => {}))) {
+    log.error(`Cannot save the state: ${store.failing}.`);
     return ExitCode.Failure;
   }
-  const store = new StateStore(statePath, read.state);
+  const contextFor = (c: Config) => context(c, store, env, log);
+  await liftChangedStops(store, config.providers, log);
+  return { ...loaded, ctx: contextFor(config), contextFor, close: () => lock.release() };
+}
+
+/** The context of `config`: its request deadline and address sources, on `store`. */
+export function context(config: Config, store: StateStore, env: Environment, log: Logger): Context {
   const get: Context["httpGet"] = (request) =>
-    httpGet({ timeoutMs: config.timeoutMs, ...request }, env.fetch);
-  const ctx: Context = {
+    httpGet({ timeoutMs: config.timeoutMs, ...request }, env.fetch, env.clock);
+  const noipStopped = () =>
+    config.providers.some((p) =>
+      p.type === "noip" && (store.state.providers[p.key]?.stop ?? null) !== null
+    );
+  return {
     clock: env.clock,
     log,
     store,
     configPath: config.path,
+    timeoutMs: config.timeoutMs,
     httpGet: get,
-    detect: (family, avoidNoip, signal) =>
+    detect: (family, signal) =>
       detectIp({
         family,
         sources: family === "ipv4" ? config.ipv4Sources : config.ipv6Sources,
         timeoutMs: config.timeoutMs,
         signal,
-        skip: avoidNoip
-          ? (s) =>
-            isNoipService(s)
-              ? "skipped: No-IP's detection service may not be used while No-IP updates are stopped"
-              : null
-          : undefined,
-      }, { httpGet: get, networkInterfaces: () => Deno.networkInterfaces() }),
+        skip: (s) =>
+          isNoipService(s) && noipStopped()
+            ? "skipped: No-IP's detection service may not be used while No-IP updates are stopped"
+            : null,
+      }, {
+        httpGet: (request) => httpGet(request, env.fetch, env.clock),
+        networkInterfaces: () => Deno.networkInterfaces(),
+      }),
   };
-  try {
-    await liftChangedStops(store, config.providers, log);
-  } catch (e) {
-    log.error(`Cannot save the state: ${e instanceof Error ? e.message : String(e)}.`);
-    return ExitCode.Failure;
-  }
-  return { ...loaded, ctx, close: () => lock.release() };
 }

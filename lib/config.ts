@@ -160,6 +160,14 @@ export const systemConfigDeps: ConfigDeps = {
   env: (name) => Deno.env.get(name),
 };
 
+/**
+ * A provider's identity, which keys its entry in the state file: its type, its server and its
+ * account (No-IP username or DynamIP SiteID). Renaming a provider keeps it.
+ */
+export function providerKey(type: Provider["type"], server: string, account: string): string {
+  return `${type} ${server} ${account}`;
+}
+
 /** SHA-256 (hex, 32 chars) of the values whose change lifts a stop. */
 export async function fingerprint(
   values: readonly (string | readonly string[])[],
@@ -245,21 +253,29 @@ class Validator {
     return fallback;
   }
 
+  /** A server base URL, normalised: lower-case host, no trailing slash, no query. */
   url(obj: Record<string, unknown>, key: string, prefix: string, fallback: string): string {
     const value = this.string(obj, key, prefix, fallback);
     if (!value) return fallback;
+    let u: URL;
     try {
-      const u = new URL(value);
-      if (u.protocol !== "http:" && u.protocol !== "https:") throw new Error();
-      if (u.username || u.password) {
-        this.errors.push(
-          `${prefix}${key}: credentials in the URL are not allowed; use "username" and a password field`,
-        );
-      }
+      u = new URL(value);
     } catch {
       this.error(`${prefix}${key}`, "an http:// or https:// URL", value);
+      return value;
     }
-    return value;
+    if (u.protocol !== "http:" && u.protocol !== "https:") {
+      this.error(`${prefix}${key}`, "an http:// or https:// URL", value);
+    } else if (u.username || u.password) {
+      this.errors.push(
+        `${prefix}${key}: credentials in the URL are not allowed; use "username" and a password field`,
+      );
+    } else if (u.search || u.hash) {
+      this.errors.push(
+        `${prefix}${key}: expected the server's base URL without "?" or "#", like "${u.origin}"`,
+      );
+    }
+    return `${u.protocol}//${u.host}${u.pathname.replace(/\/+$/, "")}`;
   }
 
   sources(obj: Record<string, unknown>, key: string, fallback: readonly string[]): IpSource[] {
@@ -369,7 +385,7 @@ class Validator {
     const username = this.string(entry, "username", `${prefix}.`);
     const password = this.password(entry, prefix);
     const hostnames = this.hostnames(entry.hostnames, `${prefix}.hostnames`);
-    const server = this.url(entry, "server", `${prefix}.`, NOIP_SERVER).replace(/\/+$/, "");
+    const server = this.url(entry, "server", `${prefix}.`, NOIP_SERVER);
     const familiesValue = this.oneOf(
       entry,
       "families",
@@ -387,6 +403,7 @@ class Validator {
       : "";
     return {
       type: "noip",
+      key: providerKey("noip", server, username),
       name,
       username,
       password,
@@ -406,11 +423,20 @@ class Validator {
     const siteId = this.string(entry, "siteId", `${prefix}.`);
     const password = this.password(entry, prefix);
     const ip = this.oneOf(entry, "ip", `${prefix}.`, ["auto", "detect"], "auto");
-    const server = this.url(entry, "server", `${prefix}.`, DYNAMIP_SERVER).replace(/\/+$/, "");
+    const server = this.url(entry, "server", `${prefix}.`, DYNAMIP_SERVER);
     const fp = this.errors.length === before
       ? await fingerprint(["dynamip", server, siteId, password])
       : "";
-    return { type: "dynamip", name, siteId, password, ip, server, fingerprint: fp };
+    return {
+      type: "dynamip",
+      key: providerKey("dynamip", server, siteId),
+      name,
+      siteId,
+      password,
+      ip,
+      server,
+      fingerprint: fp,
+    };
   }
 
   hostnames(value: unknown, field: string): string[] {
@@ -435,6 +461,7 @@ class Validator {
 
   duplicates(providers: Provider[]): void {
     const names = new Map<string, number>();
+    const keys = new Map<string, number>();
     const hosts = new Map<string, string>();
     providers.forEach((p, i) => {
       const first = names.get(p.name);
@@ -443,6 +470,15 @@ class Validator {
           `providers[${i}].name: "${p.name}" is already the name of providers[${first}]; give each provider its own "name"`,
         );
       } else names.set(p.name, i);
+      // A provider with errors has no fingerprint; its key may be made of empty fields.
+      const same = p.fingerprint === "" ? undefined : keys.get(p.key);
+      if (same !== undefined) {
+        this.errors.push(
+          p.type === "noip"
+            ? `providers[${i}]: the same account (${p.username} at ${p.server}) as providers[${same}]; put all its hostnames in one provider, they are sent in one request`
+            : `providers[${i}]: the same DynamIP site (${p.siteId} at ${p.server}) as providers[${same}]; two providers for one site would beat twice every 15 minutes, which gets its updates disallowed`,
+        );
+      } else if (p.fingerprint !== "") keys.set(p.key, i);
       if (p.type !== "noip") return;
       for (const h of p.hostnames) {
         const key = `${p.server} ${h.toLowerCase()}`;

@@ -12,7 +12,9 @@ import type { Level } from "./log.ts";
 export interface NoipProvider {
   /** Discriminant. */
   type: "noip";
-  /** Unique name, used in messages, the state file and `resume NAME`. */
+  /** Identity: type, server and username; keys the provider's entry in the state file. */
+  key: string;
+  /** Unique name, used in messages and `resume NAME`. */
   name: string;
   /** Account or DDNS-key username. */
   username: string;
@@ -36,6 +38,8 @@ export interface NoipProvider {
 export interface DynamipProvider {
   /** Discriminant. */
   type: "dynamip";
+  /** Identity: type, server and SiteID; keys the provider's entry in the state file. */
+  key: string;
   /** Unique name. */
   name: string;
   /** DynamIP login (SiteID). */

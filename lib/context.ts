@@ -22,17 +22,36 @@ export interface Context {
   /** One HTTP GET with deadline, body cap and redirect rules. */
   httpGet: (request: HttpGetRequest) => Promise<HttpResult>;
   /**
-   * Detects the public address of `family` from the configured sources. `avoidNoip` skips
-   * No-IP's own detection service (No-IP forbids its use while updates are stopped).
+   * Detects the public address of `family` from the configured sources, leaving out No-IP's own
+   * detection service while a No-IP stop is active (No-IP forbids its use then).
    */
-  detect: (family: IpFamily, avoidNoip: boolean, signal?: AbortSignal) => Promise<Detection>;
+  detect: (family: IpFamily, signal?: AbortSignal) => Promise<Detection>;
+  /** The deadline of each request, in ms. */
+  timeoutMs: number;
   /** The config file's path, for messages that tell the user what to edit. */
   configPath: string;
 }
 
+/**
+ * How a provider's loop is told to end: `stop` ends it at its next wait (a reload), `abort` also
+ * cuts a request short (the process is ending). `stop` fires whenever `abort` does.
+ */
+export interface Stopping {
+  /** Ends the loop between requests. */
+  stop: AbortSignal;
+  /** Ends the loop at once, requests included. */
+  abort: AbortSignal;
+}
+
 /** How one round of a provider ended, for `once`'s exit code and the loop. */
 export type RoundEnd =
+  /** Done: nothing needed sending, or the server accepted it. */
   | { kind: "ok" }
+  /** Nothing may be sent yet: the server asked for a wait, or a back-off holds. */
+  | { kind: "waiting" }
+  /** The provider is stopped until the user acts. */
   | { kind: "stopped" }
+  /** The round could not do its job: no address, no reply, the state not saved. */
   | { kind: "failed" }
+  /** The process is ending. */
   | { kind: "aborted" };

@@ -3,80 +3,179 @@
  * of one provider never stops another; a stopped provider waits for `dnsbeat resume`. When every
  * provider is stopped there is nothing left to do and the daemon ends with exit code 3.
  *
+ * `dnsbeat resume` and `SIGHUP` reach it through a {@link Control}. Both read the config again
+ * first: a resume then lifts the stops with the config the user just fixed, never with the one
+ * loaded at start. An invalid config is refused with its problems named; the running config
+ * stays, and so do the stops. A provider whose settings changed is restarted between requests.
+ *
+ * When the state cannot be saved (full disk), what happened stays in memory, every provider keeps
+ * running (none can send, since each request must be written down first), and the save is
+ * retried with back-off until it succeeds.
+ *
  * @module
  */
+import { backoffDelay } from "./backoff.ts";
+import type { ConfigResult } from "./config.ts";
 import type { Config, Provider } from "./config_types.ts";
-import type { Context, RoundEnd } from "./context.ts";
+import type { Context, RoundEnd, Stopping } from "./context.ts";
+import type { Control } from "./control.ts";
 import { runHeartbeat } from "./dynamip/heartbeat.ts";
-import { SECOND } from "./duration.ts";
 import { ExitCode } from "./exit_codes.ts";
 import { runNoip } from "./noip/round.ts";
-import { clearStops, takeResumeRequest } from "./resume.ts";
+import { clearStop, liftChangedStops } from "./resume.ts";
 
-/** How often a running daemon looks for a `dnsbeat resume` request. */
-export const RESUME_POLL_MS = 15 * SECOND;
+/** What the daemon needs besides a context. */
+export interface DaemonDeps {
+  /** Reads and validates the config file again. */
+  reload(): Promise<ConfigResult>;
+  /** The context for a config (its sources and timeout); the store, clock and log stay. */
+  contextFor(config: Config): Context;
+  /** Where `resume` and reload requests come from. */
+  control: Control;
+}
 
-/** Runs one provider's loop until it stops or `signal` aborts. */
-function runProvider(ctx: Context, p: Provider, signal: AbortSignal): Promise<RoundEnd> {
-  return p.type === "noip" ? runNoip(ctx, p, signal) : runHeartbeat(ctx, p, signal);
+/** Runs one provider's loop until it stops or `stopping` says so. */
+function runProvider(ctx: Context, p: Provider, stopping: Stopping): Promise<RoundEnd> {
+  return p.type === "noip" ? runNoip(ctx, p, stopping) : runHeartbeat(ctx, p, stopping);
+}
+
+interface Task {
+  p: Provider;
+  stop: AbortController;
+  done: Promise<RoundEnd>;
 }
 
 /** Runs all providers until `signal` aborts (exit 0) or all are stopped (exit 3). */
 export async function runDaemon(
-  ctx: Context,
   config: Config,
   signal: AbortSignal,
+  deps: DaemonDeps,
 ): Promise<ExitCode> {
-  const running = new Map<string, Promise<RoundEnd>>();
-  const stopped = new Set<string>();
-  const inner = new AbortController();
-  const abort = () => inner.abort();
+  let current = config;
+  let ctx = deps.contextFor(config);
+  const tasks = new Map<string, Task>();
+  const stopped = new Map<string, Provider>();
+  const ended = new AbortController();
+  const abort = () => ended.abort();
   signal.addEventListener("abort", abort, { once: true });
   const start = (p: Provider) => {
-    const task = runProvider(ctx, p, inner.signal).then((end) => {
-      running.delete(p.name);
-      if (end.kind === "stopped") stopped.add(p.name);
+    const stop = new AbortController();
+    const stopping = { stop: AbortSignal.any([stop.signal, ended.signal]), abort: ended.signal };
+    const task: Task = { p, stop, done: runProvider(ctx, p, stopping) };
+    task.done = task.done.then((end) => {
+      if (tasks.get(p.key) === task) tasks.delete(p.key);
+      if (end.kind === "stopped") stopped.set(p.key, p);
       return end;
     });
-    running.set(p.name, task);
+    tasks.set(p.key, task);
+  };
+  const reconfigure = async (names: string[] | null) => {
+    const next = await apply(current, ctx, tasks, stopped, deps, names);
+    if (next === null) return;
+    current = next;
+    ctx = deps.contextFor(next);
+    for (const p of next.providers) {
+      if (!tasks.has(p.key) && !stopped.has(p.key)) start(p);
+    }
   };
   for (const p of config.providers) start(p);
-
+  const saving = retrySaves(ctx, ended.signal);
+  let event = deps.control.next(ended.signal);
   try {
-    while (!inner.signal.aborted) {
-      const settled = Promise.race([...running.values()]).then(() => "task" as const);
-      const tick = ctx.clock.sleep(RESUME_POLL_MS, inner.signal).then(() => "tick" as const);
-      const woke = running.size > 0 ? await Promise.race([settled, tick]) : "task";
-      if (running.size === 0 && !inner.signal.aborted) {
+    while (!ended.signal.aborted) {
+      if (tasks.size === 0) {
         ctx.log.error(
           `Every provider is stopped; dnsbeat ends (exit ${ExitCode.Stopped}). Fix the causes above, then run \`dnsbeat resume\` and start dnsbeat again.`,
         );
         return ExitCode.Stopped;
       }
-      if (woke === "tick") await pickUpResume(ctx, config, stopped, start);
+      const woke = await Promise.race([
+        Promise.race([...tasks.values()].map((t) => t.done)).then(() => null),
+        event,
+      ]);
+      if (woke === null || ended.signal.aborted) continue;
+      event = deps.control.next(ended.signal);
+      await reconfigure(woke.kind === "resume" ? woke.names : null);
     }
-    await Promise.all(running.values());
     return ExitCode.Ok;
   } finally {
     signal.removeEventListener("abort", abort);
-    inner.abort();
+    ended.abort();
+    await Promise.all([...tasks.values()].map((t) => t.done));
+    await saving;
+    if (!(await ctx.store.flush())) {
+      ctx.log.error(
+        `Could not save the state before ending (${ctx.store.failing}); what happened since the last save is lost.`,
+      );
+    }
   }
 }
 
-async function pickUpResume(
+/**
+ * Reads the config again and applies it: providers removed or changed end between requests, stops
+ * of changed credentials or hostnames are lifted, and those of `names` too (all when empty; none
+ * when `names` is null, a plain reload). Returns the new config, or null when it is refused.
+ */
+async function apply(
+  current: Config,
   ctx: Context,
-  config: Config,
-  stopped: Set<string>,
-  start: (p: Provider) => void,
-): Promise<void> {
-  const names = await takeResumeRequest(ctx.store.path);
-  if (names === null) return;
-  const wanted = config.providers.filter((p) => names.length === 0 || names.includes(p.name));
-  await ctx.store.update((draft) => {
-    for (const p of wanted) clearStops(draft, p.name);
+  tasks: Map<string, Task>,
+  stopped: Map<string, Provider>,
+  deps: DaemonDeps,
+  names: string[] | null,
+): Promise<Config | null> {
+  const what = names === null ? "reload" : "resume";
+  const loaded = await deps.reload();
+  if (!loaded.ok) {
+    for (const e of loaded.errors) ctx.log.error(`config ${current.path}: ${e}`);
+    ctx.log.error(
+      `The config cannot be used, so the ${what} was not done: dnsbeat goes on with the config it has${
+        names === null ? "" : ", and the stops stay"
+      }. Fix the config, run \`dnsbeat check\`, then ${
+        names === null ? "send SIGHUP again" : "run `dnsbeat resume` again"
+      }.`,
+    );
+    return null;
+  }
+  const next = loaded.config;
+  for (const w of loaded.warnings) ctx.log.warn(`config ${next.path}: ${w}`);
+  const settings = new Map(next.providers.map((p) => [p.key, JSON.stringify(p)]));
+  const changed = [...tasks.values()].filter((t) => settings.get(t.p.key) !== JSON.stringify(t.p));
+  for (const t of changed) t.stop.abort();
+  await Promise.all(changed.map((t) => t.done));
+  for (const key of stopped.keys()) if (!settings.has(key)) stopped.delete(key);
+  await liftChangedStops(ctx.store, next.providers, ctx.log);
+  const wanted = names === null
+    ? []
+    : next.providers.filter((p) => names.length === 0 || names.includes(p.name));
+  if (wanted.length > 0) {
+    await ctx.store.record((draft) => {
+      for (const p of wanted) clearStop(draft, p);
+    });
+    for (const p of wanted) ctx.log.info(`Provider "${p.name}": resumed by \`dnsbeat resume\`.`);
+  }
+  for (const [key, p] of stopped) {
+    if (ctx.store.state.providers[key]?.stop === null || settings.get(key) !== JSON.stringify(p)) {
+      stopped.delete(key);
+    }
+  }
+  ctx.log.info(
+    `Config ${next.path} read again (${what}): ${next.providers.length} provider(s).`,
+  );
+  return next;
+}
+
+/** While a save fails, retries it with back-off, and says when it worked again. */
+async function retrySaves(ctx: Context, signal: AbortSignal): Promise<void> {
+  const ended = new Promise<void>((resolve) => {
+    signal.addEventListener("abort", () => resolve(), { once: true });
   });
-  for (const p of wanted) {
-    ctx.log.info(`Provider "${p.name}": resumed by \`dnsbeat resume\`.`);
-    if (stopped.delete(p.name)) start(p);
+  while (!signal.aborted) {
+    await Promise.race([ctx.store.whenFailing(), ended]);
+    for (let failures = 1; !signal.aborted && ctx.store.failing !== null; failures++) {
+      await ctx.clock.sleep(backoffDelay(failures), signal);
+      if (signal.aborted) return;
+      if (await ctx.store.flush()) ctx.log.info("The state is saved again; updates go on.");
+    }
   }
 }

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { type Clock, systemClock } from "./clock.ts";
 import { formatDuration, SECOND } from "./duration.ts";
 
 /** The shape of `fetch`, injectable for tests. */
@@ -45,22 +46,26 @@ const MAX_REDIRECTS = 3;
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 
 /**
- * GETs `req.url` with `fetchFn` (default: the global `fetch`). Never throws; every outcome is an
- * {@link HttpResult}. The response body is always consumed or cancelled.
+ * GETs `req.url` with `fetchFn` (default: the global `fetch`); the deadline runs on `clock`.
+ * Never throws; every outcome is an {@link HttpResult}. The response body is always consumed or
+ * cancelled.
  */
 export async function httpGet(
   req: HttpGetRequest,
   fetchFn: FetchFn = fetch,
+  clock: Pick<Clock, "sleep"> = systemClock(),
 ): Promise<HttpResult> {
   if (req.signal?.aborted) return { kind: "aborted" };
   const timeoutMs = req.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const maxBytes = req.maxBytes ?? DEFAULT_MAX_BYTES;
   const controller = new AbortController();
   let timedOut = false;
-  const timer = setTimeout(() => {
+  const finished = new AbortController();
+  clock.sleep(timeoutMs, finished.signal).then(() => {
+    if (finished.signal.aborted) return;
     timedOut = true;
     controller.abort();
-  }, timeoutMs);
+  });
   const onAbort = () => controller.abort();
   req.signal?.addEventListener("abort", onAbort, { once: true });
   const stopped = (): HttpResult | null =>
@@ -111,7 +116,7 @@ export async function httpGet(
       url = next;
     }
   } finally {
-    clearTimeout(timer);
+    finished.abort();
     req.signal?.removeEventListener("abort", onAbort);
   }
 }

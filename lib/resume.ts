@@ -1,7 +1,8 @@
 /**
  * Lifting stops: by the user's `dnsbeat resume`, or because the provider's credentials, server or
- * hostnames changed since the stop (a stop is tied to the config that caused it). A running
- * daemon holds the state's lock, so `resume` leaves it a request file that it picks up.
+ * hostnames changed since the stop (a stop is tied to the config that caused it). Only the stop
+ * is lifted: a wait the server asked for (`911`) and a back-off still hold. A running daemon holds
+ * the state's lock, so `resume` leaves it a request file that it picks up.
  *
  * @module
  */
@@ -10,70 +11,43 @@ import type { Logger } from "./log.ts";
 import type { State, Stop } from "./state.ts";
 import type { StateStore } from "./state_store.ts";
 
-/** The stops a provider's state holds, with the hosts they concern (none for DynamIP). */
-export function stopsOf(state: State, name: string): { stop: Stop; hosts: string[] }[] {
-  const entry = state.providers[name];
-  if (!entry) return [];
-  if (entry.type === "dynamip") return entry.stop ? [{ stop: entry.stop, hosts: [] }] : [];
-  const byCode = new Map<string, { stop: Stop; hosts: string[] }>();
-  for (const [host, h] of Object.entries(entry.hosts)) {
-    if (!h.stop) continue;
-    const key = `${h.stop.code} ${h.stop.at}`;
-    const group = byCode.get(key) ?? { stop: h.stop, hosts: [] };
-    group.hosts.push(host);
-    byCode.set(key, group);
-  }
-  return [...byCode.values()];
+/** The stop of provider `p` in `state`, if any. */
+export function stopOf(state: Readonly<State>, p: Provider): Stop | null {
+  return state.providers[p.key]?.stop ?? null;
 }
 
-/**
- * Clears the stops of provider `name` in `draft` (those whose fingerprint differs from
- * `onlyIfNot`, when given) and its network back-off. Returns the stops cleared, each once: hosts
- * stopped by one reply share one stop (as in {@link stopsOf}).
- */
-export function clearStops(draft: State, name: string, onlyIfNot?: string): Stop[] {
-  const entry = draft.providers[name];
-  if (!entry) return [];
-  const lift = (stop: Stop | null) => stop !== null && stop.fingerprint !== onlyIfNot;
-  const cleared: Stop[] = [];
-  if (entry.type === "dynamip") {
-    if (lift(entry.stop)) {
-      cleared.push(entry.stop!);
-      entry.stop = null;
-      entry.useAuto = false;
-    }
-  } else {
-    for (const host of Object.values(entry.hosts)) {
-      const stop = host.stop;
-      if (stop === null || !lift(stop)) continue;
-      if (!cleared.some((c) => c.code === stop.code && c.at === stop.at)) cleared.push(stop);
-      host.stop = null;
-    }
-  }
-  if (cleared.length > 0) entry.backoff = { failures: 0, until: null };
-  return cleared;
+/** Lifts the stop of `p` in `draft`; returns it, or null when there was none. */
+export function clearStop(draft: State, p: Provider): Stop | null {
+  const entry = draft.providers[p.key];
+  if (!entry?.stop) return null;
+  const stop = entry.stop;
+  entry.stop = null;
+  if (entry.type === "dynamip") entry.useAuto = false;
+  return stop;
 }
 
-/** At start-up: lifts every stop whose provider's config changed since. */
+/** Lifts every stop whose provider's credentials, server or hostnames changed since. */
 export async function liftChangedStops(
   store: StateStore,
   providers: readonly Provider[],
   log: Logger,
 ): Promise<void> {
-  const changed = providers.filter((p) =>
-    stopsOf(store.state, p.name).some(({ stop }) => stop.fingerprint !== p.fingerprint)
-  );
-  if (changed.length === 0) return;
-  const lifted = new Map<string, Stop[]>();
-  await store.update((draft) => {
-    for (const p of changed) lifted.set(p.name, clearStops(draft, p.name, p.fingerprint));
+  const changed = providers.filter((p) => {
+    const stop = stopOf(store.state, p);
+    return stop !== null && stop.fingerprint !== p.fingerprint;
   });
-  for (const [name, stops] of lifted) {
-    for (const stop of stops) {
-      log.info(
-        `Provider "${name}": its credentials, server or hostnames changed since the stop (${stop.code} at ${stop.at}); updates resume.`,
-      );
+  if (changed.length === 0) return;
+  const lifted: [Provider, Stop][] = [];
+  await store.record((draft) => {
+    for (const p of changed) {
+      const stop = clearStop(draft, p);
+      if (stop) lifted.push([p, stop]);
     }
+  });
+  for (const [p, stop] of lifted) {
+    log.info(
+      `Provider "${p.name}": its credentials or hostnames changed since the stop (${stop.code} at ${stop.at}); updates resume.`,
+    );
   }
 }
 

@@ -28,7 +28,7 @@ Deno.test("concurrency: a second instance exits 4 naming the first; a killed hol
         assert.equal(second.code, ExitCode.Ok, second.stderr);
         assert.match(
           second.stdout,
-          new RegExp(`A running dnsbeat \\(pid ${pid}\\) holds .*asked it`),
+          new RegExp(`The running dnsbeat \\(pid ${pid}\\) took the request to resume home`),
         );
         continue;
       }

@@ -121,6 +121,7 @@ Deno.test("parseConfig: a full config, every key read", async () => {
     providers: [
       {
         type: "noip",
+        key: "noip https://noip.example user@example.com",
         name: "home",
         username: "user@example.com",
         password: PW,
@@ -139,6 +140,7 @@ Deno.test("parseConfig: a full config, every key read", async () => {
       },
       {
         type: "dynamip",
+        key: "dynamip http://dynamip.example mysite",
         name: "site",
         siteId: "mysite",
         password: PW,
@@ -168,6 +170,7 @@ Deno.test("parseConfig: every default of a minimal config", async () => {
   assert.ok(noip?.type === "noip" && dynamip?.type === "dynamip");
   assert.deepEqual({ ...noip, fingerprint: "" }, {
     type: "noip",
+    key: `noip ${NOIP_SERVER} u`,
     name: "noip",
     username: "u",
     password: PW,
@@ -181,6 +184,7 @@ Deno.test("parseConfig: every default of a minimal config", async () => {
   assert.match(noip.fingerprint, /^[0-9a-f]{32}$/);
   assert.deepEqual({ ...dynamip, fingerprint: "" }, {
     type: "dynamip",
+    key: `dynamip ${DYNAMIP_SERVER} s`,
     name: "dynamip",
     siteId: "s",
     password: PW,
@@ -356,9 +360,22 @@ const CASES: Case[] = [
     c.providers[0].hostnames = ["a.ddns.net", "b.ddns.net", "A.DDNS.net"];
   }, ['providers[0].hostnames[2]: "A.DDNS.net" is listed twice']],
   ["duplicate provider names", (c) => {
-    c.providers.push({ ...c.providers[0], hostnames: ["other.ddns.net"] });
+    c.providers.push({ ...c.providers[0], username: "v", hostnames: ["other.ddns.net"] });
   }, [
     'providers[2].name: "home" is already the name of providers[0]; give each provider its own "name"',
+  ]],
+  ["one No-IP account in two providers", (c) => {
+    c.providers.push({ ...c.providers[0], name: "more", hostnames: ["other.ddns.net"] });
+  }, [
+    "providers[2]: the same account (user@example.com at https://noip.example) as providers[0]; put all its hostnames in one provider, they are sent in one request",
+  ]],
+  ["one DynamIP site in two providers", (c) => {
+    c.providers.push({ ...c.providers[1], name: "again", server: "http://DYNAMIP.example/" });
+  }, [
+    "providers[2]: the same DynamIP site (mysite at http://dynamip.example) as providers[1]; two providers for one site would beat twice every 15 minutes, which gets its updates disallowed",
+  ]],
+  ["a server URL with a query", (c) => (c.providers[0].server = "https://noip.example/?x=1"), [
+    'providers[0].server: expected the server\'s base URL without "?" or "#", like "https://noip.example"',
   ]],
   ["duplicate default names", (c) => {
     delete c.providers[0].name;

@@ -1,17 +1,18 @@
 import assert from "node:assert/strict";
+import type { ConfigResult } from "../lib/config.ts";
 import type { Config, DynamipProvider, NoipProvider } from "../lib/config_types.ts";
+import { ControlQueue } from "../lib/control.ts";
 import { runDaemon } from "../lib/daemon.ts";
 import { MINUTE } from "../lib/duration.ts";
 import { ExitCode } from "../lib/exit_codes.ts";
 import type { HttpGetRequest, HttpResult } from "../lib/http.ts";
-import { requestResume } from "../lib/resume.ts";
-import type { NoipState } from "../lib/state.ts";
+import type { NoipState, State } from "../lib/state.ts";
 import { StateStore } from "../lib/state_store.ts";
-import { emptyState } from "../lib/state.ts";
 import { testContext } from "./helpers/context.ts";
 
 const noip: NoipProvider = {
   type: "noip",
+  key: "noip http://127.0.0.1:9 me@example.com",
   name: "home",
   username: "me@example.com",
   password: "pw-daemon-noip",
@@ -25,6 +26,7 @@ const noip: NoipProvider = {
 
 const dynamip: DynamipProvider = {
   type: "dynamip",
+  key: "dynamip http://127.0.0.1:9 George",
   name: "site",
   siteId: "George",
   password: "pw-daemon-dyn",
@@ -53,13 +55,14 @@ const reply = (body: string): HttpResult => ({
   truncated: false,
 });
 
-/** No-IP answers `noipBody`; DynamIP confirms every beat. Counts requests per provider. */
-function server(noipBody: () => string) {
+/** No-IP answers `noipBody(password)`; DynamIP confirms every beat. Counts requests. */
+function server(noipBody: (password: string) => string) {
   const count = { noip: 0, dynamip: 0 };
   const httpGet = (r: HttpGetRequest): Promise<HttpResult> => {
     if (r.url.includes("/nic/update")) {
       count.noip++;
-      return Promise.resolve(reply(noipBody()));
+      const basic = atob((r.headers?.Authorization ?? "").replace("Basic ", ""));
+      return Promise.resolve(reply(noipBody(basic.slice(basic.indexOf(":") + 1))));
     }
     count.dynamip++;
     return Promise.resolve(
@@ -71,50 +74,137 @@ function server(noipBody: () => string) {
   return { count, httpGet };
 }
 
+/** A daemon over a test context; `file` is the config file's current content. */
+function daemon(t: ReturnType<typeof testContext>, file: { config: ConfigResult }) {
+  const control = new ControlQueue();
+  const controller = new AbortController();
+  const initial = file.config;
+  assert.ok(initial.ok);
+  const done = runDaemon(initial.config, controller.signal, {
+    reload: () => Promise.resolve(file.config),
+    contextFor: () => t.ctx,
+    control,
+  });
+  return { control, controller, done };
+}
+
+const valid = (providers: Config["providers"]): ConfigResult => ({
+  ok: true,
+  config: config(providers),
+  warnings: [],
+});
+
+function entry(t: ReturnType<typeof testContext>): NoipState {
+  return t.ctx.store.state.providers[noip.key] as NoipState;
+}
+
+async function during(t: ReturnType<typeof testContext>, ms: number): Promise<void> {
+  const end = t.clock.mono() + ms;
+  while (t.clock.mono() < end) await t.clock.sleep(10_000);
+}
+
 Deno.test("a No-IP stop leaves DynamIP beating; every provider stopped ends the daemon with 3", async () => {
   const s = server(() => "badauth");
   const t = testContext({ httpGet: s.httpGet });
-  const controller = new AbortController();
-  const daemon = runDaemon(t.ctx, config([noip, dynamip]), controller.signal);
-  const start = t.clock.now();
-  while (t.clock.now() < start + 60 * MINUTE) await t.clock.sleep(MINUTE);
+  const d = daemon(t, { config: valid([noip, dynamip]) });
+  await during(t, 61 * MINUTE);
   assert.equal(s.count.noip, 1);
-  assert.equal(s.count.dynamip, 5, "beats at 0, 15, 30, 45, 60 minutes");
-  controller.abort();
-  assert.equal(await daemon, ExitCode.Ok);
+  assert.equal(s.count.dynamip, 5, "beats at 0, 15:05, 30:10, 45:15, 60:20");
+  d.controller.abort();
+  assert.equal(await d.done, ExitCode.Ok);
 
   const alone = testContext({ httpGet: server(() => "abuse").httpGet });
-  assert.equal(
-    await runDaemon(alone.ctx, config([noip]), new AbortController().signal),
-    ExitCode.Stopped,
-  );
+  const a = daemon(alone, { config: valid([noip]) });
+  assert.equal(await a.done, ExitCode.Stopped);
   assert.ok(alone.logs.some((l) => l.includes("Every provider is stopped")));
 });
 
-Deno.test("a running daemon picks up `dnsbeat resume` and restarts the stopped provider", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
-    let body = "badauth";
-    const s = server(() => body);
-    const t = testContext({ httpGet: s.httpGet });
-    // The daemon looks for the resume request beside its state file.
-    t.ctx.store = new StateStore(`${dir}/state.json`, emptyState(), () => Promise.resolve());
-    const controller = new AbortController();
-    const daemon = runDaemon(t.ctx, config([noip, dynamip]), controller.signal);
-    const start = t.clock.now();
-    while (t.clock.now() < start + 2 * MINUTE) await t.clock.sleep(10_000);
-    assert.equal(s.count.noip, 1);
-    body = "good 81.2.69.142";
-    await requestResume(`${dir}/state.json`, ["home"]);
-    while (t.clock.now() < start + 4 * MINUTE) await t.clock.sleep(10_000);
-    assert.equal(s.count.noip, 2, "resumed: one request");
-    const host = (t.ctx.store.state.providers.home as NoipState).hosts["a.ddns.net"]!;
-    assert.equal(host.stop, null);
-    assert.deepEqual(host.lastIp, ["81.2.69.142"]);
-    assert.ok(t.logs.some((l) => l.includes("resumed by `dnsbeat resume`")));
-    controller.abort();
-    assert.equal(await daemon, ExitCode.Ok);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+Deno.test("resume reads the config again first: the fixed password is the one sent", async () => {
+  const s = server((password) => password === "fixed-password" ? "good 81.2.69.142" : "badauth");
+  const t = testContext({ httpGet: s.httpGet });
+  const file = { config: valid([noip, dynamip]) };
+  const d = daemon(t, file);
+  await during(t, 2 * MINUTE);
+  assert.equal(s.count.noip, 1);
+  assert.equal(entry(t).stop?.code, "badauth");
+  // The user fixes the password in the config, then runs `dnsbeat resume home`.
+  file.config = valid([{ ...noip, password: "fixed-password", fingerprint: "fp-fixed" }, dynamip]);
+  d.control.push({ kind: "resume", names: ["home"] });
+  await during(t, 2 * MINUTE);
+  assert.equal(s.count.noip, 2, "resumed: one request");
+  assert.equal(entry(t).stop, null);
+  assert.deepEqual(entry(t).hosts["a.ddns.net"]?.sent, { ipv4: "81.2.69.142", ipv6: null });
+  assert.ok(t.logs.some((l) => l.includes("read again (resume)")));
+  d.controller.abort();
+  assert.equal(await d.done, ExitCode.Ok);
+});
+
+Deno.test("resume with an invalid config keeps the stop and says why", async () => {
+  const s = server(() => "badauth");
+  const t = testContext({ httpGet: s.httpGet });
+  const file = { config: valid([noip, dynamip]) };
+  const d = daemon(t, file);
+  await during(t, MINUTE);
+  file.config = {
+    ok: false,
+    errors: ['providers[0].username: expected a non-empty string, found ""'],
+  };
+  d.control.push({ kind: "resume", names: [] });
+  await during(t, 10 * MINUTE);
+  assert.equal(s.count.noip, 1, "no second badauth");
+  assert.equal(entry(t).stop?.code, "badauth");
+  assert.ok(t.logs.some((l) => l.includes("providers[0].username")));
+  assert.ok(t.logs.some((l) => l.includes("the resume was not done") && l.includes("stops stay")));
+  d.controller.abort();
+  await d.done;
+});
+
+Deno.test("a reload applies a changed provider between requests and keeps its state", async () => {
+  let ip = 142;
+  const s = server(() => `good 81.2.69.${ip}`);
+  const t = testContext({
+    httpGet: s.httpGet,
+    detect: () => Promise.resolve({ kind: "found", ip: `81.2.69.${ip}`, source: "test" }),
+  });
+  const file = { config: valid([noip]) };
+  const d = daemon(t, file);
+  await during(t, MINUTE);
+  assert.equal(s.count.noip, 1);
+  file.config = valid([{ ...noip, name: "renamed", intervalMs: MINUTE }]);
+  d.control.push({ kind: "reload" });
+  await during(t, 10 * MINUTE);
+  assert.equal(s.count.noip, 1, "a rename keeps what was sent: nothing resent");
+  assert.equal(entry(t).name, "renamed");
+  ip = 160;
+  await during(t, MINUTE + 1);
+  assert.equal(s.count.noip, 2, "the new one-minute interval is in force");
+  d.controller.abort();
+  await d.done;
+});
+
+Deno.test("a failed save keeps every provider running, sends nothing, and is retried", async () => {
+  let full = false;
+  const s = server(() => "badauth");
+  const t = testContext({ httpGet: s.httpGet });
+  const saved: State[] = [];
+  t.ctx.store = new StateStore("/x", t.ctx.store.state as State, (_path, state) => {
+    if (full) return Promise.reject(new Error("/x: no space left on the device"));
+    saved.push(structuredClone(state));
+    return Promise.resolve();
+  });
+  const d = daemon(t, { config: valid([noip, dynamip]) });
+  await during(t, 20 * MINUTE);
+  const beats = s.count.dynamip;
+  full = true;
+  await during(t, 30 * MINUTE);
+  assert.equal(s.count.dynamip, beats, "no beat can be written ahead, so none is sent");
+  assert.ok(t.logs.some((l) => l.startsWith("error:") && l.includes("no space left")));
+  full = false;
+  await during(t, 20 * MINUTE);
+  assert.ok(s.count.dynamip > beats, "beats resume once the state can be saved");
+  assert.ok(t.logs.some((l) => l.includes("The state is saved again")));
+  assert.equal(s.count.noip, 1);
+  assert.equal(saved.at(-1)?.providers[noip.key]?.stop?.code, "badauth", "the stop is on disk");
+  d.controller.abort();
+  assert.equal(await d.done, ExitCode.Ok);
 });

@@ -3,6 +3,7 @@
  * shows the beat, the expiry and the stop; both providers run side by side in one daemon.
  */
 import assert from "node:assert/strict";
+import { BEAT_PERIOD_MS } from "../lib/dynamip/schedule.ts";
 import { HOUR, MINUTE, SECOND } from "../lib/duration.ts";
 import { startEmulator } from "../lib/emulator/mod.ts";
 import { ExitCode } from "../lib/exit_codes.ts";
@@ -90,23 +91,28 @@ Deno.test("10 restarts within a minute send 1 beat; status shows beat, next beat
     assert.equal(site.type, "dynamip");
     assert.equal(site.lastIp, "81.2.69.142");
     assert.ok(Math.abs(Date.parse(site.lastBeat) - T0) < 5 * SECOND);
-    assert.ok(Date.parse(site.nextBeat) - Date.parse(site.lastRequestAt) === 15 * MINUTE);
+    // The wall clock and the monotonic clock are read a moment apart: 1 ms either way.
+    const period = Date.parse(site.nextBeat) - Date.parse(site.lastRequestAt);
+    assert.ok(Math.abs(period - BEAT_PERIOD_MS) <= 1, `next beat ${period} ms after the last`);
     assert.equal(site.remainHours, 100);
     assert.equal(site.expiry, new Date(T0 + 100 * HOUR).toISOString());
-    assert.equal(site.stopped, false);
+    assert.equal(site.health, "ok");
     assert.equal(site.sendsAuto, true);
   } finally {
     await t.cleanup();
   }
 });
 
-Deno.test("restarts every 5 minutes beat exactly every 15 minutes, never faster", async () => {
+Deno.test("restarts every 5 minutes beat once a period, never faster", async () => {
   const t = await setup();
   try {
-    for (let minute = 0; minute <= 60; minute += 5) await t.run(["once"], T0 + minute * MINUTE);
+    // Every 5:02, so that each third run finds the beat due (a run that finds it due within a
+    // minute waits for it, in real time).
+    const step = 5 * MINUTE + 2 * SECOND;
+    for (let i = 0; i <= 12; i++) await t.run(["once"], T0 + i * step);
     const at = t.beats().map((b) => b.at);
     assert.equal(at.length, 5);
-    for (let i = 1; i < at.length; i++) assert.ok(at[i]! - at[i - 1]! >= 15 * MINUTE);
+    for (let i = 1; i < at.length; i++) assert.ok(at[i]! - at[i - 1]! >= BEAT_PERIOD_MS);
     assert.equal(t.server.emulator.dynamipSite("George").violations, 0);
   } finally {
     await t.cleanup();

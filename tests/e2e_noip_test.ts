@@ -82,7 +82,7 @@ Deno.test("10 starts with an unchanged address send exactly 1 request; a change 
     const status = await t.run(["status", "--json"], T0 + 30 * MINUTE);
     assert.equal(status.code, ExitCode.Ok);
     const report = JSON.parse(status.stdout);
-    assert.deepEqual(report.providers[0].hosts[0].lastIp, ["81.2.69.160"]);
+    assert.deepEqual(report.providers[0].hosts[0].sent, ["81.2.69.160"]);
     assert.equal(report.providers[0].hosts[0].lastReply, "good 81.2.69.160");
   } finally {
     await t.cleanup();
@@ -106,9 +106,9 @@ Deno.test("after badauth, 10 restarts send nothing until resume; a config change
     assert.equal(t.noipRequests(), 1, "no request after the stop, across 10 restarts");
     const status = await t.run(["status", "--json"], T0 + 11 * MINUTE);
     assert.equal(status.code, ExitCode.Stopped);
-    const host = JSON.parse(status.stdout).providers[0].hosts[0];
-    assert.equal(host.stop.code, "badauth");
-    assert.equal(host.nextCheck, null);
+    const provider = JSON.parse(status.stdout).providers[0];
+    assert.equal(provider.stop.code, "badauth");
+    assert.equal(provider.nextCheck, null);
 
     const resumed = await t.run(["resume", "home"], T0 + 12 * MINUTE);
     assert.equal(resumed.code, ExitCode.Ok, resumed.stderr);
@@ -171,15 +171,20 @@ Deno.test("after 911 nothing is sent for 30 minutes, restarts included", async (
     assert.equal(first.code, ExitCode.Failure);
     assert.match(first.stderr, /911/);
     for (const minute of [1, 5, 15, 29]) {
-      assert.equal((await t.run(["once"], T0 + minute * MINUTE)).code, ExitCode.Ok);
+      assert.equal(
+        (await t.run(["once"], T0 + minute * MINUTE)).code,
+        ExitCode.Failure,
+        "a round that must wait exits 1",
+      );
     }
     assert.equal(t.noipRequests(), 1);
-    const status = JSON.parse((await t.run(["status", "--json"], T0 + 29 * MINUTE)).stdout);
-    const host = status.providers[0].hosts[0];
+    const shown = await t.run(["status", "--json"], T0 + 29 * MINUTE);
+    assert.equal(shown.code, ExitCode.Failure, "status during the wait exits 1");
+    const provider = JSON.parse(shown.stdout).providers[0];
     // DNSBEAT_NOW fixes the clock at the child's start; its own run time (ms) adds to it.
-    const retry = Date.parse(host.retryNotBefore) - T0;
+    const retry = Date.parse(provider.wait.until) - T0;
     assert.ok(retry >= 30 * MINUTE && retry < 30 * MINUTE + 5000, `retry after ${retry} ms`);
-    assert.ok(Date.parse(host.nextCheck) - T0 >= 30 * MINUTE, "next check ≥ 30 minutes after 911");
+    assert.ok(Date.parse(provider.nextCheck) - T0 >= 30 * MINUTE, "next check ≥ 30 min after 911");
     assert.equal((await t.run(["once"], T0 + 31 * MINUTE)).code, ExitCode.Ok);
     assert.equal(t.noipRequests(), 2);
     const at = t.server.emulator.requests.filter((r) => r.provider === "noip").map((r) => r.at);

@@ -2,54 +2,30 @@ import assert from "node:assert/strict";
 import type { DynamipProvider, NoipProvider } from "../lib/config_types.ts";
 import type { Logger } from "../lib/log.ts";
 import {
-  clearStops,
+  clearStop,
   liftChangedStops,
   requestResume,
   resumeRequestPath,
-  stopsOf,
+  stopOf,
   takeResumeRequest,
 } from "../lib/resume.ts";
-import { emptyDynamip, emptyHost, emptyState, type State, type Stop } from "../lib/state.ts";
+import { emptyDynamip, emptyNoip, emptyState, type State, type Stop } from "../lib/state.ts";
 import { StateStore } from "../lib/state_store.ts";
 
 const AT = "2026-01-01T10:00:00.000Z";
-const LATER = "2026-01-02T10:00:00.000Z";
+const BACKOFF = { failures: 3, from: { at: AT, mono: 1 }, ms: 60_000 };
+const WAIT = { code: "911", from: { at: AT, mono: 1 }, ms: 1_800_000 };
 
-function stop(code: string, fingerprint: string, at = AT): Stop {
-  return { code, message: `${code} happened`, at, fingerprint };
+function stop(code: string, fingerprint: string, hosts: string[] = []): Stop {
+  return { code, hosts, at: AT, fingerprint };
 }
 
-function state(): State {
-  const s = emptyState();
-  s.providers.home = {
-    type: "noip",
-    hosts: {
-      "a.ddns.net": { ...emptyHost(), stop: stop("badauth", "fp-old") },
-      "b.ddns.net": { ...emptyHost(), stop: stop("badauth", "fp-old") },
-      "c.ddns.net": { ...emptyHost(), stop: stop("nohost", "fp-new", LATER) },
-      "d.ddns.net": emptyHost(),
-    },
-    backoff: { failures: 3, until: LATER },
-  };
-  s.providers.site = {
-    ...emptyDynamip(),
-    useAuto: true,
-    stop: stop("Account Expired", "fp-site"),
-    backoff: { failures: 1, until: LATER },
-  };
-  s.providers.calm = {
-    type: "noip",
-    hosts: { "e.ddns.net": emptyHost() },
-    backoff: { failures: 2, until: LATER },
-  };
-  return s;
-}
-
-function noip(name: string, fingerprint: string): NoipProvider {
+function noip(name: string, fingerprint: string, user = name): NoipProvider {
   return {
     type: "noip",
+    key: `noip https://dynupdate.no-ip.com ${user}`,
     name,
-    username: "user",
+    username: user,
     password: "S3cr3t-PW!",
     hostnames: ["a.ddns.net"],
     server: "https://dynupdate.no-ip.com",
@@ -63,13 +39,32 @@ function noip(name: string, fingerprint: string): NoipProvider {
 function dynamip(name: string, fingerprint: string): DynamipProvider {
   return {
     type: "dynamip",
+    key: `dynamip http://www.dynamip.com ${name}`,
     name,
-    siteId: "site",
+    siteId: name,
     password: "S3cr3t-PW!",
-    ip: "auto",
+    ip: "detect",
     server: "http://www.dynamip.com",
     fingerprint,
   };
+}
+
+function state(): State {
+  const s = emptyState();
+  s.providers[noip("home", "").key] = {
+    ...emptyNoip("home"),
+    stop: stop("nohost", "fp-old", ["b.ddns.net"]),
+    wait: WAIT,
+    backoff: BACKOFF,
+  };
+  s.providers[dynamip("site", "").key] = {
+    ...emptyDynamip("site"),
+    useAuto: true,
+    stop: stop("Account Expired", "fp-site"),
+    backoff: BACKOFF,
+  };
+  s.providers[noip("calm", "").key] = { ...emptyNoip("calm"), backoff: BACKOFF };
+  return s;
 }
 
 function collector(): { log: Logger; lines: string[] } {
@@ -90,70 +85,38 @@ async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
   }
 }
 
-Deno.test("stopsOf: groups a No-IP provider's hosts by stop; DynamIP has no hosts", () => {
+Deno.test("stopOf: by identity, whatever the provider's name", () => {
   const s = state();
-  assert.deepEqual(stopsOf(s, "home"), [
-    { stop: stop("badauth", "fp-old"), hosts: ["a.ddns.net", "b.ddns.net"] },
-    { stop: stop("nohost", "fp-new", LATER), hosts: ["c.ddns.net"] },
-  ]);
-  assert.deepEqual(stopsOf(s, "site"), [{ stop: stop("Account Expired", "fp-site"), hosts: [] }]);
-  assert.deepEqual(stopsOf(s, "calm"), []);
-  assert.deepEqual(stopsOf(s, "nobody"), []);
-  s.providers.site = emptyDynamip();
-  assert.deepEqual(stopsOf(s, "site"), []);
+  assert.deepEqual(stopOf(s, noip("home", "x")), stop("nohost", "fp-old", ["b.ddns.net"]));
+  assert.deepEqual(stopOf(s, noip("renamed", "x", "home")), stopOf(s, noip("home", "x")));
+  assert.equal(stopOf(s, noip("calm", "x")), null);
+  assert.equal(stopOf(s, noip("nobody", "x")), null);
 });
 
-Deno.test("clearStops: unconditional clears every stop and the back-off", () => {
+Deno.test("clearStop: lifts the stop only; the 911 wait and the back-off still hold", () => {
   const s = state();
-  const cleared = clearStops(s, "home");
-  assert.deepEqual(cleared, [stop("badauth", "fp-old"), stop("nohost", "fp-new", LATER)]);
-  assert.deepEqual(stopsOf(s, "home"), []);
-  const home = s.providers.home;
-  assert.ok(home?.type === "noip");
-  assert.deepEqual(home.backoff, { failures: 0, until: null });
-  assert.deepEqual(s.providers.site, state().providers.site, "other providers untouched");
+  assert.deepEqual(clearStop(s, noip("home", "x")), stop("nohost", "fp-old", ["b.ddns.net"]));
+  const home = s.providers[noip("home", "x").key]!;
+  assert.ok(home.type === "noip");
+  assert.equal(home.stop, null);
+  assert.deepEqual(home.wait, WAIT);
+  assert.deepEqual(home.backoff, BACKOFF);
+  assert.equal(clearStop(s, noip("home", "x")), null, "nothing left to lift");
 });
 
-Deno.test("clearStops: by fingerprint only lifts stops made under another config", () => {
+Deno.test("clearStop: DynamIP's switch to AUTO ends with its stop", () => {
   const s = state();
-  const cleared = clearStops(s, "home", "fp-new");
-  assert.deepEqual(cleared, [stop("badauth", "fp-old")], "two hosts, one stop");
-  assert.deepEqual(stopsOf(s, "home"), [
-    { stop: stop("nohost", "fp-new", LATER), hosts: ["c.ddns.net"] },
-  ]);
-
-  const same = state();
-  assert.deepEqual(clearStops(same, "site", "fp-site"), []);
-  assert.deepEqual(same, state(), "nothing changes when every stop matches");
-});
-
-Deno.test("clearStops: one code at two times is two stops", () => {
-  const s = emptyState();
-  s.providers.home = {
-    type: "noip",
-    hosts: {
-      "a.ddns.net": { ...emptyHost(), stop: stop("nohost", "fp", AT) },
-      "b.ddns.net": { ...emptyHost(), stop: stop("nohost", "fp", LATER) },
-    },
-    backoff: { failures: 0, until: null },
-  };
-  assert.deepEqual(clearStops(s, "home"), [stop("nohost", "fp", AT), stop("nohost", "fp", LATER)]);
-});
-
-Deno.test("clearStops: DynamIP stop, useAuto and back-off are reset", () => {
-  const s = state();
-  assert.deepEqual(clearStops(s, "site", "fp-other"), [stop("Account Expired", "fp-site")]);
-  const site = s.providers.site;
-  assert.ok(site?.type === "dynamip");
+  clearStop(s, dynamip("site", "x"));
+  const site = s.providers[dynamip("site", "x").key]!;
+  assert.ok(site.type === "dynamip");
   assert.equal(site.stop, null);
   assert.equal(site.useAuto, false);
-  assert.deepEqual(site.backoff, { failures: 0, until: null });
 });
 
-Deno.test("clearStops: no stop, no change (back-off kept); unknown name is nothing", () => {
+Deno.test("clearStop: no stop, or no entry, is no change", () => {
   const s = state();
-  assert.deepEqual(clearStops(s, "calm"), []);
-  assert.deepEqual(clearStops(s, "nobody"), []);
+  assert.equal(clearStop(s, noip("calm", "x")), null);
+  assert.equal(clearStop(s, noip("nobody", "x")), null);
   assert.deepEqual(s, state());
 });
 
@@ -170,27 +133,21 @@ Deno.test("liftChangedStops: lifts and logs only providers whose fingerprint cha
     log,
   );
   assert.equal(writes.length, 1);
-  assert.deepEqual(stopsOf(store.state, "home"), [
-    { stop: stop("nohost", "fp-new", LATER), hosts: ["c.ddns.net"] },
-  ]);
-  assert.equal(stopsOf(store.state, "site").length, 1);
+  assert.equal(stopOf(store.state, noip("home", "")), null);
+  assert.notEqual(stopOf(store.state, dynamip("site", "")), null);
   assert.deepEqual(lines, [
-    `info: Provider "home": its credentials, server or hostnames changed since the stop (badauth at ${AT}); updates resume.`,
+    `info: Provider "home": its credentials or hostnames changed since the stop (nohost at ${AT}); updates resume.`,
   ]);
 });
 
 Deno.test("liftChangedStops: nothing changed means no write and no log", async () => {
   let writes = 0;
-  const s = state();
-  const home = s.providers.home;
-  assert.ok(home?.type === "noip");
-  for (const h of Object.values(home.hosts)) if (h.stop) h.stop.fingerprint = "fp";
-  const store = new StateStore("/x/state.json", s, () => {
+  const store = new StateStore("/x/state.json", state(), () => {
     writes++;
     return Promise.resolve();
   });
   const { log, lines } = collector();
-  await liftChangedStops(store, [noip("home", "fp"), dynamip("site", "fp-site")], log);
+  await liftChangedStops(store, [noip("home", "fp-old"), dynamip("site", "fp-site")], log);
   assert.equal(writes, 0);
   assert.deepEqual(lines, []);
 });

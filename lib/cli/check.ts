@@ -7,7 +7,8 @@ import { load, peekState } from "../app.ts";
 import { describeSource } from "../detect.ts";
 import { formatDuration } from "../duration.ts";
 import { ExitCode } from "../exit_codes.ts";
-import { stopsOf } from "../resume.ts";
+import { BEAT_PERIOD_MS } from "../dynamip/schedule.ts";
+import { stopOf } from "../resume.ts";
 import { type Command, globalOptions } from "./command.ts";
 
 /** The `check` command. */
@@ -19,7 +20,7 @@ export const check: Command = {
     const loaded = await load(globalOptions(values), env);
     if (typeof loaded === "number") return loaded;
     const { config, statePath } = loaded;
-    const state = await peekState(loaded);
+    const state = await peekState(loaded, env.clock);
     if (typeof state === "number") return state;
     const lines = [
       `config ${config.path} is valid.`,
@@ -42,19 +43,22 @@ export const check: Command = {
         );
       } else {
         lines.push(
-          `provider "${p.name}" (DynamIP): site ${p.siteId}, password ***; beats every 15m to ${p.server}/Login/updateip.asp with ${
+          `provider "${p.name}" (DynamIP): site ${p.siteId}, password ***; beats every ${
+            formatDuration(BEAT_PERIOD_MS)
+          } to ${p.server}/Login/updateip.asp with ${
             p.ip === "auto"
               ? "AUTO (the server takes the request's address)"
               : "the detected IPv4 address"
           }.`,
         );
       }
-      for (const { stop, hosts } of stopsOf(state, p.name)) {
+      const stop = stopOf(state, p);
+      if (stop !== null) {
         const changed = stop.fingerprint !== p.fingerprint;
         lines.push(
-          `  stopped${
-            hosts.length ? ` for ${hosts.join(", ")}` : ""
-          } since ${stop.at} (${stop.code})${
+          `  stopped since ${stop.at} (${stop.code}${
+            stop.hosts.length ? ` for ${stop.hosts.join(", ")}` : ""
+          })${
             changed
               ? ": the config changed since, so the next run lifts the stop"
               : "; see `dnsbeat status`"

@@ -8,7 +8,8 @@
  */
 import type { Environment } from "../app.ts";
 import type { Clock } from "../clock.ts";
-import { MINUTE } from "../duration.ts";
+import { BEAT_PERIOD_MS } from "../dynamip/schedule.ts";
+import { formatDuration, MINUTE } from "../duration.ts";
 import { type Accounts, type Emulator, startEmulator } from "../emulator/mod.ts";
 import { ExitCode } from "../exit_codes.ts";
 import { createLogger } from "../log.ts";
@@ -39,11 +40,13 @@ export function demoAccounts(now: number): Accounts {
   };
 }
 
-/** A clock the demo moves forward, to show what happens 15 or 30 minutes later. */
+/** A clock the demo moves forward (both readings), to show what happens 15 or 30 minutes later. */
 function travellingClock(base: Clock): Clock & { travel(ms: number): void } {
   let offset = 0;
   return {
     now: () => base.now() + offset,
+    mono: () => base.mono() + offset,
+    bootId: base.bootId,
     sleep: (ms, signal) => base.sleep(ms, signal),
     travel: (ms) => {
       offset += ms;
@@ -112,8 +115,11 @@ export const demo: Command = {
         "3. The address changes to 81.2.69.160",
         "One No-IP request for the change; DynamIP still waits for its 15-minute mark.",
       );
-      clock.travel(15 * MINUTE);
-      await step("4. 15 minutes later", "DynamIP's next beat is due: exactly one request.");
+      clock.travel(BEAT_PERIOD_MS);
+      await step(
+        `4. ${formatDuration(BEAT_PERIOD_MS)} later`,
+        "DynamIP's next beat is due (15 minutes, plus 5 seconds so that network delays can never make DynamIP see less): exactly one request.",
+      );
       e.pushFault({ kind: "code", body: "911" });
       e.setEchoIp("81.2.69.170");
       await step(

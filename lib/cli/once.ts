@@ -1,6 +1,6 @@
 /**
  * `dnsbeat once`: one cycle for every provider, for cron. Exit 0 when all is well, 3 when a
- * provider is stopped, 1 when a round failed (network, server trouble).
+ * provider is stopped, 1 when a round failed or must wait (network, server trouble, `911`).
  *
  * @module
  */
@@ -9,7 +9,6 @@ import type { Context, RoundEnd } from "../context.ts";
 import type { Provider } from "../config_types.ts";
 import { beatOnce } from "../dynamip/heartbeat.ts";
 import { ExitCode } from "../exit_codes.ts";
-import { stateWriteFailed } from "../messages.ts";
 import { noipRound } from "../noip/round.ts";
 import { type Command, globalOptions } from "./command.ts";
 
@@ -18,10 +17,10 @@ function roundOf(ctx: Context, p: Provider, signal: AbortSignal): Promise<RoundE
   return p.type === "noip" ? noipRound(ctx, p, signal) : beatOnce(ctx, p, signal);
 }
 
-/** The exit code for a set of round ends. */
-function exitFor(ends: readonly RoundEnd[]): ExitCode {
+/** The exit code for a set of round ends: a stop first, then anything short of done. */
+export function exitFor(ends: readonly RoundEnd[]): ExitCode {
   if (ends.some((e) => e.kind === "stopped")) return ExitCode.Stopped;
-  if (ends.some((e) => e.kind === "failed" || e.kind === "aborted")) return ExitCode.Failure;
+  if (ends.some((e) => e.kind !== "ok")) return ExitCode.Failure;
   return ExitCode.Ok;
 }
 
@@ -36,10 +35,13 @@ export const once: Command = {
     try {
       const ends: RoundEnd[] = [];
       for (const p of opened.config.providers) ends.push(await roundOf(opened.ctx, p, signal));
+      if (!(await opened.ctx.store.flush())) {
+        opened.log.error(
+          `Could not save the state (${opened.ctx.store.failing}); what this run learnt is lost. Free disk space or fix the state directory's permissions.`,
+        );
+        return ExitCode.Failure;
+      }
       return exitFor(ends);
-    } catch (e) {
-      opened.log.error(stateWriteFailed(e instanceof Error ? e.message : String(e)));
-      return ExitCode.Failure;
     } finally {
       opened.close();
     }

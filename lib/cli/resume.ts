@@ -1,19 +1,19 @@
 /**
  * `dnsbeat resume [NAME...]`: lifts the stops of the named providers (all when none is named)
- * once the user fixed the cause. With a daemon running (it holds the lock), leaves it a request
- * that it picks up within 15 seconds.
+ * once the user fixed the cause. With a daemon running (it holds the lock), leaves it a request:
+ * the daemon reads the config again, then lifts the stops, and its log says what came of it.
  *
  * @module
  */
-import { load } from "../app.ts";
-import { RESUME_POLL_MS } from "../daemon.ts";
-import { formatDuration } from "../duration.ts";
+import { load, wire } from "../app.ts";
+import { SECOND } from "../duration.ts";
 import { ExitCode } from "../exit_codes.ts";
 import { acquireLock } from "../lock.ts";
-import { stateCorrupt, stateWriteFailed } from "../messages.ts";
-import { clearStops, requestResume } from "../resume.ts";
-import { readState, StateStore } from "../state_store.ts";
+import { clearStop, requestResume, resumeRequestPath } from "../resume.ts";
 import { type Command, globalOptions } from "./command.ts";
+
+/** How long `resume` waits for a running daemon to take its request. */
+export const PICKUP_WAIT_MS = 5 * SECOND;
 
 /** The `resume` command. */
 export const resume: Command = {
@@ -37,13 +37,20 @@ export const resume: Command = {
     const names = positionals.length > 0 ? positionals : known;
     const locked = await acquireLock(statePath);
     if (locked.kind === "held") {
-      await requestResume(statePath, names);
+      await requestResume(statePath, positionals);
+      const who = `The running dnsbeat${locked.pid ? ` (pid ${locked.pid})` : ""}`;
       env.out(
-        `A running dnsbeat${
-          locked.pid ? ` (pid ${locked.pid})` : ""
-        } holds ${statePath}; asked it to resume ${names.join(", ")}. It does so within ${
-          formatDuration(RESUME_POLL_MS)
-        }; its log says so.\n`,
+        (await takenWithin(
+            resumeRequestPath(statePath),
+            (ms) => env.clock.sleep(ms),
+            PICKUP_WAIT_MS,
+          ))
+          ? `${who} took the request to resume ${
+            names.join(", ")
+          }: it reads ${config.path} again, then lifts the stops; its log says what came of it.\n`
+          : `${who} holds ${statePath} but has not taken the request to resume ${
+            names.join(", ")
+          } yet. If its log does not say so soon, send it SIGHUP (systemctl reload dnsbeat).\n`,
       );
       return ExitCode.Ok;
     }
@@ -51,32 +58,51 @@ export const resume: Command = {
       log.error(`Cannot lock the state file: ${locked.reason}.`);
       return ExitCode.Failure;
     }
+    const opened = await wire(loaded, locked.lock, env);
+    if (typeof opened === "number") {
+      locked.lock.release();
+      return opened;
+    }
     try {
-      const read = await readState(statePath);
-      if (read.kind !== "ok") {
-        log.error(read.kind === "corrupt" ? stateCorrupt(statePath, read.problem) : read.reason);
-        return ExitCode.Failure;
-      }
-      const store = new StateStore(statePath, read.state);
       const lifted: string[] = [];
-      await store.update((draft) => {
-        for (const name of names) {
-          for (const stop of clearStops(draft, name)) {
-            lifted.push(`${name} (${stop.code} since ${stop.at})`);
-          }
+      const wanted = config.providers.filter((p) => names.includes(p.name));
+      const saved = await opened.ctx.store.record((draft) => {
+        for (const p of wanted) {
+          const stop = clearStop(draft, p);
+          if (stop) lifted.push(`${p.name} (${stop.code} since ${stop.at})`);
         }
       });
+      if (!saved) {
+        log.error(
+          `Could not save the state (${opened.ctx.store.failing}); nothing was lifted. Free disk space or fix the state directory's permissions, then run \`dnsbeat resume\` again.`,
+        );
+        return ExitCode.Failure;
+      }
       env.out(
         lifted.length > 0
           ? `Lifted the stop of ${lifted.join(", ")}. The next run sends again.\n`
           : `Nothing was stopped for ${names.join(", ")}.\n`,
       );
       return ExitCode.Ok;
-    } catch (e) {
-      log.error(stateWriteFailed(e instanceof Error ? e.message : String(e)));
-      return ExitCode.Failure;
     } finally {
-      locked.lock.release();
+      opened.close();
     }
   },
 };
+
+/** Whether the file at `path` is gone within `ms` (checked every 100 ms). */
+async function takenWithin(
+  path: string,
+  sleep: (ms: number) => Promise<void>,
+  ms: number,
+): Promise<boolean> {
+  for (let waited = 0; waited <= ms; waited += 100) {
+    try {
+      await Deno.stat(path);
+    } catch {
+      return true;
+    }
+    await sleep(100);
+  }
+  return false;
+}

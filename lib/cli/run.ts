@@ -1,14 +1,15 @@
 /**
  * `dnsbeat run`: the daemon. Waits for a sane clock and the network when configured, then runs
- * every provider until SIGINT/SIGTERM; shutdown waits for the state to be written.
+ * every provider until SIGINT/SIGTERM; `dnsbeat resume` and SIGHUP reach it while it runs;
+ * shutdown waits for the state to be written.
  *
  * @module
  */
 import { open } from "../app.ts";
 import { runDaemon } from "../daemon.ts";
+import { BEAT_PERIOD_MS } from "../dynamip/schedule.ts";
 import { formatDuration } from "../duration.ts";
 import { ExitCode } from "../exit_codes.ts";
-import { stateWriteFailed } from "../messages.ts";
 import { defaultNetworkUp, waitUntilReady } from "../startup.ts";
 import { type Command, globalOptions } from "./command.ts";
 
@@ -21,6 +22,7 @@ export const run: Command = {
     const opened = await open(globalOptions(values), env);
     if (typeof opened === "number") return opened;
     const { ctx, config, log } = opened;
+    const control = env.control(opened.statePath, (message) => log.warn(message));
     try {
       const ready = await waitUntilReady(config.startup, {
         clock: ctx.clock,
@@ -35,17 +37,19 @@ export const run: Command = {
           config.providers.map((p) =>
             p.type === "noip"
               ? `"${p.name}" (No-IP, every ${formatDuration(p.intervalMs)})`
-              : `"${p.name}" (DynamIP, every 15m)`
+              : `"${p.name}" (DynamIP, every ${formatDuration(BEAT_PERIOD_MS)})`
           ).join(", ")
         }; state ${opened.statePath}.`,
       );
-      const code = await runDaemon(ctx, config, signal);
+      const code = await runDaemon(config, signal, {
+        reload: opened.reload,
+        contextFor: opened.contextFor,
+        control,
+      });
       if (signal.aborted) log.info("dnsbeat stopped by signal; the state is saved.");
       return code;
-    } catch (e) {
-      log.error(stateWriteFailed(e instanceof Error ? e.message : String(e)));
-      return ExitCode.Failure;
     } finally {
+      control.close();
       opened.close();
     }
   },

@@ -65,6 +65,7 @@ export function testContext(options: TestContextOptions = {}): TestContext {
       clock,
       write: (line) => logs.push(line),
     }),
+    timeoutMs: 15_000,
     httpGet: options.httpGet ??
       (() => Promise.resolve({ kind: "unreached", reason: "no server in this test" })),
     detect: options.detect ??

@@ -8,7 +8,7 @@
 import type { Clock } from "../../lib/clock.ts";
 import { systemClock } from "../../lib/clock.ts";
 import { type RunningEmulator, startEmulator } from "../../lib/emulator/mod.ts";
-import { parseState, type State } from "../../lib/state.ts";
+import { type DynamipState, type NoipState, parseState, type State } from "../../lib/state.ts";
 import { type CliOptions, type CliResult, dnsbeat, spawnDnsbeat } from "./cli.ts";
 
 /** The No-IP login every sandbox knows. */
@@ -54,6 +54,10 @@ export interface Sandbox {
   spawn(args: string[], options?: CliOptions): Deno.ChildProcess;
   /** The state file, parsed (throws when it does not parse). */
   readState(): Promise<State>;
+  /** The state entry of the `home` No-IP provider (by its identity), or undefined. */
+  noipEntry(): Promise<NoipState | undefined>;
+  /** The state entry of the `site` DynamIP provider (by its identity), or undefined. */
+  dynamipEntry(): Promise<DynamipState | undefined>;
   /** How many requests reached the emulator's No-IP endpoint. */
   noipRequests(): number;
   /** Stops the emulator and removes the directory. */
@@ -113,6 +117,13 @@ export async function sandbox(options: SandboxOptions = {}): Promise<Sandbox> {
       { mode: 0o600 },
     );
   await writeConfig([noip()]);
+  const readState = async () => {
+    const parsed = parseState(await Deno.readTextFile(state));
+    if (parsed.ok !== true) {
+      throw new Error(`the state file does not parse: ${JSON.stringify(parsed)}`);
+    }
+    return parsed.state;
+  };
   return {
     server,
     dir,
@@ -123,10 +134,14 @@ export async function sandbox(options: SandboxOptions = {}): Promise<Sandbox> {
     writeConfig,
     run: (args, o) => dnsbeat([...args, "--config", config], o),
     spawn: (args, o) => spawnDnsbeat([...args, "--config", config], o),
-    async readState() {
-      const parsed = parseState(await Deno.readTextFile(state));
-      if (!parsed.ok) throw new Error(`the state file does not parse: ${parsed.problem}`);
-      return parsed.state;
+    readState,
+    async noipEntry() {
+      const entry = (await readState()).providers[`noip ${server.url} ${NOIP_USER}`];
+      return entry?.type === "noip" ? entry : undefined;
+    },
+    async dynamipEntry() {
+      const entry = (await readState()).providers[`dynamip ${server.url} ${SITE_ID}`];
+      return entry?.type === "dynamip" ? entry : undefined;
     },
     noipRequests: () => server.emulator.requests.filter((r) => r.provider === "noip").length,
     async close() {

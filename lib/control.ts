@@ -1,0 +1,112 @@
+/**
+ * How a running daemon is reached from outside: `dnsbeat resume` leaves a request file beside the
+ * state file, and `SIGHUP` asks for the config to be read again. Neither is polled: the state's
+ * directory is watched (inotify on Linux), and signals arrive by themselves, so between scheduled
+ * events the daemon makes no system calls at all.
+ *
+ * @module
+ */
+import { describeFsError, directoryOf } from "./fs.ts";
+import { resumeRequestPath, takeResumeRequest } from "./resume.ts";
+
+/** What a running daemon is asked to do. */
+export type ControlEvent =
+  /** Read the config again, then lift the stops of these providers (all when empty). */
+  | { kind: "resume"; names: string[] }
+  /** Read the config again and apply it. */
+  | { kind: "reload" };
+
+/** Where a daemon's control events come from. */
+export interface Control {
+  /** The next event; null when `signal` fired first. */
+  next(signal: AbortSignal): Promise<ControlEvent | null>;
+  /** Stops listening. */
+  close(): void;
+}
+
+/** Events handed over in process (tests, and the real control's inside). */
+export class ControlQueue implements Control {
+  #events: ControlEvent[] = [];
+  #waiters: ((event: ControlEvent) => void)[] = [];
+
+  /** Queues `event` for the next {@link ControlQueue.next}. */
+  push(event: ControlEvent): void {
+    const waiter = this.#waiters.shift();
+    if (waiter) waiter(event);
+    else this.#events.push(event);
+  }
+
+  /** The next event; null when `signal` fired first (the event then stays queued). */
+  next(signal: AbortSignal): Promise<ControlEvent | null> {
+    const queued = this.#events.shift();
+    if (queued) return Promise.resolve(queued);
+    if (signal.aborted) return Promise.resolve(null);
+    return new Promise((resolve) => {
+      const waiter = (event: ControlEvent) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(event);
+      };
+      const onAbort = () => {
+        this.#waiters = this.#waiters.filter((w) => w !== waiter);
+        resolve(null);
+      };
+      this.#waiters.push(waiter);
+      signal.addEventListener("abort", onAbort, { once: true });
+    });
+  }
+
+  /** Nothing to release. */
+  close(): void {}
+}
+
+/**
+ * The real control of a daemon whose state file is `statePath`: a watch on the state's directory
+ * for `dnsbeat resume`'s request file (one left while no daemon ran is taken at once), and
+ * `SIGHUP` (not on Windows) for a reload, which also takes a pending resume request. `warn` hears
+ * why the directory cannot be watched, if it cannot.
+ */
+export function processControl(statePath: string, warn: (message: string) => void): Control {
+  const queue = new ControlQueue();
+  const requestName = resumeRequestPath(statePath).slice(statePath.lastIndexOf("/") + 1);
+  const take = async () => {
+    const names = await takeResumeRequest(statePath);
+    if (names !== null) queue.push({ kind: "resume", names });
+    return names !== null;
+  };
+  let watcher: Deno.FsWatcher | null = null;
+  try {
+    watcher = Deno.watchFs(directoryOf(statePath), { recursive: false });
+  } catch (e) {
+    warn(
+      `Cannot watch ${directoryOf(statePath)} for \`dnsbeat resume\` (${
+        describeFsError(e, directoryOf(statePath))
+      }); after \`dnsbeat resume\`, send dnsbeat SIGHUP (systemctl reload dnsbeat) so that it reads the request.`,
+    );
+  }
+  if (watcher !== null) {
+    const events = watcher;
+    (async () => {
+      try {
+        for await (const event of events) {
+          if (event.paths.some((path) => path.endsWith(`/${requestName}`))) await take();
+        }
+      } catch {
+        // The watch ended (close(), or the directory went away).
+      }
+    })();
+  }
+  take();
+  // A resume reads the config again too: one event is enough.
+  const onHangup = async () => {
+    if (!(await take())) queue.push({ kind: "reload" });
+  };
+  const hangup = Deno.build.os !== "windows";
+  if (hangup) Deno.addSignalListener("SIGHUP", onHangup);
+  return {
+    next: (signal) => queue.next(signal),
+    close() {
+      watcher?.close();
+      if (hangup) Deno.removeSignalListener("SIGHUP", onHangup);
+    },
+  };
+}
