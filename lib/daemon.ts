@@ -14,12 +14,12 @@
  *
  * @module
  */
-import { backoffDelay } from "./backoff.ts";
 import type { ConfigResult } from "./config.ts";
 import type { Config, Provider } from "./config_types.ts";
 import type { Context, RoundEnd, Stopping } from "./context.ts";
 import type { Control } from "./control.ts";
 import { runHeartbeat } from "./dynamip/heartbeat.ts";
+import { MINUTE, SECOND } from "./duration.ts";
 import { ExitCode } from "./exit_codes.ts";
 import { runNoip } from "./noip/round.ts";
 import { clearStop, liftChangedStops } from "./resume.ts";
@@ -165,6 +165,11 @@ async function apply(
   return next;
 }
 
+/** The first retry of a failed save; it doubles up to {@link SAVE_RETRY_MAX_MS}. */
+export const SAVE_RETRY_FIRST_MS: number = SECOND;
+/** The longest wait between two retries of a failed save. */
+export const SAVE_RETRY_MAX_MS: number = 5 * MINUTE;
+
 /** While a save fails, retries it with back-off, and says when it worked again. */
 async function retrySaves(ctx: Context, signal: AbortSignal): Promise<void> {
   const ended = new Promise<void>((resolve) => {
@@ -173,7 +178,8 @@ async function retrySaves(ctx: Context, signal: AbortSignal): Promise<void> {
   while (!signal.aborted) {
     await Promise.race([ctx.store.whenFailing(), ended]);
     for (let failures = 1; !signal.aborted && ctx.store.failing !== null; failures++) {
-      await ctx.clock.sleep(backoffDelay(failures), signal);
+      const wait = Math.min(SAVE_RETRY_MAX_MS, SAVE_RETRY_FIRST_MS * 2 ** (failures - 1));
+      await ctx.clock.sleep(wait, signal);
       if (signal.aborted) return;
       if (await ctx.store.flush()) ctx.log.info("The state is saved again; updates go on.");
     }

@@ -17,29 +17,13 @@ import type { CliResult } from "./helpers/cli.ts";
 import { type Sandbox, sandbox } from "./helpers/sandbox.ts";
 import { numberedState, numberOf } from "./helpers/state_writer.ts";
 import { report } from "./helpers/report.ts";
+import { fill, isRoot, mountTmpfs, system } from "./helpers/system.ts";
 
 const WRITER = new URL("./helpers/state_writer.ts", import.meta.url).pathname;
 const NOBODY = 65534;
-const isRoot = Deno.uid() === 0;
 const NEW_IP = "81.2.69.160";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Runs a system command; `null` when it worked, else why not. */
-async function system(cmd: string, args: string[]): Promise<string | null> {
-  try {
-    const out = await new Deno.Command(cmd, { args, stdout: "null", stderr: "piped" }).output();
-    return out.success ? null : new TextDecoder().decode(out.stderr).trim() || `exit ${out.code}`;
-  } catch (e) {
-    return `${cmd}: ${e instanceof Error ? e.message : String(e)}`;
-  }
-}
-
-/** Mounts a tmpfs on `dir` with `options`; `null` when mounted, else why not. */
-function mountTmpfs(dir: string, options: string): Promise<string | null> {
-  if (!isRoot) return Promise.resolve(`not root (uid ${Deno.uid()}), cannot mount a tmpfs`);
-  return system("mount", ["-t", "tmpfs", "-o", options, "tmpfs", dir]);
-}
 
 function assertClean(r: CliResult, what: string): void {
   assert.doesNotMatch(r.stdout + r.stderr, /^\s+at /m, `${what}: a stack trace`);
@@ -111,15 +95,7 @@ Deno.test("crash: a full file system keeps the previous state, sends nothing, ex
     await s.writeConfig([s.noip()], { state });
     assert.equal((await s.run(["once"])).code, ExitCode.Ok);
     const before = await Deno.readTextFile(state);
-    const filler = await Deno.open(`${mnt}/filler`, { write: true, create: true });
-    try {
-      for (let i = 0; i < 1000; i++) await filler.write(new Uint8Array(4096));
-      assert.fail("64k of tmpfs took 4 MB");
-    } catch (e) {
-      assert.match(String(e), /No space left/);
-    } finally {
-      filler.close();
-    }
+    await fill(mnt);
     s.server.emulator.setEchoIp(NEW_IP);
     const r = await s.run(["once"]);
     assert.equal(r.code, ExitCode.Failure, r.stderr);

@@ -695,6 +695,17 @@ Deno.test("faults: delay waits on the emulator's clock, then replies normally", 
   assert.equal(emulator.requests[0]!.at, START);
 });
 
+Deno.test("faults: confirm and v4-only update as usual but name other addresses", async () => {
+  const { emulator, get } = setup();
+  emulator.pushFault({ kind: "v4-only", target: "noip" });
+  emulator.pushFault({ kind: "confirm", ip: "::ffff:81.2.69.200", target: "noip" });
+  const both = `/nic/update?hostname=home.ddns.net&myip=${ECHO},${ECHO6}`;
+  assert.equal((await get(both)).body, `good ${ECHO}`);
+  assert.equal(emulator.noipHost("home.ddns.net").ip, `${ECHO},${ECHO6}`, "both were set");
+  assert.equal((await get(both)).body, "nochg ::ffff:81.2.69.200");
+  assert.equal((await get(both)).body, `nochg ${ECHO},${ECHO6}`, "used up");
+});
+
 Deno.test("faults: in process, hang ends when the request's signal fires", async () => {
   const { emulator, get, lines } = setup();
   emulator.pushFault({ kind: "hang" });
@@ -720,7 +731,7 @@ Deno.test("parseFault validates faults sent to the control API", () => {
     [null, "fault: expected an object"],
     [
       { kind: "boom" },
-      "fault.kind: expected one of code, status, delay, hang, close, huge, trickle, redirect, html",
+      "fault.kind: expected one of code, status, delay, hang, close, huge, trickle, redirect, html, confirm, v4-only",
     ],
     [{ kind: "code" }, "fault.body: expected a string"],
     [{ kind: "status", status: 99 }, "fault.status: expected an HTTP status 200-599"],
@@ -733,6 +744,7 @@ Deno.test("parseFault validates faults sent to the control API", () => {
       { kind: "redirect", location: "/x", status: 200 },
       "fault.status: expected one of 301, 302, 303, 307, 308",
     ],
+    [{ kind: "confirm" }, "fault.ip: expected the address the success lines name"],
     [{ kind: "hang", times: 0 }, "fault.times: expected a whole number ≥ 1"],
     [{ kind: "hang", target: "all" }, "fault.target: expected one of update, noip, dynamip, ip"],
   ];

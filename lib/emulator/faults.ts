@@ -28,7 +28,11 @@ export type FaultAction =
   /** Replies `status` (default 302) with `Location: location`; nothing is updated. */
   | { kind: "redirect"; location: string; status?: number }
   /** Replies 200 with an HTML error page, as a captive portal or a broken proxy does. */
-  | { kind: "html" };
+  | { kind: "html" }
+  /** No-IP: updates as usual, but each success line names `ip` instead (another address). */
+  | { kind: "confirm"; ip: string }
+  /** No-IP: updates as usual, but each success line names the IPv4 address only (no AAAA). */
+  | { kind: "v4-only" };
 
 /** A scripted fault: an action, for the next `times` (default 1) requests of `target`. */
 export type Fault = FaultAction & { times?: number; target?: FaultTarget };
@@ -95,7 +99,12 @@ function parseAction(f: Record<string, unknown>): FaultAction | { error: string 
     case "hang":
     case "close":
     case "html":
+    case "v4-only":
       return { kind: f.kind };
+    case "confirm":
+      return typeof f.ip === "string" && f.ip !== ""
+        ? { kind: "confirm", ip: f.ip }
+        : { error: "fault.ip: expected the address the success lines name" };
     case "huge":
       return isCount(f.bytes, 0)
         ? { kind: "huge", bytes: f.bytes }
@@ -116,7 +125,7 @@ function parseAction(f: Record<string, unknown>): FaultAction | { error: string 
     default:
       return {
         error: "fault.kind: expected one of code, status, delay, hang, close, huge, trickle, " +
-          "redirect, html",
+          "redirect, html, confirm, v4-only",
       };
   }
 }

@@ -43,6 +43,12 @@ export interface NoipUpdate {
   source: ParsedIp | null;
 }
 
+/**
+ * Which address a success line names: the ones sent (No-IP's usual reply), the IPv4 one alone (a
+ * host without an AAAA record), or another address altogether.
+ */
+export type Echo = { kind: "sent" } | { kind: "v4-only" } | { kind: "confirm"; ip: string };
+
 /** The codes after which No-IP's client must send nothing until the user acts. */
 export const NOIP_STOP_CODES: readonly string[] = [
   "badauth",
@@ -72,7 +78,7 @@ export class NoipServer {
    * User-Agent, credentials, block, `hostname`. A malformed `myip` counts as absent (the source
    * address is used, as DynDNS2 servers do); with no usable address at all the reply is `911`.
    */
-  update(req: NoipUpdate): Reply {
+  update(req: NoipUpdate, echo: Echo = { kind: "sent" }): Reply {
     const credentials = basicCredentials(req.authorization);
     if (credentials === null) {
       return {
@@ -100,7 +106,9 @@ export class NoipServer {
     const ips = given ?? (req.source ? [req.source] : null);
     if (ips === null) return reply(["911"]);
     const offline = req.url.searchParams.get("offline")?.toUpperCase() === "YES";
-    return reply(hosts.map((name) => this.#updateName(account, name.toLowerCase(), ips, offline)));
+    return reply(
+      hosts.map((name) => this.#updateName(account, name.toLowerCase(), ips, offline, echo)),
+    );
   }
 
   /** The state of host `name` (any case); a host never updated has no address. */
@@ -134,7 +142,13 @@ export class NoipServer {
     this.#blocked.clear();
   }
 
-  #updateName(account: NoipAccount, name: string, ips: ParsedIp[], offline: boolean): string {
+  #updateName(
+    account: NoipAccount,
+    name: string,
+    ips: ParsedIp[],
+    offline: boolean,
+    echo: Echo,
+  ): string {
     const members = account.hosts.includes(name)
       ? [name]
       : Object.hasOwn(account.groups, name)
@@ -154,7 +168,11 @@ export class NoipServer {
       this.#hosts.set(member, state);
       changed ||= differs;
     }
-    return `${changed ? "good" : "nochg"} ${ips.map((ip) => ip.address).join(",")}`;
+    const named = echo.kind === "confirm"
+      ? echo.ip
+      : ips.filter((ip) => echo.kind === "sent" || ip.family === "ipv4").map((ip) => ip.address)
+        .join(",");
+    return `${changed ? "good" : "nochg"} ${named}`;
   }
 }
 

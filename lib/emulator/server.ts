@@ -158,14 +158,23 @@ export function createEmulator(o: EmulatorOptions): Emulator {
     return ip && !isLoopback(ip) ? ip : parseIp(echo.ipv4);
   };
 
-  const endpoint = (route: "noip" | "dynamip" | "ip", req: Request, url: URL, remote: string) => {
+  const endpoint = (
+    route: "noip" | "dynamip" | "ip",
+    req: Request,
+    url: URL,
+    remote: string,
+    fault: FaultAction | null,
+  ) => {
     if (route === "noip") {
+      const echo = fault?.kind === "confirm" || fault?.kind === "v4-only"
+        ? fault
+        : { kind: "sent" as const };
       return noip.update({
         url,
         authorization: req.headers.get("authorization"),
         userAgent: req.headers.get("user-agent"),
         source: source(remote),
-      });
+      }, echo);
     }
     if (route === "dynamip") {
       return dynamip.update({ url, source: source(remote), now: clock.now() });
@@ -239,7 +248,7 @@ export function createEmulator(o: EmulatorOptions): Emulator {
           return droppedResponse();
         }
       }
-      const reply = endpoint(route, req, url, remoteAddr);
+      const reply = endpoint(route, req, url, remoteAddr, fault);
       done(reply);
       if (fault?.kind === "trickle") {
         const init = { status: reply.status, headers: reply.headers };
