@@ -1,44 +1,67 @@
 /**
  * The long property run: both reply parsers and config validation, each with `--runs N` cases
- * (default 100,000). Needs no permissions: `deno run scripts/fuzz.ts [--runs N] [--seed S]`.
- * Exit 0 when every property held; 1 with fast-check's counterexample otherwise.
+ * (default 100,000), then the model-based test of the whole client with as many sequences
+ * (`--model-runs N`, default the same). `deno task fuzz [--runs N] [--model-runs N] [--seed S]`
+ * (it needs only `--allow-sys=osRelease`, for the User-Agent). Exit 0 when every property held;
+ * 1 with fast-check's counterexample otherwise.
  *
  * @module
  */
 import { parseArgs } from "node:util";
+import { runModel } from "../tests/helpers/model.ts";
 import { PROPERTIES } from "../tests/helpers/properties.ts";
 import { report } from "../tests/helpers/report.ts";
 
-/** Runs every property `runs` times; returns the exit code. */
-export async function fuzz(runs: number, seed: number): Promise<number> {
+/** Runs every property `runs` times and the model `modelRuns` times; returns the exit code. */
+export async function fuzz(runs: number, modelRuns: number, seed: number): Promise<number> {
   let failed = 0;
-  for (const property of PROPERTIES) {
+  const timed = async (name: string, check: () => Promise<string>) => {
     const started = performance.now();
     try {
-      const result = await property.check(runs, seed);
+      const figures = await check();
       const seconds = ((performance.now() - started) / 1000).toFixed(1);
-      report(
-        `ok   ${property.name}\n     ${result.runs} cases (${result.accepted} accepted) in ${seconds}s`,
-      );
+      report(`ok   ${name}\n     ${figures} in ${seconds}s`);
     } catch (e) {
       failed++;
-      report(`FAIL ${property.name}\n${e instanceof Error ? e.message : String(e)}`);
+      report(`FAIL ${name}\n${e instanceof Error ? e.message : String(e)}`);
     }
+  };
+  for (const property of PROPERTIES) {
+    await timed(property.name, async () => {
+      const result = await property.check(runs, seed);
+      return `${result.runs} cases (${result.accepted} accepted)`;
+    });
   }
-  report(`${PROPERTIES.length - failed}/${PROPERTIES.length} properties held (seed ${seed}).`);
+  await timed("model: no needless request on any path, no stop lost", async () => {
+    const m = await runModel(modelRuns, seed);
+    return `${m.runs} sequences, ${m.steps} steps, ${Math.round(m.hours)} virtual hours, ` +
+      `${m.noip} No-IP requests, ${m.beats} beats, ${m.stops} stops, ${m.kills} kills, ` +
+      `${m.reboots} reboots`;
+  });
+  const total = PROPERTIES.length + 1;
+  report(`${total - failed}/${total} properties held (seed ${seed}).`);
   return failed === 0 ? 0 : 1;
 }
 
 if (import.meta.main) {
   const { values } = parseArgs({
     args: Deno.args,
-    options: { runs: { type: "string", default: "100000" }, seed: { type: "string" } },
+    options: {
+      runs: { type: "string", default: "100000" },
+      "model-runs": { type: "string" },
+      seed: { type: "string" },
+    },
   });
   const runs = Number(values.runs);
+  const modelRuns = Number(values["model-runs"] ?? values.runs);
   const seed = values.seed === undefined ? Date.now() % 2 ** 31 : Number(values.seed);
-  if (!Number.isSafeInteger(runs) || runs < 1 || !Number.isSafeInteger(seed)) {
-    report("usage: deno run scripts/fuzz.ts [--runs N] [--seed S]");
+  if (![runs, modelRuns].every((n) => Number.isSafeInteger(n) && n >= 1)) {
+    report("usage: deno task fuzz [--runs N] [--model-runs N] [--seed S]");
     Deno.exit(2);
   }
-  Deno.exit(await fuzz(runs, seed));
+  if (!Number.isSafeInteger(seed)) {
+    report("usage: deno task fuzz [--runs N] [--model-runs N] [--seed S]");
+    Deno.exit(2);
+  }
+  Deno.exit(await fuzz(runs, modelRuns, seed));
 }

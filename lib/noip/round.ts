@@ -136,12 +136,9 @@ export async function noipRound(
   // Write-ahead: the attempt is on disk before the request leaves.
   const attempt: Attempt = { at: stamp(ctx.clock), hosts: send.hosts, sent: send.addresses };
   try {
+    // Hosts no longer configured keep their record: put back, they need no update.
     await ctx.store.commit((s) => {
-      const e = entryOf(s, p);
-      e.attempt = attempt;
-      for (const host of Object.keys(e.hosts)) {
-        if (!p.hostnames.includes(host)) delete e.hosts[host];
-      }
+      entryOf(s, p).attempt = attempt;
     });
   } catch (e) {
     ctx.log.error(stateNotSaved(p.name, e instanceof Error ? e.message : String(e)));

@@ -49,13 +49,23 @@ export class FakeClock implements Clock {
   #seq = 0;
   #pending = false;
   readonly #manual: boolean;
-  readonly bootId: string | null;
+  #bootId: string | null;
 
   /** Starts the virtual wall clock at `start` (epoch milliseconds). */
   constructor(start = Date.UTC(2026, 0, 1, 0, 0, 0), options: FakeClockOptions = {}) {
     this.#offset = start - this.#mono;
     this.#manual = options.manual ?? false;
-    this.bootId = options.bootId === undefined ? "fake-boot" : options.bootId;
+    this.#bootId = options.bootId === undefined ? "fake-boot" : options.bootId;
+  }
+
+  /** The boot the monotonic clock counts from. */
+  get bootId(): string | null {
+    return this.#bootId;
+  }
+
+  /** A new boot: monotonic readings of the old one mean nothing now. */
+  reboot(id: string): void {
+    this.#bootId = id;
   }
 
   /** The virtual wall-clock time. */
