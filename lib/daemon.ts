@@ -54,7 +54,6 @@ export async function runDaemon(
   let current = config;
   let ctx = deps.contextFor(config);
   const tasks = new Map<string, Task>();
-  const stopped = new Map<string, Provider>();
   const ended = new AbortController();
   const abort = () => ended.abort();
   signal.addEventListener("abort", abort, { once: true });
@@ -64,18 +63,21 @@ export async function runDaemon(
     const task: Task = { p, stop, done: runProvider(ctx, p, stopping) };
     task.done = task.done.then((end) => {
       if (tasks.get(p.key) === task) tasks.delete(p.key);
-      if (end.kind === "stopped") stopped.set(p.key, p);
       return end;
     });
     tasks.set(p.key, task);
   };
+  // Every loop ends at its next wait (a request under way finishes first), so that nothing is
+  // sent between reading the config and lifting the stops it allows; then the loops of the
+  // providers that are not stopped start again from the state.
   const reconfigure = async (names: string[] | null) => {
-    const next = await apply(current, ctx, tasks, stopped, deps, names);
-    if (next === null) return;
-    current = next;
-    ctx = deps.contextFor(next);
-    for (const p of next.providers) {
-      if (!tasks.has(p.key) && !stopped.has(p.key)) start(p);
+    const running = [...tasks.values()];
+    for (const t of running) t.stop.abort();
+    await Promise.all(running.map((t) => t.done));
+    current = (await apply(current, ctx, deps, names)) ?? current;
+    ctx = deps.contextFor(current);
+    for (const p of current.providers) {
+      if ((ctx.store.state.providers[p.key]?.stop ?? null) === null) start(p);
     }
   };
   for (const p of config.providers) start(p);
@@ -112,15 +114,13 @@ export async function runDaemon(
 }
 
 /**
- * Reads the config again and applies it: providers removed or changed end between requests, stops
- * of changed credentials or hostnames are lifted, and those of `names` too (all when empty; none
- * when `names` is null, a plain reload). Returns the new config, or null when it is refused.
+ * Reads the config again; lifts the stops whose credentials or hostnames changed, and those of
+ * `names` too (all when empty; none when `names` is null, a plain reload). Returns the new
+ * config, or null when it is refused (said why; the stops stay).
  */
 async function apply(
   current: Config,
   ctx: Context,
-  tasks: Map<string, Task>,
-  stopped: Map<string, Provider>,
   deps: DaemonDeps,
   names: string[] | null,
 ): Promise<Config | null> {
@@ -139,11 +139,6 @@ async function apply(
   }
   const next = loaded.config;
   for (const w of loaded.warnings) ctx.log.warn(`config ${next.path}: ${w}`);
-  const settings = new Map(next.providers.map((p) => [p.key, JSON.stringify(p)]));
-  const changed = [...tasks.values()].filter((t) => settings.get(t.p.key) !== JSON.stringify(t.p));
-  for (const t of changed) t.stop.abort();
-  await Promise.all(changed.map((t) => t.done));
-  for (const key of stopped.keys()) if (!settings.has(key)) stopped.delete(key);
   await liftChangedStops(ctx.store, next.providers, ctx.log);
   const wanted = names === null
     ? []
@@ -154,14 +149,7 @@ async function apply(
     });
     for (const p of wanted) ctx.log.info(`Provider "${p.name}": resumed by \`dnsbeat resume\`.`);
   }
-  for (const [key, p] of stopped) {
-    if (ctx.store.state.providers[key]?.stop === null || settings.get(key) !== JSON.stringify(p)) {
-      stopped.delete(key);
-    }
-  }
-  ctx.log.info(
-    `Config ${next.path} read again (${what}): ${next.providers.length} provider(s).`,
-  );
+  ctx.log.info(`Config ${next.path} read again (${what}): ${next.providers.length} provider(s).`);
   return next;
 }
 

@@ -23,7 +23,8 @@ export async function fuzz(runs: number, modelRuns: number, seed: number): Promi
       report(`ok   ${name}\n     ${figures} in ${seconds}s`);
     } catch (e) {
       failed++;
-      report(`FAIL ${name}\n${e instanceof Error ? e.message : String(e)}`);
+      const cause = e instanceof Error && e.cause !== undefined ? `\ncaused by: ${e.cause}` : "";
+      report(`FAIL ${name}\n${e instanceof Error ? e.message : String(e)}${cause}`);
     }
   };
   for (const property of PROPERTIES) {

@@ -115,10 +115,10 @@ export class Oracle {
   /**
    * dnsbeat read the config (start, resume, reload): stops given under other settings lift, and
    * with `resume` every stop. `writes` is the disk's write count before dnsbeat read it: a lift
-   * no later write saved is lost with the process (see {@link Oracle.processEnded}).
+   * no later write saved is lost with the process.
    */
-  configRead(resume: boolean, writes: number): void {
-    this.loaded = structuredClone(this.#w.config);
+  #configRead(config: WorldConfig, resume: boolean, writes: number): void {
+    this.loaded = config;
     const noip = this.loaded.noip;
     if (this.noipStop && (resume || !noip || fingerprint(noip) !== this.#stopKey(this.noipStop))) {
       this.#lifts.push({ noip: this.noipStop, writes });
@@ -138,7 +138,7 @@ export class Oracle {
    * The process ended: what no write saved is gone, for dnsbeat as for the oracle. A stop
    * learnt and not saved is forgotten; a stop lifted and the lift not saved comes back.
    */
-  processEnded(): void {
+  #processEnded(): void {
     const saved = (fact: Learnt | null) => fact !== null && fact.writes < this.#w.disk.writes;
     if (this.noipStop && !saved(this.noipStop)) this.noipStop = null;
     if (this.noipWait && !saved(this.noipWait)) this.noipWait = null;
@@ -162,11 +162,13 @@ export class Oracle {
   /** Checks every request that arrived since the last check, then the standing rules. */
   check(): void {
     const now = this.#w.truth.now();
-    for (; this.#seen < this.#w.wire.length; this.#seen++) {
-      const wire = this.#w.wire[this.#seen]!;
-      if (wire.kind === "noip") this.#noip(wire.record, wire.writes);
-      else if (wire.kind === "dynamip") this.#dynamip(wire.record, wire.writes);
-      else this.#detection(wire.host, wire.record.at);
+    for (; this.#seen < this.#w.events.length; this.#seen++) {
+      const event = this.#w.events[this.#seen]!;
+      if (event.kind === "noip") this.#noip(event.record, event.writes);
+      else if (event.kind === "dynamip") this.#dynamip(event.record, event.writes);
+      else if (event.kind === "detect") this.#detection(event.host, event.record.at);
+      else if (event.kind === "config") this.#configRead(event.config, event.resume, event.writes);
+      else this.#processEnded();
     }
     const state = this.#w.diskState();
     const entries = Object.values(state?.providers ?? {});
@@ -389,11 +391,8 @@ const COMMANDS: fc.Arbitrary<Cmd>[] = [
         await w.kill();
         o.stats.kills++;
       } else await w.stop();
-      o.processEnded();
-      const writes = w.disk.writes;
       await w.start();
       o.stats.restarts++;
-      o.configRead(false, writes);
     })
   ),
   fc.constantFrom(MINUTE, HOUR, DAY, 365 * DAY, -MINUTE, -HOUR, -DAY, -365 * DAY).map((ms) =>
@@ -414,12 +413,9 @@ const COMMANDS: fc.Arbitrary<Cmd>[] = [
     if (o.clockWasWrong) return;
     await w.kill();
     o.stats.kills++;
-    o.processEnded();
     w.clock.reboot(`boot-${++o.stats.reboots}`);
-    const writes = w.disk.writes;
     await w.start();
     o.stats.restarts++;
-    o.configRead(false, writes);
   })),
   fc.oneof(
     fc.constant<Edit>({ kind: "rename" }),
@@ -435,12 +431,9 @@ const COMMANDS: fc.Arbitrary<Cmd>[] = [
     })
   ),
   fc.constantFrom("resume", "reload").map((how) =>
-    step(how, async ({ w, o }) => {
-      if (!w.running) return;
-      const writes = w.disk.writes;
+    step(how, async ({ w }) => {
       if (how === "resume") await w.resume();
       else await w.reload();
-      o.configRead(how === "resume", writes);
     })
   ),
   fc.boolean().map((failing) =>
@@ -533,7 +526,6 @@ export async function runModel(runs: number, seed?: number, maxCommands = 30): P
         const o = new Oracle(w);
         try {
           await w.start();
-          o.configRead(false, 0);
           o.check();
           await fc.asyncModelRun(() => ({ model: {}, real: { w, o } }), cmds);
           await w.advance(HOUR);

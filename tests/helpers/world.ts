@@ -60,10 +60,23 @@ export interface WorldConfig {
   dynamip: { name: string; password: string; ip: "auto" | "detect" } | null;
 }
 
+/** What happened in the world, in order: a request, dnsbeat reading its config, its end. */
+export type WorldEvent = Wire | ConfigRead | { kind: "ended" };
+
+/** dnsbeat read the config file (at start, or for a resume or reload). */
+export interface ConfigRead {
+  /** Discriminant. */
+  kind: "config";
+  /** For `dnsbeat resume`: then every stop is lifted too. */
+  resume: boolean;
+  /** What the file said. */
+  config: WorldConfig;
+  /** The disk's write count before: a later write holds what dnsbeat made of it. */
+  writes: number;
+}
+
 /** One request the world's network carried. */
 export interface Wire {
-  /** Order of arrival. */
-  seq: number;
   /** What it was for. */
   kind: "noip" | "dynamip" | "detect";
   /** The host dnsbeat asked (for detection: whose service it was). */
@@ -91,8 +104,8 @@ export class World {
   readonly truth = this.clock.truth();
   /** The emulator. */
   readonly emulator: Emulator;
-  /** Every request, in order of arrival. */
-  readonly wire: Wire[] = [];
+  /** Everything that happened, in order. */
+  readonly events: WorldEvent[] = [];
   /** dnsbeat's log lines, for a counterexample's story. */
   readonly logs: string[] = [];
   /** The config file. */
@@ -104,6 +117,8 @@ export class World {
     writes: 0,
   };
   #proc: Proc | null = null;
+  /** Control events sent to the daemon and not yet read by it, oldest first. */
+  #pending: ("resume" | "reload")[] = [];
   #activity = 0;
   #busy = 0;
 
@@ -169,7 +184,7 @@ export class World {
   async start(): Promise<void> {
     this.#busy++;
     try {
-      const config = await this.#readConfig();
+      const config = await this.#readConfig(false);
       const state = this.#readState();
       const alive = { value: true };
       const store = new StateStore("/var/lib/dnsbeat/state.json", state.value, (_path, s) => {
@@ -207,7 +222,7 @@ export class World {
         alive,
         exit: null,
         done: runDaemon(config, controller.signal, {
-          reload: () => this.#readConfigResult(),
+          reload: () => this.#readConfigResult(this.#pending.shift() === "resume"),
           contextFor: (c) => context(c, store, env, log),
           control,
         }),
@@ -224,35 +239,41 @@ export class World {
   }
 
   /** Stops dnsbeat as SIGTERM does: requests cut short, the state saved if it can be. */
-  async stop(): Promise<void> {
-    const proc = this.#proc;
-    if (proc === null) return;
-    proc.controller.abort();
-    await this.settle();
-    await proc.done;
-    this.#proc = null;
+  stop(): Promise<void> {
+    return this.#end(false);
   }
 
   /** Kills dnsbeat as SIGKILL does: nothing more reaches the disk. */
-  async kill(): Promise<void> {
+  kill(): Promise<void> {
+    return this.#end(true);
+  }
+
+  async #end(kill: boolean): Promise<void> {
     const proc = this.#proc;
     if (proc === null) return;
-    proc.alive.value = false;
+    if (kill) proc.alive.value = false;
     proc.controller.abort();
     await this.settle();
     await proc.done;
     this.#proc = null;
+    this.#pending = [];
+    this.events.push({ kind: "ended" });
   }
 
   /** `dnsbeat resume` (every provider) while dnsbeat runs. */
   async resume(): Promise<void> {
-    this.#proc?.control.push({ kind: "resume", names: [] });
-    await this.settle();
+    await this.#control("resume");
   }
 
   /** SIGHUP. */
   async reload(): Promise<void> {
-    this.#proc?.control.push({ kind: "reload" });
+    await this.#control("reload");
+  }
+
+  async #control(kind: "resume" | "reload"): Promise<void> {
+    if (!this.running) return;
+    this.#pending.push(kind);
+    this.#proc!.control.push(kind === "resume" ? { kind, names: [] } : { kind });
     await this.settle();
   }
 
@@ -283,14 +304,20 @@ export class World {
     return parsed.state;
   }
 
-  async #readConfig() {
-    const result = await this.#readConfigResult();
+  async #readConfig(resume: boolean) {
+    const result = await this.#readConfigResult(resume);
     if (!result.ok) throw new Error(`the world's config is invalid: ${result.errors.join("; ")}`);
     return result.config;
   }
 
-  async #readConfigResult() {
+  async #readConfigResult(resume: boolean) {
     this.#busy++;
+    this.events.push({
+      kind: "config",
+      resume,
+      config: structuredClone(this.config),
+      writes: this.disk.writes,
+    });
     try {
       return await parseConfig(this.configJson(), "/etc/dnsbeat/config.json", {
         readSecretFile: () => ({ error: "no files in this world" }),
@@ -336,8 +363,8 @@ export class World {
     const request = new Request(`http://127.0.0.1${path}`, init);
     const answer = this.emulator.handle(request, "127.0.0.1");
     const record = this.emulator.requests.at(-1)!;
-    const wire: Wire = { seq: this.wire.length, kind, host: url.hostname, record, writes: 0 };
-    this.wire.push(wire);
+    const wire: Wire = { kind, host: url.hostname, record, writes: 0 };
+    this.events.push(wire);
     return answer.finally(() => {
       wire.writes = this.disk.writes;
       this.#activity++;
