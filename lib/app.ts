@@ -9,7 +9,7 @@ import { type ConfigResult, DEFAULT_CONFIG_PATH, loadConfig, systemConfigDeps } 
 import type { Config } from "./config_types.ts";
 import type { Context } from "./context.ts";
 import { type Control, processControl } from "./control.ts";
-import { detectIp, isNoipService } from "./detect.ts";
+import { detectIp, isServiceOf } from "./detect.ts";
 import { ExitCode } from "./exit_codes.ts";
 import { type FetchFn, httpGet } from "./http.ts";
 import { describeFsError } from "./fs.ts";
@@ -17,6 +17,7 @@ import { acquireLock, type Lock } from "./lock.ts";
 import { consoleLogger, type Level, type Logger, writeAll } from "./log.ts";
 import { stateCorrupt, stateLocked, stateUnreadable } from "./messages.ts";
 import { createRedactor, type Redactor } from "./redact.ts";
+import { kindOf } from "./providers.ts";
 import { liftChangedStops } from "./resume.ts";
 import { adoptState, type State } from "./state.ts";
 import { readState, removeStaleTemps, StateStore } from "./state_store.ts";
@@ -208,10 +209,10 @@ export async function wire(
 export function context(config: Config, store: StateStore, env: Environment, log: Logger): Context {
   const get: Context["httpGet"] = (request) =>
     httpGet({ timeoutMs: config.timeoutMs, ...request }, env.fetch, env.clock);
-  const noipStopped = () =>
-    config.providers.some((p) =>
-      p.type === "noip" && (store.state.providers[p.key]?.stop ?? null) !== null
-    );
+  // The detection services of the providers stopped now: off limits (No-IP's rule).
+  const forbidden = () =>
+    config.providers.filter((p) => (store.state.providers[p.key]?.stop ?? null) !== null)
+      .flatMap((p) => kindOf(p).detection(p));
   return {
     clock: env.clock,
     log,
@@ -226,8 +227,8 @@ export function context(config: Config, store: StateStore, env: Environment, log
         timeoutMs: config.timeoutMs,
         signal,
         skip: (s) =>
-          isNoipService(s) && noipStopped()
-            ? "skipped: No-IP's detection service may not be used while No-IP updates are stopped"
+          isServiceOf(forbidden(), s)
+            ? "skipped: a provider's own detection service may not be used while its updates are stopped"
             : null,
       }, {
         httpGet: (request) => httpGet(request, env.fetch, env.clock),

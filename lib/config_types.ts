@@ -5,13 +5,16 @@
  * @module
  */
 import type { IpSource } from "./detect.ts";
+import type { ServiceProfile } from "./dyndns2/profiles.ts";
 import type { IpFamily } from "./ip.ts";
 import type { Level } from "./log.ts";
 
-/** A No-IP (or other DynDNS2) account and its hostnames. */
-export interface NoipProvider {
+/** A DynDNS2 account (No-IP, Dynu, any DynDNS2 server) and its hostnames. */
+export interface Dyndns2Provider {
   /** Discriminant. */
-  type: "noip";
+  kind: "dyndns2";
+  /** The service: its name, server, reply variations, detection service. */
+  profile: ServiceProfile;
   /** Identity: type, server and username; keys the provider's entry in the state file. */
   key: string;
   /** Unique name, used in messages and `resume NAME`. */
@@ -20,7 +23,7 @@ export interface NoipProvider {
   username: string;
   /** Resolved password (from `password`, `passwordFile` or `passwordEnv`). */
   password: string;
-  /** Hostnames or group names, all sent in one request. */
+  /** Hostnames or group names, sent together (at most the profile's `maxHosts` a request). */
   hostnames: string[];
   /** Update server base URL. */
   server: string;
@@ -37,7 +40,7 @@ export interface NoipProvider {
 /** A DynamIP site. */
 export interface DynamipProvider {
   /** Discriminant. */
-  type: "dynamip";
+  kind: "dynamip";
   /** Identity: type, server and SiteID; keys the provider's entry in the state file. */
   key: string;
   /** Unique name. */
@@ -55,7 +58,7 @@ export interface DynamipProvider {
 }
 
 /** Any provider. */
-export type Provider = NoipProvider | DynamipProvider;
+export type Provider = Dyndns2Provider | DynamipProvider;
 
 /** Start-up gating for small devices. */
 export interface StartupConfig {

@@ -16,12 +16,11 @@
  */
 import type { ConfigResult } from "./config.ts";
 import type { Config, Provider } from "./config_types.ts";
-import type { Context, RoundEnd, Stopping } from "./context.ts";
+import type { Context, RoundEnd } from "./context.ts";
 import type { Control } from "./control.ts";
-import { runHeartbeat } from "./dynamip/heartbeat.ts";
 import { MINUTE, SECOND } from "./duration.ts";
 import { ExitCode } from "./exit_codes.ts";
-import { runNoip } from "./noip/round.ts";
+import { kindOf } from "./providers.ts";
 import { clearStop, liftChangedStops } from "./resume.ts";
 
 /** What the daemon needs besides a context. */
@@ -32,11 +31,6 @@ export interface DaemonDeps {
   contextFor(config: Config): Context;
   /** Where `resume` and reload requests come from. */
   control: Control;
-}
-
-/** Runs one provider's loop until it stops or `stopping` says so. */
-function runProvider(ctx: Context, p: Provider, stopping: Stopping): Promise<RoundEnd> {
-  return p.type === "noip" ? runNoip(ctx, p, stopping) : runHeartbeat(ctx, p, stopping);
 }
 
 interface Task {
@@ -60,7 +54,7 @@ export async function runDaemon(
   const start = (p: Provider) => {
     const stop = new AbortController();
     const stopping = { stop: AbortSignal.any([stop.signal, ended.signal]), abort: ended.signal };
-    const task: Task = { p, stop, done: runProvider(ctx, p, stopping) };
+    const task: Task = { p, stop, done: kindOf(p).loop(ctx, p, stopping) };
     task.done = task.done.then((end) => {
       if (tasks.get(p.key) === task) tasks.delete(p.key);
       return end;

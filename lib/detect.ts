@@ -73,15 +73,12 @@ export function describeSource(source: IpSource): string {
   }
 }
 
-/** The domains of No-IP's detection service (`ip1.dynupdate.no-ip.com`, ...) and of No-IP itself. */
-const NOIP_DOMAINS = ["no-ip.com", "noip.com"];
-
 /**
- * True for No-IP's own detection service: any host in No-IP's domains (`ip1.dynupdate.no-ip.com`,
- * `ip1.dynupdate6.no-ip.com`, `*.noip.com`, any case, with or without a final dot). No-IP forbids
- * using it while updates are stopped.
+ * True when `source` is a service in one of `domains` (the host is a domain or below it, any case,
+ * with or without a final dot): a provider's own detection service, which No-IP forbids using
+ * while its updates are stopped.
  */
-export function isNoipService(source: IpSource): boolean {
+export function isServiceOf(domains: readonly string[], source: IpSource): boolean {
   if (source.kind !== "http") return false;
   let host: string;
   try {
@@ -89,7 +86,7 @@ export function isNoipService(source: IpSource): boolean {
   } catch {
     return false;
   }
-  return NOIP_DOMAINS.some((domain) => host === domain || host.endsWith(`.${domain}`));
+  return domains.some((domain) => host === domain || host.endsWith(`.${domain}`));
 }
 
 /** Tries the sources in order; the first public address of the wanted family wins. */

@@ -57,7 +57,7 @@ export interface Backoff {
 }
 
 /**
- * A No-IP request written down before it was sent. While it is in the state, its outcome is
+ * A DynDNS2 request written down before it was sent. While it is in the state, its outcome is
  * unknown: the request may have reached the server.
  */
 export interface Attempt {
@@ -69,7 +69,7 @@ export interface Attempt {
   sent: Addresses;
 }
 
-/** What dnsbeat knows of one No-IP hostname. */
+/** What dnsbeat knows of one DynDNS2 hostname. */
 export interface HostState {
   /** What dnsbeat last sent for this host and the server accepted (`good`/`nochg`). */
   sent: Addresses | null;
@@ -81,10 +81,10 @@ export interface HostState {
   success: Moment | null;
 }
 
-/** A No-IP (DynDNS2) account's state. */
-export interface NoipState {
+/** A DynDNS2 account's state (No-IP, Dynu, any DynDNS2 server). */
+export interface Dyndns2State {
   /** Discriminant. */
-  type: "noip";
+  type: "dyndns2";
   /** The provider's name when it was last run, for messages. */
   name: string;
   /** Set when the server said something that needs the user: nothing is sent until lifted. */
@@ -136,7 +136,7 @@ export interface DynamipState {
 }
 
 /** One provider's entry. */
-export type ProviderState = NoipState | DynamipState;
+export type ProviderState = Dyndns2State | DynamipState;
 
 /** The whole state file. */
 export interface State {
@@ -153,12 +153,20 @@ export function emptyState(): State {
   return { version: STATE_VERSION, boot: null, providers: {} };
 }
 
-/** A No-IP account nobody has updated yet. */
-export function emptyNoip(name: string): NoipState {
-  return { type: "noip", name, stop: null, wait: null, backoff: null, attempt: null, hosts: {} };
+/** A DynDNS2 account nobody has updated yet. */
+export function emptyDyndns2(name: string): Dyndns2State {
+  return {
+    type: "dyndns2",
+    name,
+    stop: null,
+    wait: null,
+    backoff: null,
+    attempt: null,
+    hosts: {},
+  };
 }
 
-/** A No-IP host nobody has updated yet. */
+/** A DynDNS2 host nobody has updated yet. */
 export function emptyHost(): HostState {
   return { sent: null, confirmed: null, reply: null, success: null };
 }
@@ -184,7 +192,7 @@ export function emptyDynamip(name: string): DynamipState {
 /** Every moment of a provider's entry, to rebase them (see {@link adoptState}). */
 function momentsOf(p: ProviderState): Moment[] {
   const all: (Moment | null | undefined)[] = [p.backoff?.from];
-  if (p.type === "noip") {
+  if (p.type === "dyndns2") {
     all.push(p.wait?.from, p.attempt?.at, ...Object.values(p.hosts).map((h) => h.success));
   } else {
     all.push(p.lastRequest?.at, p.lastBeat, p.expiryWarned);
@@ -312,16 +320,16 @@ const HOST = fields(
     success: maybe(MOMENT),
   } satisfies Record<keyof HostState, Check>,
 );
-const NOIP = fields(
+const DYNDNS2 = fields(
   {
-    type: literal("noip"),
+    type: literal("dyndns2"),
     name: str,
     stop: maybe(STOP),
     wait: maybe(WAIT),
     backoff: maybe(BACKOFF),
     attempt: maybe(ATTEMPT),
     hosts: mapOf(HOST),
-  } satisfies Record<keyof NoipState, Check>,
+  } satisfies Record<keyof Dyndns2State, Check>,
 );
 const DYNAMIP = fields(
   {
@@ -343,7 +351,7 @@ const DYNAMIP = fields(
 );
 const PROVIDER: Check = (v) => {
   if (!isObject(v)) return wrong("is not an object");
-  if (v.type === "noip") return NOIP(v);
+  if (v.type === "dyndns2") return DYNDNS2(v);
   if (v.type === "dynamip") return DYNAMIP(v);
   return wrong(`has an unknown provider type ${JSON.stringify(v.type)}`);
 };

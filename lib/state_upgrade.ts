@@ -16,14 +16,14 @@ import {
   type Addresses,
   type Backoff,
   type DynamipState,
+  type Dyndns2State,
   emptyDynamip,
+  emptyDyndns2,
   emptyHost,
-  emptyNoip,
   type LegacyDynamip,
   type LegacyNoip,
   type LegacyState,
   type LegacyStop,
-  type NoipState,
   type State,
   STATE_VERSION,
   type Stop,
@@ -41,22 +41,30 @@ export function upgradeState(
   const state: State = { version: STATE_VERSION, boot: clock.bootId, providers: {} };
   const notes: string[] = [];
   for (const [name, old] of Object.entries(legacy.providers)) {
-    const p = providers.find((q) => q.name === name && q.type === old.type);
+    // Version 1 knew No-IP and DynamIP only.
+    const p = providers.find((q) =>
+      q.name === name &&
+      (old.type === "noip"
+        ? q.kind === "dyndns2" && q.profile.type === "noip"
+        : q.kind === "dynamip")
+    );
     if (p === undefined) {
       notes.push(
-        `The state of provider "${name}" was dropped while upgrading the state file: no ${old.type} provider of that name is in the config.`,
+        `The state of provider "${name}" was dropped while upgrading the state file: no ${
+          old.type === "noip" ? "No-IP" : "DynamIP"
+        } provider of that name is in the config.`,
       );
       continue;
     }
     state.providers[p.key] = old.type === "noip"
-      ? upgradeNoip(name, old, clock)
+      ? upgradeDyndns2(name, old, clock)
       : upgradeDynamip(name, old as LegacyDynamip, clock);
   }
   return { state, notes };
 }
 
-function upgradeNoip(name: string, old: LegacyNoip, clock: Clock): NoipState {
-  const entry = emptyNoip(name);
+function upgradeDyndns2(name: string, old: LegacyNoip, clock: Clock): Dyndns2State {
+  const entry = emptyDyndns2(name);
   const stopped = Object.entries(old.hosts).filter(([, h]) => h.stop !== null);
   const first = stopped[0]?.[1].stop;
   if (first) entry.stop = stop(first, stopped.map(([host]) => host));

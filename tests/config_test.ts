@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { NOIP } from "../lib/dyndns2/profiles.ts";
 import fc from "fast-check";
 import {
   CONFIG_KEYS,
@@ -7,12 +8,11 @@ import {
   DEFAULT_IPV4_SOURCES,
   DEFAULT_IPV6_SOURCES,
   DEFAULT_STATE_PATH,
-  fingerprint,
   loadConfig,
-  NOIP_SERVER,
   parseConfig,
 } from "../lib/config.ts";
-import type { Config, NoipProvider } from "../lib/config_types.ts";
+import { fingerprint } from "../lib/identity.ts";
+import type { Config, Dyndns2Provider } from "../lib/config_types.ts";
 import { DEFAULT_SERVER as DYNAMIP_SERVER } from "../lib/dynamip/protocol.ts";
 import { DAY, MINUTE, SECOND } from "../lib/duration.ts";
 
@@ -120,7 +120,8 @@ Deno.test("parseConfig: a full config, every key read", async () => {
     },
     providers: [
       {
-        type: "noip",
+        kind: "dyndns2",
+        profile: NOIP,
         key: "noip https://noip.example user@example.com",
         name: "home",
         username: "user@example.com",
@@ -139,7 +140,7 @@ Deno.test("parseConfig: a full config, every key read", async () => {
         ]),
       },
       {
-        type: "dynamip",
+        kind: "dynamip",
         key: "dynamip http://dynamip.example mysite",
         name: "site",
         siteId: "mysite",
@@ -167,15 +168,16 @@ Deno.test("parseConfig: every default of a minimal config", async () => {
     maxWaitMs: 5 * MINUTE,
   });
   const [noip, dynamip] = config.providers;
-  assert.ok(noip?.type === "noip" && dynamip?.type === "dynamip");
+  assert.ok(noip?.kind === "dyndns2" && dynamip?.kind === "dynamip");
   assert.deepEqual({ ...noip, fingerprint: "" }, {
-    type: "noip",
-    key: `noip ${NOIP_SERVER} u`,
+    kind: "dyndns2",
+    profile: NOIP,
+    key: `noip ${NOIP.server} u`,
     name: "noip",
     username: "u",
     password: PW,
     hostnames: ["a.ddns.net"],
-    server: NOIP_SERVER,
+    server: NOIP.server,
     families: ["ipv4"],
     intervalMs: 5 * MINUTE,
     forceRefreshMs: 25 * DAY,
@@ -183,7 +185,7 @@ Deno.test("parseConfig: every default of a minimal config", async () => {
   });
   assert.match(noip.fingerprint, /^[0-9a-f]{32}$/);
   assert.deepEqual({ ...dynamip, fingerprint: "" }, {
-    type: "dynamip",
+    kind: "dynamip",
     key: `dynamip ${DYNAMIP_SERVER} s`,
     name: "dynamip",
     siteId: "s",
@@ -198,13 +200,13 @@ Deno.test("parseConfig: every default of a minimal config", async () => {
 Deno.test("parseConfig: accepted variants", async () => {
   const cases: [string, (c: Json) => void, (config: Config) => void][] = [
     ["interval of exactly 1 minute", (c) => (c.providers[0].interval = "1m"), (config) => {
-      assert.equal((config.providers[0] as NoipProvider).intervalMs, MINUTE);
+      assert.equal((config.providers[0] as Dyndns2Provider).intervalMs, MINUTE);
     }],
     ['forceRefresh "never"', (c) => (c.providers[0].forceRefresh = "never"), (config) => {
-      assert.equal((config.providers[0] as NoipProvider).forceRefreshMs, 0);
+      assert.equal((config.providers[0] as Dyndns2Provider).forceRefreshMs, 0);
     }],
     ["families ipv6", (c) => (c.providers[0].families = "ipv6"), (config) => {
-      assert.deepEqual((config.providers[0] as NoipProvider).families, ["ipv6"]);
+      assert.deepEqual((config.providers[0] as Dyndns2Provider).families, ["ipv6"]);
     }],
     ["passwordEnv", (c) => {
       delete c.providers[0].password;
@@ -321,10 +323,10 @@ const CASES: Case[] = [
     'providers[1].ip: expected one of "auto", "detect", found "manual"',
   ]],
   ["provider type unknown", (c) => (c.providers[0].type = "duckdns"), [
-    'providers[0].type: expected "noip" or "dynamip", found "duckdns"',
+    'providers[0].type: expected one of "noip", "dynu", "dyndns2", "dynamip", found "duckdns"',
   ]],
   ["provider type missing", (c) => delete c.providers[0].type, [
-    'providers[0].type: expected "noip" or "dynamip", found nothing',
+    'providers[0].type: expected one of "noip", "dynu", "dyndns2", "dynamip", found nothing',
   ]],
   ["provider not an object", (c) => (c.providers[1] = ["dynamip", "site", PW]), [
     "providers[1]: expected an object, found a list",
@@ -367,7 +369,7 @@ const CASES: Case[] = [
   ["one No-IP account in two providers", (c) => {
     c.providers.push({ ...c.providers[0], name: "more", hostnames: ["other.ddns.net"] });
   }, [
-    "providers[2]: the same account (user@example.com at https://noip.example) as providers[0]; put all its hostnames in one provider, they are sent in one request",
+    "providers[2]: the same account (user@example.com at https://noip.example) as providers[0]; put all its hostnames in one provider, they are sent together",
   ]],
   ["one DynamIP site in two providers", (c) => {
     c.providers.push({ ...c.providers[1], name: "again", server: "http://DYNAMIP.example/" });
@@ -616,7 +618,7 @@ Deno.test("loadConfig: missing, unreadable, malformed and valid files", async ()
   }
 });
 
-const NOIP_KEYS = [...new Set([...CONFIG_KEYS.noip, ...CONFIG_KEYS.dynamip])];
+const NOIP_KEYS = [...new Set([...CONFIG_KEYS.dyndns2, ...CONFIG_KEYS.dynamip])];
 const TOP_KEYS = CONFIG_KEYS.top.filter((k) => k !== "providers");
 
 /** Deps where every file and every DNSBEAT_ variable holds the password. */

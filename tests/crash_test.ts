@@ -10,7 +10,7 @@
  */
 import assert from "node:assert/strict";
 import { ExitCode } from "../lib/exit_codes.ts";
-import { type NoipState, parseState } from "../lib/state.ts";
+import { type Dyndns2State, parseState } from "../lib/state.ts";
 import { writeStateAtomically } from "../lib/state_store.ts";
 import { dnsbeatArgs } from "../scripts/dnsbeat.ts";
 import type { CliResult } from "./helpers/cli.ts";
@@ -114,7 +114,7 @@ Deno.test("crash: a full file system keeps the previous state, sends nothing, ex
     const freed = await s.run(["once"]);
     assert.equal(freed.code, ExitCode.Ok, freed.stderr);
     const entry = Object.values(JSON.parse(await Deno.readTextFile(state)).providers)[0];
-    assert.deepEqual((entry as NoipState).hosts["a.ddns.net"]?.sent?.ipv4, NEW_IP);
+    assert.deepEqual((entry as Dyndns2State).hosts["a.ddns.net"]?.sent?.ipv4, NEW_IP);
     report(
       "full 64k tmpfs: exit 1, 'no space left on the device', state byte-identical, " +
         "0 requests sent; after freeing space the next run updated",

@@ -1,17 +1,19 @@
 import assert from "node:assert/strict";
+import { NOIP } from "../lib/dyndns2/profiles.ts";
 import type { ConfigResult } from "../lib/config.ts";
-import type { Config, DynamipProvider, NoipProvider } from "../lib/config_types.ts";
+import type { Config, DynamipProvider, Dyndns2Provider } from "../lib/config_types.ts";
 import { ControlQueue } from "../lib/control.ts";
 import { runDaemon } from "../lib/daemon.ts";
 import { MINUTE } from "../lib/duration.ts";
 import { ExitCode } from "../lib/exit_codes.ts";
 import type { HttpGetRequest, HttpResult } from "../lib/http.ts";
-import type { NoipState, State } from "../lib/state.ts";
+import type { Dyndns2State, State } from "../lib/state.ts";
 import { StateStore } from "../lib/state_store.ts";
 import { testContext } from "./helpers/context.ts";
 
-const noip: NoipProvider = {
-  type: "noip",
+const noip: Dyndns2Provider = {
+  kind: "dyndns2",
+  profile: NOIP,
   key: "noip http://127.0.0.1:9 me@example.com",
   name: "home",
   username: "me@example.com",
@@ -25,7 +27,7 @@ const noip: NoipProvider = {
 };
 
 const dynamip: DynamipProvider = {
-  type: "dynamip",
+  kind: "dynamip",
   key: "dynamip http://127.0.0.1:9 George",
   name: "site",
   siteId: "George",
@@ -94,8 +96,8 @@ const valid = (providers: Config["providers"]): ConfigResult => ({
   warnings: [],
 });
 
-function entry(t: ReturnType<typeof testContext>): NoipState {
-  return t.ctx.store.state.providers[noip.key] as NoipState;
+function entry(t: ReturnType<typeof testContext>): Dyndns2State {
+  return t.ctx.store.state.providers[noip.key] as Dyndns2State;
 }
 
 async function during(t: ReturnType<typeof testContext>, ms: number): Promise<void> {

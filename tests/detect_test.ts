@@ -4,9 +4,10 @@ import {
   type DetectDeps,
   detectIp,
   type IpSource,
-  isNoipService,
+  isServiceOf,
   parseIpSource,
 } from "../lib/detect.ts";
+import { NOIP } from "../lib/dyndns2/profiles.ts";
 import { httpGet, type HttpGetRequest, type HttpResult } from "../lib/http.ts";
 
 const http = (url: string): IpSource => ({ kind: "http", url });
@@ -86,12 +87,14 @@ Deno.test("describeSource: no userinfo, query or fragment", () => {
   assert.equal(describeSource({ kind: "interface", name: "eth0" }), "interface eth0");
 });
 
-Deno.test("isNoipService: no-ip.com and below only", () => {
+Deno.test("isServiceOf: No-IP's domains and below them, any case, nothing else", () => {
   const cases: [IpSource, boolean][] = [
     [http("http://ip1.dynupdate.no-ip.com/"), true],
     [http("http://ip1.dynupdate6.no-ip.com:8245/"), true],
     [http("https://no-ip.com/"), true],
     [http("https://NO-IP.COM./ip"), true],
+    [http("http://ip1.dynupdate.noip.com/"), true],
+    [http("http://IP1.DynUpdate.NoIP.com./"), true],
     [http("https://api.ipify.org"), false],
     [http("https://notno-ip.com/"), false],
     [http("https://no-ip.com.evil.example/"), false],
@@ -99,7 +102,7 @@ Deno.test("isNoipService: no-ip.com and below only", () => {
     [{ kind: "interface", name: "no-ip.com" }, false],
   ];
   for (const [source, expected] of cases) {
-    assert.equal(isNoipService(source), expected, JSON.stringify(source));
+    assert.equal(isServiceOf(NOIP.detection, source), expected, JSON.stringify(source));
   }
 });
 
@@ -218,7 +221,7 @@ Deno.test("detectIp: skipped sources are not asked and say why", async () => {
   const result = await detectIp({
     family: "ipv4",
     sources: [http("http://ip1.dynupdate.no-ip.com/"), http("https://api.ipify.org")],
-    skip: (s) => isNoipService(s) ? "skipped: No-IP updates are stopped" : null,
+    skip: (s) => isServiceOf(NOIP.detection, s) ? "skipped: No-IP updates are stopped" : null,
   }, deps);
   assert.deepEqual(result, { kind: "found", ip: "81.2.69.160", source: "https://api.ipify.org/" });
   assert.deepEqual(deps.requests.map((r) => r.url), ["https://api.ipify.org"]);

@@ -138,7 +138,7 @@ function harness(o: HarnessOptions = {}): Harness {
 
 function provider(overrides: Partial<DynamipProvider> = {}): DynamipProvider {
   return {
-    type: "dynamip",
+    kind: "dynamip",
     key: `dynamip http://dynamip.test ${SITE}`,
     name: "home",
     siteId: SITE,

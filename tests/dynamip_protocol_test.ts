@@ -29,7 +29,8 @@ const SEED_ERRORS = {
 
 Deno.test("buildRequest: the documented URL, every value percent-encoded, ProgVer 1.0", () => {
   assert.equal(
-    buildRequest({ server: DEFAULT_SERVER, siteId: "George", password: "Test", ip: "AUTO" }).url,
+    buildRequest({ server: DEFAULT_SERVER, siteId: "George", password: "Test", ip: "AUTO" })
+      .url,
     "http://www.dynamip.com/Login/updateip.asp?SiteID=George&Password=Test&IPAddr=AUTO&ProgVer=1.0",
   );
   const { url } = buildRequest({

@@ -706,6 +706,17 @@ Deno.test("faults: confirm and v4-only update as usual but name other addresses"
   assert.equal((await get(both)).body, `nochg ${ECHO},${ECHO6}`, "used up");
 });
 
+Deno.test("DynDNS2 for every profile: Dynu's myipv6, numhost beyond 20 hosts", async () => {
+  const { emulator, get } = setup();
+  const dynu = `/nic/update?hostname=home.ddns.net&myip=${ECHO}&myipv6=${
+    encodeURIComponent(ECHO6)
+  }`;
+  assert.equal((await get(dynu)).body, `good ${ECHO},${ECHO6}`);
+  assert.equal(emulator.noipHost("home.ddns.net").ipv6, ECHO6);
+  const many = Array.from({ length: 21 }, () => "home.ddns.net").join(",");
+  assert.equal((await get(`/nic/update?hostname=${many}`)).body, "numhost");
+});
+
 Deno.test("faults: in process, hang ends when the request's signal fires", async () => {
   const { emulator, get, lines } = setup();
   emulator.pushFault({ kind: "hang" });

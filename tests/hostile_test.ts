@@ -8,7 +8,7 @@
  * tables and properties in tests/noip_protocol_test.ts and tests/dynamip_protocol_test.ts.
  */
 import assert from "node:assert/strict";
-import type { ProviderStatus, StatusReport } from "../lib/cli/status.ts";
+import type { DynamipStatus, Dyndns2Status, StatusReport } from "../lib/report.ts";
 import { MINUTE } from "../lib/duration.ts";
 import type { Fault } from "../lib/emulator/mod.ts";
 import { ExitCode } from "../lib/exit_codes.ts";
@@ -73,9 +73,6 @@ async function selfSignedCert(
   };
 }
 
-type NoipStatus = Extract<ProviderStatus, { type: "noip" }>;
-type DynamipStatus = Extract<ProviderStatus, { type: "dynamip" }>;
-
 interface NoipCase {
   name: string;
   /** A fault for the emulator, or a server of the case's own (its URL becomes `server`). */
@@ -129,7 +126,7 @@ async function noipCase(s: Sandbox, seed: string, c: NoipCase): Promise<void> {
 
     const status = await s.run(["status", "--json", "--state", state]);
     const shown = JSON.parse(status.stdout) as StatusReport;
-    const p = shown.providers[0] as NoipStatus;
+    const p = shown.providers[0] as Dyndns2Status;
     const hosts = (entry as { hosts: Record<string, { success: { at: string } }> }).hosts;
     const now = Date.parse(shown.now);
     for (const h of p.hosts) {

@@ -98,7 +98,7 @@ Deno.test("the config template is a valid dnsbeat config once filled in", async 
       const result = await loadConfig(`${root}/etc/dnsbeat/config.json`, systemConfigDeps);
       assert.ok(result.ok, result.ok ? "" : result.errors.join("\n"));
       assert.equal(result.config.statePath, state);
-      assert.deepEqual(result.config.providers.map((p) => p.type), ["noip", "dynamip"]);
+      assert.deepEqual(result.config.providers.map((p) => p.kind), ["dyndns2", "dynamip"]);
     }
   } finally {
     await Deno.remove(s.dir, { recursive: true });

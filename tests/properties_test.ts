@@ -4,8 +4,9 @@
  * The last test pins the parser bugs the properties found.
  */
 import assert from "node:assert/strict";
+import { NOIP } from "../lib/dyndns2/profiles.ts";
 import { parseResponse as parseDynamip } from "../lib/dynamip/protocol.ts";
-import { basicCredentials, parseResponse as parseNoip } from "../lib/noip/protocol.ts";
+import { basicCredentials, parseResponse as parseNoip } from "../lib/dyndns2/protocol.ts";
 import { createRedactor } from "../lib/redact.ts";
 import { PROPERTIES } from "./helpers/properties.ts";
 import { report } from "./helpers/report.ts";
@@ -25,7 +26,7 @@ for (const property of PROPERTIES) {
 }
 
 Deno.test("property regressions: what the properties found, pinned", () => {
-  const [fiveHundred] = parseNoip({ status: 503, body: "good 81.2.69.142" }, ["a.ddns.net"]);
+  const [fiveHundred] = parseNoip(NOIP, { status: 503, body: "good 81.2.69.142" }, ["a.ddns.net"]);
   assert.equal(fiveHundred?.kind, "retry", "a success line in a 5xx reply is not believed");
 
   const token = btoa(basicCredentials("user@example.com", "p&ss=w@rd/?#"));
@@ -34,6 +35,7 @@ Deno.test("property regressions: what the properties found, pinned", () => {
     basicCredentials("user@example.com", "p&ss=w@rd/?#"),
   ]);
   const [echo] = parseNoip(
+    NOIP,
     { status: 200, body: `{"headers": {"Accept": "*/*", "Authorization": "Basic ${token}"}}` },
     ["a.ddns.net"],
     mask,

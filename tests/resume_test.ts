@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import type { DynamipProvider, NoipProvider } from "../lib/config_types.ts";
+import { NOIP } from "../lib/dyndns2/profiles.ts";
+import type { DynamipProvider, Dyndns2Provider } from "../lib/config_types.ts";
 import type { Logger } from "../lib/log.ts";
 import {
   clearStop,
@@ -9,7 +10,7 @@ import {
   stopOf,
   takeResumeRequest,
 } from "../lib/resume.ts";
-import { emptyDynamip, emptyNoip, emptyState, type State, type Stop } from "../lib/state.ts";
+import { emptyDynamip, emptyDyndns2, emptyState, type State, type Stop } from "../lib/state.ts";
 import { StateStore } from "../lib/state_store.ts";
 
 const AT = "2026-01-01T10:00:00.000Z";
@@ -20,9 +21,10 @@ function stop(code: string, fingerprint: string, hosts: string[] = []): Stop {
   return { code, hosts, at: AT, fingerprint };
 }
 
-function noip(name: string, fingerprint: string, user = name): NoipProvider {
+function noip(name: string, fingerprint: string, user = name): Dyndns2Provider {
   return {
-    type: "noip",
+    kind: "dyndns2",
+    profile: NOIP,
     key: `noip https://dynupdate.no-ip.com ${user}`,
     name,
     username: user,
@@ -38,7 +40,7 @@ function noip(name: string, fingerprint: string, user = name): NoipProvider {
 
 function dynamip(name: string, fingerprint: string): DynamipProvider {
   return {
-    type: "dynamip",
+    kind: "dynamip",
     key: `dynamip http://www.dynamip.com ${name}`,
     name,
     siteId: name,
@@ -52,7 +54,7 @@ function dynamip(name: string, fingerprint: string): DynamipProvider {
 function state(): State {
   const s = emptyState();
   s.providers[noip("home", "").key] = {
-    ...emptyNoip("home"),
+    ...emptyDyndns2("home"),
     stop: stop("nohost", "fp-old", ["b.ddns.net"]),
     wait: WAIT,
     backoff: BACKOFF,
@@ -63,7 +65,7 @@ function state(): State {
     stop: stop("Account Expired", "fp-site"),
     backoff: BACKOFF,
   };
-  s.providers[noip("calm", "").key] = { ...emptyNoip("calm"), backoff: BACKOFF };
+  s.providers[noip("calm", "").key] = { ...emptyDyndns2("calm"), backoff: BACKOFF };
   return s;
 }
 
@@ -97,7 +99,7 @@ Deno.test("clearStop: lifts the stop only; the 911 wait and the back-off still h
   const s = state();
   assert.deepEqual(clearStop(s, noip("home", "x")), stop("nohost", "fp-old", ["b.ddns.net"]));
   const home = s.providers[noip("home", "x").key]!;
-  assert.ok(home.type === "noip");
+  assert.ok(home.type === "dyndns2");
   assert.equal(home.stop, null);
   assert.deepEqual(home.wait, WAIT);
   assert.deepEqual(home.backoff, BACKOFF);

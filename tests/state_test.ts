@@ -3,8 +3,8 @@ import { type Moment } from "../lib/moment.ts";
 import {
   adoptState,
   emptyDynamip,
+  emptyDyndns2,
   emptyHost,
-  emptyNoip,
   emptyState,
   isObject,
   parseState,
@@ -26,7 +26,7 @@ function realistic(): State {
     boot: "boot-1",
     providers: {
       [NOIP_KEY]: {
-        type: "noip",
+        type: "dyndns2",
         name: "home",
         stop: {
           code: "nohost",
@@ -243,7 +243,7 @@ Deno.test("adoptState: another boot rebases moments from the wall clock, and ask
   assert.equal(adoptState(state, clock), true);
   assert.equal(state.boot, "boot-2");
   const entry = state.providers[NOIP_KEY]!;
-  assert.ok(entry.type === "noip");
+  assert.ok(entry.type === "dyndns2");
   // Written at 10:00:01, five minutes ago by the wall clock: 4:59 of monotonic time ago.
   assert.equal(clock.mono() - entry.wait!.from.mono, 299_000);
   assert.equal(entry.wait!.from.at, "2026-01-01T10:00:01.000Z");
@@ -254,14 +254,14 @@ Deno.test("adoptState: a moment in the future (the clock was ahead) becomes now"
   const state = realistic();
   assert.equal(adoptState(state, clock), true);
   const entry = state.providers[NOIP_KEY]!;
-  assert.ok(entry.type === "noip");
+  assert.ok(entry.type === "dyndns2");
   assert.equal(entry.wait!.from.mono, clock.mono());
   assert.equal(entry.wait!.from.at, new Date(clock.now()).toISOString());
   assert.equal(state.boot, null);
 });
 
-Deno.test("emptyNoip and emptyDynamip carry the name", () => {
-  assert.equal(emptyNoip("home").name, "home");
+Deno.test("emptyDyndns2 and emptyDynamip carry the name", () => {
+  assert.equal(emptyDyndns2("home").name, "home");
   assert.equal(emptyDynamip("site").name, "site");
 });
 

@@ -7,7 +7,7 @@ import { load, peekState } from "../app.ts";
 import { describeSource } from "../detect.ts";
 import { formatDuration } from "../duration.ts";
 import { ExitCode } from "../exit_codes.ts";
-import { BEAT_PERIOD_MS } from "../dynamip/schedule.ts";
+import { kindOf } from "../providers.ts";
 import { stopOf } from "../resume.ts";
 import { type Command, globalOptions } from "./command.ts";
 
@@ -30,28 +30,7 @@ export const check: Command = {
       `request timeout: ${formatDuration(config.timeoutMs)}`,
     ];
     for (const p of config.providers) {
-      if (p.type === "noip") {
-        const families = p.families.map((f) => f === "ipv4" ? "IPv4" : "IPv6").join(" and ");
-        lines.push(
-          `provider "${p.name}" (No-IP): user ${p.username}, password ***; checks the ${families} address every ${
-            formatDuration(p.intervalMs)
-          } and sends ${p.server}/nic/update for ${p.hostnames.join(", ")} only when it changed${
-            p.forceRefreshMs > 0
-              ? ` (or after ${formatDuration(p.forceRefreshMs)} without an update)`
-              : ""
-          }.`,
-        );
-      } else {
-        lines.push(
-          `provider "${p.name}" (DynamIP): site ${p.siteId}, password ***; beats every ${
-            formatDuration(BEAT_PERIOD_MS)
-          } to ${p.server}/Login/updateip.asp with ${
-            p.ip === "auto"
-              ? "AUTO (the server takes the request's address)"
-              : "the detected IPv4 address"
-          }.`,
-        );
-      }
+      lines.push(kindOf(p).describe(p));
       const stop = stopOf(state, p);
       if (stop !== null) {
         const changed = stop.fingerprint !== p.fingerprint;

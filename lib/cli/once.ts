@@ -5,17 +5,10 @@
  * @module
  */
 import { open } from "../app.ts";
-import type { Context, RoundEnd } from "../context.ts";
-import type { Provider } from "../config_types.ts";
-import { beatOnce } from "../dynamip/heartbeat.ts";
+import type { RoundEnd } from "../context.ts";
 import { ExitCode } from "../exit_codes.ts";
-import { noipRound } from "../noip/round.ts";
+import { kindOf } from "../providers.ts";
 import { type Command, globalOptions } from "./command.ts";
-
-/** One round of provider `p`. */
-function roundOf(ctx: Context, p: Provider, signal: AbortSignal): Promise<RoundEnd> {
-  return p.type === "noip" ? noipRound(ctx, p, signal) : beatOnce(ctx, p, signal);
-}
 
 /** The exit code for a set of round ends: a stop first, then anything short of done. */
 export function exitFor(ends: readonly RoundEnd[]): ExitCode {
@@ -34,7 +27,9 @@ export const once: Command = {
     if (typeof opened === "number") return opened;
     try {
       const ends: RoundEnd[] = [];
-      for (const p of opened.config.providers) ends.push(await roundOf(opened.ctx, p, signal));
+      for (const p of opened.config.providers) {
+        ends.push(await kindOf(p).once(opened.ctx, p, signal));
+      }
       if (!(await opened.ctx.store.flush())) {
         opened.log.error(
           `Could not save the state (${opened.ctx.store.failing}); what this run learnt is lost. Free disk space or fix the state directory's permissions.`,

@@ -7,9 +7,8 @@
  */
 import { open } from "../app.ts";
 import { runDaemon } from "../daemon.ts";
-import { BEAT_PERIOD_MS } from "../dynamip/schedule.ts";
-import { formatDuration } from "../duration.ts";
 import { ExitCode } from "../exit_codes.ts";
+import { kindOf } from "../providers.ts";
 import { defaultNetworkUp, waitUntilReady } from "../startup.ts";
 import { type Command, globalOptions } from "./command.ts";
 
@@ -34,11 +33,7 @@ export const run: Command = {
       else for (const note of ready.notes) log.info(`Start-up: ${note}`);
       log.info(
         `dnsbeat runs ${config.providers.length} provider(s): ${
-          config.providers.map((p) =>
-            p.type === "noip"
-              ? `"${p.name}" (No-IP, every ${formatDuration(p.intervalMs)})`
-              : `"${p.name}" (DynamIP, every ${formatDuration(BEAT_PERIOD_MS)})`
-          ).join(", ")
+          config.providers.map((p) => `"${p.name}" (${kindOf(p).schedule(p)})`).join(", ")
         }; state ${opened.statePath}.`,
       );
       const code = await runDaemon(config, signal, {

@@ -6,7 +6,8 @@
  * @module
  */
 import type { DynamipProvider } from "../config_types.ts";
-import { formatDuration } from "../duration.ts";
+import { formatDuration, MINUTE } from "../duration.ts";
+import { BEAT_INTERVAL_MS } from "./schedule.ts";
 import { resumeHint } from "../messages.ts";
 import { DEFAULT_SERVER, type KnownError, knownError } from "./protocol.ts";
 
@@ -134,11 +135,9 @@ export function beatUnreached(
 
 /** `dnsbeat once` ran before the 15-minute floor allows a beat. */
 export function beatNotDue(p: DynamipProvider, dueAt: string, inMs: number): string {
-  return `${
-    who(p)
-  }: no beat now; DynamIP allows one every 15 minutes and the next is due at ${dueAt} (in ${
-    formatDuration(inMs)
-  }).`;
+  return `${who(p)}: no beat now; DynamIP allows one every ${
+    BEAT_INTERVAL_MS / MINUTE
+  } minutes and the next is due at ${dueAt} (in ${formatDuration(inMs)}).`;
 }
 
 /** Debug: when the next beat goes out. */

@@ -1,7 +1,8 @@
 /**
- * No-IP's update endpoint, `GET /nic/update` (DynDNS2), as strict as No-IP's rules: Basic auth,
- * a No-IP-style User-Agent, one reply line per hostname or group, and an account blocked for
- * `abuse` once a host keeps getting `nochg`.
+ * The DynDNS2 update endpoint, `GET /nic/update`, as strict as No-IP's rules: Basic auth, a
+ * No-IP-style User-Agent, one reply line per hostname or group, an account blocked for `abuse`
+ * once a host keeps getting `nochg`, `numhost` beyond DynDNS2's 20 hosts a request. It serves
+ * every DynDNS2 profile: the IPv6 address may come in `myip` (No-IP, Dyn) or in `myipv6` (Dynu).
  *
  * @module
  */
@@ -48,6 +49,9 @@ export interface NoipUpdate {
  * host without an AAAA record), or another address altogether.
  */
 export type Echo = { kind: "sent" } | { kind: "v4-only" } | { kind: "confirm"; ip: string };
+
+/** DynDNS2's limit of hosts in one request; more get `numhost`. */
+export const MAX_HOSTS = 20;
 
 /** The codes after which No-IP's client must send nothing until the user acts. */
 export const NOIP_STOP_CODES: readonly string[] = [
@@ -101,8 +105,8 @@ export class NoipServer {
     }
     if (this.#blocked.has(user)) return reply((hosts ?? [""]).map(() => "abuse"));
     if (hosts === undefined) return reply(["nohost"]);
-    const myip = req.url.searchParams.get("myip");
-    const given = myip === null ? null : parseMyip(myip);
+    if (hosts.length > MAX_HOSTS) return reply(["numhost"]);
+    const given = requestedIps(req.url);
     const ips = given ?? (req.source ? [req.source] : null);
     if (ips === null) return reply(["911"]);
     const offline = req.url.searchParams.get("offline")?.toUpperCase() === "YES";
@@ -218,9 +222,16 @@ function agentAccepted(agent: string | null, strict: boolean): boolean {
   return !strict || (parts.length >= 3 && parts[1]!.includes("/"));
 }
 
-/** `v4`, `v6`, `v4,v6` or `v6,v4` in canonical form; `null` if malformed. */
-function parseMyip(text: string): ParsedIp[] | null {
-  const ips = text.split(",").map(parseIp);
+/**
+ * The addresses a request asks for: `myip` (`v4`, `v6`, `v4,v6` or `v6,v4`) and Dynu's `myipv6`,
+ * in canonical form; `null` when there are none or they are malformed (then the request's source
+ * address is used, as DynDNS2 servers do).
+ */
+function requestedIps(url: URL): ParsedIp[] | null {
+  const texts = [url.searchParams.get("myip"), url.searchParams.get("myipv6")]
+    .filter((t): t is string => t !== null).flatMap((t) => t.split(","));
+  if (texts.length === 0) return null;
+  const ips = texts.map(parseIp);
   if (ips.length > 2 || ips.some((ip) => ip === null)) return null;
   const parsed = ips as ParsedIp[];
   return parsed.length === 2 && parsed[0]!.family === parsed[1]!.family ? null : parsed;

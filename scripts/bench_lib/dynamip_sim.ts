@@ -45,7 +45,7 @@ export async function simulateDynamip(
       }, clock),
   });
   const provider: DynamipProvider = {
-    type: "dynamip",
+    kind: "dynamip",
     key: "dynamip http://dynamip.invalid BenchSite",
     name: "bench",
     ...SITE,

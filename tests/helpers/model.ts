@@ -173,7 +173,7 @@ export class Oracle {
     const state = this.#w.diskState();
     const entries = Object.values(state?.providers ?? {});
     if (this.noipStop && this.noipStop.writes < this.#w.disk.writes) {
-      const kept = entries.some((e) => e.type === "noip" && e.stop !== null);
+      const kept = entries.some((e) => e.type === "dyndns2" && e.stop !== null);
       if (!kept) fail(`the No-IP stop (${this.noipStop.reason}) is not in the state file`);
     }
     if (this.dynamipStop && this.dynamipStop.writes < this.#w.disk.writes) {
@@ -201,7 +201,9 @@ export class Oracle {
     }
     const url = new URL(r.path, NOIP_SERVER);
     const hosts = (url.searchParams.get("hostname") ?? "").split(",");
-    const myip = url.searchParams.get("myip") ?? "";
+    // The addresses sent: `myip`, and Dynu's `myipv6`.
+    const myip = [url.searchParams.get("myip"), url.searchParams.get("myipv6")]
+      .filter((a) => a !== null).join(",");
     for (const host of hosts) {
       const before = this.sent.get(host);
       if (before?.myip !== myip) continue;
@@ -271,8 +273,9 @@ export class Oracle {
 
   #detection(host: string, at: number): void {
     this.stats.detections++;
+    // No-IP forbids its detection service while its updates are stopped.
     const noip = NOIP_DETECT.some((url) => new URL(url).hostname === host);
-    if (noip && this.noipStop) {
+    if (noip && this.noipStop && this.loaded.noip?.type === "noip") {
       fail(`No-IP's detection service asked at ${new Date(at).toISOString()} during a stop`);
     }
   }
@@ -467,6 +470,7 @@ function applyEdit(config: WorldConfig, edit: Edit): void {
 const INITIAL: fc.Arbitrary<WorldConfig> = fc.record({
   noip: fc.option(
     fc.record({
+      type: fc.constantFrom("noip", "noip", "dynu", "dyndns2"),
       name: fc.constant("home"),
       password: fc.constantFrom(RIGHT.noip, RIGHT.noip, RIGHT.noip, "wrong-noip-pw"),
       hostnames: fc.subarray(["a.ddns.net", "b.ddns.net", "c.ddns.net"], { minLength: 1 }),

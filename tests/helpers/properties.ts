@@ -10,15 +10,12 @@
  * @module
  */
 import assert from "node:assert/strict";
+import { NOIP } from "../../lib/dyndns2/profiles.ts";
 import fc from "fast-check";
 import { CONFIG_KEYS, type ConfigDeps, parseConfig } from "../../lib/config.ts";
 import { parseResponse as parseDynamip } from "../../lib/dynamip/protocol.ts";
 import { parseIp } from "../../lib/ip.ts";
-import {
-  basicCredentials,
-  NOIP_CODES,
-  parseResponse as parseNoip,
-} from "../../lib/noip/protocol.ts";
+import { basicCredentials, CODES, parseResponse as parseNoip } from "../../lib/dyndns2/protocol.ts";
 import { createRedactor } from "../../lib/redact.ts";
 
 /** How a property run went. */
@@ -76,7 +73,7 @@ const NOIP_LINE = fc.oneof(
   { weight: 4, arbitrary: fc.tuple(NOIP_WORD, ADDRESS).map(([w, ip]) => `${w} ${ip}`) },
   { weight: 2, arbitrary: fc.tuple(fc.ipV4(), fc.ipV6()).map(([a, b]) => `good ${a},${b}`) },
   { weight: 1, arbitrary: fc.tuple(fc.ipV4(), fc.ipV4()).map(([a, b]) => `nochg ${a},${b}`) },
-  { weight: 3, arbitrary: fc.constantFrom(...NOIP_CODES.map((row) => row.code)) },
+  { weight: 3, arbitrary: fc.constantFrom(...CODES.map((row) => row.code)) },
   { weight: 1, arbitrary: fc.constantFrom("", " ", "<html>", "</body>", "good", "nochg ") },
   { weight: 2, arbitrary: fc.string({ maxLength: 30 }) },
   { weight: 1, arbitrary: wireText },
@@ -122,7 +119,7 @@ const STATUS = fc.oneof(
 
 /** Account-level codes a server writes: one of them anywhere in the body speaks for all hosts. */
 const ACCOUNT_CODES = new Set(
-  NOIP_CODES.filter((r) => r.scope === "account" && !r.synthetic && r.class !== "success")
+  CODES.filter((r) => r.scope === "account" && !r.synthetic && r.class !== "success")
     .map((r) => r.code),
 );
 
@@ -151,7 +148,7 @@ const noipReply: Property = {
     fc.assert(
       fc.property(NOIP_REPLY, STATUS, ([count, body], status) => {
         const hosts = Array.from({ length: count }, (_, i) => `h${i}.ddns.net`);
-        const outcomes = parseNoip({ status, body }, hosts, noipMask);
+        const outcomes = parseNoip(NOIP, { status, body }, hosts, noipMask);
         assert.equal(outcomes.length, count, "one outcome per host");
         for (const outcome of outcomes) {
           const detail = "detail" in outcome
@@ -256,7 +253,7 @@ const SECRET = "Fuzz-S3cret&=/?#";
 const KEYS = [
   ...new Set([
     ...CONFIG_KEYS.top.filter((k) => k !== "providers"),
-    ...CONFIG_KEYS.noip,
+    ...CONFIG_KEYS.dyndns2,
     ...CONFIG_KEYS.dynamip,
   ]),
 ];
@@ -371,7 +368,7 @@ const configValidation: Property = {
         for (const p of config.providers) {
           assert.equal(p.password, SECRET);
           assert.ok(/^https?:\/\/[^@]+$/.test(p.server), `server ${p.server}`);
-          if (p.type === "noip") {
+          if (p.kind === "dyndns2") {
             assert.ok(p.hostnames.length > 0 && p.intervalMs >= 60_000);
             assert.ok(p.hostnames.every((h) => h !== "" && !h.includes(",")));
           }

@@ -8,7 +8,7 @@
 import type { Clock } from "../../lib/clock.ts";
 import { systemClock } from "../../lib/clock.ts";
 import { type RunningEmulator, startEmulator } from "../../lib/emulator/mod.ts";
-import { type DynamipState, type NoipState, parseState, type State } from "../../lib/state.ts";
+import { type DynamipState, type Dyndns2State, parseState, type State } from "../../lib/state.ts";
 import { type CliOptions, type CliResult, dnsbeat, spawnDnsbeat } from "./cli.ts";
 
 /** The No-IP login every sandbox knows. */
@@ -55,7 +55,7 @@ export interface Sandbox {
   /** The state file, parsed (throws when it does not parse). */
   readState(): Promise<State>;
   /** The state entry of the `home` No-IP provider (by its identity), or undefined. */
-  noipEntry(): Promise<NoipState | undefined>;
+  noipEntry(): Promise<Dyndns2State | undefined>;
   /** The state entry of the `site` DynamIP provider (by its identity), or undefined. */
   dynamipEntry(): Promise<DynamipState | undefined>;
   /** How many requests reached the emulator's No-IP endpoint. */
@@ -137,7 +137,7 @@ export async function sandbox(options: SandboxOptions = {}): Promise<Sandbox> {
     readState,
     async noipEntry() {
       const entry = (await readState()).providers[`noip ${server.url} ${NOIP_USER}`];
-      return entry?.type === "noip" ? entry : undefined;
+      return entry?.type === "dyndns2" ? entry : undefined;
     },
     async dynamipEntry() {
       const entry = (await readState()).providers[`dynamip ${server.url} ${SITE_ID}`];

@@ -8,12 +8,12 @@
  *
  * @module
  */
-import { emptyNoip, parseState, type State, STATE_VERSION } from "../../lib/state.ts";
+import { emptyDyndns2, parseState, type State, STATE_VERSION } from "../../lib/state.ts";
 import { writeStateAtomically } from "../../lib/state_store.ts";
 
 /** State number `n`: grows and shrinks with `n` (1 to 120 hosts), its number in `backoff`. */
 export function numberedState(n: number): State {
-  const entry = emptyNoip("home");
+  const entry = emptyDyndns2("home");
   const at = (ms: number) => ({ at: new Date(1_800_000_000_000 + ms).toISOString(), mono: ms });
   entry.backoff = { failures: n, from: at(n * 1000), ms: 30_000 };
   const count = 1 + (n * 7) % 120;

@@ -48,8 +48,9 @@ export const START = Date.UTC(2026, 5, 1, 12, 0, 0);
 
 /** What the config file says (the world writes it as dnsbeat would read it). */
 export interface WorldConfig {
-  /** The No-IP provider, if configured. */
+  /** The DynDNS2 provider, if configured (its service: `noip`, `dynu` or `dyndns2`). */
   noip: {
+    type: string;
     name: string;
     password: string;
     hostnames: string[];
@@ -152,7 +153,7 @@ export class World {
     const { noip, dynamip } = this.config;
     if (noip) {
       providers.push({
-        type: "noip",
+        type: noip.type,
         name: noip.name,
         username: NOIP_USER,
         password: noip.password,

@@ -1,10 +1,10 @@
 /**
- * What a No-IP round may do, decided from the account's state alone: the send-only-on-change and
+ * What a DynDNS2 round may do, decided from the account's state alone: the send-only-on-change and
  * stop-on-every-error rules, in one place. Pure: the state, the detected addresses and the time
  * come in, a decision goes out.
  *
  * - A stop holds every host of the account until the user acts (No-IP: "the client must not
- *   continue sending updates" after an error).
+ *   continue sending updates" after an error; Dyn: "any failed update attempt is fatal").
  * - A wait the server asked for (`911`) and a back-off hold the account for their length.
  * - A request whose outcome never came counts as sent; once its back-off passed, its hosts are
  *   sent again (the server may never have seen it).
@@ -15,10 +15,10 @@
  * @module
  */
 import type { Clock } from "../clock.ts";
-import type { NoipProvider } from "../config_types.ts";
+import type { Dyndns2Provider } from "../config_types.ts";
 import type { IpFamily } from "../ip.ts";
 import { left, since } from "../moment.ts";
-import type { Addresses, NoipState, Stop } from "../state.ts";
+import type { Addresses, Dyndns2State, Stop } from "../state.ts";
 
 /** Whether an account may send at all now. */
 export type Gate =
@@ -28,7 +28,7 @@ export type Gate =
   | { kind: "waiting"; leftMs: number; code: string | null };
 
 /** The gate of `entry` now: a stop, else the longer of the wait and the back-off, else open. */
-export function gate(entry: NoipState, clock: Clock): Gate {
+export function gate(entry: Dyndns2State, clock: Clock): Gate {
   if (entry.stop !== null) return { kind: "stopped", stop: entry.stop };
   const wait = entry.wait === null ? 0 : left(entry.wait.from, entry.wait.ms, clock);
   const backoff = entry.backoff === null ? 0 : left(entry.backoff.from, entry.backoff.ms, clock);
@@ -56,8 +56,8 @@ export interface Send {
  * an open {@link gate}.
  */
 export function due(
-  p: NoipProvider,
-  entry: NoipState,
+  p: Dyndns2Provider,
+  entry: Dyndns2State,
   detected: Addresses,
   clock: Clock,
 ): Send | null {

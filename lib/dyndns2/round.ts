@@ -1,36 +1,27 @@
 /**
- * One No-IP round and the change-driven loop around it. A round asks {@link gate} whether the
- * account may send at all, detects the address, asks {@link due} which hosts need it, writes the
- * attempt to the state, sends one request, and records the server's answer before anything else
- * happens. Every error stops the whole provider; a request whose answer never came counts as
- * sent and starts the back-off.
+ * One DynDNS2 round and the change-driven loop around it, for any service profile. A round asks
+ * {@link gate} whether the account may send at all, detects the address, asks {@link due} which
+ * hosts need it, writes the attempt to the state, sends it (at most the profile's `maxHosts` a
+ * request), and records the server's answer before anything else happens. Every error stops the
+ * whole provider; a request whose answer never came counts as sent and starts the back-off.
  *
  * @module
  */
 import { backoffDelay } from "../backoff.ts";
-import type { NoipProvider } from "../config_types.ts";
+import type { Dyndns2Provider } from "../config_types.ts";
 import type { Context, RoundEnd, Stopping } from "../context.ts";
 import { type IpFamily } from "../ip.ts";
-import {
-  noAddress,
-  noipBackoff,
-  noipConfirmed,
-  noipNoReply,
-  noipOtherAddress,
-  noipStopped,
-  noipWaiting,
-  stateNotSaved,
-  stillStopped,
-} from "../messages.ts";
+import { noAddress, stateNotSaved, stillStopped } from "../messages.ts";
+import * as say from "./messages.ts";
 import { endAt, type Moment, stamp, wallAt } from "../moment.ts";
 import { createRedactor } from "../redact.ts";
 import {
   type Addresses,
   type Attempt,
   type Backoff,
+  type Dyndns2State,
+  emptyDyndns2,
   emptyHost,
-  emptyNoip,
-  type NoipState,
   type State,
 } from "../state.ts";
 import { CONTACT, VERSION } from "../version.ts";
@@ -38,12 +29,12 @@ import { due, gate, listOf, merge } from "./plan.ts";
 import {
   basicCredentials,
   buildRequest,
-  type NoipOutcome,
+  type Outcome,
   parseResponse,
   userAgent,
 } from "./protocol.ts";
 
-/** The User-Agent No-IP requires, for this machine. */
+/** The User-Agent DynDNS2 services require (No-IP's rule), for this machine. */
 function machineUserAgent(): string {
   let release: string | null = null;
   try {
@@ -55,8 +46,8 @@ function machineUserAgent(): string {
 }
 
 /** The entry of `p` in `state`. */
-function entryOf(state: Readonly<State>, p: NoipProvider): NoipState {
-  return state.providers[p.key] as NoipState;
+function entryOf(state: Readonly<State>, p: Dyndns2Provider): Dyndns2State {
+  return state.providers[p.key] as Dyndns2State;
 }
 
 /**
@@ -64,12 +55,15 @@ function entryOf(state: Readonly<State>, p: NoipProvider): NoipState {
  * saves it), and that a request left without an answer by an earlier process has started its
  * back-off (written at once).
  */
-async function prepare(ctx: Context, p: NoipProvider): Promise<NoipState> {
+async function prepare(ctx: Context, p: Dyndns2Provider): Promise<Dyndns2State> {
   const current = ctx.store.state.providers[p.key];
-  if (current?.type !== "noip" || current.name !== p.name) {
+  if (current?.type !== "dyndns2" || current.name !== p.name) {
     ctx.store.note((s) => {
       const old = s.providers[p.key];
-      s.providers[p.key] = { ...(old?.type === "noip" ? old : emptyNoip(p.name)), name: p.name };
+      s.providers[p.key] = {
+        ...(old?.type === "dyndns2" ? old : emptyDyndns2(p.name)),
+        name: p.name,
+      };
     });
   }
   const attempt = entryOf(ctx.store.state, p).attempt;
@@ -79,7 +73,7 @@ async function prepare(ctx: Context, p: NoipProvider): Promise<NoipState> {
     });
     const b = entryOf(ctx.store.state, p).backoff!;
     ctx.log.warn(
-      noipNoReply(p, "dnsbeat ended before the reply came", endAt(b.from, b.ms, ctx.clock)),
+      say.noReply(p, "dnsbeat ended before the reply came", endAt(b.from, b.ms, ctx.clock)),
     );
   }
   return entryOf(ctx.store.state, p);
@@ -96,20 +90,20 @@ function nextBackoff(previous: Backoff | null, from: Moment): Backoff {
 }
 
 /** One round for provider `p` (also what `dnsbeat once` runs). */
-export async function noipRound(
+export async function dyndns2Round(
   ctx: Context,
-  p: NoipProvider,
+  p: Dyndns2Provider,
   signal: AbortSignal,
 ): Promise<RoundEnd> {
   const entry = await prepare(ctx, p);
   const open = gate(entry, ctx.clock);
   if (open.kind === "stopped") {
-    ctx.log.error(stillStopped(p.name, open.stop.at, noipStopped(p, open.stop, ctx.configPath)));
+    ctx.log.error(stillStopped(p.name, open.stop.at, say.stopped(p, open.stop, ctx.configPath)));
     return { kind: "stopped" };
   }
   if (open.kind === "waiting") {
     ctx.log.debug(
-      `No-IP "${p.name}": nothing may be sent before ${
+      `${p.profile.label} "${p.name}": nothing may be sent before ${
         wallAt(ctx.clock.mono() + open.leftMs, ctx.clock)
       } (${open.code ?? "back-off"}).`,
     );
@@ -128,13 +122,32 @@ export async function noipRound(
   const send = due(p, entry, detected, ctx.clock);
   if (send === null) {
     ctx.log.debug(
-      `No-IP "${p.name}": address unchanged (${listOf(detected).join(", ")}); nothing sent.`,
+      `${p.profile.label} "${p.name}": address unchanged (${
+        listOf(detected).join(", ")
+      }); nothing sent.`,
     );
     return { kind: "ok" };
   }
 
+  // At most the service's `maxHosts` a request; a request that does not end well ends the round.
+  for (let i = 0; i < send.hosts.length; i += p.profile.maxHosts) {
+    const hosts = send.hosts.slice(i, i + p.profile.maxHosts);
+    const end = await update(ctx, p, hosts, send.addresses, signal);
+    if (end.kind !== "ok") return end;
+  }
+  return { kind: "ok" };
+}
+
+/** Sends one request for `hosts` with `addresses`, written down first, and settles its reply. */
+async function update(
+  ctx: Context,
+  p: Dyndns2Provider,
+  hosts: string[],
+  addresses: Addresses,
+  signal: AbortSignal,
+): Promise<RoundEnd> {
   // Write-ahead: the attempt is on disk before the request leaves.
-  const attempt: Attempt = { at: stamp(ctx.clock), hosts: send.hosts, sent: send.addresses };
+  const attempt: Attempt = { at: stamp(ctx.clock), hosts, sent: addresses };
   try {
     // Hosts no longer configured keep their record: put back, they need no update.
     await ctx.store.commit((s) => {
@@ -144,17 +157,19 @@ export async function noipRound(
     ctx.log.error(stateNotSaved(p.name, e instanceof Error ? e.message : String(e)));
     return { kind: "failed" };
   }
-  const request = buildRequest({
+  const request = buildRequest(p.profile, {
     server: p.server,
     username: p.username,
     password: p.password,
-    hostnames: send.hosts,
-    ipv4: send.addresses.ipv4 ?? undefined,
-    ipv6: send.addresses.ipv6 ?? undefined,
+    hostnames: hosts,
+    ipv4: addresses.ipv4 ?? undefined,
+    ipv6: addresses.ipv6 ?? undefined,
     userAgent: machineUserAgent(),
   });
   ctx.log.debug(
-    `No-IP "${p.name}": sending ${send.hosts.join(", ")} → ${listOf(send.addresses).join(", ")}.`,
+    `${p.profile.label} "${p.name}": sending ${hosts.join(", ")} → ${
+      listOf(addresses).join(", ")
+    }.`,
   );
   const result = await ctx.httpGet({ url: request.url, headers: request.headers, signal });
   switch (result.kind) {
@@ -166,17 +181,17 @@ export async function noipRound(
     case "failed":
       return await backOff(ctx, p, result.reason, attempt);
     case "redirect-refused":
-      ctx.log.warn(`No-IP "${p.name}": ${result.reason} (to ${result.location}).`);
+      ctx.log.warn(`${p.profile.label} "${p.name}": ${result.reason} (to ${result.location}).`);
       return await settle(
         ctx,
         p,
         attempt,
-        parseResponse({ status: result.status, body: "" }, send.hosts),
+        parseResponse(p.profile, { status: result.status, body: "" }, hosts),
       );
     case "reply": {
       // A server may echo the request: its credentials must not reach a message, even in part.
       const mask = createRedactor([p.password, basicCredentials(p.username, p.password)]);
-      return await settle(ctx, p, attempt, parseResponse(result, send.hosts, mask));
+      return await settle(ctx, p, attempt, parseResponse(p.profile, result, hosts, mask));
     }
   }
 }
@@ -187,7 +202,7 @@ export async function noipRound(
  */
 async function backOff(
   ctx: Context,
-  p: NoipProvider,
+  p: Dyndns2Provider,
   reason: string,
   unknown: Attempt | null,
 ): Promise<RoundEnd> {
@@ -198,8 +213,8 @@ async function backOff(
   });
   const e = entryOf(ctx.store.state, p);
   const until = endAt(e.backoff!.from, e.backoff!.ms, ctx.clock);
-  if (unknown === null) ctx.log.warn(noipBackoff(p, reason, until, e.backoff!.failures));
-  else ctx.log.warn(noipNoReply(p, reason, until));
+  if (unknown === null) ctx.log.warn(say.backingOff(p, reason, until, e.backoff!.failures));
+  else ctx.log.warn(say.noReply(p, reason, until));
   if (!saved) ctx.log.error(stateNotSaved(p.name, ctx.store.failing ?? "unknown error"));
   return { kind: "failed" };
 }
@@ -207,9 +222,9 @@ async function backOff(
 /** Records the server's answer to `attempt` and says what came of it. */
 async function settle(
   ctx: Context,
-  p: NoipProvider,
+  p: Dyndns2Provider,
   attempt: Attempt,
-  outcomes: NoipOutcome[],
+  outcomes: Outcome[],
 ): Promise<RoundEnd> {
   const retry = outcomes.find((o) => o.kind === "retry");
   if (retry?.kind === "retry") return await backOff(ctx, p, retry.reason, null);
@@ -235,12 +250,12 @@ async function settle(
       h.confirmed = merge(h.confirmed, confirmed);
       h.reply = `${outcome.code} ${outcome.ips.join(",")}`;
       h.success = now;
-      said.push(() => ctx.log.info(noipConfirmed(p, host, outcome.code, outcome.ips)));
+      said.push(() => ctx.log.info(say.confirmed(p, host, outcome.code, outcome.ips)));
       const differs = (["ipv4", "ipv6"] as const).filter((f) =>
         confirmed[f] !== null && attempt.sent[f] !== null && confirmed[f] !== attempt.sent[f]
       );
       if (differs.length > 0) {
-        said.push(() => ctx.log.warn(noipOtherAddress(host, attempt.sent, confirmed)));
+        said.push(() => ctx.log.warn(say.otherAddress(p, host, attempt.sent, confirmed)));
       }
     });
     e.wait = null;
@@ -259,31 +274,31 @@ async function settle(
   const e = entryOf(ctx.store.state, p);
   if (!saved) ctx.log.error(stateNotSaved(p.name, ctx.store.failing ?? "unknown error"));
   if (e.stop !== null && stopped.length > 0) {
-    ctx.log.error(noipStopped(p, e.stop, ctx.configPath));
+    ctx.log.error(say.stopped(p, e.stop, ctx.configPath));
     for (const other of new Set(stopped.map((x) => x.o.code))) {
       if (other === e.stop.code) continue;
       const hosts = stopped.filter((x) => x.o.code === other).map((x) => x.host);
-      ctx.log.error(noipStopped(p, { ...e.stop, code: other, hosts }, ctx.configPath));
+      ctx.log.error(say.stopped(p, { ...e.stop, code: other, hosts }, ctx.configPath));
     }
     return { kind: "stopped" };
   }
   if (waited?.kind === "wait") {
     const until = endAt(now, waited.waitMs, ctx.clock);
-    ctx.log.warn(noipWaiting(p, waited.code, until, waited.detail));
+    ctx.log.warn(say.waiting(p, waited.code, until, waited.detail));
     return { kind: "waiting" };
   }
   return { kind: "ok" };
 }
 
 /** Runs rounds every `intervalMs` until `stopping` says so, or until `p` is stopped. */
-export async function runNoip(
+export async function runDyndns2(
   ctx: Context,
-  p: NoipProvider,
+  p: Dyndns2Provider,
   stopping: Stopping,
 ): Promise<RoundEnd> {
   while (!stopping.stop.aborted) {
     const started = ctx.clock.mono();
-    const end = await noipRound(ctx, p, stopping.abort);
+    const end = await dyndns2Round(ctx, p, stopping.abort);
     if (end.kind === "aborted" || end.kind === "stopped") return end;
     const wake = started + p.intervalMs;
     while (!stopping.stop.aborted && ctx.clock.mono() < wake) {

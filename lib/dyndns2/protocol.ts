@@ -1,19 +1,22 @@
 /**
- * The No-IP update protocol (DynDNS2 `GET /nic/update`) as data: how to build a request and what
- * a reply means. Pure: no network, no I/O, no clock.
+ * The DynDNS2 update protocol (`GET /nic/update`, No-IP's, Dynu's and Dyn's) as data: how to
+ * build a request and what a reply means, for a service's {@link ServiceProfile}. Pure: no
+ * network, no I/O, no clock.
  *
- * {@link NOIP_CODES} is the one table of status codes: whether a code is a success, a stop (the
- * user must act), a wait (no request for 30 minutes) or a retry (back off), whether it concerns
- * the whole account or one host, and what to tell the user.
+ * {@link CODES} is the one table of status codes: whether a code is a success, a stop (the user
+ * must act), a wait (no request for 30 minutes) or a retry (back off), whether it concerns the
+ * whole account or one host, and what to tell the user. Its texts name the service through the
+ * profile (`{label}`, `{support}`, `{site}`).
  *
  * @module
  */
 import { MINUTE } from "../duration.ts";
 import { parseIp, unmapIp } from "../ip.ts";
 import { CONTACT } from "../version.ts";
+import type { ServiceProfile } from "./profiles.ts";
 
-/** One update request: every hostname of one account, sent together. */
-export interface NoipRequest {
+/** One update request: hostnames of one account, sent together. */
+export interface UpdateRequest {
   /** Base URL, e.g. `https://dynupdate.no-ip.com`; a trailing slash or a path prefix is fine. */
   server: string;
   /** Account or DDNS-key username. */
@@ -41,18 +44,24 @@ export function basicCredentials(username: string, password: string): string {
 /**
  * The HTTP request of an update: `GET url` with `headers`.
  *
- * The URL is `{server}/nic/update?hostname=a,b&myip=v4,v6` (each name and address percent-encoded,
- * joined by literal commas; `myip` left out when there is no address). It holds no secret; the
- * `Authorization` header does (HTTP Basic over the UTF-8 bytes of `username:password`, with `:` in
- * the username written `%3A` as No-IP's own client does).
+ * The URL is `{server}{path}?hostname=a,b&myip=v4,v6` (each name and address percent-encoded,
+ * joined by literal commas; `myip` left out when there is no address), or with the IPv6 address
+ * in a parameter of its own when the profile says so (`myip=v4&myipv6=v6`). It holds no secret;
+ * the `Authorization` header does (HTTP Basic over the UTF-8 bytes of `username:password`, with
+ * `:` in the username written `%3A` as No-IP's own client does).
  */
-export function buildRequest(r: NoipRequest): { url: string; headers: Record<string, string> } {
+export function buildRequest(
+  profile: ServiceProfile,
+  r: UpdateRequest,
+): { url: string; headers: Record<string, string> } {
   const query = [`hostname=${r.hostnames.map(encodeURIComponent).join(",")}`];
-  const ips = [r.ipv4, r.ipv6].filter((ip): ip is string => !!ip);
-  if (ips.length > 0) query.push(`myip=${ips.map(encodeURIComponent).join(",")}`);
+  const together = profile.ipv6Param === "myip";
+  const myip = [r.ipv4, together ? r.ipv6 : undefined].filter((ip): ip is string => !!ip);
+  if (myip.length > 0) query.push(`myip=${myip.map(encodeURIComponent).join(",")}`);
+  if (!together && r.ipv6) query.push(`${profile.ipv6Param}=${encodeURIComponent(r.ipv6)}`);
   const credentials = basicCredentials(r.username, r.password);
   return {
-    url: `${r.server.replace(/\/+$/, "")}/nic/update?${query.join("&")}`,
+    url: `${r.server.replace(/\/+$/, "")}${profile.path}?${query.join("&")}`,
     headers: { "Authorization": `Basic ${base64(credentials)}`, "User-Agent": r.userAgent },
   };
 }
@@ -75,21 +84,24 @@ export function userAgent(
 }
 
 /** What dnsbeat does after a code: go on, stop until the user acts, wait, or back off. */
-export type NoipClass = "success" | "stop" | "wait" | "retry";
+export type CodeClass = "success" | "stop" | "wait" | "retry";
 
-/** One row of {@link NOIP_CODES}. */
-export interface NoipCode {
+/** One row of {@link CODES}. */
+export interface ReplyCode {
   /** The code as the server writes it, or a synthetic one (`http403`, `unrecognised`, ...). */
   readonly code: string;
   /** What dnsbeat does. */
-  readonly class: NoipClass;
+  readonly class: CodeClass;
   /** `account`: every host of the request; `host`: the host on that line only. */
   readonly scope: "account" | "host";
   /** True when dnsbeat makes the code (from the HTTP status or an unreadable reply). */
   readonly synthetic: boolean;
-  /** What happened, in plain words. */
+  /** What happened, in plain words (`{label}`: the service's name). */
   readonly meaning: string;
-  /** What the user must do, naming the config field to change. */
+  /**
+   * What the user must do, naming the config field to change (`{label}`, `{support}`, `{site}`:
+   * the profile's; `{server}`: the `server` setting, and the service's own when it has one).
+   */
   readonly fix: string;
 }
 
@@ -98,25 +110,24 @@ export const SERVER_ERROR_WAIT_MS: number = 30 * MINUTE;
 
 const WAIT_TEXT = `dnsbeat tries again in ${SERVER_ERROR_WAIT_MS / MINUTE} minutes`;
 const CREDENTIALS = "`username` and password (`password`, `passwordFile` or `passwordEnv`)";
-const SUPPORT = "No-IP support (https://www.noip.com/support)";
 
-const UNRECOGNISED: NoipCode = {
+const UNRECOGNISED: ReplyCode = {
   code: "unrecognised",
   class: "wait",
   scope: "account",
   synthetic: true,
   meaning: "the server's reply was not understood",
-  fix: `Nothing to do if it passes: ${WAIT_TEXT}; if it persists, check \`server\` of this ` +
-    "provider in the config",
+  fix: `Nothing to do if it passes: ${WAIT_TEXT}; if it persists, check {server}`,
 };
 
 /**
- * Every status code dnsbeat knows, and what it means. The only place these rules live.
+ * Every status code dnsbeat knows, and what it means: DynDNS2's, the ones No-IP adds, and those
+ * dnsbeat makes of an HTTP status. The only place these rules live.
  *
  * `unrecognised` is the one code whose scope varies: `account` when the reply as a whole was not
  * understood, `host` when only that host's line was missing or malformed.
  */
-export const NOIP_CODES: readonly NoipCode[] = [
+export const CODES: readonly ReplyCode[] = [
   {
     code: "good",
     class: "success",
@@ -131,7 +142,7 @@ export const NOIP_CODES: readonly NoipCode[] = [
     scope: "host",
     synthetic: false,
     meaning: "the host already pointed to the address; nothing changed",
-    fix: "Nothing to do: dnsbeat sends again only when the address changes (No-IP counts " +
+    fix: "Nothing to do: dnsbeat sends again only when the address changes ({label} counts " +
       "repeated `nochg` as abuse)",
   },
   {
@@ -156,7 +167,7 @@ export const NOIP_CODES: readonly NoipCode[] = [
     class: "stop",
     scope: "account",
     synthetic: false,
-    meaning: "No-IP has disabled this client (it refuses dnsbeat's User-Agent)",
+    meaning: "{label} has disabled this client (it refuses dnsbeat's User-Agent)",
     fix: `Update dnsbeat, or report it to its maintainers (${CONTACT}); no update is sent ` +
       "until then",
   },
@@ -166,24 +177,24 @@ export const NOIP_CODES: readonly NoipCode[] = [
     scope: "host",
     synthetic: false,
     meaning: "the update asked for a feature this account does not have (a paid feature)",
-    fix: "Upgrade the No-IP account, or remove this host from `hostnames` of this provider in " +
-      "the config",
+    fix: "Upgrade the {label} account ({site}), or remove this host from `hostnames` of this " +
+      "provider in the config",
   },
   {
     code: "abuse",
     class: "stop",
     scope: "account",
     synthetic: false,
-    meaning: "No-IP has blocked the account for abuse",
-    fix: `Contact ${SUPPORT}: the account is blocked`,
+    meaning: "{label} has blocked the account for abuse",
+    fix: "Contact {support}: the account is blocked",
   },
   {
     code: "911",
     class: "wait",
     scope: "account",
     synthetic: false,
-    meaning: "No-IP has a server problem",
-    fix: `Nothing to do: No-IP has a server problem; ${WAIT_TEXT}`,
+    meaning: "{label} has a server problem",
+    fix: `Nothing to do: {label} has a server problem; ${WAIT_TEXT}`,
   },
   {
     code: "dnserr",
@@ -208,8 +219,8 @@ export const NOIP_CODES: readonly NoipCode[] = [
     scope: "account",
     synthetic: false,
     meaning: "too many hosts in one request",
-    fix: "Put fewer names in `hostnames` of this provider in the config (split them over " +
-      "several providers)",
+    fix: "Put fewer names in `hostnames` of this provider in the config (a group, where the " +
+      "service has them, counts as one)",
   },
   {
     code: "badsys",
@@ -217,7 +228,7 @@ export const NOIP_CODES: readonly NoipCode[] = [
     scope: "account",
     synthetic: false,
     meaning: "the server does not accept this kind of update",
-    fix: "Fix `server` of this provider in the config: it must be a No-IP (DynDNS2) update server",
+    fix: "Fix {server}: it must be a DynDNS2 update server",
   },
   {
     code: "!yours",
@@ -234,8 +245,8 @@ export const NOIP_CODES: readonly NoipCode[] = [
     scope: "host",
     synthetic: false,
     meaning: "the hostname exists but is not active",
-    fix: "Activate the host in the No-IP account (https://www.noip.com), or remove it from " +
-      "`hostnames` of this provider in the config",
+    fix: "Activate the host in the {label} account ({site}), or remove it from `hostnames` of " +
+      "this provider in the config",
   },
   {
     code: "http403",
@@ -244,7 +255,7 @@ export const NOIP_CODES: readonly NoipCode[] = [
     synthetic: true,
     meaning: "the server refused the client (HTTP 403)",
     fix: `Check ${CREDENTIALS} of this provider in the config; if they are right and this ` +
-      `persists, contact ${SUPPORT}`,
+      "persists, contact {support}",
   },
   {
     code: "http404",
@@ -252,7 +263,7 @@ export const NOIP_CODES: readonly NoipCode[] = [
     scope: "account",
     synthetic: true,
     meaning: "the server has no update service at this address (HTTP 404)",
-    fix: "Fix `server` of this provider in the config (No-IP's is https://dynupdate.no-ip.com)",
+    fix: "Fix {server}",
   },
   {
     code: "http4xx",
@@ -260,7 +271,7 @@ export const NOIP_CODES: readonly NoipCode[] = [
     scope: "account",
     synthetic: true,
     meaning: "the server rejected the request (HTTP 4xx)",
-    fix: "Fix `server` of this provider in the config (No-IP's is https://dynupdate.no-ip.com)",
+    fix: "Fix {server}",
   },
   {
     code: "http429",
@@ -282,13 +293,24 @@ export const NOIP_CODES: readonly NoipCode[] = [
   UNRECOGNISED,
 ];
 
-/** The row of `code` in {@link NOIP_CODES}; an unknown code gets the `unrecognised` row. */
-export function codeInfo(code: string): NoipCode {
-  return NOIP_CODES.find((row) => row.code === code) ?? UNRECOGNISED;
+/**
+ * The row of `code` in {@link CODES}, its texts for `profile`; an unknown code gets the
+ * `unrecognised` row.
+ */
+export function codeInfo(profile: ServiceProfile, code: string): ReplyCode {
+  const row = CODES.find((r) => r.code === code) ?? UNRECOGNISED;
+  return { ...row, meaning: render(row.meaning, profile), fix: render(row.fix, profile) };
+}
+
+function render(text: string, profile: ServiceProfile): string {
+  const server = "`server` of this provider in the config" +
+    (profile.server === null ? "" : ` (${profile.label}'s is ${profile.server})`);
+  return text.replaceAll("{label}", profile.label).replaceAll("{support}", profile.support)
+    .replaceAll("{site}", profile.site).replaceAll("{server}", server);
 }
 
 /** What one host's update came to. */
-export type NoipOutcome =
+export type Outcome =
   /** The server confirmed `ips` (validated, canonical), in its order. */
   | { kind: "success"; code: "good" | "nochg"; ips: string[] }
   /** No request until the user acts. */
@@ -306,32 +328,34 @@ export type NoipOutcome =
  *   (a success line in a failed reply is not believed); anything else (3xx) `unrecognised`.
  * - The body has one line per hostname, in request order. Each line is trimmed (so CRLF and
  *   surrounding blanks pass) and trailing empty lines are dropped. Codes are matched exactly and
- *   case-sensitively, as No-IP writes them: `GOOD 1.2.3.4` or `good  1.2.3.4` is not a success.
+ *   case-sensitively, as DynDNS2 servers write them: `GOOD 1.2.3.4` is not a success.
  * - A line that is an account-scope code (`badauth`, `911`, ...) applies to every host; if there
  *   are several, the first stop wins, else the first.
  * - Otherwise line `i` is host `i`'s: `good IP` / `nochg IP` (IP: one address, or an IPv4 and an
  *   IPv6 address separated by a comma) is a success, a host code applies to that host, anything
  *   else or no line at all is `unrecognised`. More lines than hosts, or none, make the whole
- *   reply `unrecognised`.
+ *   reply `unrecognised`. A success naming one of the profile's refusal addresses
+ *   (`good 127.0.0.1` at Dyn) is `badagent`.
  * - `mask` is applied to reply text before it is cut into a detail or reason snippet (never to
  *   what is parsed), so that a server echoing the credentials cannot put even part of them there.
  */
 export function parseResponse(
+  profile: ServiceProfile,
   reply: { status: number; body: string },
   hostnames: readonly string[],
   mask: (text: string) => string = (text) => text,
-): NoipOutcome[] {
+): Outcome[] {
   const { status, body } = reply;
-  const every = (outcome: NoipOutcome) => hostnames.map(() => outcome);
+  const every = (outcome: Outcome) => hostnames.map(() => outcome);
   if (status === 401) return every(failure("badauth"));
   if (status === 403) return every(failure("http403"));
   if (status === 404) return every(failure("http404"));
   if (status === 429) return every(failure("http429"));
   if (status >= 400 && status < 500) return every(failure("http4xx"));
-  if (status >= 200 && status < 300) return parseBody(body, hostnames, mask);
+  if (status >= 200 && status < 300) return parseBody(profile, body, hostnames, mask);
   if (status >= 500 && status < 600) {
     const reason = withSnippet(`HTTP ${status}`, mask(body));
-    return parseBody(body, hostnames, mask).map((outcome) =>
+    return parseBody(profile, body, hostnames, mask).map((outcome) =>
       outcome.code === UNRECOGNISED.code || outcome.kind === "success"
         ? failure("http5xx", undefined, reason)
         : outcome
@@ -341,10 +365,11 @@ export function parseResponse(
 }
 
 function parseBody(
+  profile: ServiceProfile,
   body: string,
   hostnames: readonly string[],
   mask: (text: string) => string,
-): NoipOutcome[] {
+): Outcome[] {
   const lines = body.split("\n").map((line) => line.trim());
   while (lines.at(-1) === "") lines.pop();
   const account = lines.flatMap((line) => {
@@ -357,14 +382,19 @@ function parseBody(
     const whole = failure(UNRECOGNISED.code, "account", snippet(mask(body)) || undefined);
     return hostnames.map(() => whole);
   }
-  return hostnames.map((_, i) => parseLine(lines[i], mask));
+  return hostnames.map((_, i) => parseLine(profile, lines[i], mask));
 }
 
-function parseLine(line: string | undefined, mask: (text: string) => string): NoipOutcome {
+function parseLine(
+  profile: ServiceProfile,
+  line: string | undefined,
+  mask: (text: string) => string,
+): Outcome {
   if (line === undefined) return failure(UNRECOGNISED.code, "host");
   const success = /^(good|nochg) (\S+)$/.exec(line);
   if (success) {
     const ips = parseIps(success[2]!);
+    if (ips?.some((ip) => profile.refusalEcho.includes(ip))) return failure("badagent");
     if (ips) return { kind: "success", code: success[1] as "good" | "nochg", ips };
   }
   const row = bareCode(line);
@@ -373,13 +403,13 @@ function parseLine(line: string | undefined, mask: (text: string) => string): No
 }
 
 /** The row of a line that is exactly a server-written stop or wait code. */
-function bareCode(line: string): NoipCode | undefined {
-  return NOIP_CODES.find((row) => row.code === line && !row.synthetic && row.class !== "success");
+function bareCode(line: string): ReplyCode | undefined {
+  return CODES.find((row) => row.code === line && !row.synthetic && row.class !== "success");
 }
 
 /** The outcome of a stop, wait or retry code. */
-function failure(code: string, scope?: "account" | "host", detail?: string): NoipOutcome {
-  const row = codeInfo(code);
+function failure(code: string, scope?: "account" | "host", detail?: string): Outcome {
+  const row = CODES.find((r) => r.code === code) ?? UNRECOGNISED;
   if (row.class === "stop") return { kind: "stop", code: row.code, scope: scope ?? row.scope };
   if (row.class === "retry") {
     return { kind: "retry", code: row.code, reason: detail ?? row.meaning };

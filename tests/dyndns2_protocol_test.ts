@@ -1,21 +1,22 @@
 import assert from "node:assert/strict";
+import { DYNDNS2, DYNU, NOIP, PROFILES } from "../lib/dyndns2/profiles.ts";
 // Tests only; deno.json has no import map entry for it (the lead may move it there).
 import fc from "fast-check";
 import {
   buildRequest,
   codeInfo,
-  NOIP_CODES,
-  type NoipOutcome,
-  type NoipRequest,
+  CODES,
+  type Outcome,
   parseResponse,
   SERVER_ERROR_WAIT_MS,
+  type UpdateRequest,
   userAgent,
-} from "../lib/noip/protocol.ts";
+} from "../lib/dyndns2/protocol.ts";
 import { CONTACT, VERSION } from "../lib/version.ts";
 
 const UA = "dnsbeat dnsbeat/linux-x86_64-0.1.0 dnsbeat@users.noreply.github.com";
 
-function request(overrides: Partial<NoipRequest> = {}): NoipRequest {
+function request(overrides: Partial<UpdateRequest> = {}): UpdateRequest {
   return {
     server: "https://dynupdate.no-ip.com",
     username: "user",
@@ -35,7 +36,7 @@ function decodeBasic(header: string | undefined): string {
 Deno.test("buildRequest: hostnames joined by commas, myip variants", () => {
   const base = "https://dynupdate.no-ip.com/nic/update?hostname=a.ddns.net,b.ddns.net";
   const hostnames = ["a.ddns.net", "b.ddns.net"];
-  const cases: [Partial<NoipRequest>, string][] = [
+  const cases: [Partial<UpdateRequest>, string][] = [
     [{}, base],
     [{ ipv4: "1.2.3.4" }, `${base}&myip=1.2.3.4`],
     [{ ipv6: "2001:db8::1" }, `${base}&myip=2001%3Adb8%3A%3A1`],
@@ -43,12 +44,15 @@ Deno.test("buildRequest: hostnames joined by commas, myip variants", () => {
     [{ ipv4: "", ipv6: "" }, base],
   ];
   for (const [overrides, url] of cases) {
-    assert.equal(buildRequest(request({ hostnames, ...overrides })).url, url);
+    assert.equal(buildRequest(NOIP, request({ hostnames, ...overrides })).url, url);
   }
 });
 
 Deno.test("buildRequest: each hostname is percent-encoded, so it cannot add parameters", () => {
-  const { url } = buildRequest(request({ hostnames: ["a&myip=6.6.6.6", "b,c", "ü.example"] }));
+  const { url } = buildRequest(
+    NOIP,
+    request({ hostnames: ["a&myip=6.6.6.6", "b,c", "ü.example"] }),
+  );
   assert.equal(
     url,
     "https://dynupdate.no-ip.com/nic/update?hostname=a%26myip%3D6.6.6.6,b%2Cc,%C3%BC.example",
@@ -62,16 +66,16 @@ Deno.test("buildRequest: server with a trailing slash or a path prefix", () => {
     ["http://127.0.0.1:8080/noip//", "http://127.0.0.1:8080/noip/nic/update"],
   ];
   for (const [server, path] of cases) {
-    assert.equal(buildRequest(request({ server })).url, `${path}?hostname=a.ddns.net`);
+    assert.equal(buildRequest(NOIP, request({ server })).url, `${path}?hostname=a.ddns.net`);
   }
 });
 
 Deno.test("buildRequest: Basic auth over UTF-8, ':' in the username as %3A, User-Agent", () => {
-  const plain = buildRequest(request());
+  const plain = buildRequest(NOIP, request());
   assert.deepEqual(plain.headers, { "Authorization": "Basic dXNlcjpwYXNz", "User-Agent": UA });
 
   const password = "pässwörd:✓🔑";
-  const { url, headers } = buildRequest(request({ username: "key:id", password }));
+  const { url, headers } = buildRequest(NOIP, request({ username: "key:id", password }));
   assert.equal(decodeBasic(headers["Authorization"]), `key%3Aid:${password}`);
   assert.ok(!url.includes("pässwörd") && !url.includes(encodeURIComponent(password)));
 });
@@ -92,32 +96,45 @@ Deno.test("userAgent: No-IP's three-field form, one line of safe ASCII", () => {
   assert.equal(real, `dnsbeat dnsbeat/${Deno.build.os}-${Deno.build.arch}-${VERSION} ${CONTACT}`);
 });
 
-Deno.test("NOIP_CODES: unique codes, every row says what happened and what to do", () => {
-  const codes = NOIP_CODES.map((row) => row.code);
+Deno.test("CODES: unique codes, every row says what happened and what to do", () => {
+  const codes = CODES.map((row) => row.code);
   assert.equal(new Set(codes).size, codes.length);
-  for (const row of NOIP_CODES) {
+  for (const row of CODES) {
     assert.ok(row.meaning.trim().length > 0, row.code);
     assert.ok(row.fix.trim().length > 0, row.code);
-    assert.equal(codeInfo(row.code), row);
-    if (row.class === "stop" && row.code !== "abuse" && row.code !== "badagent") {
-      assert.match(row.fix, /`(hostnames|username|server)`/, `${row.code} names a config field`);
+    assert.equal(codeInfo(NOIP, row.code).code, row.code);
+    for (const profile of Object.values(PROFILES)) {
+      const rendered = codeInfo(profile, row.code);
+      assert.doesNotMatch(rendered.meaning + rendered.fix, /\{\w+\}/, "every placeholder filled");
+      if (row.class === "stop" && row.code !== "abuse" && row.code !== "badagent") {
+        assert.match(rendered.fix, /`(hostnames|username|server)`/, `${row.code} names a field`);
+      }
     }
   }
-  assert.equal(codeInfo("no such code").code, "unrecognised");
-  assert.equal(codeInfo("badauth").meaning, "wrong username or password");
+  assert.equal(codeInfo(NOIP, "no such code").code, "unrecognised");
+  assert.equal(codeInfo(NOIP, "badauth").meaning, "wrong username or password");
   assert.equal(
-    codeInfo("abuse").fix,
+    codeInfo(NOIP, "abuse").fix,
     "Contact No-IP support (https://www.noip.com/support): the account is blocked",
   );
   assert.equal(
-    codeInfo("911").fix,
+    codeInfo(NOIP, "911").fix,
     "Nothing to do: No-IP has a server problem; dnsbeat tries again in 30 minutes",
   );
   assert.equal(SERVER_ERROR_WAIT_MS, 30 * 60 * 1000);
+  assert.equal(
+    codeInfo(DYNU, "abuse").fix,
+    "Contact Dynu support (https://www.dynu.com/Support): the account is blocked",
+  );
+  assert.equal(
+    codeInfo(NOIP, "http404").fix,
+    "Fix `server` of this provider in the config (No-IP's is https://dynupdate.no-ip.com)",
+  );
+  assert.equal(codeInfo(DYNDNS2, "http404").fix, "Fix `server` of this provider in the config");
 });
 
 /** One outcome in a word or three: `good 1.2.3.4`, `stop badauth account`, `retry http5xx`. */
-function summary(outcome: NoipOutcome): string {
+function summary(outcome: Outcome): string {
   switch (outcome.kind) {
     case "success":
       return `${outcome.code} ${outcome.ips.join(",")}`;
@@ -261,11 +278,11 @@ const CASES: Case[] = [
 ];
 
 /** Checks what holds for every outcome, whatever the reply. */
-function checkInvariants(outcomes: NoipOutcome[], count: number): void {
+function checkInvariants(outcomes: Outcome[], count: number): void {
   assert.equal(outcomes.length, count);
   for (const outcome of outcomes) {
-    const row = NOIP_CODES.find((r) => r.code === outcome.code);
-    assert.ok(row, `${outcome.code} is in NOIP_CODES`);
+    const row = CODES.find((r) => r.code === outcome.code);
+    assert.ok(row, `${outcome.code} is in CODES`);
     assert.equal(row.class, outcome.kind);
     if ("scope" in outcome && outcome.code !== "unrecognised") {
       assert.equal(outcome.scope, row.scope);
@@ -287,16 +304,22 @@ Deno.test("parseResponse: one row per code and per rule", () => {
   assert.ok(CASES.length >= 40);
   const seen = new Set<string>();
   for (const c of CASES) {
-    const outcomes = parseResponse({ status: c.status ?? 200, body: c.body }, hosts(c.hosts ?? 1));
+    const outcomes = parseResponse(
+      NOIP,
+      { status: c.status ?? 200, body: c.body },
+      hosts(c.hosts ?? 1),
+    );
     assert.deepEqual(outcomes.map(summary), c.want, c.name);
     checkInvariants(outcomes, c.hosts ?? 1);
     for (const outcome of outcomes) seen.add(outcome.code);
   }
-  assert.deepEqual([...seen].sort(), NOIP_CODES.map((row) => row.code).sort(), "every row reached");
+  assert.deepEqual([...seen].sort(), CODES.map((row) => row.code).sort(), "every row reached");
 });
 
 Deno.test("parseResponse: details are short printable snippets of the reply", () => {
-  const [garbled] = parseResponse({ status: 200, body: "oops\u0000\u001b[31m\u202eevil" }, ["a"]);
+  const [garbled] = parseResponse(NOIP, { status: 200, body: "oops\u0000\u001b[31m\u202eevil" }, [
+    "a",
+  ]);
   assert.deepEqual(garbled, {
     kind: "wait",
     code: "unrecognised",
@@ -304,23 +327,23 @@ Deno.test("parseResponse: details are short printable snippets of the reply", ()
     waitMs: SERVER_ERROR_WAIT_MS,
     detail: "oops [31m evil",
   });
-  const [html] = parseResponse({ status: 200, body: `<html>\n${"x".repeat(500)}\n` }, ["a"]);
+  const [html] = parseResponse(NOIP, { status: 200, body: `<html>\n${"x".repeat(500)}\n` }, ["a"]);
   assert.ok(html?.kind === "wait" && html.detail === `<html> ${"x".repeat(73)}`);
-  const [missing] = parseResponse({ status: 200, body: "good 1.2.3.4" }, ["a", "b"]).slice(1);
+  const [missing] = parseResponse(NOIP, { status: 200, body: "good 1.2.3.4" }, ["a", "b"]).slice(1);
   assert.ok(missing?.kind === "wait" && missing.detail === undefined);
-  const [empty] = parseResponse({ status: 200, body: "" }, ["a"]);
+  const [empty] = parseResponse(NOIP, { status: 200, body: "" }, ["a"]);
   assert.ok(empty?.kind === "wait" && empty.detail === undefined);
-  const [redirect] = parseResponse({ status: 302, body: "" }, ["a"]);
+  const [redirect] = parseResponse(NOIP, { status: 302, body: "" }, ["a"]);
   assert.ok(redirect?.kind === "wait" && redirect.detail === "HTTP 302");
-  const [failed] = parseResponse({ status: 502, body: `<h1>Bad\r\nGateway</h1>` }, ["a"]);
+  const [failed] = parseResponse(NOIP, { status: 502, body: `<h1>Bad\r\nGateway</h1>` }, ["a"]);
   assert.ok(failed?.kind === "retry" && failed.reason === "HTTP 502: <h1>Bad Gateway</h1>");
-  const [plain] = parseResponse({ status: 500, body: "" }, ["a"]);
+  const [plain] = parseResponse(NOIP, { status: 500, body: "" }, ["a"]);
   assert.ok(plain?.kind === "retry" && plain.reason === "HTTP 500");
 });
 
 const LINE = fc.oneof(
   fc.constantFrom(
-    ...NOIP_CODES.map((row) => row.code),
+    ...CODES.map((row) => row.code),
     "good 1.2.3.4",
     "nochg 2001:db8::1",
     "good 1.2.3.4,::1",
@@ -344,7 +367,7 @@ const STATUS = fc.oneof(fc.constantFrom(200, 500, 503), fc.integer({ min: 100, m
 Deno.test("parseResponse property: never throws, success only on a success line", () => {
   fc.assert(
     fc.property(BODY, STATUS, fc.integer({ min: 0, max: 5 }), (body, status, count) => {
-      const outcomes = parseResponse({ status, body }, hosts(count));
+      const outcomes = parseResponse(NOIP, { status, body }, hosts(count));
       checkInvariants(outcomes, count);
       const lines = body.split("\n");
       outcomes.forEach((outcome, i) => {
@@ -355,4 +378,35 @@ Deno.test("parseResponse property: never throws, success only on a success line"
     }),
     { numRuns: 2000 },
   );
+});
+
+Deno.test("profiles: Dynu sends IPv6 in myipv6; the generic server reads good 127.0.0.1 as badagent", () => {
+  const request = {
+    server: "https://api.dynu.com/",
+    username: "me",
+    password: "pw",
+    hostnames: ["home.dynu.net"],
+    ipv4: "81.2.69.142",
+    ipv6: "2a02:1810::1",
+    userAgent: "ua",
+  };
+  assert.equal(
+    buildRequest(DYNU, request).url,
+    "https://api.dynu.com/nic/update?hostname=home.dynu.net&myip=81.2.69.142&myipv6=2a02%3A1810%3A%3A1",
+  );
+  assert.equal(
+    buildRequest(DYNU, { ...request, ipv4: undefined }).url,
+    "https://api.dynu.com/nic/update?hostname=home.dynu.net&myipv6=2a02%3A1810%3A%3A1",
+  );
+  assert.equal(
+    buildRequest(NOIP, { ...request, server: "https://dynupdate.no-ip.com" }).url,
+    "https://dynupdate.no-ip.com/nic/update?hostname=home.dynu.net&myip=81.2.69.142,2a02%3A1810%3A%3A1",
+  );
+  const refused = { status: 200, body: "good 127.0.0.1" };
+  assert.deepEqual(parseResponse(DYNDNS2, refused, ["a.example"]), [
+    { kind: "stop", code: "badagent", scope: "account" },
+  ]);
+  assert.deepEqual(parseResponse(NOIP, refused, ["a.example"]), [
+    { kind: "success", code: "good", ips: ["127.0.0.1"] },
+  ]);
 });

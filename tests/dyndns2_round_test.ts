@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
-import type { NoipProvider } from "../lib/config_types.ts";
+import { DYNU, NOIP } from "../lib/dyndns2/profiles.ts";
+import type { Dyndns2Provider } from "../lib/config_types.ts";
 import type { HttpGetRequest, HttpResult } from "../lib/http.ts";
-import { noipRound, runNoip } from "../lib/noip/round.ts";
-import { type NoipState, type State } from "../lib/state.ts";
+import { dyndns2Round, runDyndns2 } from "../lib/dyndns2/round.ts";
+import { type Dyndns2State, type State } from "../lib/state.ts";
 import { StateStore } from "../lib/state_store.ts";
 import { DAY, HOUR, MINUTE } from "../lib/duration.ts";
 import { testContext } from "./helpers/context.ts";
@@ -11,9 +12,10 @@ const PASSWORD = "Pw-for-round-tests!";
 const V4 = "81.2.69.142";
 const V6 = "2a02:1810::1";
 
-function provider(overrides: Partial<NoipProvider> = {}): NoipProvider {
+function provider(overrides: Partial<Dyndns2Provider> = {}): Dyndns2Provider {
   return {
-    type: "noip",
+    kind: "dyndns2",
+    profile: NOIP,
     key: "noip http://127.0.0.1:9 me@example.com",
     name: "home",
     username: "me@example.com",
@@ -55,19 +57,19 @@ function detector(current: { ipv4: string | null; ipv6: string | null }) {
     );
 }
 
-function entry(t: ReturnType<typeof testContext>): NoipState {
-  return t.ctx.store.state.providers[provider().key] as NoipState;
+function entry(t: ReturnType<typeof testContext>): Dyndns2State {
+  return t.ctx.store.state.providers[provider().key] as Dyndns2State;
 }
 
 Deno.test("first round updates every host in one request; an unchanged address sends nothing", async () => {
   const s = server(good);
   const t = testContext({ httpGet: s.httpGet });
-  assert.deepEqual(await noipRound(t.ctx, provider(), never), { kind: "ok" });
+  assert.deepEqual(await dyndns2Round(t.ctx, provider(), never), { kind: "ok" });
   assert.equal(s.requests.length, 1);
   assert.deepEqual(s.requests[0]!.hosts, ["a.ddns.net", "b.ddns.net"]);
   assert.equal(s.requests[0]!.myip, V4);
   assert.match(s.requests[0]!.headers["User-Agent"]!, /^dnsbeat dnsbeat\/\S+ \S+@\S+$/);
-  for (let i = 0; i < 10; i++) await noipRound(t.ctx, provider(), never);
+  for (let i = 0; i < 10; i++) await dyndns2Round(t.ctx, provider(), never);
   assert.equal(s.requests.length, 1, "10 more rounds with the same address send nothing");
   const a = entry(t).hosts["a.ddns.net"]!;
   assert.deepEqual(a.sent, { ipv4: V4, ipv6: null });
@@ -80,10 +82,10 @@ Deno.test("an address change sends exactly one request", async () => {
   const current = { ipv4: V4, ipv6: null };
   const s = server(good);
   const t = testContext({ httpGet: s.httpGet, detect: detector(current) });
-  await noipRound(t.ctx, provider(), never);
+  await dyndns2Round(t.ctx, provider(), never);
   current.ipv4 = "81.2.69.160";
-  await noipRound(t.ctx, provider(), never);
-  await noipRound(t.ctx, provider(), never);
+  await dyndns2Round(t.ctx, provider(), never);
+  await dyndns2Round(t.ctx, provider(), never);
   assert.equal(s.requests.length, 2);
   assert.equal(s.requests[1]!.myip, "81.2.69.160");
 });
@@ -91,14 +93,14 @@ Deno.test("an address change sends exactly one request", async () => {
 Deno.test("badauth stops the provider, persisted with the config's fingerprint; nothing after", async () => {
   const s = server(() => ok("badauth"));
   const t = testContext({ httpGet: s.httpGet, secrets: [PASSWORD] });
-  assert.deepEqual(await noipRound(t.ctx, provider(), never), { kind: "stopped" });
+  assert.deepEqual(await dyndns2Round(t.ctx, provider(), never), { kind: "stopped" });
   assert.equal(entry(t).stop?.code, "badauth");
   assert.deepEqual(entry(t).stop?.hosts, []);
   assert.equal(entry(t).stop?.fingerprint, "fp-1");
   assert.equal(t.writes.at(-1)?.providers[provider().key]?.stop?.code, "badauth", "on disk");
   assert.ok(t.logs.some((l) => l.startsWith("error:") && l.includes("dnsbeat resume home")));
   for (let i = 0; i < 10; i++) {
-    assert.deepEqual(await noipRound(t.ctx, provider(), never), { kind: "stopped" });
+    assert.deepEqual(await dyndns2Round(t.ctx, provider(), never), { kind: "stopped" });
   }
   assert.equal(s.requests.length, 1);
   assert.ok(t.logs.every((l) => !l.includes(PASSWORD)));
@@ -110,12 +112,12 @@ Deno.test("a host code stops the whole provider: the other host is not updated e
     ok(hs.map((h) => h === "b.ddns.net" ? "nohost" : `good ${myip}`).join("\n"))
   );
   const t = testContext({ httpGet: s.httpGet, detect: detector(current) });
-  assert.deepEqual(await noipRound(t.ctx, provider(), never), { kind: "stopped" });
+  assert.deepEqual(await dyndns2Round(t.ctx, provider(), never), { kind: "stopped" });
   assert.deepEqual(entry(t).stop?.hosts, ["b.ddns.net"]);
   assert.equal(entry(t).stop?.code, "nohost");
   assert.deepEqual(entry(t).hosts["a.ddns.net"]!.sent, { ipv4: V4, ipv6: null }, "a was accepted");
   current.ipv4 = "81.2.69.160";
-  assert.deepEqual(await noipRound(t.ctx, provider(), never), { kind: "stopped" });
+  assert.deepEqual(await dyndns2Round(t.ctx, provider(), never), { kind: "stopped" });
   assert.equal(s.requests.length, 1, "No-IP: after an error, no update at all");
   assert.ok(t.logs.some((l) => l.includes("nohost for b.ddns.net")));
 });
@@ -124,18 +126,18 @@ Deno.test("911 holds the account 30 minutes of real time, whatever the wall cloc
   let reply = "911";
   const s = server((hs, myip) => reply === "911" ? ok("911") : good(hs, myip));
   const t = testContext({ httpGet: s.httpGet });
-  assert.deepEqual(await noipRound(t.ctx, provider(), never), { kind: "waiting" });
+  assert.deepEqual(await dyndns2Round(t.ctx, provider(), never), { kind: "waiting" });
   assert.equal(entry(t).wait?.code, "911");
   reply = "good";
   t.clock.shift(DAY);
-  assert.deepEqual(await noipRound(t.ctx, provider(), never), { kind: "waiting" });
+  assert.deepEqual(await dyndns2Round(t.ctx, provider(), never), { kind: "waiting" });
   for (const step of [1, 9, 19]) {
     t.clock.pass(step * MINUTE);
-    await noipRound(t.ctx, provider(), never);
+    await dyndns2Round(t.ctx, provider(), never);
   }
   assert.equal(s.requests.length, 1, "nothing within 29 minutes, a day's clock jump included");
   t.clock.pass(MINUTE);
-  assert.deepEqual(await noipRound(t.ctx, provider(), never), { kind: "ok" });
+  assert.deepEqual(await dyndns2Round(t.ctx, provider(), never), { kind: "ok" });
   assert.equal(s.requests.length, 2);
   assert.equal(entry(t).wait, null);
 });
@@ -143,11 +145,11 @@ Deno.test("911 holds the account 30 minutes of real time, whatever the wall cloc
 Deno.test("unreached: nothing left, so no attempt is kept; the back-off holds", async () => {
   const s = server(() => ({ kind: "unreached", reason: "connection refused" }));
   const t = testContext({ httpGet: s.httpGet });
-  assert.deepEqual(await noipRound(t.ctx, provider(), never), { kind: "failed" });
+  assert.deepEqual(await dyndns2Round(t.ctx, provider(), never), { kind: "failed" });
   assert.equal(entry(t).backoff?.failures, 1);
   assert.equal(entry(t).attempt, null);
   assert.equal(entry(t).hosts["a.ddns.net"]?.sent ?? null, null);
-  assert.deepEqual(await noipRound(t.ctx, provider(), never), { kind: "waiting" });
+  assert.deepEqual(await dyndns2Round(t.ctx, provider(), never), { kind: "waiting" });
   assert.equal(s.requests.length, 1, "no request during the back-off");
   assert.ok(t.logs.some((l) => l.startsWith("warn:") && l.includes("Trying again from")));
 });
@@ -158,18 +160,18 @@ Deno.test("no reply: counts as sent, backs off, then the same address is sent on
     fail ? { kind: "failed", reason: "no complete reply within 15s" } : good(hs, myip)
   );
   const t = testContext({ httpGet: s.httpGet });
-  assert.deepEqual(await noipRound(t.ctx, provider(), never), { kind: "failed" });
+  assert.deepEqual(await dyndns2Round(t.ctx, provider(), never), { kind: "failed" });
   assert.deepEqual(entry(t).attempt?.hosts, ["a.ddns.net", "b.ddns.net"]);
   assert.equal(entry(t).backoff?.failures, 1);
   assert.ok(t.logs.some((l) => l.includes("counts as sent")));
-  await noipRound(t.ctx, provider(), never);
+  await dyndns2Round(t.ctx, provider(), never);
   assert.equal(s.requests.length, 1, "the back-off holds");
   fail = false;
   t.clock.pass(MINUTE);
-  assert.deepEqual(await noipRound(t.ctx, provider(), never), { kind: "ok" });
+  assert.deepEqual(await dyndns2Round(t.ctx, provider(), never), { kind: "ok" });
   assert.equal(s.requests.length, 2, "the unanswered request is sent again once");
   assert.equal(s.requests[1]!.myip, V4);
-  for (let i = 0; i < 5; i++) await noipRound(t.ctx, provider(), never);
+  for (let i = 0; i < 5; i++) await dyndns2Round(t.ctx, provider(), never);
   assert.equal(s.requests.length, 2);
   assert.equal(entry(t).attempt, null);
   assert.equal(entry(t).backoff, null);
@@ -188,7 +190,7 @@ Deno.test("a request left without reply by a killed process starts the back-off 
     ...state,
     providers: {
       [provider().key]: {
-        type: "noip",
+        type: "dyndns2",
         name: "home",
         stop: null,
         wait: null,
@@ -199,27 +201,27 @@ Deno.test("a request left without reply by a killed process starts the back-off 
     },
   }, () => Promise.resolve());
   for (let i = 0; i < 5; i++) {
-    assert.deepEqual(await noipRound(t.ctx, provider(), never), { kind: "waiting" });
+    assert.deepEqual(await dyndns2Round(t.ctx, provider(), never), { kind: "waiting" });
   }
   assert.equal(entry(t).backoff?.failures, 1, "counted once, however many restarts");
   assert.equal(s.requests.length, 0);
   t.clock.pass(MINUTE);
-  await noipRound(t.ctx, provider(), never);
+  await dyndns2Round(t.ctx, provider(), never);
   assert.equal(s.requests.length, 1);
 });
 
 Deno.test("a forced refresh is sent after forceRefresh of real time without a change", async () => {
   const s = server(good);
   const t = testContext({ httpGet: s.httpGet });
-  await noipRound(t.ctx, provider(), never);
+  await dyndns2Round(t.ctx, provider(), never);
   t.clock.shift(30 * DAY);
-  await noipRound(t.ctx, provider(), never);
+  await dyndns2Round(t.ctx, provider(), never);
   assert.equal(s.requests.length, 1, "a wall-clock jump is not time passing");
   t.clock.pass(24 * DAY);
-  await noipRound(t.ctx, provider(), never);
+  await dyndns2Round(t.ctx, provider(), never);
   assert.equal(s.requests.length, 1);
   t.clock.pass(DAY);
-  await noipRound(t.ctx, provider(), never);
+  await dyndns2Round(t.ctx, provider(), never);
   assert.equal(s.requests.length, 2);
 });
 
@@ -227,7 +229,7 @@ Deno.test("dual stack: No-IP echoing the IPv4 address only is no change; 6 round
   const s = server((hs, myip) => good(hs, myip.split(",")[0]!));
   const t = testContext({ httpGet: s.httpGet });
   const p = provider({ families: ["ipv4", "ipv6"] });
-  for (let i = 0; i < 6; i++) await noipRound(t.ctx, p, never);
+  for (let i = 0; i < 6; i++) await dyndns2Round(t.ctx, p, never);
   assert.equal(s.requests.length, 1);
   assert.equal(s.requests[0]!.myip, `${V4},${V6}`);
   const a = entry(t).hosts["a.ddns.net"]!;
@@ -241,19 +243,19 @@ Deno.test("dual stack: a round without IPv6 sends the IPv4 change alone, and IPv
   const s = server((hs, myip) => good(hs, myip));
   const t = testContext({ httpGet: s.httpGet, detect: detector(current) });
   const p = provider({ families: ["ipv4", "ipv6"] });
-  await noipRound(t.ctx, p, never);
+  await dyndns2Round(t.ctx, p, never);
   current.ipv6 = null;
-  await noipRound(t.ctx, p, never);
+  await dyndns2Round(t.ctx, p, never);
   assert.equal(s.requests.length, 1, "IPv6 not detected is no change");
   current.ipv4 = "81.2.69.160";
-  await noipRound(t.ctx, p, never);
+  await dyndns2Round(t.ctx, p, never);
   assert.equal(s.requests[1]!.myip, "81.2.69.160");
   current.ipv6 = V6;
-  for (let i = 0; i < 3; i++) await noipRound(t.ctx, p, never);
+  for (let i = 0; i < 3; i++) await dyndns2Round(t.ctx, p, never);
   assert.equal(s.requests.length, 2, "no v4+v6 request after the v4-only one");
   assert.deepEqual(entry(t).hosts["a.ddns.net"]!.sent, { ipv4: "81.2.69.160", ipv6: V6 });
   current.ipv6 = "2a02:1810::2";
-  await noipRound(t.ctx, p, never);
+  await dyndns2Round(t.ctx, p, never);
   assert.equal(s.requests.length, 3);
   assert.equal(s.requests[2]!.myip, `81.2.69.160,2a02:1810::2`);
 });
@@ -262,7 +264,7 @@ for (const echoed of ["81.2.69.200", "::ffff:81.2.69.200"]) {
   Deno.test(`the server confirms another address (${echoed}): recorded, said once, not resent`, async () => {
     const s = server((hs) => ok(hs.map(() => `nochg ${echoed}`).join("\n")));
     const t = testContext({ httpGet: s.httpGet });
-    for (let i = 0; i < 5; i++) await noipRound(t.ctx, provider(), never);
+    for (let i = 0; i < 5; i++) await dyndns2Round(t.ctx, provider(), never);
     assert.equal(s.requests.length, 1);
     const a = entry(t).hosts["a.ddns.net"]!;
     assert.deepEqual(a.sent, { ipv4: V4, ipv6: null });
@@ -283,10 +285,10 @@ Deno.test("shutdown mid-request: the attempt stays written; the next round backs
       return Promise.resolve({ kind: "aborted" });
     },
   });
-  assert.deepEqual(await noipRound(t.ctx, provider(), controller.signal), { kind: "aborted" });
+  assert.deepEqual(await dyndns2Round(t.ctx, provider(), controller.signal), { kind: "aborted" });
   assert.notEqual(t.writes.at(-1)?.providers[provider().key]?.type, undefined);
   assert.notEqual(entry(t).attempt, null, "the attempt was written ahead and stays");
-  assert.deepEqual(await noipRound(t.ctx, provider(), never), { kind: "waiting" });
+  assert.deepEqual(await dyndns2Round(t.ctx, provider(), never), { kind: "waiting" });
 });
 
 Deno.test("the state cannot be written before a request: nothing is sent", async () => {
@@ -295,7 +297,7 @@ Deno.test("the state cannot be written before a request: nothing is sent", async
   t.ctx.store = new StateStore("/x", t.ctx.store.state as State, () => {
     return Promise.reject(new Error("/x: no space left on the device"));
   });
-  assert.deepEqual(await noipRound(t.ctx, provider(), never), { kind: "failed" });
+  assert.deepEqual(await dyndns2Round(t.ctx, provider(), never), { kind: "failed" });
   assert.equal(s.requests.length, 0);
   assert.ok(t.logs.some((l) => l.startsWith("error:") && l.includes("nothing is sent until")));
 });
@@ -307,10 +309,10 @@ Deno.test("the state cannot be written after a stop: kept in memory, nothing mor
   t.ctx.store = new StateStore("/x", t.ctx.store.state as State, () => {
     return ++writes === 1 ? Promise.resolve() : Promise.reject(new Error("/x: disk full"));
   });
-  assert.deepEqual(await noipRound(t.ctx, provider(), never), { kind: "stopped" });
+  assert.deepEqual(await dyndns2Round(t.ctx, provider(), never), { kind: "stopped" });
   assert.equal(entry(t).stop?.code, "badauth");
   assert.equal(t.ctx.store.failing, "/x: disk full");
-  for (let i = 0; i < 3; i++) await noipRound(t.ctx, provider(), never);
+  for (let i = 0; i < 3; i++) await dyndns2Round(t.ctx, provider(), never);
   assert.equal(s.requests.length, 1);
 });
 
@@ -325,7 +327,7 @@ Deno.test("the loop checks every interval and sends once in a simulated day of u
   };
   const controller = new AbortController();
   const end = t.clock.mono() + DAY;
-  const loop = runNoip(t.ctx, provider(), { stop: controller.signal, abort: controller.signal });
+  const loop = runDyndns2(t.ctx, provider(), { stop: controller.signal, abort: controller.signal });
   while (t.clock.mono() < end) await t.clock.sleep(MINUTE);
   controller.abort();
   assert.deepEqual(await loop, { kind: "aborted" });
@@ -337,7 +339,7 @@ Deno.test("the loop checks every interval and sends once in a simulated day of u
 Deno.test("the loop ends when the provider is stopped", async () => {
   const s = server(() => ok("abuse"));
   const t = testContext({ httpGet: s.httpGet });
-  const end = await runNoip(t.ctx, provider(), { stop: never, abort: never });
+  const end = await runDyndns2(t.ctx, provider(), { stop: never, abort: never });
   assert.deepEqual(end, { kind: "stopped" });
   assert.equal(s.requests.length, 1);
   assert.ok(t.logs.some((l) => /support/i.test(l)), "abuse tells the user to contact support");
@@ -348,7 +350,7 @@ Deno.test("the loop's interval is real time: a clock set back an hour does not s
   const s = server(good);
   const t = testContext({ httpGet: s.httpGet, detect: detector(current) });
   const controller = new AbortController();
-  const loop = runNoip(t.ctx, provider(), { stop: controller.signal, abort: controller.signal });
+  const loop = runDyndns2(t.ctx, provider(), { stop: controller.signal, abort: controller.signal });
   await t.clock.sleep(MINUTE);
   t.clock.shift(-HOUR);
   current.ipv4 = "81.2.69.160";
@@ -356,4 +358,28 @@ Deno.test("the loop's interval is real time: a clock set back an hour does not s
   assert.equal(s.requests.length, 2, "the change went out at the next 5-minute check");
   controller.abort();
   await loop;
+});
+
+Deno.test("a service taking one host a request (Dynu): one request each; a stop ends the round", async () => {
+  let n = 0;
+  const s = server((hs, myip) => ++n === 2 ? ok("nohost") : good(hs, myip));
+  const t = testContext({ httpGet: s.httpGet });
+  const p = provider({ profile: DYNU, hostnames: ["a.ddns.net", "b.ddns.net", "c.ddns.net"] });
+  assert.deepEqual(await dyndns2Round(t.ctx, p, never), { kind: "stopped" });
+  assert.deepEqual(s.requests.map((r) => r.hosts), [["a.ddns.net"], ["b.ddns.net"]]);
+  assert.deepEqual(entry(t).hosts["a.ddns.net"]?.sent, { ipv4: V4, ipv6: null });
+  assert.deepEqual(entry(t).stop?.hosts, ["b.ddns.net"]);
+  assert.deepEqual(await dyndns2Round(t.ctx, p, never), { kind: "stopped" });
+  assert.equal(s.requests.length, 2, "c.ddns.net waits with the rest of the provider");
+  assert.ok(t.logs.some((l) => l.startsWith("error:") && l.startsWith("error: Dynu says nohost")));
+});
+
+Deno.test("more hosts than a request may name (No-IP: 20): several requests in one round", async () => {
+  const s = server(good);
+  const t = testContext({ httpGet: s.httpGet });
+  const hostnames = Array.from({ length: 45 }, (_, i) => `h${i}.ddns.net`);
+  assert.deepEqual(await dyndns2Round(t.ctx, provider({ hostnames }), never), { kind: "ok" });
+  assert.deepEqual(s.requests.map((r) => r.hosts.length), [20, 20, 5]);
+  await dyndns2Round(t.ctx, provider({ hostnames }), never);
+  assert.equal(s.requests.length, 3);
 });

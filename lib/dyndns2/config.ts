@@ -1,0 +1,79 @@
+/**
+ * A DynDNS2 provider's entry in the config (`"type": "noip"`, `"dynu"` or `"dyndns2"`): its
+ * fields, their defaults from the service's profile, and their validation.
+ *
+ * @module
+ */
+import type { Dyndns2Provider } from "../config_types.ts";
+import { DAY, MINUTE } from "../duration.ts";
+import { fingerprint, providerKey } from "../identity.ts";
+import type { IpFamily } from "../ip.ts";
+import type { Validator } from "../validate.ts";
+import type { ServiceProfile } from "./profiles.ts";
+
+/** The fields a DynDNS2 provider may have. */
+export const DYNDNS2_KEYS: readonly string[] = [
+  "type",
+  "name",
+  "username",
+  "password",
+  "passwordFile",
+  "passwordEnv",
+  "hostnames",
+  "server",
+  "families",
+  "interval",
+  "forceRefresh",
+];
+
+/** The shortest check interval allowed. */
+export const MIN_INTERVAL_MS: number = MINUTE;
+/** How often the address is checked by default. */
+export const DEFAULT_INTERVAL_MS: number = 5 * MINUTE;
+/** An unchanged address is sent again after this long by default. */
+export const DEFAULT_FORCE_REFRESH_MS: number = 25 * DAY;
+
+/** Validates the entry of a provider of `profile` at `prefix` (e.g. `providers[0]`). */
+export async function parseDyndns2(
+  v: Validator,
+  entry: Record<string, unknown>,
+  prefix: string,
+  profile: ServiceProfile,
+): Promise<Dyndns2Provider> {
+  const before = v.errors.length;
+  v.unknownKeys(entry, DYNDNS2_KEYS, `${prefix}.`);
+  const name = v.string(entry, "name", `${prefix}.`, profile.type);
+  const username = v.string(entry, "username", `${prefix}.`);
+  const password = v.password(entry, prefix);
+  const hostnames = v.hostnames(entry.hostnames, `${prefix}.hostnames`);
+  const server = v.url(entry, "server", `${prefix}.`, profile.server ?? undefined);
+  const familiesValue = v.oneOf(entry, "families", `${prefix}.`, ["ipv4", "ipv6", "both"], "ipv4");
+  const families: IpFamily[] = familiesValue === "both" ? ["ipv4", "ipv6"] : [familiesValue];
+  const intervalMs = v.duration(
+    entry,
+    "interval",
+    `${prefix}.`,
+    DEFAULT_INTERVAL_MS,
+    MIN_INTERVAL_MS,
+  );
+  const forceRefreshMs = entry.forceRefresh === "never"
+    ? 0
+    : v.duration(entry, "forceRefresh", `${prefix}.`, DEFAULT_FORCE_REFRESH_MS, 60 * MINUTE);
+  const fp = v.errors.length === before
+    ? await fingerprint([profile.type, server, username, password, [...hostnames].sort()])
+    : "";
+  return {
+    kind: "dyndns2",
+    profile,
+    key: providerKey(profile.type, server, username),
+    name,
+    username,
+    password,
+    hostnames,
+    server,
+    families,
+    intervalMs,
+    forceRefreshMs,
+    fingerprint: fp,
+  };
+}

@@ -1,0 +1,97 @@
+/**
+ * The DynDNS2 services dnsbeat speaks to, as data: each is a {@link ServiceProfile}, and the
+ * round, the daemon, the CLI and the messages read everything service-specific from it. Adding a
+ * service is adding a profile here (and its emulator support and tests); see the README's
+ * "Adding a service".
+ *
+ * @module
+ */
+
+/** What dnsbeat needs to know of one DynDNS2 service. */
+export interface ServiceProfile {
+  /** The config's `"type"`. */
+  readonly type: string;
+  /** The service's name in messages. */
+  readonly label: string;
+  /** Its update server; null when it has none of its own (the config must give `server`). */
+  readonly server: string | null;
+  /** The update path below the server. */
+  readonly path: string;
+  /**
+   * How an IPv6 address is sent: `"myip"` appends it to the IPv4 address (`myip=v4,v6`); any
+   * other name is a parameter of its own (`myip=v4&myipv6=v6`).
+   */
+  readonly ipv6Param: string;
+  /** The most hosts one request may name; more are sent in several requests. */
+  readonly maxHosts: number;
+  /**
+   * Domains of the service's own address-detection service: while one of its providers is
+   * stopped, no provider asks them (No-IP forbids it; dnsbeat does the same for every service).
+   */
+  readonly detection: readonly string[];
+  /** Where its users get help, for messages: "No-IP support (https://www.noip.com/support)". */
+  readonly support: string;
+  /** Where the account and its hosts are managed. */
+  readonly site: string;
+  /**
+   * A success line naming one of these addresses, when another was sent, is the service's way
+   * of refusing the client (DynDNS2's `good 127.0.0.1`): read as `badagent`.
+   */
+  readonly refusalEcho: readonly string[];
+}
+
+/** No-IP: the seed's service. */
+export const NOIP: ServiceProfile = {
+  type: "noip",
+  label: "No-IP",
+  server: "https://dynupdate.no-ip.com",
+  path: "/nic/update",
+  ipv6Param: "myip",
+  maxHosts: 20,
+  detection: ["no-ip.com", "noip.com"],
+  support: "No-IP support (https://www.noip.com/support)",
+  site: "https://my.noip.com",
+  refusalEcho: [],
+};
+
+/**
+ * Dynu (https://www.dynu.com/DynamicDNS/IP-Update-Protocol): `api.dynu.com/nic/update` with
+ * Basic auth, the IPv6 address in `myipv6`, DynDNS2's codes. Its documentation names one host
+ * per request, so dnsbeat sends one.
+ */
+export const DYNU: ServiceProfile = {
+  type: "dynu",
+  label: "Dynu",
+  server: "https://api.dynu.com",
+  path: "/nic/update",
+  ipv6Param: "myipv6",
+  maxHosts: 1,
+  detection: ["dynu.com"],
+  support: "Dynu support (https://www.dynu.com/Support)",
+  site: "https://www.dynu.com/ControlPanel",
+  refusalEcho: [],
+};
+
+/**
+ * Any other DynDNS2 server (Dyn's protocol: `/nic/update`, Basic auth, `myip=v4,v6`, at most 20
+ * hosts a request, `good 127.0.0.1` for a refused client). `server` is required.
+ */
+export const DYNDNS2: ServiceProfile = {
+  type: "dyndns2",
+  label: "the DynDNS2 server",
+  server: null,
+  path: "/nic/update",
+  ipv6Param: "myip",
+  maxHosts: 20,
+  detection: [],
+  support: "the service's support",
+  site: "the service's website",
+  refusalEcho: ["127.0.0.1"],
+};
+
+/** Every DynDNS2 profile, by the config's `"type"`. */
+export const PROFILES: Readonly<Record<string, ServiceProfile>> = {
+  [NOIP.type]: NOIP,
+  [DYNU.type]: DYNU,
+  [DYNDNS2.type]: DYNDNS2,
+};

@@ -1,0 +1,282 @@
+/**
+ * The pieces config validation is made of: a {@link Validator} that reads one field at a time,
+ * records every problem with the field's path, what was expected and what was found, and never
+ * echoes a secret (only its length, or nothing). `config.ts` reads the top level with it, and
+ * each kind of provider its own fields (`dyndns2/config.ts`, `dynamip/config.ts`).
+ *
+ * @module
+ */
+import type { StartupConfig } from "./config_types.ts";
+import { type IpSource, parseIpSource } from "./detect.ts";
+import { MINUTE, parseDuration, SECOND } from "./duration.ts";
+import { isObject } from "./state.ts";
+
+/** Said instead of a value that may be a password typed into the wrong field. */
+const HIDDEN = "the value is not shown, in case it is the password itself";
+/** Environment variables a `passwordEnv` may name (the binary may read no others). */
+export const ENV_PREFIX = "DNSBEAT_";
+/** The fields of the config's `startup` object. */
+export const STARTUP_KEYS: readonly string[] = [
+  "delay",
+  "waitForClock",
+  "waitForNetwork",
+  "maxWait",
+];
+const HOSTNAME =
+  /^(?=.{1,253}$)([a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)(\.[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)*$/i;
+
+/** What validation needs from the outside. */
+export interface ConfigDeps {
+  /** Reads a `passwordFile`; returns its text and whether others can read it. */
+  readSecretFile(path: string): { text: string; worldReadable: boolean } | { error: string };
+  /** Reads an environment variable. */
+  env(name: string): string | undefined;
+}
+
+/** Reads fields, collecting every problem and warning. */
+export class Validator {
+  errors: string[] = [];
+  warnings: string[] = [];
+  constructor(private deps: ConfigDeps) {}
+
+  error(field: string, expected: string, found: unknown, secret = false): void {
+    this.errors.push(`${field}: expected ${expected}, found ${secret ? kind(found) : show(found)}`);
+  }
+
+  unknownKeys(obj: Record<string, unknown>, allowed: readonly string[], prefix: string): void {
+    for (const key of Object.keys(obj)) {
+      if (allowed.includes(key)) continue;
+      const near = allowed.find((a) => a.toLowerCase() === key.toLowerCase() || similar(a, key));
+      this.errors.push(
+        `${prefix}${key}: unknown field${near ? ` (did you mean "${near}"?)` : ""}; known: ${
+          allowed.join(", ")
+        }`,
+      );
+    }
+  }
+
+  string(obj: Record<string, unknown>, key: string, prefix: string, fallback?: string): string {
+    const value = obj[key];
+    if (value === undefined && fallback !== undefined) return fallback;
+    if (typeof value !== "string" || value.trim() === "") {
+      this.error(`${prefix}${key}`, "a non-empty string", value);
+      return "";
+    }
+    return value;
+  }
+
+  oneOf<T extends string>(
+    obj: Record<string, unknown>,
+    key: string,
+    prefix: string,
+    options: readonly T[],
+    fallback: T,
+  ): T {
+    const value = obj[key];
+    if (value === undefined) return fallback;
+    if (typeof value === "string" && (options as readonly string[]).includes(value)) {
+      return value as T;
+    }
+    this.error(`${prefix}${key}`, `one of ${options.map((o) => `"${o}"`).join(", ")}`, value);
+    return fallback;
+  }
+
+  duration(
+    obj: Record<string, unknown>,
+    key: string,
+    prefix: string,
+    fallback: number,
+    min: number,
+  ): number {
+    const value = obj[key];
+    if (value === undefined) return fallback;
+    const parsed = typeof value === "string" ? parseDuration(value) : null;
+    if (parsed === null) {
+      this.error(`${prefix}${key}`, 'a duration like "90s", "5m", "1h30m" or "25d"', value);
+      return fallback;
+    }
+    if (parsed < min) {
+      this.errors.push(`${prefix}${key}: must be at least ${min / SECOND}s, found ${show(value)}`);
+      return fallback;
+    }
+    return parsed;
+  }
+
+  boolean(obj: Record<string, unknown>, key: string, prefix: string, fallback: boolean): boolean {
+    const value = obj[key];
+    if (value === undefined) return fallback;
+    if (typeof value === "boolean") return value;
+    this.error(`${prefix}${key}`, "true or false", value);
+    return fallback;
+  }
+
+  /** A server base URL, normalised: lower-case host, no trailing slash, no query. */
+  url(obj: Record<string, unknown>, key: string, prefix: string, fallback?: string): string {
+    const value = this.string(obj, key, prefix, fallback);
+    if (!value) return fallback ?? "";
+    let u: URL;
+    try {
+      u = new URL(value);
+    } catch {
+      this.error(`${prefix}${key}`, "an http:// or https:// URL", value);
+      return value;
+    }
+    if (u.protocol !== "http:" && u.protocol !== "https:") {
+      this.error(`${prefix}${key}`, "an http:// or https:// URL", value);
+    } else if (u.username || u.password) {
+      this.errors.push(
+        `${prefix}${key}: credentials in the URL are not allowed; use "username" and a password field`,
+      );
+    } else if (u.search || u.hash) {
+      this.errors.push(
+        `${prefix}${key}: expected the server's base URL without "?" or "#", like "${u.origin}"`,
+      );
+    }
+    return `${u.protocol}//${u.host}${u.pathname.replace(/\/+$/, "")}`;
+  }
+
+  sources(obj: Record<string, unknown>, key: string, fallback: readonly string[]): IpSource[] {
+    const value = obj[key] ?? fallback;
+    if (!Array.isArray(value) || value.length === 0) {
+      this.error(key, 'a non-empty list like ["https://api.ipify.org", "interface:eth0"]', value);
+      return [];
+    }
+    const sources: IpSource[] = [];
+    for (const [i, entry] of value.entries()) {
+      const parsed = typeof entry === "string"
+        ? parseIpSource(entry)
+        : { error: `expected a URL or "interface:NAME", found ${show(entry)}` };
+      if ("error" in parsed) this.errors.push(`${key}[${i}]: ${parsed.error}`);
+      else sources.push(parsed);
+    }
+    return sources;
+  }
+
+  startup(value: unknown): StartupConfig {
+    const defaults = {
+      delayMs: 0,
+      waitForClock: true,
+      waitForNetwork: true,
+      maxWaitMs: 5 * MINUTE,
+    };
+    if (value === undefined) return defaults;
+    if (!isObject(value)) {
+      this.error("startup", "an object", value);
+      return defaults;
+    }
+    this.unknownKeys(value, STARTUP_KEYS, "startup.");
+    return {
+      delayMs: this.duration(value, "delay", "startup.", 0, 0),
+      waitForClock: this.boolean(value, "waitForClock", "startup.", true),
+      waitForNetwork: this.boolean(value, "waitForNetwork", "startup.", true),
+      maxWaitMs: this.duration(value, "maxWait", "startup.", defaults.maxWaitMs, 0),
+    };
+  }
+
+  password(obj: Record<string, unknown>, prefix: string): string {
+    const given = ["password", "passwordFile", "passwordEnv"].filter((k) => obj[k] !== undefined);
+    if (given.length !== 1) {
+      this.errors.push(
+        `${prefix}: expected exactly one of "password", "passwordFile", "passwordEnv", found ${
+          given.length ? given.join(" and ") : "none"
+        }`,
+      );
+      return "";
+    }
+    const key = given[0]!;
+    const value = obj[key];
+    if (typeof value !== "string" || value === "") {
+      this.error(`${prefix}.${key}`, "a non-empty string", value, key === "password");
+      return "";
+    }
+    if (key === "password") return value;
+    if (key === "passwordEnv") {
+      if (!new RegExp(`^${ENV_PREFIX}[A-Za-z0-9_]+$`).test(value)) {
+        this.errors.push(
+          `${prefix}.passwordEnv: expected the name of an environment variable starting with ${ENV_PREFIX} (dnsbeat may read no other variables), like "DNSBEAT_NOIP_PASSWORD"; ${HIDDEN}`,
+        );
+        return "";
+      }
+      const secret = this.deps.env(value);
+      if (!secret) {
+        this.errors.push(`${prefix}.passwordEnv: the variable ${value} is not set or empty`);
+      }
+      return secret ?? "";
+    }
+    // A path is shown; anything else may be the password typed into the wrong field.
+    const shown = value.includes("/") ? value : "the file it names";
+    const read = this.deps.readSecretFile(value);
+    if ("error" in read) {
+      this.errors.push(
+        `${prefix}.passwordFile: ${shown}: ${read.error}${
+          value.includes("/") ? "" : `; ${HIDDEN}`
+        }`,
+      );
+      return "";
+    }
+    if (read.worldReadable) {
+      this.warnings.push(
+        `${prefix}.passwordFile: ${shown} can be read by every user; run: chmod 600 ${shown}`,
+      );
+    }
+    const secret = read.text.replace(/\r?\n$/, "");
+    if (!secret) this.errors.push(`${prefix}.passwordFile: ${value} is empty`);
+    return secret;
+  }
+
+  hostnames(value: unknown, field: string): string[] {
+    if (!Array.isArray(value) || value.length === 0) {
+      this.error(field, 'a non-empty list of hostnames like ["myhome.ddns.net"]', value);
+      return [];
+    }
+    const seen = new Set<string>();
+    const out: string[] = [];
+    for (const [i, h] of value.entries()) {
+      if (typeof h !== "string" || !HOSTNAME.test(h) || h.includes(",")) {
+        this.error(`${field}[${i}]`, 'a hostname or group name like "myhome.ddns.net"', h);
+      } else if (seen.has(h.toLowerCase())) {
+        this.errors.push(`${field}[${i}]: "${h}" is listed twice`);
+      } else {
+        seen.add(h.toLowerCase());
+        out.push(h);
+      }
+    }
+    return out;
+  }
+}
+
+/** What kind of value `value` is, for a message that must not show it. */
+export function kind(value: unknown): string {
+  if (value === undefined) return "nothing";
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "a list";
+  if (typeof value === "string") return `a string of ${value.length} characters`;
+  if (typeof value === "object") return "an object";
+  return `a ${typeof value}`;
+}
+
+/** A found value for a message: lists and objects only by kind, as they may hold a password. */
+export function show(value: unknown): string {
+  if (value === undefined) return "nothing";
+  if (typeof value === "object" && value !== null) return kind(value);
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+function similar(a: string, b: string): boolean {
+  if (Math.abs(a.length - b.length) > 2) return false;
+  const x = a.toLowerCase(), y = b.toLowerCase();
+  let prev = Array.from({ length: y.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= x.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= y.length; j++) {
+      row[j] = Math.min(
+        prev[j]! + 1,
+        row[j - 1]! + 1,
+        prev[j - 1]! + (x[i - 1] === y[j - 1] ? 0 : 1),
+      );
+    }
+    prev = row;
+  }
+  return prev[y.length]! <= 2;
+}

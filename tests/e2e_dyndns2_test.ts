@@ -1,0 +1,224 @@
+/**
+ * Black-box: `main.ts` as a child process with the shipped permissions, against the emulator on
+ * 127.0.0.1, the same suite for every DynDNS2 service profile (No-IP, Dynu, the generic one).
+ * Time is injected with DNSBEAT_NOW, never waited for.
+ */
+import assert from "node:assert/strict";
+import { MINUTE } from "../lib/duration.ts";
+import { startEmulator } from "../lib/emulator/mod.ts";
+import { ExitCode } from "../lib/exit_codes.ts";
+import { dnsbeat } from "./helpers/cli.ts";
+import { DYNDNS2, DYNU, NOIP } from "../lib/dyndns2/profiles.ts";
+import { FakeClock } from "./helpers/fake_clock.ts";
+
+const PASSWORD = "e2e-N0ip-Secret";
+const T0 = Date.UTC(2026, 10, 23, 12, 0, 0);
+
+async function setup(type: string, options: { hostnames?: string[] } = {}) {
+  const clock = new FakeClock(T0);
+  const server = await startEmulator({
+    clock,
+    port: 0,
+    accounts: {
+      noip: [{
+        username: "e2e@example.com",
+        password: PASSWORD,
+        hosts: ["a.ddns.net", "b.ddns.net"],
+        groups: {},
+        donator: false,
+      }],
+      dynamip: [],
+      echoIp: { ipv4: "81.2.69.142", ipv6: "2a02:1810::1" },
+    },
+  });
+  const dir = await Deno.makeTempDir({ prefix: "dnsbeat-e2e-" });
+  const config = `${dir}/config.json`;
+  const writeConfig = (overrides: Record<string, unknown> = {}) =>
+    Deno.writeTextFile(
+      config,
+      JSON.stringify({
+        state: `${dir}/state.json`,
+        ipSources: [`${server.url}/ip`],
+        providers: [{
+          type,
+          name: "home",
+          username: "e2e@example.com",
+          password: PASSWORD,
+          hostnames: options.hostnames ?? ["a.ddns.net"],
+          server: server.url,
+          ...overrides,
+        }],
+      }),
+      { mode: 0o600 },
+    );
+  await writeConfig();
+  const noipRequests = () => server.emulator.requests.filter((r) => r.provider === "noip").length;
+  const run = (args: string[], at = T0) => {
+    clock.set(at);
+    return dnsbeat([...args, "--config", config], { now: at });
+  };
+  const cleanup = async () => {
+    await server.close();
+    await Deno.remove(dir, { recursive: true });
+  };
+  return { server, clock, dir, config, writeConfig, noipRequests, run, cleanup };
+}
+
+function assertNoSecret(...texts: string[]) {
+  for (const t of texts) assert.ok(!t.includes(PASSWORD), "a password appeared in output");
+}
+
+for (const profile of [NOIP, DYNU, DYNDNS2]) {
+  const said = profile.label[0]!.toUpperCase() + profile.label.slice(1);
+
+  Deno.test(`${profile.label}: 10 starts with an unchanged address send exactly 1 request; a change sends 1 more`, async () => {
+    const t = await setup(profile.type);
+    try {
+      for (let i = 0; i < 10; i++) {
+        const r = await t.run(["once"], T0 + i * MINUTE);
+        assert.equal(r.code, ExitCode.Ok, r.stderr);
+        assertNoSecret(r.stdout, r.stderr);
+      }
+      assert.equal(t.noipRequests(), 1);
+      t.server.emulator.setEchoIp("81.2.69.160");
+      for (let i = 0; i < 3; i++) await t.run(["once"], T0 + (20 + i) * MINUTE);
+      assert.equal(t.noipRequests(), 2);
+      assert.equal(t.server.emulator.noipHost("a.ddns.net").ip, "81.2.69.160");
+      const status = await t.run(["status", "--json"], T0 + 30 * MINUTE);
+      assert.equal(status.code, ExitCode.Ok);
+      const report = JSON.parse(status.stdout);
+      assert.deepEqual(report.providers[0].hosts[0].sent, ["81.2.69.160"]);
+      assert.equal(report.providers[0].hosts[0].lastReply, "good 81.2.69.160");
+    } finally {
+      await t.cleanup();
+    }
+  });
+
+  Deno.test(`${profile.label}: after badauth, 10 restarts send nothing until resume; a config change also lifts it`, async () => {
+    const t = await setup(profile.type);
+    try {
+      t.server.emulator.pushFault({ kind: "code", body: "badauth" });
+      const first = await t.run(["once"]);
+      assert.equal(first.code, ExitCode.Stopped);
+      assert.match(first.stderr, /badauth.*e2e@example\.com.*wrong username or password/s);
+      assert.match(first.stderr, /dnsbeat resume home/);
+      t.server.emulator.setEchoIp("81.2.69.160");
+      for (let i = 1; i <= 10; i++) {
+        const r = await t.run(["once"], T0 + i * MINUTE);
+        assert.equal(r.code, ExitCode.Stopped);
+        assertNoSecret(r.stdout, r.stderr);
+      }
+      assert.equal(t.noipRequests(), 1, "no request after the stop, across 10 restarts");
+      const status = await t.run(["status", "--json"], T0 + 11 * MINUTE);
+      assert.equal(status.code, ExitCode.Stopped);
+      const provider = JSON.parse(status.stdout).providers[0];
+      assert.equal(provider.stop.code, "badauth");
+      assert.equal(provider.nextCheck, null);
+
+      const resumed = await t.run(["resume", "home"], T0 + 12 * MINUTE);
+      assert.equal(resumed.code, ExitCode.Ok, resumed.stderr);
+      assert.match(resumed.stdout, /Lifted the stop of home \(badauth/);
+      assert.equal((await t.run(["once"], T0 + 13 * MINUTE)).code, ExitCode.Ok);
+      assert.equal(t.noipRequests(), 2);
+
+      t.server.emulator.pushFault({ kind: "code", body: "badauth" });
+      t.server.emulator.setEchoIp("81.2.69.170");
+      assert.equal((await t.run(["once"], T0 + 14 * MINUTE)).code, ExitCode.Stopped);
+      assert.equal((await t.run(["once"], T0 + 15 * MINUTE)).code, ExitCode.Stopped);
+      assert.equal(t.noipRequests(), 3);
+      await t.writeConfig({ hostnames: ["a.ddns.net", "b.ddns.net"] });
+      const changed = await t.run(["once"], T0 + 16 * MINUTE);
+      assert.equal(changed.code, ExitCode.Ok, changed.stderr);
+      assert.match(changed.stdout + changed.stderr, /changed since the stop/);
+      // Both hosts, in one request, or in one each where the service takes one at a time.
+      assert.equal(t.noipRequests(), 3 + Math.ceil(2 / profile.maxHosts));
+    } finally {
+      await t.cleanup();
+    }
+  });
+
+  Deno.test(`${profile.label}: every error code stops, and the stop survives restarts`, async () => {
+    for (
+      const code of [
+        "nohost",
+        "badauth",
+        "badagent",
+        "!donator",
+        "abuse",
+        "notfqdn",
+        "numhost",
+        "badsys",
+        "!yours",
+        "!active",
+      ]
+    ) {
+      const t = await setup(profile.type);
+      try {
+        t.server.emulator.pushFault({ kind: "code", body: code });
+        const r = await t.run(["once"]);
+        assert.equal(r.code, ExitCode.Stopped, `${code}: ${r.stderr}`);
+        assert.ok(r.stderr.includes(`${said} says ${code}`), `${code}: ${r.stderr}`);
+        t.server.emulator.setEchoIp("81.2.69.160");
+        for (let i = 1; i <= 2; i++) {
+          assert.equal((await t.run(["once"], T0 + i * MINUTE)).code, ExitCode.Stopped, code);
+        }
+        assert.equal(t.noipRequests(), 1, `${code}: nothing sent after the stop`);
+      } finally {
+        await t.cleanup();
+      }
+    }
+  });
+
+  Deno.test(`${profile.label}: after 911 nothing is sent for 30 minutes, restarts included`, async () => {
+    const t = await setup(profile.type);
+    try {
+      t.server.emulator.pushFault({ kind: "code", body: "911" });
+      const first = await t.run(["once"]);
+      assert.equal(first.code, ExitCode.Failure);
+      assert.match(first.stderr, /911/);
+      for (const minute of [1, 5, 15, 29]) {
+        assert.equal(
+          (await t.run(["once"], T0 + minute * MINUTE)).code,
+          ExitCode.Failure,
+          "a round that must wait exits 1",
+        );
+      }
+      assert.equal(t.noipRequests(), 1);
+      const shown = await t.run(["status", "--json"], T0 + 29 * MINUTE);
+      assert.equal(shown.code, ExitCode.Failure, "status during the wait exits 1");
+      const provider = JSON.parse(shown.stdout).providers[0];
+      // DNSBEAT_NOW fixes the clock at the child's start; its own run time (ms) adds to it.
+      const retry = Date.parse(provider.wait.until) - T0;
+      assert.ok(retry >= 30 * MINUTE && retry < 30 * MINUTE + 5000, `retry after ${retry} ms`);
+      assert.ok(
+        Date.parse(provider.nextCheck) - T0 >= 30 * MINUTE,
+        "next check ≥ 30 min after 911",
+      );
+      assert.equal((await t.run(["once"], T0 + 31 * MINUTE)).code, ExitCode.Ok);
+      assert.equal(t.noipRequests(), 2);
+      const at = t.server.emulator.requests.filter((r) => r.provider === "noip").map((r) => r.at);
+      assert.ok(at[1]! - at[0]! >= 30 * MINUTE);
+    } finally {
+      await t.cleanup();
+    }
+  });
+
+  Deno.test(`${profile.label}: check validates and masks secrets; a bad config exits 2 naming the field`, async () => {
+    const t = await setup(profile.type);
+    try {
+      const ok = await t.run(["check"]);
+      assert.equal(ok.code, ExitCode.Ok, ok.stderr);
+      assert.ok(ok.stdout.includes(`provider "home" (${profile.label})`), ok.stdout);
+      assertNoSecret(ok.stdout, ok.stderr);
+      await t.writeConfig({ hostnames: ["a.ddns.net", ""], interval: "10s" });
+      const bad = await t.run(["check"]);
+      assert.equal(bad.code, ExitCode.Usage);
+      assert.match(bad.stderr, /providers\[0\]\.hostnames\[1\]/);
+      assert.match(bad.stderr, /providers\[0\]\.interval: must be at least 60s/);
+      assert.doesNotMatch(bad.stderr, /at \w+ \(file:/, "no stack trace");
+      assertNoSecret(bad.stdout, bad.stderr);
+    } finally {
+      await t.cleanup();
+    }
+  });
+}
