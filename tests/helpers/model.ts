@@ -138,8 +138,8 @@ export class Oracle {
    * The process ended: what no write saved is gone, for dnsbeat as for the oracle. A stop
    * learnt and not saved is forgotten; a stop lifted and the lift not saved comes back.
    */
-  #processEnded(): void {
-    const saved = (fact: Learnt | null) => fact !== null && fact.writes < this.#w.disk.writes;
+  #processEnded(writes: number): void {
+    const saved = (fact: Learnt | null) => fact !== null && fact.writes < writes;
     if (this.noipStop && !saved(this.noipStop)) this.noipStop = null;
     if (this.noipWait && !saved(this.noipWait)) this.noipWait = null;
     if (this.dynamipStop && !saved(this.dynamipStop)) this.dynamipStop = null;
@@ -168,7 +168,7 @@ export class Oracle {
       else if (event.kind === "dynamip") this.#dynamip(event.record, event.writes);
       else if (event.kind === "detect") this.#detection(event.host, event.record.at);
       else if (event.kind === "config") this.#configRead(event.config, event.resume, event.writes);
-      else this.#processEnded();
+      else this.#processEnded(event.writes);
     }
     const state = this.#w.diskState();
     const entries = Object.values(state?.providers ?? {});

@@ -62,7 +62,15 @@ export interface WorldConfig {
 }
 
 /** What happened in the world, in order: a request, dnsbeat reading its config, its end. */
-export type WorldEvent = Wire | ConfigRead | { kind: "ended" };
+export type WorldEvent = Wire | ConfigRead | Ended;
+
+/** A dnsbeat process ended (SIGTERM or SIGKILL). */
+export interface Ended {
+  /** Discriminant. */
+  kind: "ended";
+  /** The disk's write count then: what it saved by then is on disk, the rest is gone. */
+  writes: number;
+}
 
 /** dnsbeat read the config file (at start, or for a resume or reload). */
 export interface ConfigRead {
@@ -258,7 +266,7 @@ export class World {
     await proc.done;
     this.#proc = null;
     this.#pending = [];
-    this.events.push({ kind: "ended" });
+    this.events.push({ kind: "ended", writes: this.disk.writes });
   }
 
   /** `dnsbeat resume` (every provider) while dnsbeat runs. */
