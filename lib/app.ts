@@ -9,6 +9,7 @@ import { type ConfigResult, DEFAULT_CONFIG_PATH, loadConfig, systemConfigDeps } 
 import type { Config } from "./config_types.ts";
 import type { Context } from "./context.ts";
 import { type Control, processControl } from "./control.ts";
+import { defaultDnsDeps, type DnsDeps, lookupAddresses } from "./dns.ts";
 import { detectIp, isServiceOf } from "./detect.ts";
 import { ExitCode } from "./exit_codes.ts";
 import { type FetchFn, httpGet } from "./http.ts";
@@ -47,6 +48,23 @@ export interface Environment {
   out: (text: string) => void;
   /** Where a daemon with this state file hears `dnsbeat resume` and reload requests. */
   control: (statePath: string, warn: (message: string) => void) => Control;
+  /** DNS queries (`dns:` sources, the hosts' records). */
+  dns: DnsDeps;
+}
+
+/**
+ * What DNS answers for a host, at the config's `resolver` (else the system's), each lookup within
+ * `timeoutMs`: the addresses, or null when the lookup failed.
+ */
+export function lookupWith(config: Config, env: Environment, timeoutMs: number): Context["lookup"] {
+  return async (hostname, family, signal) => {
+    const found = await lookupAddresses(hostname, family, env.dns, {
+      timeoutMs,
+      signal,
+      ...(config.resolver ? { nameServer: config.resolver } : {}),
+    });
+    return "addresses" in found ? found.addresses : null;
+  };
 }
 
 /** The real process environment. */
@@ -58,6 +76,7 @@ export function processEnvironment(clock: Clock): Environment {
     logger: (level, redact) => consoleLogger(level, redact, clock),
     out: (text) => writeAll(Deno.stdout, text),
     control: processControl,
+    dns: defaultDnsDeps,
   };
 }
 
@@ -220,6 +239,7 @@ export function context(config: Config, store: StateStore, env: Environment, log
     configPath: config.path,
     timeoutMs: config.timeoutMs,
     httpGet: get,
+    lookup: lookupWith(config, env, config.timeoutMs),
     detect: (family, signal) =>
       detectIp({
         family,
@@ -233,6 +253,7 @@ export function context(config: Config, store: StateStore, env: Environment, log
       }, {
         httpGet: (request) => httpGet(request, env.fetch, env.clock),
         networkInterfaces: () => Deno.networkInterfaces(),
+        dns: env.dns,
       }),
   };
 }

@@ -23,10 +23,18 @@ export type { ConfigDeps } from "./validate.ts";
 export const DEFAULT_CONFIG_PATH = "/etc/dnsbeat/config.json";
 /** Where the state is kept when the config has no `state`. */
 export const DEFAULT_STATE_PATH = "/var/lib/dnsbeat/state.json";
-/** Default IPv4 sources: ipify, then No-IP's own service. */
-export const DEFAULT_IPV4_SOURCES = ["https://api.ipify.org", "http://ip1.dynupdate.no-ip.com/"];
-/** Default IPv6 sources. */
+/**
+ * Default IPv4 sources: OpenDNS's resolver (DNS, no web service), then ipify, then No-IP's own
+ * service (left out while a No-IP provider is stopped).
+ */
+export const DEFAULT_IPV4_SOURCES = [
+  "dns:opendns",
+  "https://api.ipify.org",
+  "http://ip1.dynupdate.no-ip.com/",
+];
+/** Default IPv6 sources, in the same order. */
 export const DEFAULT_IPV6_SOURCES = [
+  "dns:opendns",
   "https://api6.ipify.org",
   "http://ip1.dynupdate6.no-ip.com/",
 ];
@@ -38,7 +46,16 @@ export type ConfigResult =
 
 /** The fields each part of the config may have; anything else is an error ("did you mean"). */
 export const CONFIG_KEYS = {
-  top: ["state", "ipSources", "ipv6Sources", "timeout", "logLevel", "startup", "providers"],
+  top: [
+    "state",
+    "ipSources",
+    "ipv6Sources",
+    "resolver",
+    "timeout",
+    "logLevel",
+    "startup",
+    "providers",
+  ],
   dyndns2: DYNDNS2_KEYS,
   dynamip: DYNAMIP_KEYS,
   startup: STARTUP_KEYS,
@@ -61,6 +78,7 @@ export async function parseConfig(
   const statePath = v.string(data, "state", "", DEFAULT_STATE_PATH);
   const ipv4Sources = v.sources(data, "ipSources", DEFAULT_IPV4_SOURCES);
   const ipv6Sources = v.sources(data, "ipv6Sources", DEFAULT_IPV6_SOURCES);
+  const resolver = v.nameServer(data, "resolver");
   const timeoutMs = v.duration(data, "timeout", "", 15 * SECOND, SECOND);
   const logLevel = v.oneOf(data, "logLevel", "", LEVELS, "info") as Level;
   const startup = v.startup(data.startup);
@@ -85,7 +103,17 @@ export async function parseConfig(
   return {
     ok: true,
     warnings: v.warnings,
-    config: { path, statePath, ipv4Sources, ipv6Sources, timeoutMs, logLevel, startup, providers },
+    config: {
+      path,
+      statePath,
+      ipv4Sources,
+      ipv6Sources,
+      resolver,
+      timeoutMs,
+      logLevel,
+      startup,
+      providers,
+    },
   };
 }
 

@@ -5,6 +5,7 @@
  * @module
  */
 import type { IpSource } from "./detect.ts";
+import type { NameServer } from "./dns.ts";
 import type { ServiceProfile } from "./dyndns2/profiles.ts";
 import type { IpFamily } from "./ip.ts";
 import type { Level } from "./log.ts";
@@ -82,6 +83,8 @@ export interface Config {
   ipv4Sources: IpSource[];
   /** IPv6 sources, in order. */
   ipv6Sources: IpSource[];
+  /** The name server of dnsbeat's own lookups (the hosts' records); null: the system's. */
+  resolver: NameServer | null;
   /** Per-request timeout of IP detection and updates. */
   timeoutMs: number;
   /** Log level. */

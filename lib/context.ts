@@ -26,6 +26,11 @@ export interface Context {
    * detection service while a No-IP stop is active (No-IP forbids its use then).
    */
   detect: (family: IpFamily, signal?: AbortSignal) => Promise<Detection>;
+  /**
+   * What DNS answers now for `hostname`'s records of `family` (at the config's `resolver`, else the
+   * system's); null when the lookup failed.
+   */
+  lookup: (hostname: string, family: IpFamily, signal?: AbortSignal) => Promise<string[] | null>;
   /** The deadline of each request, in ms. */
   timeoutMs: number;
   /** The config file's path, for messages that tell the user what to edit. */

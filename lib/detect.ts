@@ -6,10 +6,20 @@
  * @module
  */
 import type { httpGet } from "./http.ts";
+import {
+  describeDnsSource,
+  type DnsDeps,
+  type DnsSource,
+  parseDnsSource,
+  queryDnsSource,
+} from "./dns.ts";
 import { classifyIp, type IpFamily, type ParsedIp, parseIp } from "./ip.ts";
 
-/** Where an address can come from. */
-export type IpSource = { kind: "http"; url: string } | { kind: "interface"; name: string };
+/** Where an address can come from: a web service, a network interface, or a DNS query. */
+export type IpSource =
+  | { kind: "http"; url: string }
+  | { kind: "interface"; name: string }
+  | DnsSource;
 
 /** What {@link detectIp} needs from the outside world. */
 export interface DetectDeps {
@@ -17,6 +27,8 @@ export interface DetectDeps {
   httpGet: typeof httpGet;
   /** The machine's interfaces, as `Deno.networkInterfaces()` returns them. */
   networkInterfaces: () => Deno.NetworkInterfaceInfo[];
+  /** The DNS resolver of `dns:` sources. */
+  dns: DnsDeps;
 }
 
 /** One detection. */
@@ -41,10 +53,14 @@ export type Detection =
   | { kind: "none"; problems: string[] };
 
 const INTERFACE_PREFIX = "interface:";
-const EXPECTED = 'an http:// or https:// URL, or "interface:NAME"';
+const EXPECTED = 'an http:// or https:// URL, "interface:NAME" or "dns:…"';
 
-/** Parses `"interface:eth0"` or an http(s) URL; anything else gives an error saying what was expected. */
+/**
+ * Parses an http(s) URL, `"interface:eth0"` or a `dns:` source (`dns.ts`); anything else gives an
+ * error saying what was expected.
+ */
 export function parseIpSource(text: string): IpSource | { error: string } {
+  if (text.startsWith("dns:")) return parseDnsSource(text);
   if (text.startsWith(INTERFACE_PREFIX)) {
     const name = text.slice(INTERFACE_PREFIX.length);
     if (/^[^\s/]+$/.test(name)) return { kind: "interface", name };
@@ -62,9 +78,13 @@ export function parseIpSource(text: string): IpSource | { error: string } {
   return { kind: "http", url: text };
 }
 
-/** The source for messages: the URL without userinfo, query and fragment, or `"interface eth0"`. */
+/**
+ * The source for messages: the URL without userinfo, query and fragment, `"interface eth0"`, or the
+ * DNS source's label.
+ */
 export function describeSource(source: IpSource): string {
   if (source.kind === "interface") return `interface ${source.name}`;
+  if (source.kind === "dns") return describeDnsSource(source);
   try {
     const url = new URL(source.url);
     return `${url.protocol}//${url.host}${url.pathname}`;
@@ -102,6 +122,8 @@ export async function detectIp(options: DetectOptions, deps: DetectDeps): Promis
     }
     const result = source.kind === "http"
       ? await fromHttp(source.url, options, deps)
+      : source.kind === "dns"
+      ? await fromDns(source, options, deps)
       : fromInterface(source.name, options.family, deps);
     if ("ip" in result) return { kind: "found", ip: result.ip, source: name };
     problems.push(`${name}: ${result.problem}`);
@@ -160,6 +182,19 @@ function addressInBody(body: string): ParsedIp | null {
   }
   const match = /Current IP Address:\s*([0-9A-Fa-f.:]+)/.exec(text);
   return match?.[1] === undefined ? null : parseIp(match[1]);
+}
+
+async function fromDns(
+  source: DnsSource,
+  options: DetectOptions,
+  deps: DetectDeps,
+): Promise<SourceResult> {
+  const result = await queryDnsSource(source, options.family, deps.dns, {
+    timeoutMs: options.timeoutMs ?? 15_000,
+    signal: options.signal,
+  });
+  if ("problem" in result) return result;
+  return judge(parseIp(result.ip)!, options.family, "answered");
 }
 
 function fromInterface(name: string, family: IpFamily, deps: DetectDeps): SourceResult {

@@ -14,7 +14,8 @@ import { BEAT_PERIOD_MS } from "./dynamip/schedule.ts";
 import { describeDyndns2, dyndns2Status } from "./dyndns2/report.ts";
 import { dyndns2Round, runDyndns2 } from "./dyndns2/round.ts";
 import { formatDuration } from "./duration.ts";
-import type { ProviderStatus } from "./report.ts";
+import type { IpFamily } from "./ip.ts";
+import type { DnsView, ProviderStatus } from "./report.ts";
 import type { State } from "./state.ts";
 
 /** What dnsbeat does with one kind of provider. */
@@ -30,7 +31,10 @@ interface Kind<P extends Provider> {
     configPath: string,
     timeoutMs: number,
     clock: Clock,
+    dns: DnsView,
   ): ProviderStatus;
+  /** The hosts' records `status` shows what DNS answers for. */
+  records(p: P): { hostname: string; family: IpFamily }[];
   /** Its line in `dnsbeat check`. */
   describe(p: P): string;
   /** Its service and how often it is looked after, for the daemon's first line. */
@@ -42,10 +46,12 @@ interface Kind<P extends Provider> {
 const DYNDNS2: Kind<Dyndns2Provider> = {
   loop: runDyndns2,
   once: dyndns2Round,
-  status: (p, state, configPath, _timeoutMs, clock) => {
+  status: (p, state, configPath, _timeoutMs, clock, dns) => {
     const entry = state.providers[p.key];
-    return dyndns2Status(p, entry?.type === "dyndns2" ? entry : null, configPath, clock);
+    return dyndns2Status(p, entry?.type === "dyndns2" ? entry : null, configPath, clock, dns);
   },
+  records: (p) =>
+    p.hostnames.flatMap((hostname) => p.families.map((family) => ({ hostname, family }))),
   describe: describeDyndns2,
   schedule: (p) => `${p.profile.label}, every ${formatDuration(p.intervalMs)}`,
   detection: (p) => p.profile.detection,
@@ -64,6 +70,7 @@ const DYNAMIP: Kind<DynamipProvider> = {
       clock,
     );
   },
+  records: () => [],
   describe: describeDynamip,
   schedule: () => `DynamIP, every ${formatDuration(BEAT_PERIOD_MS)}`,
   detection: () => [],

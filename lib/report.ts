@@ -6,6 +6,18 @@
  * @module
  */
 import { ExitCode } from "./exit_codes.ts";
+import type { IpFamily } from "./ip.ts";
+
+/**
+ * What DNS answered for the hosts when the report was made, by {@link dnsKey}: the addresses, or
+ * null when the lookup failed.
+ */
+export type DnsView = ReadonlyMap<string, string[] | null>;
+
+/** The key of one host's records of one family in a {@link DnsView}. */
+export function dnsKey(hostname: string, family: IpFamily): string {
+  return `${hostname} ${family}`;
+}
 
 /** How a provider is doing: fine, held by a wait or back-off, or stopped until the user acts. */
 export type Health = "ok" | "waiting" | "stopped";
@@ -32,8 +44,15 @@ export interface HostStatus {
   confirmed: string[] | null;
   /** The server's last reply line for it. */
   lastReply: string | null;
-  /** When the server last accepted an update of it. */
+  /** When the server last accepted an update of it (or dnsbeat found it right in DNS). */
   lastSuccess: string | null;
+  /** What DNS answers for it now (IPv4 first); null when a lookup failed. */
+  dns: string[] | null;
+  /**
+   * Whether DNS answers another address than the confirmed one although the last update is older
+   * than the service's TTL: something else changes the host, or a resolver keeps old answers.
+   */
+  dnsMismatch: boolean;
 }
 
 /** A DynDNS2 provider in the status report. */
@@ -101,6 +120,8 @@ export interface StatusReport {
   state: string;
   /** The time of the report. */
   now: string;
+  /** The resolver the hosts' DNS answers come from. */
+  resolver: string;
   /** Per configured provider. */
   providers: ProviderStatus[];
 }
@@ -115,7 +136,7 @@ export function statusExit(report: StatusReport): ExitCode {
 
 /** The report as text for a person. */
 export function renderStatus(report: StatusReport): string {
-  const lines = [`state ${report.state} at ${report.now}`];
+  const lines = [`state ${report.state} at ${report.now}; DNS from ${report.resolver}`];
   for (const p of report.providers) {
     if (p.type === "dynamip") lines.push(...renderDynamip(p as DynamipStatus));
     else lines.push(...renderDyndns2(p as Dyndns2Status));
@@ -144,11 +165,21 @@ function renderDyndns2(p: Dyndns2Status): string[] {
     const confirmed = h.confirmed && h.confirmed.join(",") !== h.sent?.join(",")
       ? ` (the server confirmed ${h.confirmed.join(", ")})`
       : "";
+    const dns = h.dns === null
+      ? "DNS lookup failed"
+      : `DNS answers ${h.dns.length === 0 ? "nothing" : h.dns.join(", ")}`;
     lines.push(
       `  ${h.hostname}: ${h.sent?.join(", ") ?? "never updated"}${confirmed}; last reply ${
         h.lastReply ?? "none"
-      }${h.lastSuccess ? `, last accepted ${h.lastSuccess}` : ""}`,
+      }${h.lastSuccess ? `, last accepted ${h.lastSuccess}` : ""}; ${dns}`,
     );
+    if (h.dnsMismatch) {
+      lines.push(
+        `    DNS MISMATCH: DNS should answer ${
+          (h.confirmed ?? []).join(", ")
+        } by now (longer than ${p.service}'s TTL since the last update): something else updates this host (another client, the service's website), or the resolver keeps old answers`,
+      );
+    }
   }
   return lines;
 }

@@ -75,9 +75,12 @@ export interface HostState {
   sent: Addresses | null;
   /** What the server's last success line named (may differ from `sent`). */
   confirmed: Addresses | null;
-  /** The server's last reply line for this host. */
+  /**
+   * The server's last reply line for this host, or `in DNS` when dnsbeat had no record of it and
+   * found DNS already answering the detected address (`dyndns2/adopt.ts`).
+   */
   reply: string | null;
-  /** When the server last accepted an update of this host. */
+  /** When the server last accepted an update of this host, or dnsbeat found it right in DNS. */
   success: Moment | null;
 }
 

@@ -8,6 +8,7 @@
  */
 import type { StartupConfig } from "./config_types.ts";
 import { type IpSource, parseIpSource } from "./detect.ts";
+import { type NameServer, parseNameServer } from "./dns.ts";
 import { MINUTE, parseDuration, SECOND } from "./duration.ts";
 import { isObject } from "./state.ts";
 
@@ -145,11 +146,24 @@ export class Validator {
     for (const [i, entry] of value.entries()) {
       const parsed = typeof entry === "string"
         ? parseIpSource(entry)
-        : { error: `expected a URL or "interface:NAME", found ${show(entry)}` };
+        : { error: `expected a URL, "interface:NAME" or "dns:…", found ${show(entry)}` };
       if ("error" in parsed) this.errors.push(`${key}[${i}]: ${parsed.error}`);
       else sources.push(parsed);
     }
     return sources;
+  }
+
+  /** A name server (`IP[:PORT]`, IPv6 in brackets), or null when the key is absent. */
+  nameServer(obj: Record<string, unknown>, key: string): NameServer | null {
+    if (obj[key] === undefined) return null;
+    const text = this.string(obj, key, "");
+    if (text === "") return null;
+    const parsed = parseNameServer(text);
+    if ("error" in parsed) {
+      this.errors.push(`${key}: ${parsed.error}, like "192.168.1.1" or "[2001:db8::53]:5353"`);
+      return null;
+    }
+    return parsed;
   }
 
   startup(value: unknown): StartupConfig {

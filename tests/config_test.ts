@@ -15,6 +15,7 @@ import { fingerprint } from "../lib/identity.ts";
 import type { Config, Dyndns2Provider } from "../lib/config_types.ts";
 import { DEFAULT_SERVER as DYNAMIP_SERVER } from "../lib/dynamip/protocol.ts";
 import { DAY, MINUTE, SECOND } from "../lib/duration.ts";
+import { parseIpSource } from "../lib/detect.ts";
 
 const PW = "S3cr3t-PW!";
 const PW_FILE = "/etc/dnsbeat/dynamip.pw";
@@ -43,6 +44,7 @@ function full(): Json {
     state: "/srv/dnsbeat/state.json",
     ipSources: ["https://ip.example/", "interface:eth0"],
     ipv6Sources: ["https://ip6.example/"],
+    resolver: "[2001:DB8::53]:5353",
     timeout: "20s",
     logLevel: "debug",
     startup: { delay: "10s", waitForClock: false, waitForNetwork: false, maxWait: "2m" },
@@ -110,6 +112,7 @@ Deno.test("parseConfig: a full config, every key read", async () => {
       name: "eth0",
     }],
     ipv6Sources: [{ kind: "http", url: "https://ip6.example/" }],
+    resolver: { ipAddr: "2001:db8::53", port: 5353 },
     timeoutMs: 20 * SECOND,
     logLevel: "debug",
     startup: {
@@ -157,8 +160,10 @@ Deno.test("parseConfig: every default of a minimal config", async () => {
   const [config, warnings] = await configOf(minimal());
   assert.deepEqual(warnings, []);
   assert.equal(config.statePath, DEFAULT_STATE_PATH);
-  assert.deepEqual(config.ipv4Sources, DEFAULT_IPV4_SOURCES.map((url) => ({ kind: "http", url })));
-  assert.deepEqual(config.ipv6Sources, DEFAULT_IPV6_SOURCES.map((url) => ({ kind: "http", url })));
+  assert.deepEqual(config.ipv4Sources, DEFAULT_IPV4_SOURCES.map(parseIpSource));
+  assert.deepEqual(config.ipv6Sources, DEFAULT_IPV6_SOURCES.map(parseIpSource));
+  assert.deepEqual(config.ipv4Sources.map((s) => s.kind), ["dns", "http", "http"]);
+  assert.equal(config.resolver, null);
   assert.equal(config.timeoutMs, 15 * SECOND);
   assert.equal(config.logLevel, "info");
   assert.deepEqual(config.startup, {
@@ -245,7 +250,7 @@ type Case = [string, (c: Json) => void, string[], FakeWorld?];
 
 const CASES: Case[] = [
   ["unknown top-level field", (c) => (c.provider = []), [
-    'provider: unknown field (did you mean "providers"?); known: state, ipSources, ipv6Sources, timeout, logLevel, startup, providers',
+    'provider: unknown field (did you mean "providers"?); known: state, ipSources, ipv6Sources, resolver, timeout, logLevel, startup, providers',
   ]],
   ["unknown field, nothing near", (c) => (c.colour = true), ["colour: unknown field; known: "]],
   ["unknown provider field", (c) => (c.providers[0].intervall = "5m"), [
@@ -314,7 +319,7 @@ const CASES: Case[] = [
   ["ipSources empty", (c) => (c.ipSources = []), ["ipSources: expected a non-empty list"]],
   ["ipv6Sources bad entry", (c) => (c.ipv6Sources = ["https://ok.example/", "ftp://x/", 7]), [
     "ipv6Sources[1]: expected ",
-    'ipv6Sources[2]: expected a URL or "interface:NAME", found 7',
+    'ipv6Sources[2]: expected a URL, "interface:NAME" or "dns:…", found 7',
   ]],
   ["families unknown", (c) => (c.providers[0].families = "ipv5"), [
     'providers[0].families: expected one of "ipv4", "ipv6", "both", found "ipv5"',

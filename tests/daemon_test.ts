@@ -43,6 +43,7 @@ function config(providers: Config["providers"]): Config {
     statePath: "/unused",
     ipv4Sources: [],
     ipv6Sources: [],
+    resolver: null,
     timeoutMs: 15_000,
     logLevel: "debug",
     startup: { delayMs: 0, waitForClock: false, waitForNetwork: false, maxWaitMs: 0 },

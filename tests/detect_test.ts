@@ -9,6 +9,7 @@ import {
 } from "../lib/detect.ts";
 import { NOIP } from "../lib/dyndns2/profiles.ts";
 import { httpGet, type HttpGetRequest, type HttpResult } from "../lib/http.ts";
+import { NO_DNS } from "./helpers/context.ts";
 
 const http = (url: string): IpSource => ({ kind: "http", url });
 const reply = (body: string, status = 200, truncated = false): HttpResult => ({
@@ -33,6 +34,7 @@ function fakeDeps(
       return Promise.resolve(answer);
     },
     networkInterfaces: () => interfaces,
+    dns: NO_DNS,
   };
 }
 
@@ -63,7 +65,7 @@ Deno.test("parseIpSource: anything else says what was expected", () => {
   const cases: [string, RegExp][] = [
     ["interface:", /interface name after "interface:"/],
     ["interface:eth 0", /interface name after "interface:"/],
-    ["eth0", /expected an http:\/\/ or https:\/\/ URL, or "interface:NAME", found "eth0"/],
+    ["eth0", /expected an http:\/\/ or https:\/\/ URL, "interface:NAME" or "dns:…", found "eth0"/],
     ["api.ipify.org", /expected an http:\/\/ or https:\/\/ URL.*found "api.ipify.org"/],
     ["ftp://example.test/ip", /expected an http:\/\/ or https:\/\/ URL.*"ftp:"/],
     ["", /expected an http:\/\/ or https:\/\/ URL/],
@@ -313,6 +315,7 @@ Deno.test("detectIp: interface addresses with a zone, and listing failures", asy
   );
   const failing: DetectDeps = {
     httpGet: () => Promise.reject(new Error("not used")),
+    dns: NO_DNS,
     networkInterfaces: () => {
       throw new Deno.errors.NotCapable("Requires sys access");
     },
@@ -332,7 +335,7 @@ Deno.test("detectIp: with the real httpGet against a 127.0.0.1 echo server", asy
   });
   const base = `http://127.0.0.1:${server.addr.port}`;
   try {
-    const deps: DetectDeps = { httpGet, networkInterfaces: () => [] };
+    const deps: DetectDeps = { httpGet, networkInterfaces: () => [], dns: NO_DNS };
     const result = await detectIp({
       family: "ipv4",
       sources: [http(`${base}/missing`), http(`${base}/echo`), http(`${base}/json`)],

@@ -120,6 +120,7 @@ function harness(o: HarnessOptions = {}): Harness {
     }),
     httpGet: get,
     timeoutMs: 15 * SECOND,
+    lookup: () => Promise.reject(new Error("DynamIP has no hostname to look up")),
     detect: () =>
       o.detect?.(clock) ??
         Promise.resolve({ kind: "found", ip: "81.2.69.160", source: "test" }),

@@ -383,3 +383,63 @@ Deno.test("more hosts than a request may name (No-IP: 20): several requests in o
   await dyndns2Round(t.ctx, provider({ hostnames }), never);
   assert.equal(s.requests.length, 3);
 });
+
+Deno.test("first start: DNS is asked only for hosts without a record, per detected family", async () => {
+  type Dns = Record<string, string[] | null>;
+  const cases: { dns: Dns; sent: string[][]; why: string }[] = [
+    {
+      why: "both families match for a, nothing for b",
+      dns: { "a.ddns.net ipv4": [V4], "a.ddns.net ipv6": [V6] },
+      sent: [["b.ddns.net"]],
+    },
+    {
+      why: "a's IPv6 record is missing: a is sent with both",
+      dns: { "a.ddns.net ipv4": [V4], "b.ddns.net ipv4": [V4], "b.ddns.net ipv6": [V6] },
+      sent: [["a.ddns.net"]],
+    },
+    {
+      why: "a lookup failed, or answered a second address",
+      dns: {
+        "a.ddns.net ipv4": null,
+        "a.ddns.net ipv6": [V6],
+        "b.ddns.net ipv4": [V4, "81.2.69.1"],
+        "b.ddns.net ipv6": [V6],
+      },
+      sent: [["a.ddns.net", "b.ddns.net"]],
+    },
+  ];
+  for (const { dns, sent, why } of cases) {
+    const asked: string[] = [];
+    const s = server(good);
+    const t = testContext({
+      httpGet: s.httpGet,
+      lookup: (host, family) => {
+        asked.push(`${host} ${family}`);
+        return Promise.resolve(dns[`${host} ${family}`] ?? []);
+      },
+    });
+    const p = provider({ families: ["ipv4", "ipv6"] });
+    assert.deepEqual(await dyndns2Round(t.ctx, p, never), { kind: "ok" }, why);
+    assert.deepEqual(s.requests.map((r) => r.hosts), sent, why);
+    asked.length = 0;
+    for (let i = 0; i < 3; i++) await dyndns2Round(t.ctx, p, never);
+    assert.deepEqual(asked, [], `${why}: once every host has a record, DNS is not asked`);
+    assert.equal(s.requests.length, sent.length, why);
+  }
+});
+
+Deno.test("first start: hosts found right in DNS are recorded in one write, and count as up to date", async () => {
+  const s = server(good);
+  const t = testContext({ httpGet: s.httpGet, lookup: () => Promise.resolve([V4]) });
+  assert.deepEqual(await dyndns2Round(t.ctx, provider(), never), { kind: "ok" });
+  assert.equal(s.requests.length, 0);
+  assert.equal(t.ctx.store.writes, 1);
+  const a = entry(t).hosts["a.ddns.net"]!;
+  assert.deepEqual([a.sent, a.confirmed, a.reply], [{ ipv4: V4, ipv6: null }, {
+    ipv4: V4,
+    ipv6: null,
+  }, "in DNS"]);
+  assert.ok(
+    t.logs.some((l) => /DNS already answers 81\.2\.69\.142 for a\.ddns\.net, b\.ddns\.net/.test(l)),
+  );
+});

@@ -7,6 +7,7 @@ import { BEAT_PERIOD_MS } from "../lib/dynamip/schedule.ts";
 import { HOUR, MINUTE, SECOND } from "../lib/duration.ts";
 import { startEmulator } from "../lib/emulator/mod.ts";
 import { ExitCode } from "../lib/exit_codes.ts";
+import { startDnsServer } from "./helpers/dns_server.ts";
 import { dnsbeat, spawnDnsbeat } from "./helpers/cli.ts";
 import { FakeClock } from "./helpers/fake_clock.ts";
 
@@ -31,6 +32,7 @@ async function setup(site: Record<string, unknown> = {}, expiry = T0 + 100 * HOU
       echoIp: { ipv4: "81.2.69.142", ipv6: "2a02:1810::1" },
     },
   });
+  const dns = await startDnsServer();
   const dir = await Deno.makeTempDir({ prefix: "dnsbeat-e2e-dyn-" });
   const config = `${dir}/config.json`;
   const writeConfig = (providers: unknown[]) =>
@@ -39,6 +41,7 @@ async function setup(site: Record<string, unknown> = {}, expiry = T0 + 100 * HOU
       JSON.stringify({
         state: `${dir}/state.json`,
         ipSources: [`${server.url}/ip`],
+        resolver: `127.0.0.1:${dns.port}`,
         startup: { waitForNetwork: false, waitForClock: false },
         providers,
       }),
@@ -60,6 +63,7 @@ async function setup(site: Record<string, unknown> = {}, expiry = T0 + 100 * HOU
   };
   const cleanup = async () => {
     await server.close();
+    await dns.close();
     await Deno.remove(dir, { recursive: true });
   };
   return { server, clock, dir, config, writeConfig, dynamip, beats, run, cleanup };

@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { MINUTE } from "../lib/duration.ts";
 import { startEmulator } from "../lib/emulator/mod.ts";
 import { ExitCode } from "../lib/exit_codes.ts";
+import { type DnsReply, startDnsServer } from "./helpers/dns_server.ts";
 import { dnsbeat } from "./helpers/cli.ts";
 import { DYNDNS2, DYNU, NOIP } from "../lib/dyndns2/profiles.ts";
 import { FakeClock } from "./helpers/fake_clock.ts";
@@ -14,7 +15,10 @@ import { FakeClock } from "./helpers/fake_clock.ts";
 const PASSWORD = "e2e-N0ip-Secret";
 const T0 = Date.UTC(2026, 10, 23, 12, 0, 0);
 
-async function setup(type: string, options: { hostnames?: string[] } = {}) {
+async function setup(
+  type: string,
+  options: { hostnames?: string[]; top?: Record<string, unknown> } = {},
+) {
   const clock = new FakeClock(T0);
   const server = await startEmulator({
     clock,
@@ -31,14 +35,21 @@ async function setup(type: string, options: { hostnames?: string[] } = {}) {
       echoIp: { ipv4: "81.2.69.142", ipv6: "2a02:1810::1" },
     },
   });
+  const dns = await startDnsServer();
   const dir = await Deno.makeTempDir({ prefix: "dnsbeat-e2e-" });
   const config = `${dir}/config.json`;
-  const writeConfig = (overrides: Record<string, unknown> = {}) =>
+  const writeConfig = (
+    overrides: Record<string, unknown> = {},
+    top: Record<string, unknown> = {},
+  ) =>
     Deno.writeTextFile(
       config,
       JSON.stringify({
         state: `${dir}/state.json`,
         ipSources: [`${server.url}/ip`],
+        resolver: `127.0.0.1:${dns.port}`,
+        ...options.top,
+        ...top,
         providers: [{
           type,
           name: "home",
@@ -59,9 +70,10 @@ async function setup(type: string, options: { hostnames?: string[] } = {}) {
   };
   const cleanup = async () => {
     await server.close();
+    await dns.close();
     await Deno.remove(dir, { recursive: true });
   };
-  return { server, clock, dir, config, writeConfig, noipRequests, run, cleanup };
+  return { server, dns, clock, dir, config, writeConfig, noipRequests, run, cleanup };
 }
 
 function assertNoSecret(...texts: string[]) {
@@ -221,4 +233,129 @@ for (const profile of [NOIP, DYNU, DYNDNS2]) {
       await t.cleanup();
     }
   });
+
+  Deno.test(`${profile.label}: a first start whose DNS already answers the address sends nothing; status shows the DNS view`, async () => {
+    const t = await setup(profile.type, { hostnames: ["a.ddns.net", "b.ddns.net"] });
+    try {
+      t.dns.set("a.ddns.net", "A", {
+        kind: "answer",
+        records: [{ type: "A", address: "81.2.69.142" }],
+      });
+      t.dns.set("b.ddns.net", "A", {
+        kind: "answer",
+        records: [{ type: "A", address: "81.2.69.142" }],
+      });
+      const first = await t.run(["once"]);
+      assert.equal(first.code, ExitCode.Ok, first.stderr);
+      assert.match(
+        first.stdout + first.stderr,
+        /DNS already answers 81\.2\.69\.142 for a\.ddns\.net, b\.ddns\.net/,
+      );
+      assert.equal(t.noipRequests(), 0, "a lost state does not become a nochg");
+      for (let i = 1; i <= 3; i++) await t.run(["once"], T0 + i * MINUTE);
+      assert.equal(t.noipRequests(), 0);
+      const ok = JSON.parse((await t.run(["status", "--json"], T0 + 4 * MINUTE)).stdout);
+      assert.equal(ok.resolver, `127.0.0.1:${t.dns.port}`);
+      assert.deepEqual(
+        ok.providers[0].hosts.map((
+          h: Record<string, unknown>,
+        ) => [h.lastReply, h.dns, h.dnsMismatch]),
+        [["in DNS", ["81.2.69.142"], false], ["in DNS", ["81.2.69.142"], false]],
+      );
+      t.server.emulator.setEchoIp("81.2.69.160");
+      assert.equal((await t.run(["once"], T0 + 5 * MINUTE)).code, ExitCode.Ok);
+      assert.equal(t.noipRequests(), Math.ceil(2 / profile.maxHosts), "a change is sent");
+      // DNS still answers the old address: within the TTL that is caching, after it a mismatch.
+      const soon = await t.run(["status"], T0 + 5 * MINUTE + 30_000);
+      assert.doesNotMatch(soon.stdout, /MISMATCH/);
+      const late = await t.run(["status", "--json"], T0 + 5 * MINUTE + profile.ttlMs + MINUTE);
+      assert.equal(late.code, ExitCode.Ok, "a DNS mismatch is shown, not a failure");
+      const host = JSON.parse(late.stdout).providers[0].hosts[0];
+      assert.deepEqual([host.confirmed, host.dns, host.dnsMismatch], [["81.2.69.160"], [
+        "81.2.69.142",
+      ], true]);
+      const text = await t.run(["status"], T0 + 5 * MINUTE + profile.ttlMs + MINUTE);
+      assert.match(
+        text.stdout,
+        /a\.ddns\.net: .*DNS answers 81\.2\.69\.142\n\s+DNS MISMATCH: DNS should answer 81\.2\.69\.160/,
+      );
+    } finally {
+      await t.cleanup();
+    }
+  });
 }
+
+const FIRST_START_REPLIES: [string, DnsReply][] = [
+  ["another address", { kind: "answer", records: [{ type: "A", address: "81.2.69.1" }] }],
+  ["the address and another", {
+    kind: "answer",
+    records: [{ type: "A", address: "81.2.69.142" }, { type: "A", address: "81.2.69.1" }],
+  }],
+  ["NXDOMAIN", { kind: "nxdomain" }],
+  ["SERVFAIL", { kind: "servfail" }],
+  ["a malformed reply", { kind: "malformed" }],
+  ["silence", { kind: "silence" }],
+];
+
+for (const [what, reply] of FIRST_START_REPLIES) {
+  Deno.test(`first start, DNS answers ${what}: the host is sent, once`, async () => {
+    // A resolver that never answers costs the lookup's whole timeout: keep it short.
+    const t = await setup(NOIP.type, { top: { timeout: "1s" } });
+    try {
+      t.dns.set("a.ddns.net", "A", reply);
+      const first = await t.run(["once"]);
+      assert.equal(first.code, ExitCode.Ok, first.stderr);
+      assert.equal(t.noipRequests(), 1);
+      assert.equal((await t.run(["once"], T0 + MINUTE)).code, ExitCode.Ok);
+      assert.equal(t.noipRequests(), 1, "and then it is known");
+      assert.ok(t.dns.queries.some((q) => q.name === "a.ddns.net" && q.type === "A"));
+    } finally {
+      await t.cleanup();
+    }
+  });
+}
+
+Deno.test("dns: sources detect the address at the resolver (A, TXT); a failing one falls through to the next", async () => {
+  const t = await setup(NOIP.type);
+  try {
+    const resolver = `127.0.0.1:${t.dns.port}`;
+    const a: DnsReply = { kind: "answer", records: [{ type: "A", address: "81.2.69.150" }] };
+    const txt: DnsReply = {
+      kind: "answer",
+      records: [{ type: "TXT", strings: ["edns0-client-subnet 1.2.3.0/24", "81.2.69.151"] }],
+    };
+    // The address expected: the resolver's answer, or (null) the next source's.
+    const cases: [string, string, DnsReply, string | null][] = [
+      ["A", `dns:myip.test@${resolver}`, a, "81.2.69.150"],
+      [
+        "TXT",
+        `dns:myip.test@${resolver}/TXT`,
+        txt,
+        "81.2.69.151",
+      ],
+      ["SERVFAIL", `dns:myip.test@${resolver}`, { kind: "servfail" }, null],
+      ["NXDOMAIN", `dns:myip.test@${resolver}`, { kind: "nxdomain" }, null],
+      ["silence", `dns:myip.test@${resolver}`, { kind: "silence" }, null],
+      ["a malformed reply", `dns:myip.test@${resolver}`, { kind: "malformed" }, null],
+      ["a private address", `dns:myip.test@${resolver}`, {
+        kind: "answer",
+        records: [{ type: "A", address: "192.168.1.2" }],
+      }, null],
+    ];
+    for (const [i, [what, source, reply, expected]] of cases.entries()) {
+      t.dns.set("myip.test", what === "TXT" ? "TXT" : "A", reply);
+      await t.writeConfig({}, { timeout: "1s", ipSources: [source, `${t.server.url}/ip`] });
+      // The next source answers another address in each case, so that each is a change.
+      t.server.emulator.setEchoIp(`81.2.69.${10 + i}`);
+      const r = await t.run(["once"], T0 + 2 * i * MINUTE);
+      assert.equal(r.code, ExitCode.Ok, `${what}: ${r.stderr}`);
+      assert.equal(
+        t.server.emulator.noipHost("a.ddns.net").ip,
+        expected ?? `81.2.69.${10 + i}`,
+        what,
+      );
+    }
+  } finally {
+    await t.cleanup();
+  }
+});

@@ -9,6 +9,7 @@
 import type { Environment } from "../app.ts";
 import type { Clock } from "../clock.ts";
 import { BEAT_PERIOD_MS } from "../dynamip/schedule.ts";
+import type { DnsDeps } from "../dns.ts";
 import { formatDuration, MINUTE } from "../duration.ts";
 import { type Accounts, type Emulator, startEmulator } from "../emulator/mod.ts";
 import { ExitCode } from "../exit_codes.ts";
@@ -75,6 +76,7 @@ export const demo: Command = {
       const demoEnv: Environment = {
         ...env,
         clock,
+        dns: emulatedDns(e),
         logger: (level, redact) =>
           createLogger({
             level,
@@ -146,8 +148,16 @@ export const demo: Command = {
       say("== 10. You fix the cause and run `dnsbeat resume home`");
       await resume.run(values, ["home"], demoEnv, signal);
       await step("11. The next run", "Updates flow again: one No-IP request.");
-      say("== 12. `dnsbeat status`");
+      say(
+        "== 12. `dnsbeat status` (here DNS is the emulator's records, so that nothing leaves this machine)",
+      );
       await status.run(values, [], demoEnv, signal);
+      await Deno.remove(`${dir}/state.json`);
+      clock.travel(BEAT_PERIOD_MS);
+      await step(
+        `13. ${formatDuration(BEAT_PERIOD_MS)} later, the state file is lost (a wiped flash)`,
+        "dnsbeat has no record of the hosts, but DNS already answers their address: it records them as up to date and sends No-IP nothing (the reply would be nochg, and repeated nochg counts as abuse). DynamIP's beat is due: one request.",
+      );
       const total = counts(e);
       say(
         `Done: ${total.noip} No-IP and ${total.dynamip} DynamIP requests in all, each one needed. Try it yourself: dnsbeat emulator, then point a config's "server" at it.`,
@@ -177,6 +187,23 @@ function demoConfig(url: string, statePath: string) {
       { type: "dynamip", name: "site", siteId: "George", password: DYNAMIP_PASSWORD, server: url },
     ],
   };
+}
+
+/**
+ * DNS as the emulated No-IP would publish it: a host's A and AAAA records are what it was last
+ * updated to (so nothing leaves this machine, not even a lookup).
+ */
+function emulatedDns(e: Emulator): DnsDeps {
+  function resolveDns(name: string, type: "A" | "AAAA"): Promise<string[]>;
+  function resolveDns(name: string, type: "TXT"): Promise<string[][]>;
+  function resolveDns(name: string, type: "A" | "AAAA" | "TXT"): Promise<string[] | string[][]> {
+    const host = e.noipHost(name);
+    const ip = type === "A" ? host.ipv4 : type === "AAAA" ? host.ipv6 : null;
+    return ip === null
+      ? Promise.reject(new Deno.errors.NotFound(`no ${type} record for ${name}`))
+      : Promise.resolve([ip]);
+  }
+  return { resolveDns };
 }
 
 function counts(e: Emulator): { noip: number; dynamip: number } {

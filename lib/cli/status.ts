@@ -1,35 +1,63 @@
 /**
  * `dnsbeat status [--json]`: what the state file says, per provider and host: what was sent and
- * what the server confirmed, the last reply, stopped or not and why, when the next request may go
- * out. Reads without locking, so it works while the daemon runs. Exit 3 when something is stopped,
+ * what the server confirmed, the last reply, what DNS answers now (a mismatch that outlasts the
+ * service's TTL is flagged), stopped or not and why, when the next request may go out. Reads without locking, so it works while the daemon runs. Exit 3 when something is stopped,
  * 1 when something must wait (the server asked for a wait, a back-off, a request without reply),
  * else 0 (for monitoring).
  *
  * @module
  */
 import type { Clock } from "../clock.ts";
-import { load, type Loaded, peekState } from "../app.ts";
+import { type Environment, load, type Loaded, lookupWith, peekState } from "../app.ts";
+import { formatServer } from "../dns.ts";
 import { iso } from "../moment.ts";
 import { kindOf } from "../providers.ts";
-import { renderStatus, statusExit, type StatusReport } from "../report.ts";
+import { dnsKey, type DnsView, renderStatus, statusExit, type StatusReport } from "../report.ts";
 import type { State } from "../state.ts";
 import { type Command, globalOptions } from "./command.ts";
 
-/** Builds the report from the config and the state, now. */
-export function statusReport(loaded: Loaded, state: State, clock: Clock): StatusReport {
+/** The longest a `status` waits for DNS: the lookups run at once, each within this. */
+const STATUS_LOOKUP_MS = 3_000;
+
+/** Builds the report from the config, the state and what DNS answered, now. */
+export function statusReport(
+  loaded: Loaded,
+  state: State,
+  clock: Clock,
+  dns: DnsView,
+): StatusReport {
   const { config } = loaded;
   return {
     state: loaded.statePath,
     now: iso(clock.now()),
+    resolver: config.resolver ? formatServer(config.resolver) : "the system resolver",
     providers: config.providers.map((p) =>
-      kindOf(p).status(p, state, config.path, config.timeoutMs, clock)
+      kindOf(p).status(p, state, config.path, config.timeoutMs, clock, dns)
     ),
   };
 }
 
+/** Looks up every host's records that the report shows, all at once. */
+export async function lookupAll(loaded: Loaded, env: Environment): Promise<DnsView> {
+  const lookup = lookupWith(
+    loaded.config,
+    env,
+    Math.min(loaded.config.timeoutMs, STATUS_LOOKUP_MS),
+  );
+  const records = new Map(
+    loaded.config.providers.flatMap((p) => kindOf(p).records(p))
+      .map((r) => [dnsKey(r.hostname, r.family), r] as const),
+  );
+  const answers = await Promise.all(
+    [...records].map(async ([key, r]) => [key, await lookup(r.hostname, r.family)] as const),
+  );
+  return new Map(answers);
+}
+
 /** The `status` command. */
 export const status: Command = {
-  summary: "show each provider's addresses, last reply, stop and next check (--json)",
+  summary:
+    "show each provider's addresses, last reply, what DNS answers, stop and next check (--json)",
   usage: "[--json] [--config PATH] [--state PATH]",
   options: { json: { type: "boolean" } },
   async run(values, _positionals, env) {
@@ -37,7 +65,7 @@ export const status: Command = {
     if (typeof loaded === "number") return loaded;
     const state = await peekState(loaded, env.clock);
     if (typeof state === "number") return state;
-    const report = statusReport(loaded, state, env.clock);
+    const report = statusReport(loaded, state, env.clock, await lookupAll(loaded, env));
     env.out(values.json ? JSON.stringify(report, null, 2) + "\n" : renderStatus(report));
     return statusExit(report);
   },

@@ -73,3 +73,12 @@ export function otherAddress(
     listOf(sent).join(", ")
   } dnsbeat sent. dnsbeat sends again only when the detected address changes; if the host must point elsewhere, check what else updates it.`;
 }
+
+/** A first start whose DNS already answers the detected address: nothing sent. */
+export function inDns(p: Dyndns2Provider, hosts: string[], ips: string[]): string {
+  return `${p.profile.label} "${p.name}": DNS already answers ${ips.join(", ")} for ${
+    hosts.join(", ")
+  }, so dnsbeat records ${
+    hosts.length === 1 ? "it" : "them"
+  } as up to date and sends nothing (the service would answer nochg, and repeated nochg counts as abuse).`;
+}

@@ -38,8 +38,11 @@ export function gate(entry: Dyndns2State, clock: Clock): Gate {
     : { kind: "waiting", leftMs: backoff, code: null };
 }
 
-/** Why a host is sent. */
-export type Reason = "changed" | "refresh" | "retry";
+/**
+ * Why a host is sent: its address changed, it has no record yet (first start, or a lost state),
+ * `forceRefresh` passed, or an earlier request got no reply.
+ */
+export type Reason = "changed" | "new" | "refresh" | "retry";
 
 /** What to send: these hosts, these addresses. */
 export interface Send {
@@ -67,8 +70,9 @@ export function due(
   for (const host of p.hostnames) {
     const h = entry.hosts[host];
     if (entry.attempt?.hosts.includes(host)) reasons[host] = "retry";
-    else if (changed(h?.sent ?? null, addresses, p.families)) reasons[host] = "changed";
-    else if (
+    else if (changed(h?.sent ?? null, addresses, p.families)) {
+      reasons[host] = h?.sent ? "changed" : "new";
+    } else if (
       p.forceRefreshMs > 0 && h?.success && since(h.success, clock) >= p.forceRefreshMs
     ) reasons[host] = "refresh";
   }

@@ -38,7 +38,15 @@ export interface ServiceProfile {
    * of refusing the client (DynDNS2's `good 127.0.0.1`): read as `badagent`.
    */
   readonly refusalEcho: readonly string[];
+  /**
+   * How long resolvers may go on answering a host's previous address after an update (the TTL of
+   * the service's records): `status` flags DNS answering another address only when it lasts longer.
+   */
+  readonly ttlMs: number;
 }
+
+/** The TTL assumed for a service that does not document one: a cautious 10 minutes. */
+const UNKNOWN_TTL_MS = 10 * 60_000;
 
 /** No-IP: the seed's service. */
 export const NOIP: ServiceProfile = {
@@ -52,6 +60,7 @@ export const NOIP: ServiceProfile = {
   support: "No-IP support (https://www.noip.com/support)",
   site: "https://my.noip.com",
   refusalEcho: [],
+  ttlMs: 60_000,
 };
 
 /**
@@ -70,6 +79,7 @@ export const DYNU: ServiceProfile = {
   support: "Dynu support (https://www.dynu.com/Support)",
   site: "https://www.dynu.com/ControlPanel",
   refusalEcho: [],
+  ttlMs: UNKNOWN_TTL_MS,
 };
 
 /**
@@ -87,6 +97,7 @@ export const DYNDNS2: ServiceProfile = {
   support: "the service's support",
   site: "the service's website",
   refusalEcho: ["127.0.0.1"],
+  ttlMs: UNKNOWN_TTL_MS,
 };
 
 /** Every DynDNS2 profile, by the config's `"type"`. */

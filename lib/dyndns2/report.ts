@@ -6,18 +6,22 @@
 import type { Clock } from "../clock.ts";
 import type { Dyndns2Provider } from "../config_types.ts";
 import { formatDuration } from "../duration.ts";
-import { endAt, wallAt } from "../moment.ts";
-import type { Dyndns2Status } from "../report.ts";
+import { endAt, since, wallAt } from "../moment.ts";
+import { dnsKey, type DnsView, type Dyndns2Status } from "../report.ts";
 import { type Addresses, type Dyndns2State, emptyDyndns2 } from "../state.ts";
 import { stopped } from "./messages.ts";
 import { gate, listOf } from "./plan.ts";
 
-/** The provider's part of the status report, from its state entry (none: never run). */
+/**
+ * The provider's part of the status report, from its state entry (none: never run) and what DNS
+ * answered for its hosts.
+ */
 export function dyndns2Status(
   p: Dyndns2Provider,
   entry: Dyndns2State | null,
   configPath: string,
   clock: Clock,
+  dns: DnsView,
 ): Dyndns2Status {
   const s = entry ?? emptyDyndns2(p.name);
   const open = gate(s, clock);
@@ -45,12 +49,20 @@ export function dyndns2Status(
       : wallAt(clock.mono() + (open.kind === "waiting" ? open.leftMs : 0), clock),
     hosts: p.hostnames.map((hostname) => {
       const h = s.hosts[hostname];
+      const answers = p.families.map((f) => dns.get(dnsKey(hostname, f)) ?? null);
+      const differs = p.families.some((f, i) => {
+        const want = h?.confirmed?.[f] ?? null;
+        const got = answers[i];
+        return want !== null && got !== null && !(got?.length === 1 && got[0] === want);
+      });
       return {
         hostname,
         sent: list(h?.sent ?? null),
         confirmed: list(h?.confirmed ?? null),
         lastReply: h?.reply ?? null,
         lastSuccess: h?.success?.at ?? null,
+        dns: answers.some((a) => a === null) ? null : answers.flatMap((a) => a ?? []),
+        dnsMismatch: differs && h?.success != null && since(h.success, clock) > p.profile.ttlMs,
       };
     }),
   };

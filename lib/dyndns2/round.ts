@@ -1,7 +1,7 @@
 /**
  * One DynDNS2 round and the change-driven loop around it, for any service profile. A round asks
  * {@link gate} whether the account may send at all, detects the address, asks {@link due} which
- * hosts need it, writes the attempt to the state, sends it (at most the profile's `maxHosts` a
+ * hosts need it (hosts without a record first ask DNS, {@link adoptFromDns}), writes the attempt to the state, sends it (at most the profile's `maxHosts` a
  * request), and records the server's answer before anything else happens. Every error stops the
  * whole provider; a request whose answer never came counts as sent and starts the back-off.
  *
@@ -25,6 +25,7 @@ import {
   type State,
 } from "../state.ts";
 import { CONTACT, VERSION } from "../version.ts";
+import { adoptFromDns } from "./adopt.ts";
 import { due, gate, listOf, merge } from "./plan.ts";
 import {
   basicCredentials,
@@ -119,8 +120,11 @@ export async function dyndns2Round(
   }
   if (listOf(detected).length === 0) return { kind: "failed" };
 
-  const send = due(p, entry, detected, ctx.clock);
-  if (send === null) {
+  const wanted = due(p, entry, detected, ctx.clock);
+  const adopted = wanted === null ? [] : await adoptFromDns(ctx, p, wanted, signal);
+  if (signal.aborted) return { kind: "aborted" };
+  const send = wanted && { ...wanted, hosts: wanted.hosts.filter((h) => !adopted.includes(h)) };
+  if (send === null || send.hosts.length === 0) {
     ctx.log.debug(
       `${p.profile.label} "${p.name}": address unchanged (${
         listOf(detected).join(", ")

@@ -6,12 +6,18 @@
  */
 import type { Context } from "../../lib/context.ts";
 import type { Detection } from "../../lib/detect.ts";
+import type { DnsDeps } from "../../lib/dns.ts";
 import type { HttpGetRequest, HttpResult } from "../../lib/http.ts";
 import { createLogger } from "../../lib/log.ts";
 import { createRedactor } from "../../lib/redact.ts";
 import { emptyState, type State } from "../../lib/state.ts";
 import { StateStore } from "../../lib/state_store.ts";
 import { FakeClock } from "./fake_clock.ts";
+
+/** A resolver that knows no record at all (as `Deno.resolveDns` says it: NotFound). */
+export const NO_DNS: DnsDeps = {
+  resolveDns: (): Promise<never> => Promise.reject(new Deno.errors.NotFound("no records")),
+};
 
 /** What {@link testContext} returns besides the context. */
 export interface TestContext {
@@ -31,6 +37,8 @@ export interface TestContextOptions {
   httpGet?: (request: HttpGetRequest) => Promise<HttpResult>;
   /** Detection stub; default: always 81.2.69.142 / 2a02:1810::1. */
   detect?: Context["detect"];
+  /** What DNS answers for a host; default: no records. */
+  lookup?: Context["lookup"];
   /** Initial state. */
   state?: State;
   /** The clock to use. */
@@ -68,6 +76,7 @@ export function testContext(options: TestContextOptions = {}): TestContext {
     timeoutMs: 15_000,
     httpGet: options.httpGet ??
       (() => Promise.resolve({ kind: "unreached", reason: "no server in this test" })),
+    lookup: options.lookup ?? (() => Promise.resolve([])),
     detect: options.detect ??
       ((family) => Promise.resolve(found(family === "ipv4" ? "81.2.69.142" : "2a02:1810::1"))),
   };

@@ -10,6 +10,7 @@ import { systemClock } from "../../lib/clock.ts";
 import { type RunningEmulator, startEmulator } from "../../lib/emulator/mod.ts";
 import { type DynamipState, type Dyndns2State, parseState, type State } from "../../lib/state.ts";
 import { type CliOptions, type CliResult, dnsbeat, spawnDnsbeat } from "./cli.ts";
+import { type DnsServer, startDnsServer } from "./dns_server.ts";
 
 /** The No-IP login every sandbox knows. */
 export const NOIP_USER = "hard@example.com";
@@ -36,6 +37,8 @@ export interface SandboxOptions {
 export interface Sandbox {
   /** The emulator. */
   server: RunningEmulator;
+  /** The DNS responder the config's `resolver` names (no records until a test sets them). */
+  dns: DnsServer;
   /** The temporary directory holding config and state. */
   dir: string;
   /** The config file's path. */
@@ -84,6 +87,7 @@ export async function sandbox(options: SandboxOptions = {}): Promise<Sandbox> {
       echoIp: { ipv4: ECHO_IP, ipv6: null },
     },
   });
+  const dns = await startDnsServer();
   const dir = await Deno.makeTempDir({ prefix: "dnsbeat-sandbox-" });
   const config = `${dir}/config.json`;
   const state = `${dir}/state.json`;
@@ -110,6 +114,7 @@ export async function sandbox(options: SandboxOptions = {}): Promise<Sandbox> {
       JSON.stringify({
         state,
         ipSources: [`${server.url}/ip`],
+        resolver: `127.0.0.1:${dns.port}`,
         startup: { waitForNetwork: false, waitForClock: false },
         providers,
         ...extra,
@@ -126,6 +131,7 @@ export async function sandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   };
   return {
     server,
+    dns,
     dir,
     config,
     state,
@@ -146,6 +152,7 @@ export async function sandbox(options: SandboxOptions = {}): Promise<Sandbox> {
     noipRequests: () => server.emulator.requests.filter((r) => r.provider === "noip").length,
     async close() {
       await server.close();
+      await dns.close();
       await Deno.remove(dir, { recursive: true });
     },
   };

@@ -15,6 +15,7 @@
  * @module
  */
 import { context, type Environment } from "../../lib/app.ts";
+import { NO_DNS } from "./context.ts";
 import { parseConfig } from "../../lib/config.ts";
 import { ControlQueue } from "../../lib/control.ts";
 import { runDaemon } from "../../lib/daemon.ts";
@@ -351,6 +352,8 @@ export class World {
       logger: () => log,
       out: () => {},
       control: () => new ControlQueue(),
+      // No host has records: a first start sends (the model's client never lost a state).
+      dns: NO_DNS,
     };
   }
 
