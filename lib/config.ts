@@ -13,7 +13,7 @@ import { DYNDNS2_KEYS, parseDyndns2 } from "./dyndns2/config.ts";
 import { PROFILES } from "./dyndns2/profiles.ts";
 import { MINUTE, SECOND } from "./duration.ts";
 import { type Level, LEVELS } from "./log.ts";
-import { MIN_SECRET_LENGTH } from "./redact.ts";
+import { worldReadable } from "./password_field.ts";
 import { isObject } from "./state.ts";
 import { type ConfigDeps, kind, STARTUP_KEYS, Validator } from "./validate.ts";
 
@@ -54,6 +54,7 @@ export const CONFIG_KEYS = {
     "timeout",
     "logLevel",
     "startup",
+    "userAgentContact",
     "providers",
   ],
   dyndns2: DYNDNS2_KEYS,
@@ -70,7 +71,7 @@ export async function parseConfig(
   path: string,
   deps: ConfigDeps,
 ): Promise<ConfigResult> {
-  const v = new Validator(deps);
+  const v = new Validator(deps, path);
   if (!isObject(data)) {
     return { ok: false, errors: [`the config must be a JSON object, found ${kind(data)}`] };
   }
@@ -82,22 +83,16 @@ export async function parseConfig(
   const timeoutMs = v.duration(data, "timeout", "", 15 * SECOND, SECOND);
   const logLevel = v.oneOf(data, "logLevel", "", LEVELS, "info") as Level;
   const startup = v.startup(data.startup);
+  const contact = v.contact(data);
   const providers: Provider[] = [];
   if (!Array.isArray(data.providers) || data.providers.length === 0) {
     v.error("providers", "a non-empty list of providers", data.providers);
   } else {
     for (const [i, entry] of data.providers.entries()) {
-      const provider = await parseProvider(v, entry, `providers[${i}]`);
+      const provider = await parseProvider(v, entry, `providers[${i}]`, contact);
       if (provider) providers.push(provider);
     }
     duplicates(v, providers);
-    providers.forEach((p, i) => {
-      if (p.password.length > 0 && p.password.length < MIN_SECRET_LENGTH) {
-        v.warnings.push(
-          `providers[${i}]: the password is shorter than ${MIN_SECRET_LENGTH} characters, too short for dnsbeat to mask it in messages (it still masks it in URLs and headers); use a longer one`,
-        );
-      }
-    });
   }
   if (v.errors.length > 0) return { ok: false, errors: v.errors };
   return {
@@ -117,11 +112,12 @@ export async function parseConfig(
   };
 }
 
-/** One provider entry, by its `"type"`. */
+/** One provider entry, by its `"type"`; `contact`: the User-Agent's (DynDNS2 only). */
 async function parseProvider(
   v: Validator,
   entry: unknown,
   prefix: string,
+  contact: string,
 ): Promise<Provider | null> {
   if (!isObject(entry)) {
     v.error(prefix, "an object", entry);
@@ -129,7 +125,7 @@ async function parseProvider(
   }
   const type = typeof entry.type === "string" ? entry.type : "";
   const profile = Object.hasOwn(PROFILES, type) ? PROFILES[type] : undefined;
-  if (profile) return await parseDyndns2(v, entry, prefix, profile);
+  if (profile) return await parseDyndns2(v, entry, prefix, profile, contact);
   if (type === "dynamip") return await parseDynamip(v, entry, prefix);
   v.error(`${prefix}.type`, `one of ${PROVIDER_TYPES.map((t) => `"${t}"`).join(", ")}`, entry.type);
   return null;
@@ -175,20 +171,23 @@ function duplicates(v: Validator, providers: readonly Provider[]): void {
   });
 }
 
-/** Reads and validates the config file; a missing or malformed file is an error naming it. */
+/**
+ * Reads and validates the config file; a missing or malformed file is an error. Like every problem
+ * of the config, it does not name the file: the caller says `config PATH: ` before each.
+ */
 export async function loadConfig(path: string, deps: ConfigDeps): Promise<ConfigResult> {
   let text: string;
   try {
     text = await Deno.readTextFile(path);
   } catch (e) {
     const why = e instanceof Deno.errors.NotFound
-      ? "not found (give --config PATH or set DNSBEAT_CONFIG)"
+      ? "not found; create it (see examples/noip.json) or pass --config PATH (or set DNSBEAT_CONFIG)"
       : e instanceof Deno.errors.PermissionDenied
-      ? "permission denied"
+      ? "permission denied; run dnsbeat as a user who may read it (root, or the file's owner)"
       : e instanceof Deno.errors.IsADirectory
-      ? "is a directory"
-      : "unreadable";
-    return { ok: false, errors: [`config ${path}: ${why}`] };
+      ? "is a directory; pass the config file itself with --config PATH"
+      : `cannot be read (${e instanceof Error ? e.name : "unknown error"})`;
+    return { ok: false, errors: [why] };
   }
   let data: unknown;
   try {
@@ -198,7 +197,7 @@ export async function loadConfig(path: string, deps: ConfigDeps): Promise<Config
     const detail = e instanceof SyntaxError
       ? e.message.replace(/,\s*(\.\.\.)?".*"(\.\.\.)? is not valid JSON$/s, "").replace(/\s+/g, " ")
       : "";
-    return { ok: false, errors: [`config ${path}: not valid JSON (${detail})`] };
+    return { ok: false, errors: [`not valid JSON (${detail})`] };
   }
   return parseConfig(data, path, deps);
 }
@@ -209,7 +208,7 @@ export const systemConfigDeps: ConfigDeps = {
     try {
       const info = Deno.statSync(path);
       const text = Deno.readTextFileSync(path);
-      return { text, worldReadable: info.mode !== null && (info.mode & 0o004) !== 0 };
+      return { text, worldReadable: worldReadable(info.mode) };
     } catch (e) {
       return {
         error: e instanceof Deno.errors.NotFound ? "file not found" : "cannot be read",
@@ -217,4 +216,11 @@ export const systemConfigDeps: ConfigDeps = {
     }
   },
   env: (name) => Deno.env.get(name),
+  fileMode(path) {
+    try {
+      return Deno.statSync(path).mode;
+    } catch {
+      return null;
+    }
+  },
 };

@@ -24,6 +24,11 @@ export interface Dyndns2Provider {
   username: string;
   /** Resolved password (from `password`, `passwordFile` or `passwordEnv`). */
   password: string;
+  /**
+   * Where the password came from and how it was read, for `dnsbeat check`, never the password:
+   * e.g. `password from /etc/x.secret: first line, 12 characters (stripped: a trailing CR)`.
+   */
+  passwordSource: string;
   /** Hostnames or group names, sent together (at most the profile's `maxHosts` a request). */
   hostnames: string[];
   /** Update server base URL. */
@@ -34,6 +39,12 @@ export interface Dyndns2Provider {
   intervalMs: number;
   /** Send even when unchanged after this long (0 = never). */
   forceRefreshMs: number;
+  /**
+   * The User-Agent's contact (the config's top-level `userAgentContact`): the last field of
+   * No-IP's rule `NameOfUpdateProgram/VersionNumber maintainercontact@domain.com` (default:
+   * dnsbeat's maintainers, `CONTACT`).
+   */
+  userAgentContact: string;
   /** Fingerprint of credentials, server and hostnames: a stop holds while it is unchanged. */
   fingerprint: string;
 }
@@ -50,6 +61,8 @@ export interface DynamipProvider {
   siteId: string;
   /** Resolved password. */
   password: string;
+  /** Where the password came from, as for a DynDNS2 provider. */
+  passwordSource: string;
   /** `auto`: let the server take the request's address; `detect`: send the detected address. */
   ip: "auto" | "detect";
   /** Server base URL. */

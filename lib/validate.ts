@@ -7,15 +7,15 @@
  * @module
  */
 import type { StartupConfig } from "./config_types.ts";
+import { contactProblem } from "./contact.ts";
 import { type IpSource, parseIpSource } from "./detect.ts";
 import { type NameServer, parseNameServer } from "./dns.ts";
 import { MINUTE, parseDuration, SECOND } from "./duration.ts";
+import { hostnameProblem } from "./hostname.ts";
+import { type Password, readPassword } from "./password_field.ts";
 import { isObject } from "./state.ts";
+import { CONTACT } from "./version.ts";
 
-/** Said instead of a value that may be a password typed into the wrong field. */
-const HIDDEN = "the value is not shown, in case it is the password itself";
-/** Environment variables a `passwordEnv` may name (the binary may read no others). */
-export const ENV_PREFIX = "DNSBEAT_";
 /** The fields of the config's `startup` object. */
 export const STARTUP_KEYS: readonly string[] = [
   "delay",
@@ -23,8 +23,6 @@ export const STARTUP_KEYS: readonly string[] = [
   "waitForNetwork",
   "maxWait",
 ];
-const HOSTNAME =
-  /^(?=.{1,253}$)([a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)(\.[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)*$/i;
 
 /** What validation needs from the outside. */
 export interface ConfigDeps {
@@ -32,13 +30,19 @@ export interface ConfigDeps {
   readSecretFile(path: string): { text: string; worldReadable: boolean } | { error: string };
   /** Reads an environment variable. */
   env(name: string): string | undefined;
+  /**
+   * The mode of the config file at `path` (null: unknown), to warn when an inline `password`
+   * sits in a file every user can read; absent: not checked.
+   */
+  fileMode?(path: string): number | null;
 }
 
 /** Reads fields, collecting every problem and warning. */
 export class Validator {
   errors: string[] = [];
   warnings: string[] = [];
-  constructor(private deps: ConfigDeps) {}
+  /** `deps`: files and environment; `configPath`: the config file, for its own mode. */
+  constructor(readonly deps: ConfigDeps, readonly configPath: string) {}
 
   error(field: string, expected: string, found: unknown, secret = false): void {
     this.errors.push(`${field}: expected ${expected}, found ${secret ? kind(found) : show(found)}`);
@@ -187,58 +191,30 @@ export class Validator {
     };
   }
 
-  password(obj: Record<string, unknown>, prefix: string): string {
-    const given = ["password", "passwordFile", "passwordEnv"].filter((k) => obj[k] !== undefined);
-    if (given.length !== 1) {
-      this.errors.push(
-        `${prefix}: expected exactly one of "password", "passwordFile", "passwordEnv", found ${
-          given.length ? given.join(" and ") : "none"
-        }`,
+  /** The top-level `userAgentContact`: an e-mail address or an http(s) URL; default `CONTACT`. */
+  contact(obj: Record<string, unknown>): string {
+    const value = obj.userAgentContact;
+    if (value === undefined) return CONTACT;
+    if (typeof value !== "string" || value.trim() === "") {
+      this.error(
+        "userAgentContact",
+        'an e-mail address or an http(s) URL like "you@example.com"',
+        value,
       );
-      return "";
+      return CONTACT;
     }
-    const key = given[0]!;
-    const value = obj[key];
-    if (typeof value !== "string" || value === "") {
-      this.error(`${prefix}.${key}`, "a non-empty string", value, key === "password");
-      return "";
-    }
-    if (key === "password") return value;
-    if (key === "passwordEnv") {
-      if (!new RegExp(`^${ENV_PREFIX}[A-Za-z0-9_]+$`).test(value)) {
-        this.errors.push(
-          `${prefix}.passwordEnv: expected the name of an environment variable starting with ${ENV_PREFIX} (dnsbeat may read no other variables), like "DNSBEAT_NOIP_PASSWORD"; ${HIDDEN}`,
-        );
-        return "";
-      }
-      const secret = this.deps.env(value);
-      if (!secret) {
-        this.errors.push(`${prefix}.passwordEnv: the variable ${value} is not set or empty`);
-      }
-      return secret ?? "";
-    }
-    // A path is shown; anything else may be the password typed into the wrong field.
-    const shown = value.includes("/") ? value : "the file it names";
-    const read = this.deps.readSecretFile(value);
-    if ("error" in read) {
-      this.errors.push(
-        `${prefix}.passwordFile: ${shown}: ${read.error}${
-          value.includes("/") ? "" : `; ${HIDDEN}`
-        }`,
-      );
-      return "";
-    }
-    if (read.worldReadable) {
-      this.warnings.push(
-        `${prefix}.passwordFile: ${shown} can be read by every user; run: chmod 600 ${shown}`,
-      );
-    }
-    const secret = read.text.replace(/\r?\n$/, "");
-    if (!secret) this.errors.push(`${prefix}.passwordFile: ${value} is empty`);
-    return secret;
+    const problem = contactProblem(value);
+    if (problem !== null) this.errors.push(`userAgentContact: ${show(value)} ${problem}`);
+    return value;
   }
 
-  hostnames(value: unknown, field: string): string[] {
+  /** The password of the provider at `prefix`, from the one password field it has. */
+  password(obj: Record<string, unknown>, prefix: string): Password {
+    return readPassword(this, obj, prefix);
+  }
+
+  /** The `hostnames` at `field`, each checked by the rules of `hostname.ts` for `service`. */
+  hostnames(value: unknown, field: string, service: string): string[] {
     if (!Array.isArray(value) || value.length === 0) {
       this.error(field, 'a non-empty list of hostnames like ["myhome.ddns.net"]', value);
       return [];
@@ -246,8 +222,13 @@ export class Validator {
     const seen = new Set<string>();
     const out: string[] = [];
     for (const [i, h] of value.entries()) {
-      if (typeof h !== "string" || !HOSTNAME.test(h) || h.includes(",")) {
+      if (typeof h !== "string" || h === "") {
         this.error(`${field}[${i}]`, 'a hostname or group name like "myhome.ddns.net"', h);
+        continue;
+      }
+      const problem = hostnameProblem(h, service);
+      if (problem !== null) {
+        this.errors.push(`${field}[${i}]: ${show(h)} ${problem}`);
       } else if (seen.has(h.toLowerCase())) {
         this.errors.push(`${field}[${i}]: "${h}" is listed twice`);
       } else {
@@ -263,7 +244,7 @@ export class Validator {
 export function kind(value: unknown): string {
   if (value === undefined) return "nothing";
   if (value === null) return "null";
-  if (Array.isArray(value)) return "a list";
+  if (Array.isArray(value)) return value.length === 0 ? "an empty list" : "a list";
   if (typeof value === "string") return `a string of ${value.length} characters`;
   if (typeof value === "object") return "an object";
   return `a ${typeof value}`;

@@ -7,5 +7,9 @@
 /** The release version of dnsbeat. */
 export const VERSION = "0.1.0";
 
-/** The maintainers' contact address, sent in the User-Agent as No-IP requires. */
+/**
+ * The maintainers' contact address: the default `userAgentContact`, sent as the User-Agent's
+ * last field as No-IP requires (`NameOfUpdateProgram/VersionNumber maintainercontact@domain.com`,
+ * see `contact.ts`), and named when a service refuses dnsbeat itself (`badagent`).
+ */
 export const CONTACT = "dnsbeat@users.noreply.github.com";

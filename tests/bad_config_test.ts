@@ -46,12 +46,50 @@ const CASES: Case[] = [
   {
     name: "empty hostnames",
     config: ({ noip }) => ({ providers: [{ ...noip, hostnames: [] }] }),
-    says: [/providers\[0\]\.hostnames: expected a non-empty list of hostnames .*found a list/],
+    says: [
+      /providers\[0\]\.hostnames: expected a non-empty list of hostnames .*found an empty list/,
+    ],
   },
   {
     name: "an empty hostname",
     config: ({ noip }) => ({ providers: [{ ...noip, hostnames: ["a.ddns.net", ""] }] }),
     says: [/providers\[0\]\.hostnames\[1\]: expected a hostname or group name .*found ""/],
+  },
+  {
+    name: "hostnames with a trailing dot, in Unicode, with a long label",
+    config: ({ noip }) => ({
+      providers: [{
+        ...noip,
+        hostnames: ["a.ddns.net.", "bücher.ddns.net", `${"x".repeat(64)}.ddns.net`],
+      }],
+    }),
+    says: [
+      /providers\[0\]\.hostnames\[0\]: "a\.ddns\.net\." ends with a dot; remove the trailing dot: No-IP wants the name without it: "a\.ddns\.net"/,
+      /providers\[0\]\.hostnames\[1\]: "bücher\.ddns\.net" is not ASCII; write it in its ASCII \(punycode\) form: "xn--bcher-kva\.ddns\.net"/,
+      /providers\[0\]\.hostnames\[2\]: "x+\.\.\. has a label of 64 characters .*may have at most 63/,
+    ],
+  },
+  {
+    name: "empty source lists",
+    config: ({ noip }) => ({ ipSources: [], ipv6Sources: [], providers: [noip] }),
+    says: [
+      /ipSources: expected a non-empty list like .*, found an empty list/,
+      /ipv6Sources: expected a non-empty list like .*, found an empty list/,
+    ],
+  },
+  {
+    name: "forceRefresh under a week",
+    config: ({ noip }) => ({ providers: [{ ...noip, forceRefresh: "1d" }] }),
+    says: [
+      /providers\[0\]\.forceRefresh: at least 7d: No-IP counts repeated nochg as abuse; a refresh more often than weekly risks the account \(found "1d"\); use "25d" \(the default\) or "never"/,
+    ],
+  },
+  {
+    name: "a userAgentContact that is neither an e-mail address nor a URL",
+    config: ({ noip }) => ({ userAgentContact: "me at example.com", providers: [noip] }),
+    says: [
+      /userAgentContact: "me at example\.com" has " ": the contact is one field of the User-Agent/,
+    ],
   },
   {
     name: "invalid URLs",
@@ -97,7 +135,7 @@ const CASES: Case[] = [
   {
     name: "no providers",
     config: () => ({ providers: [] }),
-    says: [/providers: expected a non-empty list of providers, found a list/],
+    says: [/providers: expected a non-empty list of providers, found an empty list/],
   },
   {
     name: "not JSON",
@@ -147,15 +185,18 @@ Deno.test("bad config: exit 2 naming the field, no stack trace, no password, for
       const [path, says] of [
         [
           `${s.dir}/absent.json`,
-          /config .*absent\.json: not found \(give --config PATH or set DNSBEAT_CONFIG\)/,
+          new RegExp(
+            `error: config ${s.dir}/absent\\.json: not found; create it \\(see examples/noip\\.json\\) or pass --config PATH \\(or set DNSBEAT_CONFIG\\)\n`,
+          ),
         ],
-        [s.dir, /config .*: is a directory/],
+        [s.dir, new RegExp(`error: config ${s.dir}: is a directory; pass the config file itself`)],
       ] as const
     ) {
       const r = await dnsbeat(["once", "--config", path]);
       runs++;
       assert.equal(r.code, ExitCode.Usage, r.stderr);
       assert.match(r.stderr, says);
+      assert.equal(r.stderr.match(/config \//g)?.length, 1, `the file is named once: ${r.stderr}`);
     }
     report(
       `${CASES.length + 2} bad configs, ${runs} runs: all exit 2 naming the field, no stack trace`,
@@ -185,6 +226,51 @@ Deno.test("bad config: a world-readable passwordFile is a warning; dnsbeat still
     }
     assert.equal(s.noipRequests(), 1, "the update went out");
     report("world-readable passwordFile: warning naming chmod 600, check and once exit 0");
+  } finally {
+    await s.close();
+  }
+});
+
+Deno.test("bad config: the first line of a passwordFile is empty: exit 2 saying the rule", async () => {
+  const s = await sandbox({ noipPassword: PASSWORD });
+  try {
+    const file = `${s.dir}/noip.pw`;
+    await Deno.writeTextFile(file, `\n${PASSWORD}\n`, { mode: 0o600 });
+    await s.writeConfig([s.noip({ password: undefined, passwordFile: file })]);
+    const r = await s.run(["check"]);
+    assert.equal(r.code, ExitCode.Usage, r.stderr);
+    assert.ok(
+      r.stderr.includes(
+        `providers[0].passwordFile: the first line of ${file} is empty: dnsbeat reads the password from the first line only; put the password on the first line`,
+      ),
+      r.stderr,
+    );
+    assert.ok(!(r.stdout + r.stderr).includes(PASSWORD));
+  } finally {
+    await s.close();
+  }
+});
+
+Deno.test("bad config: an inline password in a config every user can read is a warning", async () => {
+  const s = await sandbox({ noipPassword: PASSWORD });
+  try {
+    await Deno.chmod(s.config, 0o644);
+    for (const command of ["check", "once"]) {
+      const r = await s.run([command]);
+      assert.equal(r.code, ExitCode.Ok, r.stderr);
+      assert.ok(
+        r.stderr.includes(
+          `warn: config ${s.config}: providers[0].password: the config can be read by every user and holds this password inline; run: chmod 600 ${s.config}`,
+        ),
+        r.stderr,
+      );
+      assert.ok(!(r.stdout + r.stderr).includes(PASSWORD));
+    }
+    await Deno.chmod(s.config, 0o600);
+    const quiet = await s.run(["check"]);
+    assert.equal(quiet.code, ExitCode.Ok, quiet.stderr);
+    assert.doesNotMatch(quiet.stderr, /can be read by every user/);
+    report("inline password in a world-readable config: warning naming chmod 600, exit 0");
   } finally {
     await s.close();
   }

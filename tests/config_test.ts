@@ -16,6 +16,7 @@ import type { Config, Dyndns2Provider } from "../lib/config_types.ts";
 import { DEFAULT_SERVER as DYNAMIP_SERVER } from "../lib/dynamip/protocol.ts";
 import { DAY, MINUTE, SECOND } from "../lib/duration.ts";
 import { parseIpSource } from "../lib/detect.ts";
+import { CONTACT } from "../lib/version.ts";
 
 const PW = "S3cr3t-PW!";
 const PW_FILE = "/etc/dnsbeat/dynamip.pw";
@@ -27,6 +28,8 @@ type Json = any;
 interface FakeWorld {
   files?: Record<string, { text: string; worldReadable: boolean }>;
   env?: Record<string, string>;
+  /** The config file's mode (default 0600). */
+  configMode?: number;
 }
 
 function deps(world: FakeWorld = {}): ConfigDeps {
@@ -35,6 +38,7 @@ function deps(world: FakeWorld = {}): ConfigDeps {
   return {
     readSecretFile: (path) => files[path] ?? { error: "file not found" },
     env: (name) => env[name],
+    fileMode: (path) => (path === PATH ? world.configMode ?? 0o600 : null),
   };
 }
 
@@ -48,6 +52,7 @@ function full(): Json {
     timeout: "20s",
     logLevel: "debug",
     startup: { delay: "10s", waitForClock: false, waitForNetwork: false, maxWait: "2m" },
+    userAgentContact: "admin@example.com",
     providers: [
       {
         type: "noip",
@@ -129,11 +134,13 @@ Deno.test("parseConfig: a full config, every key read", async () => {
         name: "home",
         username: "user@example.com",
         password: PW,
+        passwordSource: "password inline in the config: 10 characters",
         hostnames: ["myhome.ddns.net", "Group_1"],
         server: "https://noip.example",
         families: ["ipv4", "ipv6"],
         intervalMs: 10 * MINUTE,
         forceRefreshMs: 7 * DAY,
+        userAgentContact: "admin@example.com",
         fingerprint: await fingerprint([
           "noip",
           "https://noip.example",
@@ -148,6 +155,7 @@ Deno.test("parseConfig: a full config, every key read", async () => {
         name: "site",
         siteId: "mysite",
         password: PW,
+        passwordSource: `password from ${PW_FILE}: first line, 10 characters`,
         ip: "detect",
         server: "http://dynamip.example",
         fingerprint: await fingerprint(["dynamip", "http://dynamip.example", "mysite", PW]),
@@ -181,11 +189,13 @@ Deno.test("parseConfig: every default of a minimal config", async () => {
     name: "noip",
     username: "u",
     password: PW,
+    passwordSource: "password inline in the config: 10 characters",
     hostnames: ["a.ddns.net"],
     server: NOIP.server,
     families: ["ipv4"],
     intervalMs: 5 * MINUTE,
     forceRefreshMs: 25 * DAY,
+    userAgentContact: CONTACT,
     fingerprint: "",
   });
   assert.match(noip.fingerprint, /^[0-9a-f]{32}$/);
@@ -195,6 +205,7 @@ Deno.test("parseConfig: every default of a minimal config", async () => {
     name: "dynamip",
     siteId: "s",
     password: PW,
+    passwordSource: "password from the variable DNSBEAT_PW: first line, 10 characters",
     ip: "auto",
     server: DYNAMIP_SERVER,
     fingerprint: "",
@@ -209,6 +220,26 @@ Deno.test("parseConfig: accepted variants", async () => {
     }],
     ['forceRefresh "never"', (c) => (c.providers[0].forceRefresh = "never"), (config) => {
       assert.equal((config.providers[0] as Dyndns2Provider).forceRefreshMs, 0);
+    }],
+    ["forceRefresh of exactly a week, in hours", (c) => (c.providers[0].forceRefresh = "168h"), (
+      config,
+    ) => {
+      assert.equal((config.providers[0] as Dyndns2Provider).forceRefreshMs, 7 * DAY);
+    }],
+    ["a hostname in punycode", (c) => (c.providers[0].hostnames = ["xn--bcher-kva.ddns.net"]), (
+      config,
+    ) => {
+      assert.deepEqual((config.providers[0] as Dyndns2Provider).hostnames, [
+        "xn--bcher-kva.ddns.net",
+      ]);
+    }],
+    ["userAgentContact a URL", (c) => (c.userAgentContact = "https://example.org/dns"), (
+      config,
+    ) => {
+      assert.equal(
+        (config.providers[0] as Dyndns2Provider).userAgentContact,
+        "https://example.org/dns",
+      );
     }],
     ["families ipv6", (c) => (c.providers[0].families = "ipv6"), (config) => {
       assert.deepEqual((config.providers[0] as Dyndns2Provider).families, ["ipv6"]);
@@ -250,7 +281,7 @@ type Case = [string, (c: Json) => void, string[], FakeWorld?];
 
 const CASES: Case[] = [
   ["unknown top-level field", (c) => (c.provider = []), [
-    'provider: unknown field (did you mean "providers"?); known: state, ipSources, ipv6Sources, resolver, timeout, logLevel, startup, providers',
+    'provider: unknown field (did you mean "providers"?); known: state, ipSources, ipv6Sources, resolver, timeout, logLevel, startup, userAgentContact, providers',
   ]],
   ["unknown field, nothing near", (c) => (c.colour = true), ["colour: unknown field; known: "]],
   ["unknown provider field", (c) => (c.providers[0].intervall = "5m"), [
@@ -316,7 +347,12 @@ const CASES: Case[] = [
   ["ipSources not a list", (c) => (c.ipSources = "https://ip.example/"), [
     "ipSources: expected a non-empty list",
   ]],
-  ["ipSources empty", (c) => (c.ipSources = []), ["ipSources: expected a non-empty list"]],
+  ["ipSources empty", (c) => (c.ipSources = []), [
+    'ipSources: expected a non-empty list like ["https://api.ipify.org", "interface:eth0"], found an empty list',
+  ]],
+  ["ipv6Sources empty", (c) => (c.ipv6Sources = []), [
+    'ipv6Sources: expected a non-empty list like ["https://api.ipify.org", "interface:eth0"], found an empty list',
+  ]],
   ["ipv6Sources bad entry", (c) => (c.ipv6Sources = ["https://ok.example/", "ftp://x/", 7]), [
     "ipv6Sources[1]: expected ",
     'ipv6Sources[2]: expected a URL, "interface:NAME" or "dns:…", found 7',
@@ -337,19 +373,19 @@ const CASES: Case[] = [
     "providers[1]: expected an object, found a list",
   ]],
   ["providers empty", (c) => (c.providers = []), [
-    "providers: expected a non-empty list of providers, found a list",
+    "providers: expected a non-empty list of providers, found an empty list",
   ]],
   ["providers an object (one provider without brackets)", (c) => (c.providers = c.providers[0]), [
     "providers: expected a non-empty list of providers, found an object",
   ]],
   ["hostnames empty", (c) => (c.providers[0].hostnames = []), [
-    'providers[0].hostnames: expected a non-empty list of hostnames like ["myhome.ddns.net"], found a list',
+    'providers[0].hostnames: expected a non-empty list of hostnames like ["myhome.ddns.net"], found an empty list',
   ]],
   ["hostnames a string", (c) => (c.providers[0].hostnames = "myhome.ddns.net"), [
     'providers[0].hostnames: expected a non-empty list of hostnames like ["myhome.ddns.net"], found "myhome.ddns.net"',
   ]],
   ["invalid hostname", (c) => (c.providers[0].hostnames = ["ok.ddns.net", "bad host"]), [
-    'providers[0].hostnames[1]: expected a hostname or group name like "myhome.ddns.net", found "bad host"',
+    'providers[0].hostnames[1]: "bad host" has " " (U+0020), which a hostname cannot have (letters, digits, "-", "_" and "." only)',
   ]],
   ["more invalid hostnames", (c) => {
     c.providers[0].hostnames = [
@@ -361,8 +397,21 @@ const CASES: Case[] = [
       5,
       "x.ddns.net.",
       "https://x.ddns.net",
+      "bücher.ddns.net",
+      `${"a".repeat(60)}.`.repeat(5) + "net",
     ];
-  }, [0, 1, 2, 3, 4, 5, 6, 7].map((i) => `providers[0].hostnames[${i}]: expected a hostname`)],
+  }, [
+    'providers[0].hostnames[0]: "a,b.ddns.net" has ",", which a hostname cannot have',
+    'providers[0].hostnames[1]: "-x.ddns.net" has the label "-x"; a label may not start or end with "-"',
+    'providers[0].hostnames[2]: "x..ddns.net" has an empty label (a leading dot or two dots in a row); remove the extra "."',
+    'providers[0].hostnames[3]: "aaaa',
+    'providers[0].hostnames[4]: expected a hostname or group name like "myhome.ddns.net", found ""',
+    'providers[0].hostnames[5]: expected a hostname or group name like "myhome.ddns.net", found 5',
+    'providers[0].hostnames[6]: "x.ddns.net." ends with a dot; remove the trailing dot: No-IP wants the name without it: "x.ddns.net"',
+    'providers[0].hostnames[7]: "https://x.ddns.net" is a URL; give the hostname only: "x.ddns.net"',
+    'providers[0].hostnames[8]: "bücher.ddns.net" is not ASCII; write it in its ASCII (punycode) form: "xn--bcher-kva.ddns.net"',
+    "is 308 characters long; a hostname may have at most 253",
+  ]],
   ["duplicate hostnames, any case", (c) => {
     c.providers[0].hostnames = ["a.ddns.net", "b.ddns.net", "A.DDNS.net"];
   }, ['providers[0].hostnames[2]: "A.DDNS.net" is listed twice']],
@@ -425,7 +474,13 @@ const CASES: Case[] = [
     "providers[0].interval: expected a duration",
   ]],
   ["forceRefresh too short", (c) => (c.providers[0].forceRefresh = "30m"), [
-    'providers[0].forceRefresh: must be at least 3600s, found "30m"',
+    'providers[0].forceRefresh: at least 7d: No-IP counts repeated nochg as abuse; a refresh more often than weekly risks the account (found "30m"); use "25d" (the default) or "never"',
+  ]],
+  ["forceRefresh a day short of a week", (c) => (c.providers[0].forceRefresh = "6d23h"), [
+    'providers[0].forceRefresh: at least 7d: No-IP counts repeated nochg as abuse; a refresh more often than weekly risks the account (found "6d23h")',
+  ]],
+  ["forceRefresh zero", (c) => (c.providers[0].forceRefresh = "0s"), [
+    "providers[0].forceRefresh: at least 7d",
   ]],
   ["password missing", (c) => delete c.providers[0].password, [
     'providers[0]: expected exactly one of "password", "passwordFile", "passwordEnv", found none',
@@ -452,7 +507,7 @@ const CASES: Case[] = [
     "providers[1].passwordFile: /nope: file not found",
   ]],
   ["passwordFile empty", (c) => (c.providers[1].passwordFile = "/empty"), [
-    "providers[1].passwordFile: /empty is empty",
+    "providers[1].passwordFile: /empty is empty or blank; put the password on its first line",
   ], { files: { "/empty": { text: "\n", worldReadable: false } } }],
   ["passwordFile not a string", (c) => (c.providers[1].passwordFile = ["/x"]), [
     "providers[1].passwordFile: expected a non-empty string, found a list",
@@ -466,7 +521,9 @@ const CASES: Case[] = [
   ["passwordEnv unset", (c) => {
     delete c.providers[0].password;
     c.providers[0].passwordEnv = "DNSBEAT_NOPE";
-  }, ["providers[0].passwordEnv: the variable DNSBEAT_NOPE is not set or empty"]],
+  }, [
+    "providers[0].passwordEnv: the variable DNSBEAT_NOPE is not set or empty; set it to the password in dnsbeat's environment",
+  ]],
   [
     "passwordEnv empty",
     (c) => {
@@ -496,7 +553,10 @@ Deno.test("parseConfig: each problem names its field and never the password", as
 
 Deno.test("parseConfig: a config that is not an object", async () => {
   for (
-    const [data, found] of [[null, "null"], [[], "a list"], ["x", "a string of 1 characters"], [
+    const [data, found] of [[null, "null"], [[], "an empty list"], [
+      "x",
+      "a string of 1 characters",
+    ], [
       3,
       "a number",
     ]] as const
@@ -587,14 +647,17 @@ Deno.test("fingerprint: 32 hex characters, stable, sensitive to structure", asyn
 Deno.test("loadConfig: missing, unreadable, malformed and valid files", async () => {
   const dir = await Deno.makeTempDir({ prefix: "dnsbeat_config_" });
   try {
+    // The caller names the file ("config PATH: "), so the message does not.
     const missing = await loadConfig(`${dir}/nope.json`, deps());
     assert.deepEqual(missing, {
       ok: false,
-      errors: [`config ${dir}/nope.json: not found (give --config PATH or set DNSBEAT_CONFIG)`],
+      errors: [
+        "not found; create it (see examples/noip.json) or pass --config PATH (or set DNSBEAT_CONFIG)",
+      ],
     });
     assert.deepEqual(await loadConfig(dir, deps()), {
       ok: false,
-      errors: [`config ${dir}: is a directory`],
+      errors: ["is a directory; pass the config file itself with --config PATH"],
     });
 
     const path = `${dir}/config.json`;
@@ -610,7 +673,7 @@ Deno.test("loadConfig: missing, unreadable, malformed and valid files", async ()
       const result = await loadConfig(path, deps());
       assertNoSecret(result);
       assert.ok(!result.ok && result.errors.length === 1);
-      assert.ok(result.errors[0]?.startsWith(`config ${path}: not valid JSON (`), result.errors[0]);
+      assert.ok(result.errors[0]?.startsWith("not valid JSON ("), result.errors[0]);
     }
 
     await Deno.writeTextFile(path, JSON.stringify(full(), null, 2));

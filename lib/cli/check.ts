@@ -1,14 +1,18 @@
 /**
- * `dnsbeat check`: validates the config and says what dnsbeat would do with it, secrets masked.
+ * `dnsbeat check`: validates the config and says what dnsbeat would do with it, secrets masked:
+ * of each password only where it came from, how it was read and its length.
  *
  * @module
  */
+import type { Config } from "../config_types.ts";
 import { load, peekState } from "../app.ts";
 import { describeSource } from "../detect.ts";
 import { formatDuration } from "../duration.ts";
 import { ExitCode } from "../exit_codes.ts";
+import { machineUserAgent } from "../dyndns2/round.ts";
 import { kindOf } from "../providers.ts";
 import { stopOf } from "../resume.ts";
+import { CONTACT } from "../version.ts";
 import { type Command, globalOptions } from "./command.ts";
 
 /** The `check` command. */
@@ -28,9 +32,11 @@ export const check: Command = {
       `IPv4 sources: ${config.ipv4Sources.map(describeSource).join(", ")}`,
       `IPv6 sources: ${config.ipv6Sources.map(describeSource).join(", ")}`,
       `request timeout: ${formatDuration(config.timeoutMs)}`,
+      ...userAgentLine(config),
     ];
     for (const p of config.providers) {
       lines.push(kindOf(p).describe(p));
+      lines.push(`  ${p.passwordSource}`);
       const stop = stopOf(state, p);
       if (stop !== null) {
         const changed = stop.fingerprint !== p.fingerprint;
@@ -49,3 +55,17 @@ export const check: Command = {
     return ExitCode.Ok;
   },
 };
+
+/** The User-Agent of DynDNS2 updates and whose contact it names; none without such a provider. */
+function userAgentLine(config: Config): string[] {
+  const p = config.providers.find((p) => p.kind === "dyndns2");
+  if (p?.kind !== "dyndns2") return [];
+  const contact = p.userAgentContact;
+  return [
+    `User-Agent of DynDNS2 updates: ${machineUserAgent(contact)} (contact ${contact}: ${
+      contact === CONTACT
+        ? 'dnsbeat\'s maintainers, the default; set "userAgentContact" to give yours'
+        : 'from "userAgentContact"'
+    })`,
+  ];
+}

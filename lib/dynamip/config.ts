@@ -35,14 +35,15 @@ export async function parseDynamip(
   const ip = v.oneOf(entry, "ip", `${prefix}.`, ["auto", "detect"], "auto");
   const server = v.url(entry, "server", `${prefix}.`, DEFAULT_SERVER);
   const fp = v.errors.length === before
-    ? await fingerprint(["dynamip", server, siteId, password])
+    ? await fingerprint(["dynamip", server, siteId, password.value])
     : "";
   return {
     kind: "dynamip",
     key: providerKey("dynamip", server, siteId),
     name,
     siteId,
-    password,
+    password: password.value,
+    passwordSource: password.source,
     ip,
     server,
     fingerprint: fp,

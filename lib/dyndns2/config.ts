@@ -5,7 +5,7 @@
  * @module
  */
 import type { Dyndns2Provider } from "../config_types.ts";
-import { DAY, MINUTE } from "../duration.ts";
+import { DAY, formatDuration, MINUTE } from "../duration.ts";
 import { fingerprint, providerKey } from "../identity.ts";
 import type { IpFamily } from "../ip.ts";
 import type { Validator } from "../validate.ts";
@@ -32,20 +32,29 @@ export const MIN_INTERVAL_MS: number = MINUTE;
 export const DEFAULT_INTERVAL_MS: number = 5 * MINUTE;
 /** An unchanged address is sent again after this long by default. */
 export const DEFAULT_FORCE_REFRESH_MS: number = 25 * DAY;
+/**
+ * The shortest `forceRefresh`: No-IP counts repeated `nochg` replies as abuse, so an unchanged
+ * address is sent again at most weekly.
+ */
+export const MIN_FORCE_REFRESH_MS: number = 7 * DAY;
 
-/** Validates the entry of a provider of `profile` at `prefix` (e.g. `providers[0]`). */
+/**
+ * Validates the entry of a provider of `profile` at `prefix` (e.g. `providers[0]`); `contact` is
+ * the User-Agent's, from the config's top level.
+ */
 export async function parseDyndns2(
   v: Validator,
   entry: Record<string, unknown>,
   prefix: string,
   profile: ServiceProfile,
+  contact: string,
 ): Promise<Dyndns2Provider> {
   const before = v.errors.length;
   v.unknownKeys(entry, DYNDNS2_KEYS, `${prefix}.`);
   const name = v.string(entry, "name", `${prefix}.`, profile.type);
   const username = v.string(entry, "username", `${prefix}.`);
   const password = v.password(entry, prefix);
-  const hostnames = v.hostnames(entry.hostnames, `${prefix}.hostnames`);
+  const hostnames = v.hostnames(entry.hostnames, `${prefix}.hostnames`, profile.label);
   const server = v.url(entry, "server", `${prefix}.`, profile.server ?? undefined);
   const familiesValue = v.oneOf(entry, "families", `${prefix}.`, ["ipv4", "ipv6", "both"], "ipv4");
   const families: IpFamily[] = familiesValue === "both" ? ["ipv4", "ipv6"] : [familiesValue];
@@ -56,11 +65,9 @@ export async function parseDyndns2(
     DEFAULT_INTERVAL_MS,
     MIN_INTERVAL_MS,
   );
-  const forceRefreshMs = entry.forceRefresh === "never"
-    ? 0
-    : v.duration(entry, "forceRefresh", `${prefix}.`, DEFAULT_FORCE_REFRESH_MS, 60 * MINUTE);
+  const forceRefreshMs = forceRefresh(v, entry, prefix);
   const fp = v.errors.length === before
-    ? await fingerprint([profile.type, server, username, password, [...hostnames].sort()])
+    ? await fingerprint([profile.type, server, username, password.value, [...hostnames].sort()])
     : "";
   return {
     kind: "dyndns2",
@@ -68,12 +75,30 @@ export async function parseDyndns2(
     key: providerKey(profile.type, server, username),
     name,
     username,
-    password,
+    password: password.value,
+    passwordSource: password.source,
     hostnames,
     server,
     families,
     intervalMs,
     forceRefreshMs,
+    userAgentContact: contact,
     fingerprint: fp,
   };
+}
+
+/** `forceRefresh`: `"never"` (0), or a duration of at least {@link MIN_FORCE_REFRESH_MS}. */
+function forceRefresh(v: Validator, entry: Record<string, unknown>, prefix: string): number {
+  if (entry.forceRefresh === "never") return 0;
+  const ms = v.duration(entry, "forceRefresh", `${prefix}.`, DEFAULT_FORCE_REFRESH_MS, 0);
+  if (ms >= MIN_FORCE_REFRESH_MS) return ms;
+  const found = JSON.stringify(entry.forceRefresh);
+  v.errors.push(
+    `${prefix}.forceRefresh: at least ${
+      formatDuration(MIN_FORCE_REFRESH_MS)
+    }: No-IP counts repeated nochg as abuse; a refresh more often than weekly risks the account (found ${found}); use "${
+      formatDuration(DEFAULT_FORCE_REFRESH_MS)
+    }" (the default) or "never"`,
+  );
+  return DEFAULT_FORCE_REFRESH_MS;
 }

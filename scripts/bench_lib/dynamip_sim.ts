@@ -37,7 +37,6 @@ export async function simulateDynamip(
   }
   const { ctx } = testContext({
     clock,
-    secrets: [SITE.password],
     httpGet: (request) =>
       httpGet(request, (input, init) => {
         const req = input instanceof Request ? input : new Request(input, init);
@@ -49,6 +48,7 @@ export async function simulateDynamip(
     key: "dynamip http://dynamip.invalid BenchSite",
     name: "bench",
     ...SITE,
+    passwordSource: "password inline in the config",
     ip: "auto",
     server: "http://dynamip.invalid",
     fingerprint: "bench",
