@@ -17,7 +17,6 @@ import { describeFsError } from "./fs.ts";
 import { acquireLock, type Lock } from "./lock.ts";
 import { consoleLogger, type Level, type Logger, writeAll } from "./log.ts";
 import { stateCorrupt, stateLocked, stateUnreadable } from "./messages.ts";
-import { createRedactor, type Redactor } from "./redact.ts";
 import { kindOf } from "./providers.ts";
 import { liftChangedStops } from "./resume.ts";
 import { adoptState, type State } from "./state.ts";
@@ -43,7 +42,7 @@ export interface Environment {
   /** HTTP. */
   fetch: FetchFn;
   /** Builds the logger once the secrets are known. */
-  logger: (level: Level, redact: Redactor) => Logger;
+  logger: (level: Level) => Logger;
   /** Writes a command's own output (status, check) to standard output. */
   out: (text: string) => void;
   /** Where a daemon with this state file hears `dnsbeat resume` and reload requests. */
@@ -73,7 +72,7 @@ export function processEnvironment(clock: Clock): Environment {
     clock,
     env: (name) => Deno.env.get(name),
     fetch: (input, init) => fetch(input, init),
-    logger: (level, redact) => consoleLogger(level, redact, clock),
+    logger: (level) => consoleLogger(level, clock),
     out: (text) => writeAll(Deno.stdout, text),
     control: processControl,
     dns: defaultDnsDeps,
@@ -84,13 +83,11 @@ export function processEnvironment(clock: Clock): Environment {
 export interface Loaded {
   /** The validated config. */
   config: Config;
-  /** Masks every password the process has seen in a config. */
-  redact: Redactor;
   /** The logger. */
   log: Logger;
   /** The state file's path (flag, `DNSBEAT_STATE`, config, default). */
   statePath: string;
-  /** Reads and validates the config file again (for a running daemon); its passwords are masked too. */
+  /** Reads and validates the config file again (for a running daemon). */
   reload(): Promise<ConfigResult>;
 }
 
@@ -100,7 +97,7 @@ export async function load(opts: GlobalOptions, env: Environment): Promise<Loade
   const read = () => loadConfig(path, { ...systemConfigDeps, env: env.env });
   const result = await read();
   if (!result.ok) {
-    const log = env.logger(opts.level ?? "info", createRedactor([]));
+    const log = env.logger(opts.level ?? "info");
     for (const e of result.errors) log.error(`config ${path}: ${e}`);
     log.error(
       `The config has ${result.errors.length} problem(s); fix them and run \`dnsbeat check\`.`,
@@ -108,21 +105,10 @@ export async function load(opts: GlobalOptions, env: Environment): Promise<Loade
     return ExitCode.Usage;
   }
   const config = result.config;
-  const secrets = new Set(config.providers.map((p) => p.password));
-  let masker = createRedactor([...secrets]);
-  const redact: Redactor = (text) => masker(text);
-  const log = env.logger(opts.level ?? config.logLevel, redact);
+  const log = env.logger(opts.level ?? config.logLevel);
   for (const w of result.warnings) log.warn(`config ${path}: ${w}`);
   const statePath = opts.state ?? env.env("DNSBEAT_STATE") ?? config.statePath;
-  const reload = async () => {
-    const again = await read();
-    if (again.ok) {
-      for (const p of again.config.providers) secrets.add(p.password);
-      masker = createRedactor([...secrets]);
-    }
-    return again;
-  };
-  return { config, redact, log, statePath, reload };
+  return { config, log, statePath, reload: read };
 }
 
 /**

@@ -197,6 +197,10 @@ const UNREACHED: [RegExp, string][] = [
     "DNS lookup failed",
   ],
   [/connection refused/, "connection refused"],
+  [
+    /requests to port \d+ are blocked/,
+    "the URL's port is one that fetch never connects to (reserved for other protocols); use another port",
+  ],
   [/network is unreachable|no route to host|host is unreachable/, "no route to the server"],
 ];
 

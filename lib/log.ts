@@ -1,12 +1,16 @@
 /**
  * The one logger. Levels error, warn, info, debug; a timestamp on each line when the output is
  * not a terminal (a service's journal or a log file); colour only on a terminal and only when
- * `NO_COLOR` is unset. Every line is redacted before it is written.
+ * `NO_COLOR` is unset.
+ *
+ * The logger masks nothing: a secret never enters a message, since dnsbeat's own sentences are
+ * built from the config's names, never its passwords, and text that comes from outside (a
+ * server's reply, a URL, a header) is masked where it enters a message (`redact.ts`). Masking
+ * whole lines would reveal a password that is an ordinary word by where the stars land.
  *
  * @module
  */
 import type { Clock } from "./clock.ts";
-import type { Redactor } from "./redact.ts";
 
 /** Log levels, most severe first. */
 export const LEVELS = ["error", "warn", "info", "debug"] as const;
@@ -30,8 +34,6 @@ export interface Logger {
 export interface LoggerOptions {
   /** Lines below this level are dropped. */
   level: Level;
-  /** Masks secrets in every line. */
-  redact: Redactor;
   /** Receives each finished line (no trailing newline) and its level. */
   write: (line: string, level: Level) => void;
   /** Prefix lines with an ISO timestamp. */
@@ -49,14 +51,14 @@ const COLORS: Record<Level, string> = {
   debug: "\x1b[90m",
 };
 
-/** A logger writing formatted, redacted lines through `options.write`. */
+/** A logger writing formatted lines through `options.write`. */
 export function createLogger(options: LoggerOptions): Logger {
   const limit = LEVELS.indexOf(options.level);
   const emit = (level: Level, message: string) => {
     if (LEVELS.indexOf(level) > limit) return;
     const tag = options.color ? `${COLORS[level]}${level}\x1b[0m` : level;
     const stamp = options.timestamps ? `${new Date(options.clock.now()).toISOString()} ` : "";
-    options.write(`${stamp}${tag}: ${options.redact(message)}`, level);
+    options.write(`${stamp}${tag}: ${message}`, level);
   };
   return {
     error: (m) => emit("error", m),
@@ -67,11 +69,10 @@ export function createLogger(options: LoggerOptions): Logger {
 }
 
 /** A logger for the terminal: errors and warnings to stderr, the rest to stdout. */
-export function consoleLogger(level: Level, redact: Redactor, clock: Clock): Logger {
+export function consoleLogger(level: Level, clock: Clock): Logger {
   const isTerminal = Deno.stderr.isTerminal();
   return createLogger({
     level,
-    redact,
     clock,
     timestamps: !isTerminal,
     color: isTerminal && !Deno.noColor,

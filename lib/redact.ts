@@ -1,31 +1,35 @@
 /**
- * Secrets never leave the process: every line dnsbeat prints passes through a {@link Redactor}.
+ * Masking of text that comes from outside (a server's reply, a URL, a header) before it enters a
+ * message: `snippet.ts` applies a {@link Redactor} where such text is cut into a message. dnsbeat's
+ * own sentences hold no secret and are never masked (`log.ts`).
  *
  * @module
  */
 
-/** Masks secrets in text. */
+/** Masks secrets in text from outside. */
 export interface Redactor {
   /** `text` with every known secret, URL password parameter and credential header masked. */
   (text: string): string;
 }
 
 const MASK = "***";
-/**
- * Secrets shorter than this are not masked as plain text: a one-letter password would mask that
- * letter in every message. They are still masked in URLs (`Password=`) and auth headers.
- */
-export const MIN_SECRET_LENGTH = 4;
 
 /**
- * A redactor for the given secrets (the passwords of the config). Independently of the list it
- * masks `Password=`/`pass=` query values, URL userinfo and `Authorization:` header values.
+ * A redactor for the given secrets (a provider's password and credentials), plain, percent-encoded,
+ * form-encoded and in Base64. Independently of the list it masks `Password=`/`pass=` query values,
+ * URL userinfo and `Authorization:` header values.
  */
 export function createRedactor(secrets: readonly string[]): Redactor {
-  const known = [...new Set(secrets.filter((s) => s.length >= MIN_SECRET_LENGTH))].sort((a, b) =>
-    b.length - a.length
-  );
-  const variants = known.flatMap((s) => [s, encodeURIComponent(s), btoaSafe(s)]);
+  const variants = [
+    ...new Set(
+      secrets.filter((s) => s.length > 0).flatMap((s) => [
+        s,
+        encodeURIComponent(s),
+        new URLSearchParams({ s }).toString().slice(2),
+        btoaSafe(s),
+      ]),
+    ),
+  ].filter((v) => v.length > 0).sort((a, b) => b.length - a.length);
   return (text: string) => {
     let out = text;
     // Known secrets first: a pattern below could otherwise mask only part of one (at a `&`, `@`

@@ -192,7 +192,12 @@ function renderDynamip(p: DynamipStatus): string[] {
     }`,
   );
   if (p.expiry || p.remainHours !== null) {
-    lines.push(`  account expires ${p.expiry ?? "?"} (${p.remainHours ?? "?"} hours left)`);
+    const left = p.remainHours === null
+      ? ""
+      : p.remainHours >= 0
+      ? ` (${p.remainHours} hours left)`
+      : ` (by DynamIP's count it ran out ${-p.remainHours} hours ago: renew it)`;
+    lines.push(`  account expires ${p.expiry ?? "(date not given)"}${left}`);
   }
   if (p.stop) lines.push(`  STOPPED since ${p.stop.at}: ${p.stop.message}`);
   return lines;

@@ -110,6 +110,14 @@ export interface BeatRequest {
   rttMs: number | null;
 }
 
+/** A DynamIP account's expiry: DynamIP's text, and as ISO 8601 (UTC assumed) when it parsed. */
+export interface Expiry {
+  /** As DynamIP wrote it (masked, printable). */
+  text: string;
+  /** The same instant in ISO 8601, or null when the text is not a date. */
+  iso: string | null;
+}
+
 /** A DynamIP site's state. */
 export interface DynamipState {
   /** Discriminant. */
@@ -129,7 +137,7 @@ export interface DynamipState {
   /** The address the server last set. */
   lastIp: string | null;
   /** Account expiry as the server wrote it, and as ISO 8601 (UTC assumed) when parseable. */
-  expiry: { text: string; iso: string | null } | null;
+  expiry: Expiry | null;
   /** Hours left on the account, from the last reply. */
   remainHours: number | null;
   /** When the last expiry warning was given: at most one a day. */

@@ -1,18 +1,29 @@
 import assert from "node:assert/strict";
-import { DYNDNS2, DYNU, NOIP, PROFILES } from "../lib/dyndns2/profiles.ts";
-// Tests only; deno.json has no import map entry for it (the lead may move it there).
+import { DYNDNS2, DYNU, NOIP, PROFILES, type ServiceProfile } from "../lib/dyndns2/profiles.ts";
 import fc from "fast-check";
 import {
   buildRequest,
   codeInfo,
   CODES,
   type Outcome,
-  parseResponse,
+  parseResponse as parseWith,
   SERVER_ERROR_WAIT_MS,
   type UpdateRequest,
   userAgent,
 } from "../lib/dyndns2/protocol.ts";
 import { CONTACT, VERSION } from "../lib/version.ts";
+import { createRedactor, type Redactor } from "../lib/redact.ts";
+import { SNIPPET_LENGTH } from "../lib/snippet.ts";
+
+/** The parser, masking nothing unless a test gives a mask (the masks are tested on their own). */
+function parseResponse(
+  profile: ServiceProfile,
+  reply: { status: number; body: string },
+  hosts: readonly string[],
+  mask: Redactor = createRedactor([]),
+) {
+  return parseWith(profile, reply, hosts, mask);
+}
 
 const UA = "dnsbeat dnsbeat/linux-x86_64-0.1.0 dnsbeat@users.noreply.github.com";
 
@@ -92,6 +103,14 @@ Deno.test("userAgent: No-IP's three-field form, one line of safe ASCII", () => {
   assert.equal(evil, "dnsbeat dnsbeat/linux-5.101SMPX-Evil1-x86_64-1 " + CONTACT);
   const long = userAgent("linux", "x86_64", "x".repeat(500), VERSION, CONTACT);
   assert.match(long, /^dnsbeat dnsbeat\/[A-Za-z0-9._+@-]{1,300} [A-Za-z0-9._+@-]+$/);
+  const url = userAgent("linux", "x86_64", null, "0.1.0", "https://example.org/me?x=1");
+  assert.equal(
+    url,
+    "dnsbeat dnsbeat/linux-x86_64-0.1.0 https://example.org/me?x=1",
+    "a URL arrives whole",
+  );
+  const spaced = userAgent("linux", "x86_64", null, "0.1.0", "a b\r\nX-Evil: 1@x.example");
+  assert.equal(spaced, "dnsbeat dnsbeat/linux-x86_64-0.1.0 abX-Evil:1@x.example", "one field");
   const real = userAgent(Deno.build.os, Deno.build.arch, null, VERSION, CONTACT);
   assert.equal(real, `dnsbeat dnsbeat/${Deno.build.os}-${Deno.build.arch}-${VERSION} ${CONTACT}`);
 });
@@ -325,10 +344,10 @@ Deno.test("parseResponse: details are short printable snippets of the reply", ()
     code: "unrecognised",
     scope: "host",
     waitMs: SERVER_ERROR_WAIT_MS,
-    detail: "oops [31m evil",
+    detail: '"oops [31m evil"',
   });
   const [html] = parseResponse(NOIP, { status: 200, body: `<html>\n${"x".repeat(500)}\n` }, ["a"]);
-  assert.ok(html?.kind === "wait" && html.detail === `<html> ${"x".repeat(73)}`);
+  assert.ok(html?.kind === "wait" && html.detail === `"${"x".repeat(SNIPPET_LENGTH)}"`);
   const [missing] = parseResponse(NOIP, { status: 200, body: "good 1.2.3.4" }, ["a", "b"]).slice(1);
   assert.ok(missing?.kind === "wait" && missing.detail === undefined);
   const [empty] = parseResponse(NOIP, { status: 200, body: "" }, ["a"]);
@@ -336,7 +355,7 @@ Deno.test("parseResponse: details are short printable snippets of the reply", ()
   const [redirect] = parseResponse(NOIP, { status: 302, body: "" }, ["a"]);
   assert.ok(redirect?.kind === "wait" && redirect.detail === "HTTP 302");
   const [failed] = parseResponse(NOIP, { status: 502, body: `<h1>Bad\r\nGateway</h1>` }, ["a"]);
-  assert.ok(failed?.kind === "retry" && failed.reason === "HTTP 502: <h1>Bad Gateway</h1>");
+  assert.ok(failed?.kind === "retry" && failed.reason === 'HTTP 502: "Bad Gateway"');
   const [plain] = parseResponse(NOIP, { status: 500, body: "" }, ["a"]);
   assert.ok(plain?.kind === "retry" && plain.reason === "HTTP 500");
 });

@@ -20,6 +20,8 @@ function provider(overrides: Partial<Dyndns2Provider> = {}): Dyndns2Provider {
     name: "home",
     username: "me@example.com",
     password: PASSWORD,
+    passwordSource: "password inline in the config",
+    userAgentContact: "dnsbeat@users.noreply.github.com",
     hostnames: ["a.ddns.net", "b.ddns.net"],
     server: "http://127.0.0.1:9",
     families: ["ipv4"],
@@ -92,7 +94,7 @@ Deno.test("an address change sends exactly one request", async () => {
 
 Deno.test("badauth stops the provider, persisted with the config's fingerprint; nothing after", async () => {
   const s = server(() => ok("badauth"));
-  const t = testContext({ httpGet: s.httpGet, secrets: [PASSWORD] });
+  const t = testContext({ httpGet: s.httpGet });
   assert.deepEqual(await dyndns2Round(t.ctx, provider(), never), { kind: "stopped" });
   assert.equal(entry(t).stop?.code, "badauth");
   assert.deepEqual(entry(t).stop?.hosts, []);

@@ -234,6 +234,39 @@ for (const profile of [NOIP, DYNU, DYNDNS2]) {
     }
   });
 
+  Deno.test(`${profile.label}: what dnsbeat made of an HTTP status or an unreadable reply is said in words; the code stays in --debug and --json`, async () => {
+    const t = await setup(profile.type);
+    try {
+      t.server.emulator.pushFault({ kind: "status", status: 403 });
+      const r = await t.run(["once", "--debug"]);
+      assert.equal(r.code, ExitCode.Stopped, r.stderr);
+      assert.match(
+        r.stderr,
+        new RegExp(
+          `${said}'s answer for e2e@example\\.com: the server refused the client \\(HTTP 403\\)`,
+        ),
+      );
+      assert.doesNotMatch(r.stderr, /says http403/);
+      assert.match(
+        r.stdout + r.stderr,
+        /reply codes a\.ddns\.net http403/,
+        "--debug names the code",
+      );
+      const status = JSON.parse((await t.run(["status", "--json"], T0 + MINUTE)).stdout);
+      assert.equal(status.providers[0].stop.code, "http403");
+      await t.run(["resume"], T0 + 2 * MINUTE);
+      t.server.emulator.pushFault({ kind: "html" });
+      const html = await t.run(["once"], T0 + 3 * MINUTE);
+      assert.match(
+        html.stderr,
+        /answer for provider "home": the server's reply was not understood \(reply: ".*"\)/,
+      );
+      assert.doesNotMatch(html.stderr, /says unrecognised/);
+    } finally {
+      await t.cleanup();
+    }
+  });
+
   Deno.test(`${profile.label}: a first start whose DNS already answers the address sends nothing; status shows the DNS view`, async () => {
     const t = await setup(profile.type, { hostnames: ["a.ddns.net", "b.ddns.net"] });
     try {

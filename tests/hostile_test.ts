@@ -258,7 +258,7 @@ Deno.test("No-IP: hostile replies never count as success; each gets its class an
         fault: { kind: "status", status: 503, body: "good 81.2.69.160\ngood 81.2.69.160" },
         code: ExitCode.Failure,
         class: "backoff",
-        message: /failed: HTTP 503: good 81\.2\.69\.160 good 81\.2\.69\.160\. Trying again from/,
+        message: /failed: HTTP 503: "good 81\.2\.69\.160 good 81\.2\.69\.160"\. Trying again from/,
       },
       {
         name: "fewer lines than hosts",
@@ -395,7 +395,7 @@ Deno.test("DynamIP: hostile replies are never a beat; the attempt still counts f
       {
         name: "unknown error title",
         fault: { kind: "code", body: `{{{Server Busy|Try later}}}\r\n${success}` },
-        message: /DynamIP says "Server Busy"/,
+        message: /DynamIP refused the beat: "Server Busy": "Try later"/,
       },
       {
         name: "redirect to another server",

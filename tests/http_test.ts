@@ -246,6 +246,14 @@ Deno.test("httpGet: connection refused is unreached, without the secret", async 
   assertNoSecret(result);
 });
 
+Deno.test("httpGet: a port fetch never connects to says so, not that the request failed", async () => {
+  for (const port of [1, 9, 25]) {
+    const result = await httpGet({ url: `http://127.0.0.1:${port}/`, timeoutMs: 2000 });
+    assert.equal(result.kind, "unreached", `port ${port}`);
+    assert.match(result.kind === "unreached" ? result.reason : "", /port .*use another port/);
+  }
+});
+
 Deno.test("httpGet: a reply that is not HTTP fails", async () => {
   const server = rawServer(async (conn) => {
     await conn.read(new Uint8Array(4096));

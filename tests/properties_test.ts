@@ -26,7 +26,12 @@ for (const property of PROPERTIES) {
 }
 
 Deno.test("property regressions: what the properties found, pinned", () => {
-  const [fiveHundred] = parseNoip(NOIP, { status: 503, body: "good 81.2.69.142" }, ["a.ddns.net"]);
+  const [fiveHundred] = parseNoip(
+    NOIP,
+    { status: 503, body: "good 81.2.69.142" },
+    ["a.ddns.net"],
+    createRedactor([]),
+  );
   assert.equal(fiveHundred?.kind, "retry", "a success line in a 5xx reply is not believed");
 
   const token = btoa(basicCredentials("user@example.com", "p&ss=w@rd/?#"));

@@ -77,10 +77,9 @@ export const demo: Command = {
         ...env,
         clock,
         dns: emulatedDns(e),
-        logger: (level, redact) =>
+        logger: (level) =>
           createLogger({
             level,
-            redact,
             clock,
             timestamps: false,
             color: false,

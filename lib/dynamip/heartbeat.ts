@@ -16,12 +16,13 @@
  */
 import type { DynamipProvider } from "../config_types.ts";
 import type { Context, RoundEnd, Stopping } from "../context.ts";
-import { DAY, MINUTE, SECOND } from "../duration.ts";
+import { DAY, HOUR, MINUTE, SECOND } from "../duration.ts";
 import { stateNotSaved, stillStopped } from "../messages.ts";
 import { type Moment, since, stamp, wallAt } from "../moment.ts";
 import { type DynamipState, emptyDynamip, type State } from "../state.ts";
 import * as say from "./messages.ts";
-import { buildRequest, type DynamipReply, firstLine, parseResponse, snippet } from "./protocol.ts";
+import { buildRequest, type DynamipReply, firstLine, maskOf, parseResponse } from "./protocol.ts";
+import { quoted, snippet } from "../snippet.ts";
 import {
   firstBeat,
   type LastRequest,
@@ -156,7 +157,8 @@ async function beat(
     return { kind: "failed", next };
   }
   if (result.kind === "redirect-refused") {
-    const what = `${result.reason} (HTTP ${result.status} to ${result.location})`;
+    const to = quoted(result.location, maskOf(p.password));
+    const what = `${result.reason} (HTTP ${result.status} to ${to})`;
     ctx.log.warn(say.beatRejected(p, what, wallAt(next, ctx.clock), ctx.configPath));
     return { kind: "failed", next };
   }
@@ -226,6 +228,10 @@ async function answer(
   ctx.store.note((s) => {
     entryOf(s, p).lastReply = lastReply;
   });
+  if (parsed.kind === "error") {
+    ctx.log.warn(say.beatRefused(p, parsed.title, parsed.message, wallAt(beat.next, ctx.clock)));
+    return { kind: "failed", next: beat.next };
+  }
   ctx.log.warn(
     say.beatRejected(p, rejection(reply, parsed, p), wallAt(beat.next, ctx.clock), ctx.configPath),
   );
@@ -238,10 +244,9 @@ function rejection(
   parsed: DynamipReply,
   p: DynamipProvider,
 ): string {
-  if (parsed.kind === "error") return `DynamIP says "${parsed.title}": ${parsed.message}`;
+  const mask = maskOf(p.password);
   if (reply.status < 200 || reply.status > 299) {
-    const body = snippet(reply.body, p.password);
-    return `HTTP ${reply.status}${body ? ` ${JSON.stringify(body)}` : ""}`;
+    return `HTTP ${reply.status}${snippet(reply.body, mask) ? ` ${quoted(reply.body, mask)}` : ""}`;
   }
   const text = parsed.kind === "unrecognised" ? parsed.snippet : "";
   return `the reply was not understood: ${JSON.stringify(text)}`;
@@ -260,7 +265,11 @@ async function confirmed(
   lastReply: string,
 ): Promise<BeatEnd> {
   const before = entryOf(ctx.store.state, p);
-  const warnExpiry = reply.remainHours !== null && reply.remainHours < EXPIRY_WARN_HOURS &&
+  const hoursLeft = reply.remainHours ??
+    (reply.expiry?.iso
+      ? Math.floor((Date.parse(reply.expiry.iso) - ctx.clock.now()) / HOUR)
+      : null);
+  const warnExpiry = hoursLeft !== null && hoursLeft < EXPIRY_WARN_HOURS &&
     (before.expiryWarned === null || since(before.expiryWarned, ctx.clock) >= DAY);
   const gap = before.lastBeat === null ? null : beat.sent.mono - before.lastBeat.mono;
   const material = before.lastBeat === null || before.lastIp !== reply.ip ||
@@ -280,12 +289,11 @@ async function confirmed(
   } else {
     ctx.store.note((s) => change(entryOf(s, p)));
   }
-  const expiry = reply.expiry?.text ?? null;
-  ctx.log.info(say.beatConfirmed(p, reply.ip, expiry, reply.remainHours));
+  ctx.log.info(say.beatConfirmed(p, reply.ip, reply.expiry, reply.remainHours));
   if (gap !== null && gap > OFFLINE_AFTER_MS) {
     ctx.log.warn(say.wasOffline(p, gap, OFFLINE_AFTER_MS));
   }
-  if (warnExpiry) ctx.log.warn(say.expirySoon(p, reply.remainHours!, expiry));
+  if (warnExpiry) ctx.log.warn(say.expiryWarning(p, hoursLeft!, reply.expiry));
   return { kind: "ok", next: beat.next };
 }
 

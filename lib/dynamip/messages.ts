@@ -10,6 +10,7 @@ import { formatDuration, MINUTE } from "../duration.ts";
 import { BEAT_INTERVAL_MS } from "./schedule.ts";
 import { resumeHint } from "../messages.ts";
 import { DEFAULT_SERVER, type KnownError, knownError } from "./protocol.ts";
+import type { Expiry } from "../state.ts";
 
 const SITE = "https://www.dynamip.com";
 const CREDENTIALS = "`siteId` and `password` (or `passwordFile` / `passwordEnv`)";
@@ -18,26 +19,69 @@ function who(p: DynamipProvider): string {
   return `DynamIP "${p.name}"`;
 }
 
-/** A confirmed beat. */
+/** An expiry as messages show it: the ISO date when DynamIP's text parsed, else its text quoted. */
+function shownExpiry(expiry: Expiry): string {
+  return expiry.iso ?? JSON.stringify(expiry.text);
+}
+
+/** A confirmed beat, with the account's expiry and hours left when DynamIP gave them. */
 export function beatConfirmed(
   p: DynamipProvider,
   ip: string,
-  expiry: string | null,
+  expiry: Expiry | null,
   remainHours: number | null,
 ): string {
+  const left = remainHours === null
+    ? ""
+    : remainHours >= 0
+    ? ` (${remainHours} hours left)`
+    : ` (by DynamIP's count it ran out ${-remainHours} hours ago)`;
   const account = expiry === null && remainHours === null
     ? ""
-    : `; account expires ${expiry ?? "(date not given)"}${
-      remainHours === null ? "" : ` (${remainHours} hours left)`
-    }`;
+    : `; account expires ${expiry === null ? "(date not given)" : shownExpiry(expiry)}${left}`;
   return `${who(p)}: ${p.siteId} set to ${ip}${account}.`;
 }
 
-/** The account runs out soon (at most once a day). */
-export function expirySoon(p: DynamipProvider, remainHours: number, expiry: string | null): string {
-  return `${who(p)}: the DynamIP account ${p.siteId} expires in ${remainHours} hours${
-    expiry === null ? "" : ` (${expiry})`
-  }. Renew it at ${SITE} before then, or DynamIP stops accepting beats.`;
+/**
+ * The account runs out soon, or has run out although DynamIP still confirms beats (at most once a
+ * day). `hoursLeft` is DynamIP's `Remain`, else the hours to its expiry date.
+ */
+export function expiryWarning(
+  p: DynamipProvider,
+  hoursLeft: number,
+  expiry: Expiry | null,
+): string {
+  const date = expiry === null ? "" : ` (${shownExpiry(expiry)})`;
+  if (hoursLeft > 0) {
+    return `${
+      who(p)
+    }: the DynamIP account ${p.siteId} expires in ${hoursLeft} hours${date}. Renew it at ${SITE} before then, or DynamIP stops accepting beats.`;
+  }
+  return `${who(p)}: the DynamIP account ${p.siteId} has run out${date}${
+    hoursLeft < 0 ? `, ${-hoursLeft} hours ago` : ""
+  }, though DynamIP still confirmed this beat. Renew it at ${SITE} now: DynamIP will refuse beats with "Account Expired", and dnsbeat then stops them until you run \`dnsbeat resume ${p.name}\`.`;
+}
+
+/**
+ * DynamIP refused the beat with an error dnsbeat does not know (`title` and `message`: DynamIP's
+ * words, masked). DynamIP disallows a site that beats more often than every 15 minutes: dnsbeat
+ * never does, so another client must be beating for the same site.
+ */
+export function beatRefused(
+  p: DynamipProvider,
+  title: string,
+  message: string,
+  nextAt: string,
+): string {
+  const said = `${who(p)}: DynamIP refused the beat: ${JSON.stringify(title)}: ${
+    JSON.stringify(message)
+  }.`;
+  if (/disallow|more often/i.test(`${title} ${message}`)) {
+    return `${said} DynamIP refuses a site that beats more often than every ${
+      BEAT_INTERVAL_MS / MINUTE
+    } minutes, and dnsbeat's beats are never closer than that: another client (or an earlier installation) is beating for site ${p.siteId} too. Stop it, then ask info@dynamip.com to allow the site again. dnsbeat keeps to its schedule meanwhile (next beat at ${nextAt}).`;
+  }
+  return `${said} If DynamIP's message asks you to act, do so; dnsbeat keeps to its schedule meanwhile (next beat at ${nextAt}).`;
 }
 
 /** The beat before this one was longer ago than DynamIP's offline limit. */
@@ -94,7 +138,9 @@ export function beatsStopped(p: DynamipProvider, title: string, configPath: stri
     ? { meaning: "DynamIP refused the beat", fix: `Check provider "${p.name}"` }
     : STOPS[known](p);
   const where = known === "invalid-credentials" ? ` in ${configPath}` : "";
-  return `DynamIP says "${title}" for site ${p.siteId}: ${meaning}. Beats of provider "${p.name}" are stopped. ${fix}${where}, ${
+  return `DynamIP says ${
+    JSON.stringify(title)
+  } for site ${p.siteId}: ${meaning}. Beats of provider "${p.name}" are stopped. ${fix}${where}, ${
     resumeHint(p.name, configPath)
   }`;
 }

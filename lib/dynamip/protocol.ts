@@ -8,6 +8,8 @@
  * @module
  */
 import { parseIp } from "../ip.ts";
+import { createRedactor, type Redactor } from "../redact.ts";
+import { oneLine, plainText, snippet } from "../snippet.ts";
 
 /** DynamIP's server. */
 export const DEFAULT_SERVER = "http://www.dynamip.com";
@@ -59,11 +61,11 @@ export type DynamipReply =
   /** Neither: a printable snippet of the body (at most 120 characters, the password removed). */
   | { kind: "unrecognised"; snippet: string };
 
-/** The documented titles, in the form {@link titleKey} gives them. */
-const KNOWN_TITLES: Record<string, KnownError> = {
-  "invalid ip address": "invalid-ip",
-  "invalid userid/password": "invalid-credentials",
-  "account expired": "expired",
+/** The documented titles, as the protocol document writes them. */
+export const KNOWN_TITLES: Readonly<Record<KnownError, string>> = {
+  "invalid-ip": "Invalid IP Address",
+  "invalid-credentials": "Invalid UserID/Password",
+  "expired": "Account Expired",
 };
 
 /**
@@ -74,12 +76,11 @@ export function titleKey(title: string): string {
   return title.toLowerCase().replace(/\s+/g, " ").replace(/ ?\/ ?/g, "/").trim();
 }
 
-/** Longest snippet of a reply that dnsbeat shows or keeps. */
-export const SNIPPET_LENGTH = 120;
-
 /** Which documented error a title is, or null for any other title. */
 export function knownError(title: string): KnownError | null {
-  return KNOWN_TITLES[titleKey(title)] ?? null;
+  const key = titleKey(title);
+  const found = Object.entries(KNOWN_TITLES).find(([, text]) => titleKey(text) === key);
+  return (found?.[0] as KnownError | undefined) ?? null;
 }
 
 /**
@@ -94,54 +95,49 @@ export function knownError(title: string): KnownError | null {
  * off by the server's offset from UTC, a few hours at most. `Remain` is a number of hours.
  */
 export function parseResponse(body: string, password: string): DynamipReply {
-  const clean = redactor(password);
+  const clean = maskOf(password);
   const text = plainText(body);
-  const error = /\{\{\{([^|{}]*)\|([^{}]*)\}\}\}/.exec(text);
+  const error = /\{\{\{([^|{}]*)\|([\s\S]*?)\}\}\}/.exec(text);
   if (error) {
     const title = oneLine(error[1]!);
+    const known = knownError(title);
     return {
       kind: "error",
-      title: clean(title),
+      // A documented title in the document's spelling: no mask can touch it, and a stop keeps it.
+      title: known === null ? clean(title) : KNOWN_TITLES[known],
       message: clean(oneLine(error[2]!)),
-      known: knownError(title),
+      known,
     };
   }
   const set = /\bIP\s+Address\s+for\s+\S+\s+set\s+to\s+([0-9A-Fa-f:.]+)(?!\S)/i.exec(text);
   const ip = set ? parseIp(set[1]!.replace(/\.$/, "")) : null;
-  if (ip === null) return { kind: "unrecognised", snippet: snippet(body, password) };
-  const fields: Record<string, string> = {};
+  if (ip === null) return { kind: "unrecognised", snippet: snippet(body, clean) };
+  // Values are read as sent, and kept masked: what they say must not depend on the password.
+  const raw: Record<string, string> = {};
   for (const [, name, value] of text.matchAll(/([A-Za-z]\w*)\s*\[\[\[([^\]]*)\]\]\]/g)) {
-    fields[name!] = clean(value!.trim());
+    raw[name!] = value!.trim();
   }
   const field = (prefix: string) =>
-    Object.entries(fields).find(([name]) => name.toLowerCase().startsWith(prefix))?.[1];
+    Object.entries(raw).find(([name]) => name.toLowerCase().startsWith(prefix))?.[1];
   const expiryText = field("expir");
   return {
     kind: "success",
     ip: ip.address,
-    fields,
-    expiry: expiryText === undefined ? null : { text: expiryText, iso: parseUsDate(expiryText) },
+    fields: Object.fromEntries(Object.entries(raw).map(([name, value]) => [name, clean(value)])),
+    expiry: expiryText === undefined || expiryText === ""
+      ? null
+      : { text: clean(expiryText), iso: parseUsDate(expiryText) },
     remainHours: parseHours(field("remain")),
   };
 }
 
 /**
- * The first line of a reply that has text, printable, at most {@link SNIPPET_LENGTH} characters,
+ * The first line of a reply that has text, printable, at most `SNIPPET_LENGTH` (`snippet.ts`) characters,
  * the password removed: what the state keeps as the last reply.
  */
 export function firstLine(body: string, password: string): string {
   const line = plainText(body).split("\n").find((l) => l.trim() !== "") ?? "";
-  return snippet(line, password);
-}
-
-/**
- * A printable snippet of `text` for messages: tags and control characters out, blanks collapsed,
- * the password removed, at most {@link SNIPPET_LENGTH} characters.
- */
-export function snippet(text: string, password: string): string {
-  const clean = redactor(password);
-  const printable = clean(oneLine(clean(plainText(clean(text)))));
-  return Array.from(printable).slice(0, SNIPPET_LENGTH).join("").trimEnd();
+  return snippet(line, maskOf(password));
 }
 
 /**
@@ -169,42 +165,7 @@ function parseHours(text: string | undefined): number | null {
   return /^-?\d+(\.\d+)?$/.test(plain) ? Number(plain) : null;
 }
 
-const ENTITIES: Record<string, string> = {
-  amp: "&",
-  lt: "<",
-  gt: ">",
-  quot: '"',
-  apos: "'",
-  nbsp: " ",
-  "#39": "'",
-};
-
-/** The text of a body: CRLF and HTML tags become line breaks, common entities decoded. */
-function plainText(body: string): string {
-  return body
-    .replace(/\r\n?/g, "\n")
-    .replace(/<!--[\s\S]*?-->/g, "")
-    .replace(/<(script|style)\b[\s\S]*?<\/\1\s*>/gi, "")
-    .replace(/<[^>]*>/g, "\n")
-    .replace(
-      /&(amp|lt|gt|quot|apos|nbsp|#39);/gi,
-      (_m, name: string) => ENTITIES[name.toLowerCase()] ?? "",
-    );
-}
-
-/** Control, format and blank characters collapsed to single spaces, trimmed. */
-function oneLine(text: string): string {
-  return text.replace(/[\p{C}\p{Z}\s]+/gu, " ").trim();
-}
-
-/** Replaces the password, plain and in its URL-encoded forms, by `***`. */
-function redactor(password: string): (text: string) => string {
-  const forms = [
-    ...new Set([
-      password,
-      encodeURIComponent(password),
-      new URLSearchParams({ p: password }).toString().slice(2),
-    ]),
-  ].filter((form) => form.length > 0).sort((a, b) => b.length - a.length);
-  return (text) => forms.reduce((out, form) => out.split(form).join("***"), text);
+/** What masks a DynamIP reply: the password, in every form a server may echo it. */
+export function maskOf(password: string): Redactor {
+  return createRedactor([password]);
 }

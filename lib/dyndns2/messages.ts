@@ -16,13 +16,24 @@ function service(p: Dyndns2Provider): string {
   return p.profile.label[0]!.toUpperCase() + p.profile.label.slice(1);
 }
 
+/**
+ * How a sentence names what the service answered: `No-IP says badauth` for a code it wrote; for a
+ * code dnsbeat made of an HTTP status or an unreadable reply (kept in `--debug` and `status
+ * --json`), `No-IP's answer`, the meaning saying what it was.
+ */
+function answered(p: Dyndns2Provider, code: string): string {
+  return codeInfo(p.profile, code).synthetic
+    ? `${service(p)}'s answer`
+    : `${service(p)} says ${code}`;
+}
+
 /** The service refused: updates stop until the user acts. */
 export function stopped(p: Dyndns2Provider, stop: Stop, configPath: string): string {
   const info = codeInfo(p.profile, stop.code);
   const scope = stop.hosts.length === 0 ? `for ${p.username}` : `for ${stop.hosts.join(", ")}`;
   return `${
-    service(p)
-  } says ${stop.code} ${scope}: ${info.meaning}. Updates of provider "${p.name}" are stopped (every host: after an error a DynDNS2 client must send nothing until you act). ${info.fix}, ${
+    answered(p, stop.code)
+  } ${scope}: ${info.meaning}. Updates of provider "${p.name}" are stopped (every host: after an error a DynDNS2 client must send nothing until you act). ${info.fix}, ${
     resumeHint(p.name, configPath)
   }`;
 }
@@ -35,8 +46,8 @@ export function waiting(
   detail?: string,
 ): string {
   const info = codeInfo(p.profile, code);
-  return `${service(p)} says ${code} for provider "${p.name}": ${info.meaning}${
-    detail ? ` (reply: ${JSON.stringify(detail)})` : ""
+  return `${answered(p, code)} for provider "${p.name}": ${info.meaning}${
+    detail ? ` (reply: ${detail})` : ""
   }. ${info.fix} (no request before ${untilIso}).`;
 }
 

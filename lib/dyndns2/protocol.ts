@@ -12,6 +12,9 @@
  */
 import { MINUTE } from "../duration.ts";
 import { parseIp, unmapIp } from "../ip.ts";
+import { createRedactor, type Redactor } from "../redact.ts";
+import { quoted, snippet } from "../snippet.ts";
+import { MAX_CONTACT_LENGTH } from "../contact.ts";
 import { CONTACT } from "../version.ts";
 import type { ServiceProfile } from "./profiles.ts";
 
@@ -69,8 +72,9 @@ export function buildRequest(
 /**
  * The User-Agent No-IP requires, `Company NameOfProgram/OSVersion-ReleaseVersion contact`, e.g.
  * `dnsbeat dnsbeat/linux-x86_64-0.1.0 dnsbeat@users.noreply.github.com` (with `osRelease`:
- * `dnsbeat/linux-6.8.0-x86_64-0.1.0`). Every part keeps only `A-Z a-z 0-9 . _ + @ -` (at most 64
- * characters), so the result is one line of printable ASCII with exactly three fields.
+ * `dnsbeat/linux-6.8.0-x86_64-0.1.0`). Every system part keeps only `A-Z a-z 0-9 . _ + @ -`, the
+ * contact (an e-mail address or a URL, `contact.ts`) any printable ASCII but blanks; each at most
+ * 64 characters, so the result is one line of printable ASCII with exactly three fields.
  */
 export function userAgent(
   os: string,
@@ -80,7 +84,8 @@ export function userAgent(
   contact: string,
 ): string {
   const system = [os, osRelease ?? "", arch, version].map(token).filter((part) => part !== "");
-  return `dnsbeat dnsbeat/${system.join("-")} ${token(contact)}`;
+  const reachable = contact.replace(/[^\x21-\x7e]/g, "").slice(0, MAX_CONTACT_LENGTH);
+  return `dnsbeat dnsbeat/${system.join("-")} ${reachable}`;
 }
 
 /** What dnsbeat does after a code: go on, stop until the user acts, wait, or back off. */
@@ -343,7 +348,7 @@ export function parseResponse(
   profile: ServiceProfile,
   reply: { status: number; body: string },
   hostnames: readonly string[],
-  mask: (text: string) => string = (text) => text,
+  mask: Redactor,
 ): Outcome[] {
   const { status, body } = reply;
   const every = (outcome: Outcome) => hostnames.map(() => outcome);
@@ -354,21 +359,21 @@ export function parseResponse(
   if (status >= 400 && status < 500) return every(failure("http4xx"));
   if (status >= 200 && status < 300) return parseBody(profile, body, hostnames, mask);
   if (status >= 500 && status < 600) {
-    const reason = withSnippet(`HTTP ${status}`, mask(body));
+    const reason = withSnippet(`HTTP ${status}`, body, mask);
     return parseBody(profile, body, hostnames, mask).map((outcome) =>
       outcome.code === UNRECOGNISED.code || outcome.kind === "success"
         ? failure("http5xx", undefined, reason)
         : outcome
     );
   }
-  return every(failure(UNRECOGNISED.code, "account", withSnippet(`HTTP ${status}`, mask(body))));
+  return every(failure(UNRECOGNISED.code, "account", withSnippet(`HTTP ${status}`, body, mask)));
 }
 
 function parseBody(
   profile: ServiceProfile,
   body: string,
   hostnames: readonly string[],
-  mask: (text: string) => string,
+  mask: Redactor,
 ): Outcome[] {
   const lines = body.split("\n").map((line) => line.trim());
   while (lines.at(-1) === "") lines.pop();
@@ -379,7 +384,7 @@ function parseBody(
   const first = account.find((row) => row.class === "stop") ?? account[0];
   if (first) return hostnames.map(() => failure(first.code));
   if (lines.length === 0 || lines.length > hostnames.length) {
-    const whole = failure(UNRECOGNISED.code, "account", snippet(mask(body)) || undefined);
+    const whole = failure(UNRECOGNISED.code, "account", withSnippet("", body, mask) || undefined);
     return hostnames.map(() => whole);
   }
   return hostnames.map((_, i) => parseLine(profile, lines[i], mask));
@@ -388,7 +393,7 @@ function parseBody(
 function parseLine(
   profile: ServiceProfile,
   line: string | undefined,
-  mask: (text: string) => string,
+  mask: Redactor,
 ): Outcome {
   if (line === undefined) return failure(UNRECOGNISED.code, "host");
   const success = /^(good|nochg) (\S+)$/.exec(line);
@@ -399,7 +404,7 @@ function parseLine(
   }
   const row = bareCode(line);
   if (row) return failure(row.code);
-  return failure(UNRECOGNISED.code, "host", snippet(mask(line)) || undefined);
+  return failure(UNRECOGNISED.code, "host", withSnippet("", line, mask) || undefined);
 }
 
 /** The row of a line that is exactly a server-written stop or wait code. */
@@ -433,23 +438,28 @@ function parseIps(text: string): string[] | null {
     : null;
 }
 
-/** `prefix`, plus `: ` and a snippet of `body` when it has printable text; at most 80 chars. */
-function withSnippet(prefix: string, body: string): string {
-  const text = snippet(body);
-  return text ? snippet(`${prefix}: ${text}`) : prefix;
-}
-
-/** Printable text of `text`: control and format characters out, blanks collapsed, ≤ 80 chars. */
-function snippet(text: string): string {
-  const clean = text.replace(/[\p{C}\p{Z}\s]+/gu, " ").trim();
-  return Array.from(clean).slice(0, 80).join("").trimEnd();
+/**
+ * `prefix`, plus `: ` and the quoted snippet of `body` when it has printable text (the quoted
+ * snippet alone without a prefix).
+ */
+function withSnippet(prefix: string, body: string, mask: Redactor): string {
+  if (!snippet(body, mask)) return prefix;
+  return prefix ? `${prefix}: ${quoted(body, mask)}` : quoted(body, mask);
 }
 
 function token(text: string): string {
-  return text.replace(/[^A-Za-z0-9._+@-]/g, "").slice(0, 64);
+  return text.replace(/[^A-Za-z0-9._+@-]/g, "").slice(0, MAX_CONTACT_LENGTH);
 }
 
 function base64(text: string): string {
   const bytes = new TextEncoder().encode(text);
   return btoa(Array.from(bytes, (byte) => String.fromCharCode(byte)).join(""));
+}
+
+/**
+ * What masks a reply of the service for this account: the password and the Basic credentials, in
+ * every form a server may echo them (the reply is outside text, see `snippet.ts`).
+ */
+export function maskOf(username: string, password: string): Redactor {
+  return createRedactor([password, basicCredentials(username, password)]);
 }

@@ -14,7 +14,7 @@ import { type IpFamily } from "../ip.ts";
 import { noAddress, stateNotSaved, stillStopped } from "../messages.ts";
 import * as say from "./messages.ts";
 import { endAt, type Moment, stamp, wallAt } from "../moment.ts";
-import { createRedactor } from "../redact.ts";
+import { quoted } from "../snippet.ts";
 import {
   type Addresses,
   type Attempt,
@@ -24,26 +24,24 @@ import {
   emptyHost,
   type State,
 } from "../state.ts";
-import { CONTACT, VERSION } from "../version.ts";
+import { VERSION } from "../version.ts";
 import { adoptFromDns } from "./adopt.ts";
 import { due, gate, listOf, merge } from "./plan.ts";
-import {
-  basicCredentials,
-  buildRequest,
-  type Outcome,
-  parseResponse,
-  userAgent,
-} from "./protocol.ts";
+import { buildRequest, maskOf, type Outcome, parseResponse, userAgent } from "./protocol.ts";
 
-/** The User-Agent DynDNS2 services require (No-IP's rule), for this machine. */
-function machineUserAgent(): string {
+/**
+ * The User-Agent DynDNS2 services require, for this machine: No-IP's rule
+ * `NameOfUpdateProgram/VersionNumber maintainercontact@domain.com` (see `contact.ts`), with
+ * `contact` (the config's `userAgentContact`) as its last field.
+ */
+export function machineUserAgent(contact: string): string {
   let release: string | null = null;
   try {
     release = Deno.osRelease();
   } catch {
     release = null;
   }
-  return userAgent(Deno.build.os, Deno.build.arch, release, VERSION, CONTACT);
+  return userAgent(Deno.build.os, Deno.build.arch, release, VERSION, contact);
 }
 
 /** The entry of `p` in `state`. */
@@ -168,7 +166,7 @@ async function update(
     hostnames: hosts,
     ipv4: addresses.ipv4 ?? undefined,
     ipv6: addresses.ipv6 ?? undefined,
-    userAgent: machineUserAgent(),
+    userAgent: machineUserAgent(p.userAgentContact),
   });
   ctx.log.debug(
     `${p.profile.label} "${p.name}": sending ${hosts.join(", ")} → ${
@@ -176,6 +174,8 @@ async function update(
     }.`,
   );
   const result = await ctx.httpGet({ url: request.url, headers: request.headers, signal });
+  // A server may echo the request: its credentials must not reach a message, even in part.
+  const mask = maskOf(p.username, p.password);
   switch (result.kind) {
     case "aborted":
       // The attempt stays in the state: the next start counts it as sent and backs off.
@@ -185,18 +185,17 @@ async function update(
     case "failed":
       return await backOff(ctx, p, result.reason, attempt);
     case "redirect-refused":
-      ctx.log.warn(`${p.profile.label} "${p.name}": ${result.reason} (to ${result.location}).`);
+      ctx.log.warn(
+        `${p.profile.label} "${p.name}": ${result.reason} (to ${quoted(result.location, mask)}).`,
+      );
       return await settle(
         ctx,
         p,
         attempt,
-        parseResponse(p.profile, { status: result.status, body: "" }, hosts),
+        parseResponse(p.profile, { status: result.status, body: "" }, hosts, mask),
       );
-    case "reply": {
-      // A server may echo the request: its credentials must not reach a message, even in part.
-      const mask = createRedactor([p.password, basicCredentials(p.username, p.password)]);
+    case "reply":
       return await settle(ctx, p, attempt, parseResponse(p.profile, result, hosts, mask));
-    }
   }
 }
 
@@ -230,6 +229,11 @@ async function settle(
   attempt: Attempt,
   outcomes: Outcome[],
 ): Promise<RoundEnd> {
+  ctx.log.debug(
+    `${p.profile.label} "${p.name}": reply codes ${
+      outcomes.map((o, i) => `${attempt.hosts[i]} ${o.code}`).join(", ")
+    }.`,
+  );
   const retry = outcomes.find((o) => o.kind === "retry");
   if (retry?.kind === "retry") return await backOff(ctx, p, retry.reason, null);
   const now = stamp(ctx.clock);

@@ -9,7 +9,6 @@ import type { Detection } from "../../lib/detect.ts";
 import type { DnsDeps } from "../../lib/dns.ts";
 import type { HttpGetRequest, HttpResult } from "../../lib/http.ts";
 import { createLogger } from "../../lib/log.ts";
-import { createRedactor } from "../../lib/redact.ts";
 import { emptyState, type State } from "../../lib/state.ts";
 import { StateStore } from "../../lib/state_store.ts";
 import { FakeClock } from "./fake_clock.ts";
@@ -43,8 +42,6 @@ export interface TestContextOptions {
   state?: State;
   /** The clock to use. */
   clock?: FakeClock;
-  /** Secrets the log redactor masks. */
-  secrets?: string[];
 }
 
 /** Builds a test context. */
@@ -67,7 +64,6 @@ export function testContext(options: TestContextOptions = {}): TestContext {
     configPath: "/etc/dnsbeat/config.json",
     log: createLogger({
       level: "debug",
-      redact: createRedactor(options.secrets ?? []),
       timestamps: false,
       color: false,
       clock,

@@ -22,7 +22,6 @@ import { runDaemon } from "../../lib/daemon.ts";
 import { createEmulator, type Emulator, type EmulatorRequest } from "../../lib/emulator/mod.ts";
 import type { ExitCode } from "../../lib/exit_codes.ts";
 import { createLogger } from "../../lib/log.ts";
-import { createRedactor } from "../../lib/redact.ts";
 import { liftChangedStops } from "../../lib/resume.ts";
 import { adoptState, emptyState, parseState, type State } from "../../lib/state.ts";
 import { StateStore } from "../../lib/state_store.ts";
@@ -211,7 +210,6 @@ export class World {
       });
       const log = createLogger({
         level: "debug",
-        redact: createRedactor([]),
         timestamps: true,
         color: false,
         clock: this.clock,
