@@ -4,6 +4,8 @@
  *
  * @module
  */
+import { type Notices, Notifier } from "./notifier.ts";
+import { commandRunner, type RunFn } from "./notify/run.ts";
 import type { Clock } from "./clock.ts";
 import { type ConfigResult, DEFAULT_CONFIG_PATH, loadConfig, systemConfigDeps } from "./config.ts";
 import type { Config } from "./config_types.ts";
@@ -49,6 +51,8 @@ export interface Environment {
   control: (statePath: string, warn: (message: string) => void) => Control;
   /** DNS queries (`dns:` sources, the hosts' records). */
   dns: DnsDeps;
+  /** Runs the programs of exec notification sinks. */
+  run: RunFn;
 }
 
 /**
@@ -76,6 +80,7 @@ export function processEnvironment(clock: Clock): Environment {
     out: (text) => writeAll(Deno.stdout, text),
     control: processControl,
     dns: defaultDnsDeps,
+    run: commandRunner(),
   };
 }
 
@@ -147,14 +152,24 @@ export async function peekState(loaded: Loaded, clock: Clock): Promise<State | E
 export interface Opened extends Loaded {
   /** The wired context. */
   ctx: Context;
-  /** The context of another config (after a reload): same store, clock and log. */
+  /** The context of another config (after a reload): same store, clock, log and notifier. */
   contextFor(config: Config): Context;
-  /** Releases the lock. */
+  /** The notifications (their sinks follow the config of the last {@link Opened.contextFor}). */
+  notifier: Notifier;
+  /** Ends deliveries (what is undelivered stays in the state's outbox) and releases the lock. */
   close(): void;
 }
 
-/** Loads the config, creates the state directory if needed, locks and reads the state. */
-export async function open(opts: GlobalOptions, env: Environment): Promise<Opened | ExitCode> {
+/**
+ * Loads the config, creates the state directory if needed, locks and reads the state. `lasting`:
+ * the process runs on (the daemon), so notifications are retried in it; a command that ends
+ * leaves a failed notification in the state's outbox for the next start instead.
+ */
+export async function open(
+  opts: GlobalOptions,
+  env: Environment,
+  lasting: boolean,
+): Promise<Opened | ExitCode> {
   const loaded = await load(opts, env);
   if (typeof loaded === "number") return loaded;
   const { log, statePath } = loaded;
@@ -186,7 +201,7 @@ export async function open(opts: GlobalOptions, env: Environment): Promise<Opene
     log.info(`Took over the state lock left by a process that is gone (pid ${locked.staleFrom}).`);
   }
   await removeStaleTemps(statePath);
-  const opened = await wire(loaded, locked.lock, env);
+  const opened = await wire(loaded, locked.lock, env, lasting);
   if (typeof opened === "number") locked.lock.release();
   return opened;
 }
@@ -196,6 +211,7 @@ export async function wire(
   loaded: Loaded,
   lock: Lock,
   env: Environment,
+  lasting: boolean,
 ): Promise<Opened | ExitCode> {
   const { config, log, statePath } = loaded;
   const read = await readFor(loaded, env.clock);
@@ -205,13 +221,41 @@ export async function wire(
     log.error(`Cannot save the state: ${store.failing}.`);
     return ExitCode.Failure;
   }
-  const contextFor = (c: Config) => context(c, store, env, log);
-  await liftChangedStops(store, config.providers, log);
-  return { ...loaded, ctx: contextFor(config), contextFor, close: () => lock.release() };
+  const notifier = new Notifier({
+    clock: env.clock,
+    store,
+    log,
+    fetch: env.fetch,
+    run: env.run,
+    retries: lasting,
+  });
+  const contextFor = (c: Config) => {
+    notifier.configure(c.notify);
+    return context(c, store, env, log, notifier);
+  };
+  const ctx = contextFor(config);
+  notifier.resend();
+  await liftChangedStops(ctx, config.providers);
+  return {
+    ...loaded,
+    ctx,
+    contextFor,
+    notifier,
+    close: () => {
+      notifier.close();
+      lock.release();
+    },
+  };
 }
 
 /** The context of `config`: its request deadline and address sources, on `store`. */
-export function context(config: Config, store: StateStore, env: Environment, log: Logger): Context {
+export function context(
+  config: Config,
+  store: StateStore,
+  env: Environment,
+  log: Logger,
+  notify: Notices,
+): Context {
   const get: Context["httpGet"] = (request) =>
     httpGet({ timeoutMs: config.timeoutMs, ...request }, env.fetch, env.clock);
   // The detection services of the providers stopped now: off limits (No-IP's rule).
@@ -224,6 +268,7 @@ export function context(config: Config, store: StateStore, env: Environment, log
     store,
     configPath: config.path,
     timeoutMs: config.timeoutMs,
+    notify,
     httpGet: get,
     lookup: lookupWith(config, env, config.timeoutMs),
     detect: (family, signal) =>

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { parseNotifyConfig } from "./notify/config.ts";
 import type { Config, Provider } from "./config_types.ts";
 import { DYNAMIP_KEYS, parseDynamip } from "./dynamip/config.ts";
 import { BEAT_INTERVAL_MS } from "./dynamip/schedule.ts";
@@ -55,6 +56,8 @@ export const CONFIG_KEYS = {
     "logLevel",
     "startup",
     "userAgentContact",
+    "failingAfter",
+    "notify",
     "providers",
   ],
   dyndns2: DYNDNS2_KEYS,
@@ -94,7 +97,9 @@ export async function parseConfig(
     }
     duplicates(v, providers);
   }
-  if (v.errors.length > 0) return { ok: false, errors: v.errors };
+  const notify = parseNotifyConfig(data);
+  if (!notify.ok) v.errors.push(...notify.errors);
+  if (v.errors.length > 0 || !notify.ok) return { ok: false, errors: v.errors };
   return {
     ok: true,
     warnings: v.warnings,
@@ -108,6 +113,7 @@ export async function parseConfig(
       logLevel,
       startup,
       providers,
+      notify: notify.config,
     },
   };
 }

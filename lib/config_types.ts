@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { NotifyConfig } from "./notify/config.ts";
 import type { IpSource } from "./detect.ts";
 import type { NameServer } from "./dns.ts";
 import type { ServiceProfile } from "./dyndns2/profiles.ts";
@@ -96,6 +97,8 @@ export interface Config {
   ipv4Sources: IpSource[];
   /** IPv6 sources, in order. */
   ipv6Sources: IpSource[];
+  /** Where notifications go, and when no update for a while is `failing`. */
+  notify: NotifyConfig;
   /** The name server of dnsbeat's own lookups (the hosts' records); null: the system's. */
   resolver: NameServer | null;
   /** Per-request timeout of IP detection and updates. */

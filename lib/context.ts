@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { Notices } from "./notifier.ts";
 import type { Clock } from "./clock.ts";
 import type { Detection } from "./detect.ts";
 import type { HttpGetRequest, HttpResult } from "./http.ts";
@@ -31,6 +32,8 @@ export interface Context {
    * system's); null when the lookup failed.
    */
   lookup: (hostname: string, family: IpFamily, signal?: AbortSignal) => Promise<string[] | null>;
+  /** Where rounds report what a notification sink may want (`notifier.ts`). */
+  notify: Notices;
   /** The deadline of each request, in ms. */
   timeoutMs: number;
   /** The config file's path, for messages that tell the user what to edit. */

@@ -7,12 +7,15 @@
  * @module
  */
 import { describeFsError, directoryOf } from "./fs.ts";
-import { resumeRequestPath, takeResumeRequest } from "./resume.ts";
+import { type ResumeRequest, resumeRequestPath, takeResumeRequest } from "./resume.ts";
 
 /** What a running daemon is asked to do. */
 export type ControlEvent =
-  /** Read the config again, then lift the stops of these providers (all when empty). */
-  | { kind: "resume"; names: string[] }
+  /**
+   * Read the config again, then lift the stops of these providers (all when empty); `edited`: the
+   * config `dnsbeat resume` read, and when it was last changed.
+   */
+  | { kind: "resume"; names: string[]; edited: ResumeRequest["edited"] }
   /** Read the config again and apply it. */
   | { kind: "reload" };
 
@@ -69,9 +72,9 @@ export function processControl(statePath: string, warn: (message: string) => voi
   const queue = new ControlQueue();
   const requestName = resumeRequestPath(statePath).slice(statePath.lastIndexOf("/") + 1);
   const take = async () => {
-    const names = await takeResumeRequest(statePath);
-    if (names !== null) queue.push({ kind: "resume", names });
-    return names !== null;
+    const request = await takeResumeRequest(statePath);
+    if (request !== null) queue.push({ kind: "resume", ...request });
+    return request !== null;
   };
   let watcher: Deno.FsWatcher | null = null;
   try {

@@ -17,11 +17,11 @@
 import type { ConfigResult } from "./config.ts";
 import type { Config, Provider } from "./config_types.ts";
 import type { Context, RoundEnd } from "./context.ts";
-import type { Control } from "./control.ts";
+import type { Control, ControlEvent } from "./control.ts";
 import { MINUTE, SECOND } from "./duration.ts";
 import { ExitCode } from "./exit_codes.ts";
 import { kindOf } from "./providers.ts";
-import { clearStop, liftChangedStops } from "./resume.ts";
+import { lift, liftChangedStops } from "./resume.ts";
 
 /** What the daemon needs besides a context. */
 export interface DaemonDeps {
@@ -64,11 +64,17 @@ export async function runDaemon(
   // Every loop ends at its next wait (a request under way finishes first), so that nothing is
   // sent between reading the config and lifting the stops it allows; then the loops of the
   // providers that are not stopped start again from the state.
-  const reconfigure = async (names: string[] | null) => {
+  // When the running config was read: a config edited later but not readable here is stale here.
+  let readAt = ctx.clock.now();
+  const reconfigure = async (event: ControlEvent) => {
     const running = [...tasks.values()];
     for (const t of running) t.stop.abort();
     await Promise.all(running.map((t) => t.done));
-    current = (await apply(current, ctx, deps, names)) ?? current;
+    const next = stale(event, current, readAt)
+      ? refuseStale(event, current, ctx)
+      : await apply(current, ctx, deps, event.kind === "resume" ? event.names : null);
+    if (next !== null) readAt = ctx.clock.now();
+    current = next ?? current;
     ctx = deps.contextFor(current);
     for (const p of current.providers) {
       if ((ctx.store.state.providers[p.key]?.stop ?? null) === null) start(p);
@@ -91,7 +97,7 @@ export async function runDaemon(
       ]);
       if (woke === null || ended.signal.aborted) continue;
       event = deps.control.next(ended.signal);
-      await reconfigure(woke.kind === "resume" ? woke.names : null);
+      await reconfigure(woke);
     }
     return ExitCode.Ok;
   } finally {
@@ -105,6 +111,26 @@ export async function runDaemon(
       );
     }
   }
+}
+
+/**
+ * Whether `event` is a resume from a `dnsbeat resume` that read another config file than this
+ * daemon reads, edited after this daemon read its own. A service manager may hand dnsbeat a copy
+ * of the config made at start (systemd's credentials are): reading its copy again would lift the
+ * stop with the credentials that caused it, and send them once more.
+ */
+function stale(event: ControlEvent, current: Config, readAt: number): boolean {
+  return event.kind === "resume" && event.edited !== null && event.edited.path !== current.path &&
+    event.edited.modified > readAt;
+}
+
+/** Says why a stale resume is refused, and what to do; the stops stay. */
+function refuseStale(event: ControlEvent, current: Config, ctx: Context): null {
+  const edited = event.kind === "resume" ? event.edited?.path : "";
+  ctx.log.error(
+    `\`dnsbeat resume\` read ${edited}, changed after this dnsbeat started, but this dnsbeat reads ${current.path}, a copy made when it started (systemd hands the config over as a credential): resuming now would send the old settings again. Restart dnsbeat instead (systemctl restart dnsbeat): it reads the config you edited, and lifts the stops whose credentials or hostnames you changed.`,
+  );
+  return null;
 }
 
 /**
@@ -133,15 +159,13 @@ async function apply(
   }
   const next = loaded.config;
   for (const w of loaded.warnings) ctx.log.warn(`config ${next.path}: ${w}`);
-  await liftChangedStops(ctx.store, next.providers, ctx.log);
+  await liftChangedStops(ctx, next.providers);
   const wanted = names === null
     ? []
     : next.providers.filter((p) => names.length === 0 || names.includes(p.name));
   if (wanted.length > 0) {
-    await ctx.store.record((draft) => {
-      for (const p of wanted) clearStop(draft, p);
-    });
-    for (const p of wanted) ctx.log.info(`Provider "${p.name}": resumed by \`dnsbeat resume\`.`);
+    const lifted = await lift(ctx, wanted, "resumed by `dnsbeat resume`");
+    for (const { message } of lifted ?? []) ctx.log.info(message);
   }
   ctx.log.info(`Config ${next.path} read again (${what}): ${next.providers.length} provider(s).`);
   return next;

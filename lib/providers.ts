@@ -35,6 +35,8 @@ interface Kind<P extends Provider> {
   ): ProviderStatus;
   /** The hosts' records `status` shows what DNS answers for. */
   records(p: P): { hostname: string; family: IpFamily }[];
+  /** Its config `"type"` (a DynDNS2 provider's service), as notifications name it. */
+  type(p: P): string;
   /** Its line in `dnsbeat check`. */
   describe(p: P): string;
   /** Its service and how often it is looked after, for the daemon's first line. */
@@ -52,6 +54,7 @@ const DYNDNS2: Kind<Dyndns2Provider> = {
   },
   records: (p) =>
     p.hostnames.flatMap((hostname) => p.families.map((family) => ({ hostname, family }))),
+  type: (p) => p.profile.type,
   describe: describeDyndns2,
   schedule: (p) => `${p.profile.label}, every ${formatDuration(p.intervalMs)}`,
   detection: (p) => p.profile.detection,
@@ -71,6 +74,7 @@ const DYNAMIP: Kind<DynamipProvider> = {
     );
   },
   records: () => [],
+  type: () => "dynamip",
   describe: describeDynamip,
   schedule: () => `DynamIP, every ${formatDuration(BEAT_PERIOD_MS)}`,
   detection: () => [],

@@ -111,6 +111,18 @@ export interface DynamipStatus {
   sendsAuto: boolean;
 }
 
+/** A notification sink in the status report. */
+export interface SinkStatus {
+  /** Its name. */
+  name: string;
+  /** `webhook`, `healthcheck` or `exec`. */
+  type: string;
+  /** Its last delivery (secrets masked), or null when none yet. */
+  last: { at: string; what: string; ok: boolean; detail: string } | null;
+  /** Events written down for it and not delivered yet. */
+  undelivered: number;
+}
+
 /** One provider in the status report. */
 export type ProviderStatus = Dyndns2Status | DynamipStatus;
 
@@ -122,6 +134,8 @@ export interface StatusReport {
   now: string;
   /** The resolver the hosts' DNS answers come from. */
   resolver: string;
+  /** Per notification sink: its last delivery, and events still waiting for it. */
+  notify: SinkStatus[];
   /** Per configured provider. */
   providers: ProviderStatus[];
 }
@@ -140,6 +154,19 @@ export function renderStatus(report: StatusReport): string {
   for (const p of report.providers) {
     if (p.type === "dynamip") lines.push(...renderDynamip(p as DynamipStatus));
     else lines.push(...renderDyndns2(p as Dyndns2Status));
+  }
+  if (report.notify.length > 0) lines.push("\nnotifications");
+  for (const s of report.notify) {
+    const last = s.last === null
+      ? "nothing sent yet"
+      : `last: ${s.last.what} at ${s.last.at}, ${
+        s.last.ok ? "delivered" : "FAILED"
+      } (${s.last.detail})`;
+    lines.push(
+      `  ${s.name} (${s.type}): ${last}${
+        s.undelivered > 0 ? `; ${s.undelivered} event(s) waiting to be delivered` : ""
+      }`,
+    );
   }
   return lines.join("\n") + "\n";
 }

@@ -7,9 +7,10 @@
  * @module
  */
 import type { Provider } from "./config_types.ts";
-import type { Logger } from "./log.ts";
-import type { State, Stop } from "./state.ts";
-import type { StateStore } from "./state_store.ts";
+import type { Context } from "./context.ts";
+import { iso } from "./moment.ts";
+import { kindOf } from "./providers.ts";
+import { isObject, type State, type Stop } from "./state.ts";
 
 /** The stop of provider `p` in `state`, if any. */
 export function stopOf(state: Readonly<State>, p: Provider): Stop | null {
@@ -26,29 +27,56 @@ export function clearStop(draft: State, p: Provider): Stop | null {
   return stop;
 }
 
-/** Lifts every stop whose provider's credentials, server or hostnames changed since. */
-export async function liftChangedStops(
-  store: StateStore,
+/**
+ * Lifts the stops of `providers` in one write and reports each as a `resumed` event (`why`: what
+ * lifted them). Returns what was lifted, each with its sentence, or null when the state could not
+ * be saved (then nothing was lifted).
+ */
+export async function lift(
+  ctx: Pick<Context, "store" | "log" | "notify" | "clock">,
   providers: readonly Provider[],
-  log: Logger,
-): Promise<void> {
-  const changed = providers.filter((p) => {
-    const stop = stopOf(store.state, p);
-    return stop !== null && stop.fingerprint !== p.fingerprint;
-  });
-  if (changed.length === 0) return;
+  why: string,
+): Promise<{ p: Provider; stop: Stop; message: string }[] | null> {
   const lifted: [Provider, Stop][] = [];
-  await store.record((draft) => {
-    for (const p of changed) {
+  const saved = await ctx.store.record((draft) => {
+    for (const p of providers) {
       const stop = clearStop(draft, p);
       if (stop) lifted.push([p, stop]);
     }
   });
-  for (const [p, stop] of lifted) {
-    log.info(
-      `Provider "${p.name}": its credentials or hostnames changed since the stop (${stop.code} at ${stop.at}); updates resume.`,
-    );
+  if (!saved) return null;
+  const at = iso(ctx.clock.now());
+  const said = lifted.map(([p, stop]) => ({
+    p,
+    stop,
+    message:
+      `Provider "${p.name}": ${why} (stopped by ${stop.code} at ${stop.at}); updates resume.`,
+  }));
+  for (const { p, stop, message } of said) {
+    await ctx.notify.event({
+      kind: "resumed",
+      provider: p.name,
+      providerType: kindOf(p).type(p),
+      reply: stop.code,
+      message,
+      time: at,
+    });
   }
+  return said;
+}
+
+/** Lifts every stop whose provider's credentials, server or hostnames changed since. */
+export async function liftChangedStops(
+  ctx: Pick<Context, "store" | "log" | "notify" | "clock">,
+  providers: readonly Provider[],
+): Promise<void> {
+  const changed = providers.filter((p) => {
+    const stop = stopOf(ctx.store.state, p);
+    return stop !== null && stop.fingerprint !== p.fingerprint;
+  });
+  if (changed.length === 0) return;
+  const lifted = await lift(ctx, changed, "its credentials or hostnames changed since the stop");
+  for (const { message } of lifted ?? []) ctx.log.info(message);
 }
 
 /** Path of the file by which `resume` asks a running daemon to lift stops. */
@@ -56,18 +84,33 @@ export function resumeRequestPath(statePath: string): string {
   return `${statePath}.resume`;
 }
 
-/** Leaves a resume request for the running daemon (provider names; empty = all). */
-export async function requestResume(statePath: string, names: readonly string[]): Promise<void> {
+/**
+ * A request to a running daemon to lift stops: the providers named (all when empty), and the
+ * config file `dnsbeat resume` read with its modification time (null when it could not tell).
+ */
+export interface ResumeRequest {
+  /** Provider names; empty: all. */
+  names: string[];
+  /** The config `dnsbeat resume` read, and when it was last changed (epoch ms). */
+  edited: { path: string; modified: number } | null;
+}
+
+/** Leaves a resume request for the running daemon. */
+export async function requestResume(statePath: string, request: ResumeRequest): Promise<void> {
   const path = resumeRequestPath(statePath);
   const temp = `${path}.tmp-${Deno.pid}`;
-  // Readable by all (it holds only provider names): `resume` may run as root while the daemon
-  // runs as its own user (systemd's DynamicUser), which must be able to read it.
-  await Deno.writeTextFile(temp, JSON.stringify({ providers: names }) + "\n", { mode: 0o644 });
+  // Readable by all (it holds only provider names and a path): `resume` may run as root while the
+  // daemon runs as its own user (systemd's DynamicUser), which must be able to read it.
+  await Deno.writeTextFile(
+    temp,
+    JSON.stringify({ providers: request.names, edited: request.edited }) + "\n",
+    { mode: 0o644 },
+  );
   await Deno.rename(temp, path);
 }
 
 /** Takes (reads and removes) a pending resume request; null when there is none. */
-export async function takeResumeRequest(statePath: string): Promise<string[] | null> {
+export async function takeResumeRequest(statePath: string): Promise<ResumeRequest | null> {
   const path = resumeRequestPath(statePath);
   let text: string;
   try {
@@ -76,12 +119,18 @@ export async function takeResumeRequest(statePath: string): Promise<string[] | n
     return null;
   }
   await Deno.remove(path).catch(() => {});
+  let data: unknown;
   try {
-    const data = JSON.parse(text);
-    return Array.isArray(data?.providers)
-      ? data.providers.filter((n: unknown) => typeof n === "string")
-      : [];
+    data = JSON.parse(text);
   } catch {
-    return [];
+    return { names: [], edited: null };
   }
+  const names = isObject(data) && Array.isArray(data.providers)
+    ? data.providers.filter((n: unknown): n is string => typeof n === "string")
+    : [];
+  const edited = isObject(data) && isObject(data.edited) &&
+      typeof data.edited.path === "string" && typeof data.edited.modified === "number"
+    ? { path: data.edited.path, modified: data.edited.modified }
+    : null;
+  return { names, edited };
 }

@@ -10,6 +10,7 @@
  *
  * @module
  */
+import type { NotifyEvent } from "./notify/events.ts";
 import type { Clock } from "./clock.ts";
 import { type Moment, rebase } from "./moment.ts";
 
@@ -157,11 +158,48 @@ export interface State {
   boot: string | null;
   /** Per provider identity ({@link Provider.key}). */
   providers: Record<string, ProviderState>;
+  /** Notifications: those not yet delivered, and each sink's last delivery. */
+  notify: NotifyState;
+}
+
+/** A notification written down before it is sent, until every sink it is for has it. */
+export interface Outgoing {
+  /** When it was written down (ISO 8601): it is given up an hour later. */
+  at: string;
+  /** The event. */
+  event: NotifyEvent;
+  /** The sinks that have not got it yet. */
+  pending: string[];
+}
+
+/** A sink's last delivery, as `status` shows it. */
+export interface SinkRecord {
+  /** When (ISO 8601). */
+  at: string;
+  /** What was sent: an event kind, or `ping ok` / `ping fail`. */
+  what: string;
+  /** Whether the sink took it. */
+  ok: boolean;
+  /** What came of it (`HTTP 200`, a reason), secrets masked. */
+  detail: string;
+}
+
+/** The notification part of the state. */
+export interface NotifyState {
+  /** Events not yet delivered to every sink that wants them, oldest first. */
+  outbox: Outgoing[];
+  /** Per sink name. */
+  sinks: Record<string, SinkRecord>;
 }
 
 /** A state with no providers yet. */
 export function emptyState(): State {
-  return { version: STATE_VERSION, boot: null, providers: {} };
+  return { version: STATE_VERSION, boot: null, providers: {}, notify: emptyNotify() };
+}
+
+/** Nothing to deliver, nothing delivered. */
+export function emptyNotify(): NotifyState {
+  return { outbox: [], sinks: {} };
 }
 
 /** A DynDNS2 account nobody has updated yet. */
@@ -256,6 +294,8 @@ export function parseState(text: string): ParsedState {
       }, this dnsbeat reads ${STATE_VERSION} (and 1, which it upgrades)`,
     };
   }
+  // Files written before notifications existed have no `notify`.
+  if (data.notify === undefined) data.notify = emptyNotify();
   const problem = STATE(data);
   return problem
     ? { ok: false, problem: describe(problem) }
@@ -289,6 +329,14 @@ const fields = (table: Record<string, Check>): Check => (v) => {
   for (const [key, check] of Object.entries(table)) {
     const problem = check(v[key]);
     if (problem) return { path: [key, ...problem.path], what: problem.what };
+  }
+  return null;
+};
+const listOf = (check: Check): Check => (v) => {
+  if (!Array.isArray(v)) return wrong("is not a list");
+  for (const [i, value] of v.entries()) {
+    const problem = check(value);
+    if (problem) return { path: [String(i), ...problem.path], what: problem.what };
   }
   return null;
 };
@@ -366,8 +414,34 @@ const PROVIDER: Check = (v) => {
   if (v.type === "dynamip") return DYNAMIP(v);
   return wrong(`has an unknown provider type ${JSON.stringify(v.type)}`);
 };
+const EVENT = fields(
+  {
+    id: str,
+    kind: str,
+    provider: str,
+    providerType: str,
+    hosts: strings,
+    addresses: strings,
+    reply: maybe(str),
+    message: str,
+    action: maybe(str),
+    time: time,
+  } satisfies Record<keyof NotifyEvent, Check>,
+);
+const NOTIFY = fields(
+  {
+    outbox: listOf(
+      fields({ at: time, event: EVENT, pending: strings } satisfies Record<keyof Outgoing, Check>),
+    ),
+    sinks: mapOf(
+      fields(
+        { at: time, what: str, ok: bool, detail: str } satisfies Record<keyof SinkRecord, Check>,
+      ),
+    ),
+  } satisfies Record<keyof NotifyState, Check>,
+);
 const STATE = fields(
-  { version: num, boot: maybe(str), providers: mapOf(PROVIDER) } satisfies Record<
+  { version: num, boot: maybe(str), providers: mapOf(PROVIDER), notify: NOTIFY } satisfies Record<
     keyof State,
     Check
   >,

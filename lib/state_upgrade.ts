@@ -20,12 +20,12 @@ import {
   emptyDynamip,
   emptyDyndns2,
   emptyHost,
+  emptyState,
   type LegacyDynamip,
   type LegacyNoip,
   type LegacyState,
   type LegacyStop,
   type State,
-  STATE_VERSION,
   type Stop,
 } from "./state.ts";
 
@@ -38,7 +38,7 @@ export function upgradeState(
   providers: readonly Provider[],
   clock: Clock,
 ): { state: State; notes: string[] } {
-  const state: State = { version: STATE_VERSION, boot: clock.bootId, providers: {} };
+  const state: State = { ...emptyState(), boot: clock.bootId };
   const notes: string[] = [];
   for (const [name, old] of Object.entries(legacy.providers)) {
     // Version 1 knew No-IP and DynamIP only.

@@ -126,6 +126,7 @@ Deno.test("parseConfig: a full config, every key read", async () => {
       waitForNetwork: false,
       maxWaitMs: 2 * MINUTE,
     },
+    notify: { sinks: [], failingAfterMs: 60 * MINUTE },
     providers: [
       {
         kind: "dyndns2",
@@ -281,7 +282,7 @@ type Case = [string, (c: Json) => void, string[], FakeWorld?];
 
 const CASES: Case[] = [
   ["unknown top-level field", (c) => (c.provider = []), [
-    'provider: unknown field (did you mean "providers"?); known: state, ipSources, ipv6Sources, resolver, timeout, logLevel, startup, userAgentContact, providers',
+    'provider: unknown field (did you mean "providers"?); known: state, ipSources, ipv6Sources, resolver, timeout, logLevel, startup, userAgentContact, failingAfter, notify, providers',
   ]],
   ["unknown field, nothing near", (c) => (c.colour = true), ["colour: unknown field; known: "]],
   ["unknown provider field", (c) => (c.providers[0].intervall = "5m"), [

@@ -47,6 +47,7 @@ function config(providers: Config["providers"]): Config {
     ipv4Sources: [],
     ipv6Sources: [],
     resolver: null,
+    notify: { sinks: [], failingAfterMs: 60 * 60_000 },
     timeoutMs: 15_000,
     logLevel: "debug",
     startup: { delayMs: 0, waitForClock: false, waitForNetwork: false, maxWaitMs: 0 },
@@ -135,7 +136,7 @@ Deno.test("resume reads the config again first: the fixed password is the one se
   assert.equal(entry(t).stop?.code, "badauth");
   // The user fixes the password in the config, then runs `dnsbeat resume home`.
   file.config = valid([{ ...noip, password: "fixed-password", fingerprint: "fp-fixed" }, dynamip]);
-  d.control.push({ kind: "resume", names: ["home"] });
+  d.control.push({ kind: "resume", names: ["home"], edited: null });
   await during(t, 2 * MINUTE);
   assert.equal(s.count.noip, 2, "resumed: one request");
   assert.equal(entry(t).stop, null);
@@ -155,12 +156,35 @@ Deno.test("resume with an invalid config keeps the stop and says why", async () 
     ok: false,
     errors: ['providers[0].username: expected a non-empty string, found ""'],
   };
-  d.control.push({ kind: "resume", names: [] });
+  d.control.push({ kind: "resume", names: [], edited: null });
   await during(t, 10 * MINUTE);
   assert.equal(s.count.noip, 1, "no second badauth");
   assert.equal(entry(t).stop?.code, "badauth");
   assert.ok(t.logs.some((l) => l.includes("providers[0].username")));
   assert.ok(t.logs.some((l) => l.includes("the resume was not done") && l.includes("stops stay")));
+  d.controller.abort();
+  await d.done;
+});
+
+Deno.test("a resume from a config edited after start, which this daemon reads only as a copy, is refused", async () => {
+  const s = server(() => "badauth");
+  const t = testContext({ httpGet: s.httpGet });
+  const file = { config: valid([noip, dynamip]) };
+  const d = daemon(t, file);
+  await during(t, 2 * MINUTE);
+  assert.equal(entry(t).stop?.code, "badauth");
+  // systemd gave dnsbeat a copy; the user fixed /etc/dnsbeat/config.json, then resumed.
+  const edited = { path: "/etc/dnsbeat/edited.json", modified: t.clock.now() };
+  d.control.push({ kind: "resume", names: ["home"], edited });
+  await during(t, 10 * MINUTE);
+  assert.equal(s.count.noip, 1, "the old password is not sent again");
+  assert.equal(entry(t).stop?.code, "badauth");
+  assert.ok(t.logs.some((l) => /Restart dnsbeat instead \(systemctl restart dnsbeat\)/.test(l)));
+  // The same request for the config this daemon reads, or one edited before it started, resumes.
+  d.control.push({ kind: "resume", names: ["home"], edited: { ...edited, modified: 0 } });
+  await during(t, 2 * MINUTE);
+  assert.equal(entry(t).stop?.code, "badauth", "resumed, sent once, refused again");
+  assert.equal(s.count.noip, 2);
   d.controller.abort();
   await d.done;
 });

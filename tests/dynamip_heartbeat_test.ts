@@ -1,3 +1,4 @@
+import { recordingNotices } from "./helpers/context.ts";
 import assert from "node:assert/strict";
 import type { DynamipProvider } from "../lib/config_types.ts";
 import type { Context, RoundEnd } from "../lib/context.ts";
@@ -104,6 +105,7 @@ function harness(o: HarnessOptions = {}): Harness {
     writes.push(JSON.stringify(s));
     return Promise.resolve();
   });
+  const notices = recordingNotices();
   const ctx: Context = {
     clock: wall,
     store,
@@ -120,6 +122,7 @@ function harness(o: HarnessOptions = {}): Harness {
     httpGet: get,
     timeoutMs: 15 * SECOND,
     lookup: () => Promise.reject(new Error("DynamIP has no hostname to look up")),
+    notify: notices,
     detect: () =>
       o.detect?.(clock) ??
         Promise.resolve({ kind: "found", ip: "81.2.69.160", source: "test" }),

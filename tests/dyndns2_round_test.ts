@@ -185,6 +185,7 @@ Deno.test("a request left without reply by a killed process starts the back-off 
     version: 2,
     boot: "fake-boot",
     providers: {},
+    notify: { outbox: [], sinks: {} },
   };
   const t = testContext({ httpGet: s.httpGet, state });
   const at = { at: new Date(t.clock.now()).toISOString(), mono: t.clock.mono() };
@@ -444,4 +445,24 @@ Deno.test("first start: hosts found right in DNS are recorded in one write, and 
   assert.ok(
     t.logs.some((l) => /DNS already answers 81\.2\.69\.142 for a\.ddns\.net, b\.ddns\.net/.test(l)),
   );
+});
+
+Deno.test("rounds report updated, waiting and stopped, each once, with the reply and what to do", async () => {
+  const replies = ["good 81.2.69.142\ngood 81.2.69.142", "911", "badauth"];
+  const s = server(() => ok(replies.shift() ?? "badauth"));
+  const current = { ipv4: V4, ipv6: null };
+  const t = testContext({ httpGet: s.httpGet, detect: detector(current) });
+  await dyndns2Round(t.ctx, provider(), never);
+  current.ipv4 = "81.2.69.160";
+  await dyndns2Round(t.ctx, provider(), never);
+  t.clock.pass(31 * MINUTE);
+  await dyndns2Round(t.ctx, provider(), never);
+  for (let i = 0; i < 5; i++) await dyndns2Round(t.ctx, provider(), never);
+  assert.deepEqual(t.events.map((e) => [e.kind, e.hosts, e.addresses ?? [], e.reply]), [
+    ["updated", ["a.ddns.net", "b.ddns.net"], [V4], "good"],
+    ["waiting", ["a.ddns.net", "b.ddns.net"], [], "911"],
+    ["stopped", ["a.ddns.net", "b.ddns.net"], [], "badauth"],
+  ]);
+  assert.match(t.events[2]!.action ?? "", /dnsbeat resume home/);
+  for (const e of t.events) assert.ok(!JSON.stringify(e).includes(PASSWORD));
 });

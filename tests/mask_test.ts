@@ -145,6 +145,7 @@ async function outputs(pw: string): Promise<{ text: string[]; json: string[] }> 
       now: "2026-01-01T00:00:00.000Z",
       resolver: "the system resolver",
       providers: [noipStatus, siteStatus],
+      notify: [],
     }),
   );
   assert.ok(

@@ -12,6 +12,8 @@ import {
 } from "../lib/resume.ts";
 import { emptyDynamip, emptyDyndns2, emptyState, type State, type Stop } from "../lib/state.ts";
 import { StateStore } from "../lib/state_store.ts";
+import { recordingNotices } from "./helpers/context.ts";
+import { FakeClock } from "./helpers/fake_clock.ts";
 
 const AT = "2026-01-01T10:00:00.000Z";
 const BACKOFF = { failures: 3, from: { at: AT, mono: 1 }, ms: 60_000 };
@@ -132,16 +134,19 @@ Deno.test("liftChangedStops: lifts and logs only providers whose fingerprint cha
     return Promise.resolve();
   });
   const { log, lines } = collector();
+  const notify = recordingNotices();
   await liftChangedStops(
-    store,
+    { store, log, notify, clock: new FakeClock() },
     [noip("home", "fp-new"), dynamip("site", "fp-site"), noip("calm", "fp-calm")],
-    log,
   );
+  assert.deepEqual(notify.events.map((e) => [e.kind, e.provider, e.reply]), [
+    ["resumed", "home", "nohost"],
+  ]);
   assert.equal(writes.length, 1);
   assert.equal(stopOf(store.state, noip("home", "")), null);
   assert.notEqual(stopOf(store.state, dynamip("site", "")), null);
   assert.deepEqual(lines, [
-    `info: Provider "home": its credentials or hostnames changed since the stop (nohost at ${AT}); updates resume.`,
+    `info: Provider "home": its credentials or hostnames changed since the stop (stopped by nohost at ${AT}); updates resume.`,
   ]);
 });
 
@@ -152,7 +157,12 @@ Deno.test("liftChangedStops: nothing changed means no write and no log", async (
     return Promise.resolve();
   });
   const { log, lines } = collector();
-  await liftChangedStops(store, [noip("home", "fp-old"), dynamip("site", "fp-site")], log);
+  const notify = recordingNotices();
+  await liftChangedStops(
+    { store, log, notify, clock: new FakeClock() },
+    [noip("home", "fp-old"), dynamip("site", "fp-site")],
+  );
+  assert.deepEqual(notify.events, []);
   assert.equal(writes, 0);
   assert.deepEqual(lines, []);
 });
@@ -163,7 +173,10 @@ Deno.test("requestResume / takeResumeRequest: round trip, then nothing", async (
     assert.equal(resumeRequestPath(statePath), `${statePath}.resume`);
     assert.equal(await takeResumeRequest(statePath), null);
 
-    await requestResume(statePath, ["home", "site"]);
+    await requestResume(statePath, {
+      names: ["home", "site"],
+      edited: { path: "/etc/x.json", modified: 5 },
+    });
     assert.equal(
       (await Deno.stat(resumeRequestPath(statePath))).mode! & 0o777,
       0o644,
@@ -173,11 +186,14 @@ Deno.test("requestResume / takeResumeRequest: round trip, then nothing", async (
     for await (const e of Deno.readDir(dir)) entries.push(e.name);
     assert.deepEqual(entries, ["state.json.resume"], "no temp file left");
 
-    assert.deepEqual(await takeResumeRequest(statePath), ["home", "site"]);
+    assert.deepEqual(await takeResumeRequest(statePath), {
+      names: ["home", "site"],
+      edited: { path: "/etc/x.json", modified: 5 },
+    });
     assert.equal(await takeResumeRequest(statePath), null);
 
-    await requestResume(statePath, []);
-    assert.deepEqual(await takeResumeRequest(statePath), []);
+    await requestResume(statePath, { names: [], edited: null });
+    assert.deepEqual(await takeResumeRequest(statePath), { names: [], edited: null });
   });
 });
 
@@ -193,7 +209,7 @@ Deno.test("takeResumeRequest: a malformed request means all, and is removed", as
     ];
     for (const [text, expected] of cases) {
       await Deno.writeTextFile(path, text);
-      assert.deepEqual(await takeResumeRequest(statePath), expected, text);
+      assert.deepEqual(await takeResumeRequest(statePath), { names: expected, edited: null }, text);
       await assert.rejects(() => Deno.stat(path), Deno.errors.NotFound);
     }
   });

@@ -24,6 +24,7 @@ function realistic(): State {
   return {
     version: STATE_VERSION,
     boot: "boot-1",
+    notify: { outbox: [], sinks: {} },
     providers: {
       [NOIP_KEY]: {
         type: "dyndns2",
@@ -86,7 +87,10 @@ function withChange(change: (s: Record<string, any>) => void): string {
 
 Deno.test("parseState: emptyState round-trips", () => {
   const parsed = parseState(JSON.stringify(emptyState()));
-  assert.deepEqual(parsed, { ok: true, state: { version: 2, boot: null, providers: {} } });
+  assert.deepEqual(parsed, {
+    ok: true,
+    state: { version: 2, boot: null, providers: {}, notify: { outbox: [], sinks: {} } },
+  });
   assert.equal(STATE_VERSION, 2);
 });
 

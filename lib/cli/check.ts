@@ -11,6 +11,7 @@ import { formatDuration } from "../duration.ts";
 import { ExitCode } from "../exit_codes.ts";
 import { machineUserAgent } from "../dyndns2/round.ts";
 import { kindOf } from "../providers.ts";
+import { describeSink } from "../notify/secrets.ts";
 import { stopOf } from "../resume.ts";
 import { CONTACT } from "../version.ts";
 import { type Command, globalOptions } from "./command.ts";
@@ -51,6 +52,12 @@ export const check: Command = {
         );
       }
     }
+    lines.push(
+      config.notify.sinks.length === 0
+        ? 'notifications: none (see "notify" in the README)'
+        : `notifications (failing after ${formatDuration(config.notify.failingAfterMs)}):`,
+      ...config.notify.sinks.map((sink) => `  ${describeSink(sink)}`),
+    );
     env.out(lines.join("\n") + "\n");
     return ExitCode.Ok;
   },

@@ -7,6 +7,7 @@
 import { open } from "../app.ts";
 import type { RoundEnd } from "../context.ts";
 import { ExitCode } from "../exit_codes.ts";
+import { SETTLE_MS } from "../notifier.ts";
 import { kindOf } from "../providers.ts";
 import { type Command, globalOptions } from "./command.ts";
 
@@ -23,13 +24,17 @@ export const once: Command = {
   usage: "[--config PATH] [--state PATH] [--debug|--quiet]",
   options: {},
   async run(values, _positionals, env, signal) {
-    const opened = await open(globalOptions(values), env);
+    const opened = await open(globalOptions(values), env, false);
     if (typeof opened === "number") return opened;
     try {
       const ends: RoundEnd[] = [];
       for (const p of opened.config.providers) {
-        ends.push(await kindOf(p).once(opened.ctx, p, signal));
+        const end = await kindOf(p).once(opened.ctx, p, signal);
+        await opened.ctx.notify.round(p, kindOf(p).type(p), end);
+        ends.push(end);
       }
+      // Notifications get up to their sinks' timeouts; what is left goes with the next start.
+      await opened.notifier.settle(SETTLE_MS);
       if (!(await opened.ctx.store.flush())) {
         opened.log.error(
           `Could not save the state (${opened.ctx.store.failing}); what this run learnt is lost. Free disk space or fix the state directory's permissions.`,

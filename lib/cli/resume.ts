@@ -9,7 +9,8 @@ import { load, wire } from "../app.ts";
 import { SECOND } from "../duration.ts";
 import { ExitCode } from "../exit_codes.ts";
 import { acquireLock } from "../lock.ts";
-import { clearStop, requestResume, resumeRequestPath } from "../resume.ts";
+import { SETTLE_MS } from "../notifier.ts";
+import { lift, requestResume, type ResumeRequest, resumeRequestPath } from "../resume.ts";
 import { type Command, globalOptions } from "./command.ts";
 
 /** How long `resume` waits for a running daemon to take its request. */
@@ -37,7 +38,7 @@ export const resume: Command = {
     const names = positionals.length > 0 ? positionals : known;
     const locked = await acquireLock(statePath);
     if (locked.kind === "held") {
-      await requestResume(statePath, positionals);
+      await requestResume(statePath, { names: positionals, edited: await edited(config.path) });
       const who = `The running dnsbeat${locked.pid ? ` (pid ${locked.pid})` : ""}`;
       env.out(
         (await takenWithin(
@@ -58,26 +59,22 @@ export const resume: Command = {
       log.error(`Cannot lock the state file: ${locked.reason}.`);
       return ExitCode.Failure;
     }
-    const opened = await wire(loaded, locked.lock, env);
+    const opened = await wire(loaded, locked.lock, env, false);
     if (typeof opened === "number") {
       locked.lock.release();
       return opened;
     }
     try {
-      const lifted: string[] = [];
       const wanted = config.providers.filter((p) => names.includes(p.name));
-      const saved = await opened.ctx.store.record((draft) => {
-        for (const p of wanted) {
-          const stop = clearStop(draft, p);
-          if (stop) lifted.push(`${p.name} (${stop.code} since ${stop.at})`);
-        }
-      });
-      if (!saved) {
+      const done = await lift(opened.ctx, wanted, "resumed by `dnsbeat resume`");
+      if (done === null) {
         log.error(
           `Could not save the state (${opened.ctx.store.failing}); nothing was lifted. Free disk space or fix the state directory's permissions, then run \`dnsbeat resume\` again.`,
         );
         return ExitCode.Failure;
       }
+      const lifted = done.map(({ p, stop }) => `${p.name} (${stop.code} since ${stop.at})`);
+      await opened.notifier.settle(SETTLE_MS);
       env.out(
         lifted.length > 0
           ? `Lifted the stop of ${lifted.join(", ")}. The next run sends again.\n`
@@ -105,4 +102,14 @@ async function takenWithin(
     await sleep(100);
   }
   return false;
+}
+
+/** The config file and when it was last changed; null when that cannot be told. */
+async function edited(path: string): Promise<ResumeRequest["edited"]> {
+  try {
+    const modified = (await Deno.stat(path)).mtime?.getTime();
+    return modified === undefined ? null : { path, modified };
+  } catch {
+    return null;
+  }
 }

@@ -34,6 +34,12 @@ export function statusReport(
     providers: config.providers.map((p) =>
       kindOf(p).status(p, state, config.path, config.timeoutMs, clock, dns)
     ),
+    notify: config.notify.sinks.map((sink) => ({
+      name: sink.name,
+      type: sink.type,
+      last: state.notify.sinks[sink.name] ?? null,
+      undelivered: state.notify.outbox.filter((o) => o.pending.includes(sink.name)).length,
+    })),
   };
 }
 

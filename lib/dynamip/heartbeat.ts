@@ -17,7 +17,7 @@
 import type { DynamipProvider } from "../config_types.ts";
 import type { Context, RoundEnd, Stopping } from "../context.ts";
 import { DAY, HOUR, MINUTE, SECOND } from "../duration.ts";
-import { stateNotSaved, stillStopped } from "../messages.ts";
+import { resumeHint, stateNotSaved, stillStopped } from "../messages.ts";
 import { type Moment, since, stamp, wallAt } from "../moment.ts";
 import { type DynamipState, emptyDynamip, type State } from "../state.ts";
 import * as say from "./messages.ts";
@@ -83,6 +83,7 @@ export async function runHeartbeat(
   let target = nextBeat(ctx, entry);
   while (!stopping.stop.aborted) {
     const end = await beat(ctx, p, target, stopping);
+    if (end.kind !== "aborted") await ctx.notify.round(p, "dynamip", { kind: end.kind });
     if (end.kind === "stopped" || end.kind === "aborted") return end;
     target = end.next;
   }
@@ -221,8 +222,19 @@ async function answer(
       e.lastReply = lastReply;
       e.stop = stop;
     });
-    ctx.log.error(say.beatsStopped(p, parsed.title, ctx.configPath));
+    const message = say.beatsStopped(p, parsed.title, ctx.configPath);
+    ctx.log.error(message);
     if (!saved) ctx.log.error(stateNotSaved(p.name, ctx.store.failing ?? "unknown error"));
+    await ctx.notify.event({
+      kind: "stopped",
+      provider: p.name,
+      providerType: "dynamip",
+      hosts: [p.siteId],
+      reply: parsed.title,
+      message,
+      action: `Fix the cause named above, ${resumeHint(p.name, ctx.configPath)}`,
+      time: stop.at,
+    });
     return { kind: "stopped" };
   }
   ctx.store.note((s) => {
@@ -272,7 +284,8 @@ async function confirmed(
   const warnExpiry = hoursLeft !== null && hoursLeft < EXPIRY_WARN_HOURS &&
     (before.expiryWarned === null || since(before.expiryWarned, ctx.clock) >= DAY);
   const gap = before.lastBeat === null ? null : beat.sent.mono - before.lastBeat.mono;
-  const material = before.lastBeat === null || before.lastIp !== reply.ip ||
+  const newAddress = before.lastIp !== reply.ip;
+  const material = before.lastBeat === null || newAddress ||
     before.expiry?.text !== reply.expiry?.text || warnExpiry || before.backoff !== null;
   const change = (e: DynamipState) => {
     e.backoff = null;
@@ -289,11 +302,33 @@ async function confirmed(
   } else {
     ctx.store.note((s) => change(entryOf(s, p)));
   }
-  ctx.log.info(say.beatConfirmed(p, reply.ip, reply.expiry, reply.remainHours));
+  const confirmedLine = say.beatConfirmed(p, reply.ip, reply.expiry, reply.remainHours);
+  ctx.log.info(confirmedLine);
   if (gap !== null && gap > OFFLINE_AFTER_MS) {
     ctx.log.warn(say.wasOffline(p, gap, OFFLINE_AFTER_MS));
   }
-  if (warnExpiry) ctx.log.warn(say.expiryWarning(p, hoursLeft!, reply.expiry));
+  const event = { provider: p.name, providerType: "dynamip", hosts: [p.siteId] };
+  if (newAddress) {
+    await ctx.notify.event({
+      ...event,
+      kind: "updated",
+      addresses: [reply.ip],
+      reply: "set",
+      message: confirmedLine,
+      time: beat.sent.at,
+    });
+  }
+  if (warnExpiry) {
+    const message = say.expiryWarning(p, hoursLeft!, reply.expiry);
+    ctx.log.warn(message);
+    await ctx.notify.event({
+      ...event,
+      kind: "expiring",
+      message,
+      action: `Renew the account at ${say.SITE}`,
+      time: beat.sent.at,
+    });
+  }
   return { kind: "ok", next: beat.next };
 }
 

@@ -12,7 +12,8 @@ import { resumeHint } from "../messages.ts";
 import { DEFAULT_SERVER, type KnownError, knownError } from "./protocol.ts";
 import type { Expiry } from "../state.ts";
 
-const SITE = "https://www.dynamip.com";
+/** Where DynamIP accounts are renewed. */
+export const SITE = "https://www.dynamip.com";
 const CREDENTIALS = "`siteId` and `password` (or `passwordFile` / `passwordEnv`)";
 
 function who(p: DynamipProvider): string {

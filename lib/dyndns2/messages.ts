@@ -66,6 +66,13 @@ export function noReply(p: Dyndns2Provider, reason: string, untilIso: string): s
   return `Update of provider "${p.name}": no reply (${reason}). It may have reached ${p.profile.label}, so it counts as sent: no request before ${untilIso}, then it is sent again once.`;
 }
 
+/** Hosts that now point to a new address, in one sentence (a notification's). */
+export function updated(p: Dyndns2Provider, hosts: string[], ips: string[]): string {
+  return `${p.profile.label} "${p.name}": ${hosts.join(", ")} now point${
+    hosts.length === 1 ? "s" : ""
+  } to ${ips.join(", ")}.`;
+}
+
 /** A successful update or confirmation. */
 export function confirmed(p: Dyndns2Provider, host: string, code: string, ips: string[]): string {
   return code === "good"

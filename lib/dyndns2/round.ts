@@ -11,7 +11,7 @@ import { backoffDelay } from "../backoff.ts";
 import type { Dyndns2Provider } from "../config_types.ts";
 import type { Context, RoundEnd, Stopping } from "../context.ts";
 import { type IpFamily } from "../ip.ts";
-import { noAddress, stateNotSaved, stillStopped } from "../messages.ts";
+import { noAddress, resumeHint, stateNotSaved, stillStopped } from "../messages.ts";
 import * as say from "./messages.ts";
 import { endAt, type Moment, stamp, wallAt } from "../moment.ts";
 import { quoted } from "../snippet.ts";
@@ -101,10 +101,12 @@ export async function dyndns2Round(
     return { kind: "stopped" };
   }
   if (open.kind === "waiting") {
-    ctx.log.debug(
+    ctx.log.info(
       `${p.profile.label} "${p.name}": nothing may be sent before ${
         wallAt(ctx.clock.mono() + open.leftMs, ctx.clock)
-      } (${open.code ?? "back-off"}).`,
+      } (${
+        open.code === null ? "backing off after failures" : `the server said ${open.code}`
+      }); this check sends nothing.`,
     );
     return { kind: "waiting" };
   }
@@ -281,8 +283,31 @@ async function settle(
   for (const say of said) say();
   const e = entryOf(ctx.store.state, p);
   if (!saved) ctx.log.error(stateNotSaved(p.name, ctx.store.failing ?? "unknown error"));
+  const event = { provider: p.name, providerType: p.profile.type, time: now.at };
+  const good = outcomes.flatMap((o, i) => o.kind === "success" && o.code === "good" ? [i] : []);
+  const confirmed = outcomes[good[0] ?? -1];
+  if (confirmed?.kind === "success") {
+    const hosts = good.map((i) => attempt.hosts[i]!);
+    await ctx.notify.event({
+      ...event,
+      kind: "updated",
+      hosts,
+      addresses: confirmed.ips,
+      reply: "good",
+      message: say.updated(p, hosts, confirmed.ips),
+    });
+  }
   if (e.stop !== null && stopped.length > 0) {
-    ctx.log.error(say.stopped(p, e.stop, ctx.configPath));
+    const message = say.stopped(p, e.stop, ctx.configPath);
+    ctx.log.error(message);
+    await ctx.notify.event({
+      ...event,
+      kind: "stopped",
+      hosts: e.stop.hosts.length > 0 ? e.stop.hosts : attempt.hosts,
+      reply: e.stop.code,
+      message,
+      action: `Fix the cause named above, ${resumeHint(p.name, ctx.configPath)}`,
+    });
     for (const other of new Set(stopped.map((x) => x.o.code))) {
       if (other === e.stop.code) continue;
       const hosts = stopped.filter((x) => x.o.code === other).map((x) => x.host);
@@ -292,7 +317,15 @@ async function settle(
   }
   if (waited?.kind === "wait") {
     const until = endAt(now, waited.waitMs, ctx.clock);
-    ctx.log.warn(say.waiting(p, waited.code, until, waited.detail));
+    const message = say.waiting(p, waited.code, until, waited.detail);
+    ctx.log.warn(message);
+    await ctx.notify.event({
+      ...event,
+      kind: "waiting",
+      hosts: attempt.hosts,
+      reply: waited.code,
+      message,
+    });
     return { kind: "waiting" };
   }
   return { kind: "ok" };
@@ -307,6 +340,7 @@ export async function runDyndns2(
   while (!stopping.stop.aborted) {
     const started = ctx.clock.mono();
     const end = await dyndns2Round(ctx, p, stopping.abort);
+    await ctx.notify.round(p, p.profile.type, end);
     if (end.kind === "aborted" || end.kind === "stopped") return end;
     const wake = started + p.intervalMs;
     while (!stopping.stop.aborted && ctx.clock.mono() < wake) {

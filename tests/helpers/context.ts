@@ -4,6 +4,8 @@
  *
  * @module
  */
+import type { Notices } from "../../lib/notifier.ts";
+import type { EventInput } from "../../lib/notify/events.ts";
 import type { Context } from "../../lib/context.ts";
 import type { Detection } from "../../lib/detect.ts";
 import type { DnsDeps } from "../../lib/dns.ts";
@@ -28,6 +30,21 @@ export interface TestContext {
   logs: string[];
   /** Every state the store wrote, in order. */
   writes: State[];
+  /** Every event the rounds reported, in order. */
+  events: EventInput[];
+}
+
+/** Notices that keep the events reported, and nothing else. */
+export function recordingNotices(): Notices & { events: EventInput[] } {
+  const events: EventInput[] = [];
+  return {
+    events,
+    event: (input) => {
+      events.push(input);
+      return Promise.resolve();
+    },
+    round: () => Promise.resolve(),
+  };
 }
 
 /** Options of {@link testContext}. */
@@ -58,7 +75,9 @@ export function testContext(options: TestContextOptions = {}): TestContext {
     },
   );
   const found = (ip: string): Detection => ({ kind: "found", ip, source: "test" });
+  const notices = recordingNotices();
   const ctx: Context = {
+    notify: notices,
     clock,
     store,
     configPath: "/etc/dnsbeat/config.json",
@@ -76,5 +95,5 @@ export function testContext(options: TestContextOptions = {}): TestContext {
     detect: options.detect ??
       ((family) => Promise.resolve(found(family === "ipv4" ? "81.2.69.142" : "2a02:1810::1"))),
   };
-  return { ctx, clock, logs, writes };
+  return { ctx, clock, logs, writes, events: notices.events };
 }

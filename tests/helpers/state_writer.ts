@@ -26,7 +26,12 @@ export function numberedState(n: number): State {
       success: at(n * 1000 + i),
     };
   }
-  return { version: STATE_VERSION, boot: null, providers: { home: entry } };
+  return {
+    version: STATE_VERSION,
+    boot: null,
+    providers: { home: entry },
+    notify: { outbox: [], sinks: {} },
+  };
 }
 
 /** The number of a state made by {@link numberedState}. */

@@ -14,6 +14,7 @@
  *
  * @module
  */
+import { Notifier } from "../../lib/notifier.ts";
 import { context, type Environment } from "../../lib/app.ts";
 import { NO_DNS } from "./context.ts";
 import { parseConfig } from "../../lib/config.ts";
@@ -220,8 +221,17 @@ export class World {
       });
       // As `dnsbeat run`: a state that must be saved at start (a new boot) and cannot be ends it.
       if (state.changed && !(await store.record(() => {}))) return;
-      await liftChangedStops(store, config.providers, log);
       const env = this.#environment(log);
+      const notifier = new Notifier({
+        clock: this.clock,
+        store,
+        log,
+        fetch: env.fetch,
+        run: env.run,
+        retries: true,
+      });
+      notifier.configure(config.notify);
+      await liftChangedStops({ store, log, clock: this.clock, notify: notifier }, config.providers);
       const control = new ControlQueue();
       const controller = new AbortController();
       const proc: Proc = {
@@ -231,7 +241,10 @@ export class World {
         exit: null,
         done: runDaemon(config, controller.signal, {
           reload: () => this.#readConfigResult(this.#pending.shift() === "resume"),
-          contextFor: (c) => context(c, store, env, log),
+          contextFor: (c) => {
+            notifier.configure(c.notify);
+            return context(c, store, env, log, notifier);
+          },
           control,
         }),
       };
@@ -281,7 +294,7 @@ export class World {
   async #control(kind: "resume" | "reload"): Promise<void> {
     if (!this.running) return;
     this.#pending.push(kind);
-    this.#proc!.control.push(kind === "resume" ? { kind, names: [] } : { kind });
+    this.#proc!.control.push(kind === "resume" ? { kind, names: [], edited: null } : { kind });
     await this.settle();
   }
 
@@ -352,6 +365,7 @@ export class World {
       control: () => new ControlQueue(),
       // No host has records: a first start sends (the model's client never lost a state).
       dns: NO_DNS,
+      run: () => Promise.resolve({ kind: "not-started", reason: "no programs in this world" }),
     };
   }
 

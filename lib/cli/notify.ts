@@ -1,0 +1,61 @@
+/**
+ * `dnsbeat notify-test`: sends one `test` event to every notification sink of the config (whatever
+ * events each wants), once, and says what came of each. It touches neither the state nor the
+ * providers, so it runs beside a running daemon. Exit 0 when every sink took it, 1 otherwise.
+ *
+ * @module
+ */
+import { load } from "../app.ts";
+import { ExitCode } from "../exit_codes.ts";
+import { iso } from "../moment.ts";
+import { type AttemptReport, describeAttempt, Dispatcher } from "../notify/dispatcher.ts";
+import { createEvent } from "../notify/events.ts";
+import { fetchSend } from "../notify/send.ts";
+import { type Command, globalOptions } from "./command.ts";
+
+/** The `notify-test` command. */
+export const notifyTest: Command = {
+  summary: "send one test notification to each sink of the config and say what came of each",
+  usage: "[--config PATH]",
+  options: {},
+  async run(values, _positionals, env, signal) {
+    const loaded = await load(globalOptions(values), env);
+    if (typeof loaded === "number") return loaded;
+    const { config, log } = loaded;
+    if (config.notify.sinks.length === 0) {
+      log.error(
+        `${config.path} has no notification sinks: add a "notify" list (examples/notify_ntfy.json shows one), then run \`dnsbeat notify-test\` again.`,
+      );
+      return ExitCode.Usage;
+    }
+    const reports: AttemptReport[] = [];
+    const dispatcher = new Dispatcher({
+      sinks: config.notify.sinks,
+      clock: env.clock,
+      send: fetchSend(env.fetch),
+      run: env.run,
+      signal,
+      retry: { giveUpAfterMs: 0 },
+      onAttempt: (report) => reports.push(report),
+    });
+    dispatcher.enqueue(createEvent({
+      kind: "test",
+      provider: "",
+      providerType: "",
+      message: "dnsbeat notify-test: if you read this, dnsbeat's notifications reach you.",
+      time: iso(env.clock.now()),
+    }));
+    await dispatcher.idle();
+    for (const report of reports) {
+      if (report.result.kind === "delivered") log.info(describeAttempt(report));
+      else log.error(describeAttempt(report));
+    }
+    const failed = reports.filter((r) => r.result.kind !== "delivered").length;
+    env.out(
+      failed === 0
+        ? `All ${reports.length} sink(s) took the test notification.\n`
+        : `${failed} of ${reports.length} sink(s) did not take the test notification; the lines above say why.\n`,
+    );
+    return failed === 0 ? ExitCode.Ok : ExitCode.Failure;
+  },
+};

@@ -1,0 +1,123 @@
+/**
+ * A tiny HTTP server on 127.0.0.1 (port 0) that records every request and answers as told: a
+ * status, an echo of the request, a slow answer, or no answer at all (until the receiver closes).
+ *
+ * @module
+ */
+
+/** One request as the receiver saw it. */
+export interface ReceivedRequest {
+  /** The method. */
+  method: string;
+  /** Path and query, as sent (percent-encoded). */
+  path: string;
+  /** Headers, names lower-cased. */
+  headers: Record<string, string>;
+  /** The body as text. */
+  body: string;
+}
+
+/** How the receiver answers. */
+export type Behaviour =
+  /** Answer `status` with `body` (default empty) and extra `headers`. */
+  | { kind: "status"; status: number; body?: string; headers?: Record<string, string> }
+  /** Answer `status` with the request (path, headers, body) as the body. */
+  | { kind: "echo"; status: number }
+  /** Answer `status` (default 200) after `delayMs`. */
+  | { kind: "slow"; delayMs: number; status?: number }
+  /** Never answer. */
+  | { kind: "hang" };
+
+/** A running receiver. */
+export interface Receiver {
+  /** `http://127.0.0.1:PORT`. */
+  url: string;
+  /** Every request so far, in order. */
+  requests: ReceivedRequest[];
+  /** Changes how later requests are answered. */
+  answer(behaviour: Behaviour): void;
+  /** Resolves with the requests once there are at least `count`; rejects after 5 s. */
+  received(count: number): Promise<ReceivedRequest[]>;
+  /** Releases hanging and slow requests and stops the server. */
+  close(): Promise<void>;
+}
+
+/** Starts a receiver that answers as `behaviour` says (default: 200). */
+export function startReceiver(
+  behaviour: Behaviour = { kind: "status", status: 200 },
+): Receiver {
+  const requests: ReceivedRequest[] = [];
+  const waiters: { count: number; resolve: () => void }[] = [];
+  let current = behaviour;
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => release = resolve);
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
+    const url = new URL(req.url);
+    const request: ReceivedRequest = {
+      method: req.method,
+      path: url.pathname + url.search,
+      headers: Object.fromEntries(req.headers),
+      body: await req.text(),
+    };
+    requests.push(request);
+    for (const waiter of waiters.filter((w) => requests.length >= w.count)) waiter.resolve();
+    const now = current;
+    switch (now.kind) {
+      case "status": {
+        const empty = now.status === 204 || now.status === 304;
+        return new Response(empty ? null : now.body ?? "", {
+          status: now.status,
+          headers: now.headers,
+        });
+      }
+      case "echo":
+        return new Response(JSON.stringify(request), { status: now.status });
+      case "slow":
+        await wait(now.delayMs, released);
+        return new Response("", { status: now.status ?? 200 });
+      case "hang":
+        await wait(Infinity, released);
+        return new Response("", { status: 503 });
+    }
+  });
+  return {
+    url: `http://127.0.0.1:${server.addr.port}`,
+    requests,
+    answer(next) {
+      current = next;
+    },
+    received(count) {
+      if (requests.length >= count) return Promise.resolve([...requests]);
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          waiters.splice(waiters.indexOf(waiter), 1);
+          reject(new Error(`expected ${count} requests within 5s, got ${requests.length}`));
+        }, 5000);
+        const waiter = {
+          count,
+          resolve: () => {
+            clearTimeout(timer);
+            waiters.splice(waiters.indexOf(waiter), 1);
+            resolve([...requests]);
+          },
+        };
+        waiters.push(waiter);
+      });
+    },
+    async close() {
+      release();
+      await server.shutdown();
+    },
+  };
+}
+
+/** Waits `ms` (forever for `Infinity`), or until `released`. */
+function wait(ms: number, released: Promise<void>): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = Number.isFinite(ms) ? setTimeout(resolve, ms) : undefined;
+    released.then(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}

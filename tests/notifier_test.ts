@@ -1,0 +1,209 @@
+/**
+ * The notifier in process, on the injected clock: a sink that never answers delays no round and
+ * no beat; `failing` and `recovered` come once each, when they should; the outbox gives up what
+ * is an hour old.
+ */
+import assert from "node:assert/strict";
+import type { DynamipProvider, Dyndns2Provider } from "../lib/config_types.ts";
+import { HOUR, MINUTE, SECOND } from "../lib/duration.ts";
+import { runHeartbeat } from "../lib/dynamip/heartbeat.ts";
+import { BEAT_PERIOD_MS } from "../lib/dynamip/schedule.ts";
+import { NOIP } from "../lib/dyndns2/profiles.ts";
+import { runDyndns2 } from "../lib/dyndns2/round.ts";
+import type { HttpGetRequest, HttpResult } from "../lib/http.ts";
+import { Notifier, OUTBOX_MAX_AGE_MS } from "../lib/notifier.ts";
+import { parseNotifyConfig } from "../lib/notify/config.ts";
+import { createEvent } from "../lib/notify/events.ts";
+import { testContext } from "./helpers/context.ts";
+
+const NOIP_PROVIDER: Dyndns2Provider = {
+  kind: "dyndns2",
+  profile: NOIP,
+  key: "noip http://127.0.0.1:9 me@example.com",
+  name: "home",
+  username: "me@example.com",
+  password: "Pw-notifier-test",
+  passwordSource: "password inline in the config",
+  hostnames: ["a.ddns.net"],
+  server: "http://127.0.0.1:9",
+  families: ["ipv4"],
+  intervalMs: 5 * MINUTE,
+  forceRefreshMs: 0,
+  userAgentContact: "dnsbeat@users.noreply.github.com",
+  fingerprint: "fp",
+};
+
+const SITE: DynamipProvider = {
+  kind: "dynamip",
+  key: "dynamip http://127.0.0.1:9 George",
+  name: "site",
+  siteId: "George",
+  password: "Pw-notifier-site",
+  passwordSource: "password inline in the config",
+  ip: "auto",
+  server: "http://127.0.0.1:9",
+  fingerprint: "fp",
+};
+
+/** Sinks that want every event: a webhook, a healthcheck, a hook. */
+function sinks(failingAfter = "1h") {
+  const parsed = parseNotifyConfig({
+    failingAfter,
+    notify: [
+      { type: "webhook", name: "hook", url: "http://127.0.0.1:9999/x" },
+      { type: "healthcheck", name: "hc", url: "http://127.0.0.1:9999/ping" },
+      { type: "exec", name: "run", command: ["/bin/true"] },
+    ],
+  });
+  assert.ok(parsed.ok);
+  return parsed.config;
+}
+
+/** A test context whose notifier's every sink hangs until dnsbeat ends (fetch and programs). */
+function hanging(httpGet: (r: HttpGetRequest) => Promise<HttpResult>, failingAfter?: string) {
+  const t = testContext({ httpGet });
+  let attempts = 0;
+  const never = (signal?: AbortSignal | null) =>
+    new Promise<never>((_, reject) => {
+      attempts++;
+      signal?.addEventListener("abort", () => reject(new DOMException("aborted", "AbortError")));
+    });
+  const notifier = new Notifier({
+    clock: t.clock,
+    store: t.ctx.store,
+    log: t.ctx.log,
+    fetch: (_input, init) => never(init?.signal),
+    run: (_command, _env, _timeoutMs, signal) => never(signal).catch(() => ({ kind: "aborted" })),
+    retries: true,
+  });
+  notifier.configure(sinks(failingAfter));
+  t.ctx.notify = notifier;
+  return { ...t, notifier, attempts: () => attempts };
+}
+
+/** Runs `loop` for `ms` of virtual time. */
+async function runFor(
+  clock: { sleep(ms: number): Promise<void> },
+  ms: number,
+  loop: (stopping: { stop: AbortSignal; abort: AbortSignal }) => Promise<unknown>,
+): Promise<void> {
+  const stop = new AbortController();
+  clock.sleep(ms).then(() => stop.abort());
+  await loop({ stop: stop.signal, abort: stop.signal });
+}
+
+Deno.test("a sink that never answers delays no No-IP round: one request every interval, to the millisecond", async () => {
+  const sent: number[] = [];
+  let n = 0;
+  const t = hanging((r) => {
+    sent.push(t.clock.mono());
+    const ip = new URL(r.url).searchParams.get("myip");
+    return Promise.resolve({ kind: "reply", status: 200, body: `good ${ip}`, truncated: false });
+  });
+  t.ctx.detect = () => Promise.resolve({ kind: "found", ip: `81.2.69.${++n}`, source: "test" });
+  const start = t.clock.mono();
+  await runFor(t.clock, HOUR, (stopping) => runDyndns2(t.ctx, NOIP_PROVIDER, stopping));
+  t.notifier.close();
+  assert.deepEqual(
+    sent.map((at) => at - start),
+    Array.from({ length: 12 }, (_, i) => i * 5 * MINUTE),
+    "every round on time, each an address change, each an `updated` event nobody takes",
+  );
+  assert.ok(t.attempts() >= 12, `${t.attempts()} deliveries were under way`);
+});
+
+Deno.test("a sink that never answers delays no DynamIP beat: every gap 15:05", async () => {
+  const sent: number[] = [];
+  let n = 0;
+  const t = hanging(() => {
+    sent.push(t.clock.mono());
+    return Promise.resolve({
+      kind: "reply",
+      status: 200,
+      // A new address at every beat: an `updated` event each time.
+      body: `IP Address for George set to 81.2.69.${++n}\nRemain[[[10]]]`,
+      truncated: false,
+    });
+  });
+  await runFor(t.clock, 4 * HOUR, (stopping) => runHeartbeat(t.ctx, SITE, stopping));
+  t.notifier.close();
+  const gaps = sent.slice(1).map((at, i) => at - sent[i]!);
+  assert.ok(gaps.length >= 14, `${gaps.length} gaps`);
+  assert.deepEqual(new Set(gaps), new Set([BEAT_PERIOD_MS]));
+  assert.ok(t.attempts() > 2 * gaps.length, `${t.attempts()} deliveries were under way`);
+});
+
+Deno.test("failing comes once, failingAfter after the first failed round; recovered once, at the next good one", async () => {
+  const t = testContext();
+  const notifier = new Notifier({
+    clock: t.clock,
+    store: t.ctx.store,
+    log: t.ctx.log,
+    fetch: () => Promise.resolve(new Response("ok")),
+    run: () => Promise.resolve({ kind: "exited", code: 0, signal: null, stdout: "", stderr: "" }),
+    retries: true,
+  });
+  notifier.configure(sinks("20m"));
+  const kinds = () => t.ctx.store.state.notify.outbox.map((o) => o.event.kind);
+  const seen: string[] = [];
+  const record = () => seen.push(...kinds().filter((k) => !seen.includes(k)));
+  for (let minute = 0; minute <= 30; minute += 5) {
+    await notifier.round(NOIP_PROVIDER, "noip", { kind: "failed" });
+    record();
+    if (minute < 20) assert.ok(!kinds().includes("failing"), `not yet at ${minute} min`);
+    t.clock.pass(5 * MINUTE);
+  }
+  await notifier.settle(SECOND);
+  const failing = t.logs.filter((l) => /the failing event was delivered/.test(l));
+  assert.equal(failing.length, 3, "one failing event, to each of the 3 sinks");
+  await notifier.round(NOIP_PROVIDER, "noip", { kind: "ok" });
+  await notifier.round(NOIP_PROVIDER, "noip", { kind: "ok" });
+  await notifier.settle(SECOND);
+  assert.equal(t.logs.filter((l) => /the recovered event was delivered/.test(l)).length, 3);
+  assert.deepEqual(t.ctx.store.state.notify.outbox, [], "all delivered");
+  notifier.close();
+});
+
+Deno.test("the outbox: a restart resends what is under an hour old, and gives up the rest", async () => {
+  const t = testContext();
+  const event = (kind: "stopped" | "updated", time: string) =>
+    createEvent({ kind, provider: "home", providerType: "noip", message: kind, time });
+  const now = t.clock.now();
+  t.ctx.store.note((s) => {
+    s.notify.outbox = [
+      {
+        at: new Date(now - OUTBOX_MAX_AGE_MS - 1).toISOString(),
+        event: event("updated", "2026-01-01T00:00:00.000Z"),
+        pending: ["hook"],
+      },
+      {
+        at: new Date(now - 10 * MINUTE).toISOString(),
+        event: event("stopped", "2026-01-01T00:50:00.000Z"),
+        pending: ["hook"],
+      },
+    ];
+  });
+  const posted: string[] = [];
+  const notifier = new Notifier({
+    clock: t.clock,
+    store: t.ctx.store,
+    log: t.ctx.log,
+    fetch: (_input, init) => {
+      posted.push(String(init?.body));
+      return Promise.resolve(new Response("ok"));
+    },
+    run: () => Promise.resolve({ kind: "exited", code: 0, signal: null, stdout: "", stderr: "" }),
+    retries: false,
+  });
+  notifier.configure(sinks());
+  notifier.resend();
+  await notifier.settle(SECOND);
+  assert.equal(posted.length, 1, "only the stop, to the one sink still waiting for it");
+  assert.ok(
+    t.logs.some((l) =>
+      /1 event\(s\) could not be delivered within 1h and are given up: updated/.test(l)
+    ),
+  );
+  assert.deepEqual(t.ctx.store.state.notify.outbox, []);
+  notifier.close();
+});
