@@ -10,6 +10,7 @@ import { check } from "./lib/cli/check.ts";
 import { type Command, COMMON_OPTIONS } from "./lib/cli/command.ts";
 import { demo } from "./lib/cli/demo.ts";
 import { emulator } from "./lib/cli/emulator.ts";
+import { notifyTest } from "./lib/cli/notify.ts";
 import { once } from "./lib/cli/once.ts";
 import { resume } from "./lib/cli/resume.ts";
 import { run } from "./lib/cli/run.ts";
@@ -18,7 +19,16 @@ import { ExitCode } from "./lib/exit_codes.ts";
 import { writeAll } from "./lib/log.ts";
 import { VERSION } from "./lib/version.ts";
 
-const COMMANDS: Record<string, Command> = { run, once, status, resume, check, emulator, demo };
+const COMMANDS: Record<string, Command> = {
+  run,
+  once,
+  status,
+  resume,
+  check,
+  "notify-test": notifyTest,
+  emulator,
+  demo,
+};
 
 function help(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((n) => n.length));
@@ -96,10 +106,17 @@ export async function main(args: string[]): Promise<number> {
   const signals: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
   const onSignal = () => controller.abort();
   for (const s of signals) Deno.addSignalListener(s, onSignal);
+  // SIGHUP means "read the config again" to the daemon (`control.ts` listens while it runs); at
+  // any other moment, and to every other command, it must not end the process (routers and
+  // `systemctl reload` send it without knowing what runs).
+  const hangup = Deno.build.os !== "windows";
+  const ignore = () => {};
+  if (hangup) Deno.addSignalListener("SIGHUP", ignore);
   try {
     return await command.run(parsed.values, parsed.positionals, env, controller.signal);
   } finally {
     for (const s of signals) Deno.removeSignalListener(s, onSignal);
+    if (hangup) Deno.removeSignalListener("SIGHUP", ignore);
   }
 }
 

@@ -138,7 +138,7 @@ Deno.test("CODES: unique codes, every row says what happened and what to do", ()
   );
   assert.equal(
     codeInfo(NOIP, "911").fix,
-    "Nothing to do: No-IP has a server problem; dnsbeat tries again in 30 minutes",
+    "Nothing to do: dnsbeat tries again in 30 minutes",
   );
   assert.equal(SERVER_ERROR_WAIT_MS, 30 * 60 * 1000);
   assert.equal(

@@ -18,7 +18,7 @@ export const run: Command = {
   usage: "[--config PATH] [--state PATH] [--debug|--quiet]",
   options: {},
   async run(values, _positionals, env, signal) {
-    const opened = await open(globalOptions(values), env);
+    const opened = await open(globalOptions(values), env, true);
     if (typeof opened === "number") return opened;
     const { ctx, config, log } = opened;
     const control = env.control(opened.statePath, (message) => log.warn(message));

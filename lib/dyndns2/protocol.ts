@@ -199,7 +199,7 @@ export const CODES: readonly ReplyCode[] = [
     scope: "account",
     synthetic: false,
     meaning: "{label} has a server problem",
-    fix: `Nothing to do: {label} has a server problem; ${WAIT_TEXT}`,
+    fix: `Nothing to do: ${WAIT_TEXT}`,
   },
   {
     code: "dnserr",
@@ -207,7 +207,7 @@ export const CODES: readonly ReplyCode[] = [
     scope: "account",
     synthetic: false,
     meaning: "the server has a DNS problem",
-    fix: `Nothing to do: the server has a problem; ${WAIT_TEXT}`,
+    fix: `Nothing to do: ${WAIT_TEXT}`,
   },
   {
     code: "notfqdn",
