@@ -219,8 +219,12 @@ export class World {
           this.logs.push(line);
         },
       });
-      // As `dnsbeat run`: a state that must be saved at start (a new boot) and cannot be ends it.
-      if (state.changed && !(await store.record(() => {}))) return;
+      // As `dnsbeat run`: a state that must be saved at start (a new boot) and cannot be ends it,
+      // and what it made of the config it read ends with it.
+      if (state.changed && !(await store.record(() => {}))) {
+        this.events.push({ kind: "ended", writes: this.disk.writes });
+        return;
+      }
       const env = this.#environment(log);
       const notifier = new Notifier({
         clock: this.clock,
