@@ -6,40 +6,41 @@
 import { parseArgs } from "node:util";
 import { processEnvironment } from "./lib/app.ts";
 import { type Clock, linuxBoot, systemClock } from "./lib/clock.ts";
-import { check } from "./lib/cli/check.ts";
 import { type Command, COMMON_OPTIONS } from "./lib/cli/command.ts";
-import { demo } from "./lib/cli/demo.ts";
-import { emulator } from "./lib/cli/emulator.ts";
-import { notifyTest } from "./lib/cli/notify.ts";
-import { once } from "./lib/cli/once.ts";
-import { resume } from "./lib/cli/resume.ts";
-import { run } from "./lib/cli/run.ts";
-import { status } from "./lib/cli/status.ts";
 import { ExitCode } from "./lib/exit_codes.ts";
 import { writeAll } from "./lib/log.ts";
 import { VERSION } from "./lib/version.ts";
 
-const COMMANDS: Record<string, Command> = {
-  run,
-  once,
-  status,
-  resume,
-  check,
-  "notify-test": notifyTest,
-  emulator,
-  demo,
+/**
+ * Every command, loaded when it runs: the daemon then holds only its own code in memory (not the
+ * emulator's, the demo's, `status`'s or `check`'s), which a router without swap pays for.
+ */
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  run: async () => (await import("./lib/cli/run.ts")).run,
+  once: async () => (await import("./lib/cli/once.ts")).once,
+  status: async () => (await import("./lib/cli/status.ts")).status,
+  resume: async () => (await import("./lib/cli/resume.ts")).resume,
+  check: async () => (await import("./lib/cli/check.ts")).check,
+  "notify-test": async () => (await import("./lib/cli/notify.ts")).notifyTest,
+  emulator: async () => (await import("./lib/cli/emulator.ts")).emulator,
+  demo: async () => (await import("./lib/cli/demo.ts")).demo,
 };
 
-function help(): string {
+async function help(): Promise<string> {
   const width = Math.max(...Object.keys(COMMANDS).map((n) => n.length));
+  const commands = await Promise.all(
+    Object.entries(COMMANDS).map(async ([n, load]) =>
+      `  ${n.padEnd(width)}  ${(await load()).summary}`
+    ),
+  );
   return [
-    `dnsbeat ${VERSION}: keeps No-IP and DynamIP hostnames on your connection's public address,`,
+    `dnsbeat ${VERSION}: keeps No-IP, Dynu, DynDNS2 and DynamIP hostnames on your public address,`,
     "without ever getting the account banned.",
     "",
     "Usage: dnsbeat COMMAND [options]",
     "",
     "Commands:",
-    ...Object.entries(COMMANDS).map(([n, c]) => `  ${n.padEnd(width)}  ${c.summary}`),
+    ...commands,
     "",
     "Options of every command:",
     "  --config PATH  config file (default: $DNSBEAT_CONFIG, else /etc/dnsbeat/config.json)",
@@ -66,15 +67,15 @@ export async function main(args: string[]): Promise<number> {
   const env = processEnvironment(clock);
   const [name, ...rest] = args;
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
-    env.out(help());
+    env.out(await help());
     return name === undefined ? ExitCode.Usage : ExitCode.Ok;
   }
   if (name === "--version" || name === "-V" || name === "version") {
     env.out(`dnsbeat ${VERSION} (deno ${Deno.version.deno}, ${Deno.build.target})\n`);
     return ExitCode.Ok;
   }
-  const command = COMMANDS[name];
-  if (!command) {
+  const load = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (!load) {
     stderr(
       `dnsbeat: unknown command "${name}"; commands: ${
         Object.keys(COMMANDS).join(", ")
@@ -82,6 +83,7 @@ export async function main(args: string[]): Promise<number> {
     );
     return ExitCode.Usage;
   }
+  const command = await load();
   let parsed;
   try {
     parsed = parseArgs({

@@ -12,7 +12,7 @@ import type { Config } from "./config_types.ts";
 import type { Context } from "./context.ts";
 import { type Control, processControl } from "./control.ts";
 import { defaultDnsDeps, type DnsDeps, lookupAddresses } from "./dns.ts";
-import { detectIp, isServiceOf } from "./detect.ts";
+import { detectIp, isServiceOf, shareDetections } from "./detect.ts";
 import { ExitCode } from "./exit_codes.ts";
 import { type FetchFn, httpGet } from "./http.ts";
 import { describeFsError } from "./fs.ts";
@@ -271,20 +271,24 @@ export function context(
     notify,
     httpGet: get,
     lookup: lookupWith(config, env, config.timeoutMs),
-    detect: (family, signal) =>
-      detectIp({
-        family,
-        sources: family === "ipv4" ? config.ipv4Sources : config.ipv6Sources,
-        timeoutMs: config.timeoutMs,
-        signal,
-        skip: (s) =>
-          isServiceOf(forbidden(), s)
-            ? "skipped: a provider's own detection service may not be used while its updates are stopped"
-            : null,
-      }, {
-        httpGet: (request) => httpGet(request, env.fetch, env.clock),
-        networkInterfaces: () => Deno.networkInterfaces(),
-        dns: env.dns,
-      }),
+    detect: shareDetections(
+      (family, signal) =>
+        detectIp({
+          family,
+          sources: family === "ipv4" ? config.ipv4Sources : config.ipv6Sources,
+          timeoutMs: config.timeoutMs,
+          signal,
+          skip: (s) =>
+            isServiceOf(forbidden(), s)
+              ? "skipped: a provider's own detection service may not be used while its updates are stopped"
+              : null,
+        }, {
+          httpGet: (request) => httpGet(request, env.fetch, env.clock),
+          networkInterfaces: () => Deno.networkInterfaces(),
+          dns: env.dns,
+        }),
+      () => forbidden().join(" "),
+      () => env.clock.mono(),
+    ),
   };
 }

@@ -236,3 +236,29 @@ function judge(ip: ParsedIp, family: IpFamily, verb: string): SourceResult {
   if (kind.public) return { ip: ip.address };
   return { problem: `${verb} ${ip.address}, which is in ${kind.range}: ${kind.explanation}` };
 }
+
+/** How long one detection serves every provider asking for the same family: about one round. */
+export const DETECTION_SHARE_MS = 30_000;
+
+/**
+ * `detect` shared: providers whose rounds fall together (the daemon starts them together, and
+ * equal intervals keep them together; `once` runs them one after the other) get one detection per
+ * family instead of one each, so 20 providers cost what one costs. `key` names what else the
+ * detection depends on (the sources that are off limits now): a change starts a new one. A
+ * detection cut short by its caller's signal serves nobody else.
+ */
+export function shareDetections(
+  detect: (family: IpFamily, signal?: AbortSignal) => Promise<Detection>,
+  key: () => string,
+  mono: () => number,
+): (family: IpFamily, signal?: AbortSignal) => Promise<Detection> {
+  const last = new Map<string, { at: number; result: Promise<Detection>; signal?: AbortSignal }>();
+  return (family, signal) => {
+    const k = `${family} ${key()}`;
+    const hit = last.get(k);
+    if (hit && mono() - hit.at < DETECTION_SHARE_MS && !hit.signal?.aborted) return hit.result;
+    const result = detect(family, signal);
+    last.set(k, { at: mono(), result, signal });
+    return result;
+  };
+}

@@ -8,7 +8,13 @@
  * @module
  */
 import { describeFsError, directoryOf, ownLikeDirectory } from "./fs.ts";
-import { emptyState, type LegacyState, parseState, type State } from "./state.ts";
+import {
+  emptyState,
+  type LegacyState,
+  parseState,
+  type ProviderState,
+  type State,
+} from "./state.ts";
 
 /** Outcome of reading a state file. */
 export type ReadResult =
@@ -248,4 +254,20 @@ export class StateStore {
     this.#queue = run.catch(() => {});
     return run;
   }
+}
+
+/**
+ * The entry of the provider keyed `key` (`empty`: what a new one holds, with the provider's type
+ * and current name). An entry of another type is replaced; one kept under an older name takes the
+ * current one. Noted in memory: the next write saves it.
+ */
+export function ensureEntry<T extends ProviderState>(store: StateStore, key: string, empty: T): T {
+  const current = store.state.providers[key];
+  if (current?.type !== empty.type || current.name !== empty.name) {
+    store.note((s) => {
+      const old = s.providers[key];
+      s.providers[key] = { ...(old?.type === empty.type ? old : empty), name: empty.name };
+    });
+  }
+  return store.state.providers[key] as T;
 }

@@ -1,9 +1,12 @@
 /**
- * The benchmark of issue 6: dnsbeat side by side with ddclient and inadyn on the same scenarios,
- * each against its own emulator on 127.0.0.1; their costs; dnsbeat's DynamIP precision over 30
- * simulated days. Writes docs/BENCHMARKS.md and docs/timeline.svg. Takes about 10 minutes.
+ * The benchmark of issues 6 and 13: dnsbeat side by side with ddclient and inadyn on the same
+ * scenarios, each against its own emulator on 127.0.0.1; their costs; their idle cost between two
+ * checks beside Deno's own, and dnsbeat's from a bundle; detections per round with 1, 5 and 20
+ * providers; dnsbeat's DynamIP precision over 30 simulated days and its state writes there and
+ * on a quiet No-IP day. Writes docs/BENCHMARKS.md and docs/timeline.svg. Takes about 16 minutes.
  *
- * Run it through `scripts/bench`, which installs ddclient, inadyn and GNU time first:
+ * Run it through `scripts/bench`, which installs ddclient, inadyn and GNU time first (strace must
+ * be installed too):
  *
  * ```sh
  * scripts/bench                          # everything
@@ -19,12 +22,14 @@ import { ACCOUNTS_JSON, SPECS } from "./bench_lib/clients.ts";
 import { measureClient, measureDeno } from "./bench_lib/costs.ts";
 import { simulateDynamip } from "./bench_lib/dynamip_sim.ts";
 import { type EmulatorProcess, startEmulatorProcess } from "./bench_lib/emulator_process.ts";
+import { measureIdlePart } from "./bench_lib/idle_part.ts";
 import { describeMachine, sizes } from "./bench_lib/machine.ts";
+import { simulateQuietDay } from "./bench_lib/noip_sim.ts";
 import { Children } from "./bench_lib/process.ts";
 import { judge, renderReport } from "./bench_lib/report.ts";
 import { runScenarios } from "./bench_lib/scenarios.ts";
 import { renderTimeline, timelineOf } from "./bench_lib/timeline_svg.ts";
-import type { BenchData, ClientName, Costs } from "./bench_lib/types.ts";
+import type { BenchData, ClientName, Costs, IdleTiming } from "./bench_lib/types.ts";
 import { subdir } from "./bench_lib/util.ts";
 
 const REPO = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
@@ -34,7 +39,16 @@ const ONE_SHOT_LIMIT_MS = 5_000;
 const SAMPLES = 5;
 const SIMULATED_DAYS = 30;
 const SIMULATED_LATENCY_MS = 1_500;
-const TOOLS = ["ddclient", "inadyn", "/usr/bin/time", "unshare", "getent", "bash"];
+/** The clients' check interval in the idle measurement, s: no check falls into its windows. */
+const IDLE_INTERVAL_S = 300;
+const IDLE_TIMING: IdleTiming = { warmupMs: 30_000, switchesMs: 60_000, traceMs: 120_000 };
+/** Runs of the idle measurement (each about 4 minutes); the report gives their medians. */
+const IDLE_REPEATS = 1;
+/** Runs per start-up figure of the bundle lever, each from main.ts and from the bundle. */
+const LEVER_SAMPLES = 10;
+const PROVIDER_COUNTS = [1, 5, 20];
+const QUIET_HOURS = 24;
+const TOOLS = ["ddclient", "inadyn", "/usr/bin/time", "unshare", "getent", "bash", "strace"];
 
 function say(line: string): void {
   writeAll(Deno.stderr, `bench: ${line}\n`);
@@ -124,6 +138,24 @@ async function measure(): Promise<BenchData> {
     costs.push(
       await measureDeno(emulator("dnsbeat"), children, await subdir(dir, "costs-deno"), SAMPLES),
     );
+
+    say(`idle cost, the daemons side by side (about ${IDLE_REPEATS * 4} minutes)`);
+    const part = await measureIdlePart(
+      {
+        specs: SPECS,
+        emulators,
+        accountsFile: accounts,
+        repo: REPO,
+        intervalSeconds: IDLE_INTERVAL_S,
+        timing: IDLE_TIMING,
+        repeats: IDLE_REPEATS,
+        samples: LEVER_SAMPLES,
+        providerCounts: PROVIDER_COUNTS,
+      },
+      children,
+      await subdir(dir, "idle"),
+      say,
+    );
     for (const e of emulators.values()) await e.close();
 
     say(`DynamIP: ${SIMULATED_DAYS} simulated days, with instant and with slow replies`);
@@ -131,6 +163,8 @@ async function measure(): Promise<BenchData> {
       await simulateDynamip(SIMULATED_DAYS, 0),
       await simulateDynamip(SIMULATED_DAYS, SIMULATED_LATENCY_MS),
     ];
+    say(`No-IP: a quiet day (${QUIET_HOURS} simulated hours)`);
+    const quietDay = await simulateQuietDay(QUIET_HOURS);
     return {
       machine,
       settings: {
@@ -142,10 +176,13 @@ async function measure(): Promise<BenchData> {
         changeAfterSeconds: CHANGE_AFTER_MS / 1000,
         oneShotLimitSeconds: ONE_SHOT_LIMIT_MS / 1000,
         samples: SAMPLES,
+        idle: { ...IDLE_TIMING, intervalSeconds: IDLE_INTERVAL_S, repeats: IDLE_REPEATS },
       },
       runs,
       costs,
       dynamip,
+      ...part,
+      quietDay,
     };
   } finally {
     Deno.removeSignalListener("SIGINT", interrupt);

@@ -2,6 +2,7 @@
  * The benchmark's pure parts: the timeline SVG, the report and its verdicts, beat figures.
  */
 import assert from "node:assert/strict";
+import { BEAT_PERIOD_MS } from "../lib/dynamip/schedule.ts";
 import { summarizeBeats } from "../scripts/bench_lib/beats.ts";
 import { judge, renderReport } from "../scripts/bench_lib/report.ts";
 import { COLORS, renderTimeline, timelineOf } from "../scripts/bench_lib/timeline_svg.ts";
@@ -65,7 +66,7 @@ function costs(client: Costs["client"], idleRssKb: number, startMs: number): Cos
 const errorsOnce = Object.fromEntries(ERROR_CODES.map((c) => [`${c}-daemon`, [c]]));
 
 function data(overrides: Partial<BenchData> = {}): BenchData {
-  const beats = Array.from({ length: 2880 }, (_, i) => T0 + i * 15 * MINUTE);
+  const beats = Array.from({ length: 2880 }, (_, i) => T0 + i * BEAT_PERIOD_MS);
   return {
     machine: {
       date: "2026-11-23T12:00:00Z",
@@ -104,7 +105,7 @@ function data(overrides: Partial<BenchData> = {}): BenchData {
     dynamip: [{
       days: 30,
       latencyMs: 0,
-      summary: summarizeBeats(beats, T0, 15 * MINUTE, 30),
+      summary: summarizeBeats(beats, T0, BEAT_PERIOD_MS, 30),
       violations: 0,
       offlineResets: 0,
     }],

@@ -2,10 +2,12 @@ import assert from "node:assert/strict";
 import {
   describeSource,
   type DetectDeps,
+  DETECTION_SHARE_MS,
   detectIp,
   type IpSource,
   isServiceOf,
   parseIpSource,
+  shareDetections,
 } from "../lib/detect.ts";
 import { NOIP } from "../lib/dyndns2/profiles.ts";
 import { httpGet, type HttpGetRequest, type HttpResult } from "../lib/http.ts";
@@ -352,4 +354,45 @@ Deno.test("detectIp: with the real httpGet against a 127.0.0.1 echo server", asy
   } finally {
     await server.shutdown();
   }
+});
+
+Deno.test("shareDetections: one detection per family a round, whoever asks; a new one after the window, on a new key, or when the first was cut short", async () => {
+  let now = 0;
+  const calls: string[] = [];
+  let key = "";
+  const detect = shareDetections(
+    (family) => {
+      calls.push(family);
+      return Promise.resolve({ kind: "found", ip: `ip-${calls.length}`, source: "test" });
+    },
+    () => key,
+    () => now,
+  );
+  const results = await Promise.all([
+    detect("ipv4"),
+    detect("ipv4"),
+    detect("ipv6"),
+    detect("ipv4"),
+  ]);
+  assert.deepEqual(calls, ["ipv4", "ipv6"], "20 providers, 1 request per family");
+  assert.deepEqual(results.map((r) => r.kind === "found" && r.ip), [
+    "ip-1",
+    "ip-1",
+    "ip-2",
+    "ip-1",
+  ]);
+  now = DETECTION_SHARE_MS - 1;
+  await detect("ipv4");
+  assert.equal(calls.length, 2, "still the same round");
+  now = DETECTION_SHARE_MS;
+  await detect("ipv4");
+  assert.equal(calls.length, 3, "the next round detects again");
+  key = "no-ip.com noip.com";
+  await detect("ipv4");
+  assert.equal(calls.length, 4, "a stop changes what may be asked: detected again");
+  const cut = new AbortController();
+  cut.abort();
+  await detect("ipv6", cut.signal);
+  await detect("ipv6");
+  assert.deepEqual(calls.slice(4), ["ipv6", "ipv6"], "a detection cut short serves nobody else");
 });

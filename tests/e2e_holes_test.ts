@@ -386,3 +386,18 @@ Deno.test("hole 12: DynamIP titles as servers write them, also with HTTP 401, st
     assert.equal(w.beats().length, 1);
   });
 });
+
+Deno.test("one address check a round, shared: No-IP and a detecting DynamIP site cost one /ip request", async () => {
+  const s = await sandbox();
+  try {
+    await s.writeConfig([s.noip(), s.dynamip({ ip: "detect" })]);
+    const r = await s.run(["once"], { now: Date.now() });
+    assert.equal(r.code, ExitCode.Ok, r.stderr);
+    const routes = s.server.emulator.requests.map((q) => q.provider);
+    assert.deepEqual(routes.filter((x) => x === "ip").length, 1, routes.join(" "));
+    assert.equal(routes.filter((x) => x === "noip").length, 1);
+    assert.equal(routes.filter((x) => x === "dynamip").length, 1);
+  } finally {
+    await s.close();
+  }
+});

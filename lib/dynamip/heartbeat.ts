@@ -14,6 +14,7 @@
  *
  * @module
  */
+import { ensureEntry } from "../state_store.ts";
 import type { DynamipProvider } from "../config_types.ts";
 import type { Context, RoundEnd, Stopping } from "../context.ts";
 import { DAY, HOUR, MINUTE, SECOND } from "../duration.ts";
@@ -98,17 +99,7 @@ export function nextBeat(ctx: Pick<Context, "clock" | "timeoutMs">, entry: Dynam
 
 /** Makes sure the state has an entry for `p` under its current name (the next write saves it). */
 function prepare(ctx: Context, p: DynamipProvider): DynamipState {
-  const current = ctx.store.state.providers[p.key];
-  if (current?.type !== "dynamip" || current.name !== p.name) {
-    ctx.store.note((s) => {
-      const old = s.providers[p.key];
-      s.providers[p.key] = {
-        ...(old?.type === "dynamip" ? old : emptyDynamip(p.name)),
-        name: p.name,
-      };
-    });
-  }
-  return entryOf(ctx.store.state, p);
+  return ensureEntry(ctx.store, p.key, emptyDynamip(p.name));
 }
 
 function stopped(ctx: Context, p: DynamipProvider, entry: DynamipState): RoundEnd {

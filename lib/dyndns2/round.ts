@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { ensureEntry } from "../state_store.ts";
 import { backoffDelay } from "../backoff.ts";
 import type { Dyndns2Provider } from "../config_types.ts";
 import type { Context, RoundEnd, Stopping } from "../context.ts";
@@ -55,16 +56,7 @@ function entryOf(state: Readonly<State>, p: Dyndns2Provider): Dyndns2State {
  * back-off (written at once).
  */
 async function prepare(ctx: Context, p: Dyndns2Provider): Promise<Dyndns2State> {
-  const current = ctx.store.state.providers[p.key];
-  if (current?.type !== "dyndns2" || current.name !== p.name) {
-    ctx.store.note((s) => {
-      const old = s.providers[p.key];
-      s.providers[p.key] = {
-        ...(old?.type === "dyndns2" ? old : emptyDyndns2(p.name)),
-        name: p.name,
-      };
-    });
-  }
+  ensureEntry(ctx.store, p.key, emptyDyndns2(p.name));
   const attempt = entryOf(ctx.store.state, p).attempt;
   if (attempt !== null && !counted(entryOf(ctx.store.state, p).backoff, attempt)) {
     await ctx.store.record((s) => {

@@ -1,9 +1,10 @@
 /**
  * The three clients, each pointed at its own emulator over plain HTTP on 127.0.0.1 with one
  * No-IP account: a config with fresh state in a directory, a one-shot command line and a
- * daemon command line with the shortest interval the client allows.
+ * daemon command line with the shortest interval the client allows, or with a given one.
  *
- * - dnsbeat: `deno run` of `main.ts` with exactly the shipped permission flags.
+ * - dnsbeat: `deno run` of `main.ts` (or of a bundle of it) with exactly the shipped permission
+ *   flags.
  * - ddclient 3.10: `protocol=dyndns2` (its `noip` protocol always uses https), `use=web`.
  * - inadyn 2.10: its own No-IP plugin (`provider default@no-ip.com`, the section a No-IP user
  *   writes) with `ssl = false`, inside a private mount namespace whose `/etc/hosts` sends
@@ -12,6 +13,7 @@
  *
  * @module
  */
+import { PERMISSION_FLAGS } from "../../lib/permissions.ts";
 import { dnsbeatArgs } from "../dnsbeat.ts";
 import type { Namespace } from "./process.ts";
 import type { ClientName } from "./types.ts";
@@ -49,50 +51,68 @@ export interface ClientSpec {
   port: number;
   /** The daemon's check interval, as the report states it. */
   daemonInterval: string;
-  /** Writes its config, with fresh state, into `dir` for the emulator at `url`. */
-  setup(dir: string, url: string): Promise<ClientSetup>;
+  /**
+   * Writes its config, with fresh state, into `dir` for the emulator at `url`; the daemon checks
+   * every `intervalSeconds` (default: the least the client accepts).
+   */
+  setup(dir: string, url: string, intervalSeconds?: number): Promise<ClientSetup>;
 }
 
 /** Port of inadyn's emulator: its No-IP plugin sends plain HTTP to port 80. */
 export const INADYN_PORT = 80;
 
-const dnsbeat: ClientSpec = {
-  name: "dnsbeat",
-  port: 0,
-  daemonInterval: "1 min (`interval`, the least it accepts)",
-  async setup(dir, url) {
-    const config = `${dir}/config.json`;
-    const statePath = `${dir}/state.json`;
-    await writeSecret(
-      config,
-      JSON.stringify({
-        state: statePath,
-        ipSources: [`${url}/ip`],
-        providers: [{
-          type: "noip",
-          name: "bench",
-          username: ACCOUNT.username,
-          password: ACCOUNT.password,
-          hostnames: [ACCOUNT.host],
-          server: url,
-          interval: "1m",
-        }],
-      }),
-    );
-    const deno = Deno.execPath();
-    return {
-      oneShot: [deno, ...dnsbeatArgs(["once", "--config", config])],
-      daemon: [deno, ...dnsbeatArgs(["run", "--config", config])],
-      statePath,
-    };
-  },
-};
+/**
+ * dnsbeat run by `deno run` with the shipped flags: of `main.ts` as `scripts/dnsbeat.ts` runs it,
+ * or of `main` (a bundle of it).
+ */
+export function dnsbeatSpec(main?: string): ClientSpec {
+  const args = (rest: string[]) =>
+    main === undefined ? dnsbeatArgs(rest) : ["run", "--quiet", ...PERMISSION_FLAGS, main, ...rest];
+  return {
+    name: "dnsbeat",
+    port: 0,
+    daemonInterval: "1 min (`interval`, the least it accepts)",
+    setup: (dir, url, intervalSeconds = 60) => setupDnsbeat(dir, url, intervalSeconds, args),
+  };
+}
+
+async function setupDnsbeat(
+  dir: string,
+  url: string,
+  intervalSeconds: number,
+  args: (rest: string[]) => string[],
+): Promise<ClientSetup> {
+  const config = `${dir}/config.json`;
+  const statePath = `${dir}/state.json`;
+  await writeSecret(
+    config,
+    JSON.stringify({
+      state: statePath,
+      ipSources: [`${url}/ip`],
+      providers: [{
+        type: "noip",
+        name: "bench",
+        username: ACCOUNT.username,
+        password: ACCOUNT.password,
+        hostnames: [ACCOUNT.host],
+        server: url,
+        interval: `${intervalSeconds}s`,
+      }],
+    }),
+  );
+  const deno = Deno.execPath();
+  return {
+    oneShot: [deno, ...args(["once", "--config", config])],
+    daemon: [deno, ...args(["run", "--config", config])],
+    statePath,
+  };
+}
 
 const ddclient: ClientSpec = {
   name: "ddclient",
   port: 0,
   daemonInterval: "60 s (`daemon`, the least it accepts)",
-  async setup(dir, url) {
+  async setup(dir, url, intervalSeconds = 60) {
     const config = `${dir}/ddclient.conf`;
     const cache = `${dir}/ddclient.cache`;
     const server = url.replace(/^http:\/\//, "");
@@ -112,7 +132,7 @@ const ddclient: ClientSpec = {
     const common = ["-foreground", "-file", config, "-cache", cache];
     return {
       oneShot: ["ddclient", "-daemon=0", ...common],
-      daemon: ["ddclient", "-daemon=60", ...common],
+      daemon: ["ddclient", `-daemon=${intervalSeconds}`, ...common],
     };
   },
 };
@@ -121,7 +141,7 @@ const inadyn: ClientSpec = {
   name: "inadyn",
   port: INADYN_PORT,
   daemonInterval: "30 s (`period`, the least it accepts)",
-  async setup(dir, url) {
+  async setup(dir, url, intervalSeconds = 30) {
     const config = `${dir}/inadyn.conf`;
     const cacheDir = `${dir}/inadyn-cache`;
     const hostsFile = `${dir}/hosts`;
@@ -130,7 +150,7 @@ const inadyn: ClientSpec = {
     await writeSecret(
       config,
       [
-        "period = 30",
+        `period = ${intervalSeconds}`,
         "provider default@no-ip.com {",
         `    username = "${ACCOUNT.username}"`,
         `    password = "${ACCOUNT.password}"`,
@@ -156,7 +176,7 @@ const inadyn: ClientSpec = {
 };
 
 /** The clients, in report order. */
-export const SPECS: readonly ClientSpec[] = [dnsbeat, ddclient, inadyn];
+export const SPECS: readonly ClientSpec[] = [dnsbeatSpec(), ddclient, inadyn];
 
 async function writeSecret(path: string, text: string): Promise<void> {
   await Deno.writeTextFile(path, text, { mode: 0o600 });

@@ -1,6 +1,7 @@
 /**
  * DynamIP precision: dnsbeat's heartbeat (`runHeartbeat`) driven for 30 simulated days by the
- * injected clock, every beat answered by the in-process emulator through dnsbeat's own HTTP code.
+ * injected clock, every beat answered by the in-process emulator through dnsbeat's own HTTP code;
+ * and how many times a day it writes its state (the in-memory store counts its writes).
  *
  * @module
  */
@@ -54,6 +55,10 @@ export async function simulateDynamip(
     fingerprint: "bench",
   };
   const controller = new AbortController();
+  const writesAt: number[] = [];
+  for (let day = 1; day <= days; day++) {
+    clock.sleep(day * DAY).then(() => writesAt.push(ctx.store.writes));
+  }
   const end = clock.sleep(days * DAY).then(() => controller.abort());
   const signals = { stop: controller.signal, abort: controller.signal };
   const ended = await runHeartbeat(ctx, provider, signals);
@@ -67,5 +72,6 @@ export async function simulateDynamip(
     summary: summarizeBeats(beats, start, BEAT_PERIOD_MS, days),
     violations: site.violations,
     offlineResets: site.offlineResets,
+    writesPerDay: writesAt.map((n, i) => n - (writesAt[i - 1] ?? 0)),
   };
 }

@@ -107,9 +107,13 @@ export class Children {
     return first === "limit" ? null : status.code;
   }
 
-  /** Sends SIGTERM, and SIGKILL if the child has not ended after `graceMs`; waits for it. */
-  async stop(child: Deno.ChildProcess, graceMs = 5_000): Promise<Deno.CommandStatus> {
-    kill(child, "SIGTERM");
+  /** Sends `signal`, and SIGKILL if the child has not ended after `graceMs`; waits for it. */
+  async stop(
+    child: Deno.ChildProcess,
+    graceMs = 5_000,
+    signal: Deno.Signal = "SIGTERM",
+  ): Promise<Deno.CommandStatus> {
+    kill(child, signal);
     const timer = setTimeout(() => kill(child, "SIGKILL"), graceMs);
     const status = await child.status;
     clearTimeout(timer);

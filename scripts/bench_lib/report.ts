@@ -1,10 +1,12 @@
 /**
  * docs/BENCHMARKS.md from the benchmark's data: machine and versions, requests per scenario per
- * client, what happens after the bench period, costs, DynamIP precision, and the issue's targets
- * with met or missed and by how much. Pure: data in, Markdown out.
+ * client, what happens after the bench period, costs, DynamIP precision, the idle cost and the
+ * other figures of issue 13 (`report_idle.ts`), and the issues' targets with met or missed and by
+ * how much. Pure: data in, Markdown out.
  *
  * @module
  */
+import { BEAT_PERIOD_MS } from "../../lib/dynamip/schedule.ts";
 import {
   type BenchData,
   classify,
@@ -14,6 +16,8 @@ import {
   ERROR_CODES,
   type Phase,
 } from "./types.ts";
+import { clock, duration, mb, ms, range, signed, signedMs } from "./format.ts";
+import { idleSections, idleVerdicts } from "./report_idle.ts";
 
 /** One target of the issue, judged. */
 export interface Verdict {
@@ -112,12 +116,14 @@ export function judge(data: BenchData): Verdict[] {
   });
 
   const sims = data.dynamip;
+  // DynamIP must never see two beats less than 15:00 apart: dnsbeat beats on fixed 15:05 marks.
   const exact = sims.every((s) =>
-    s.summary.perDay.every((n) => n === 96) && s.summary.minGapMs === 15 * MINUTE &&
-    s.summary.maxGapMs === 15 * MINUTE
+    s.summary.minGapMs === BEAT_PERIOD_MS && s.summary.maxGapMs === BEAT_PERIOD_MS
   );
   verdicts.push({
-    target: "DynamIP 96 a day with every gap 15:00",
+    target: `DynamIP: every gap ${
+      clock(BEAT_PERIOD_MS)
+    } on fixed marks (never under 15:00), no drift`,
     figure: sims.map((s) =>
       `${s.latencyMs === 0 ? "instant replies" : `replies taking ${s.latencyMs} ms`}: ` +
       `${range(s.summary.perDay)} a day, gaps ${clock(s.summary.minGapMs)}–${
@@ -169,7 +175,7 @@ export function judge(data: BenchData): Verdict[] {
         "config and state, and taking the state lock come before the first request",
     }),
   });
-  return verdicts;
+  return [...verdicts, ...idleVerdicts(data)];
 }
 
 /** Splits dnsbeat's idle RSS above Deno's into Deno's HTTP client and dnsbeat's own part. */
@@ -272,6 +278,7 @@ export function renderReport(data: BenchData): string {
     "",
     ...dynamipTable(data),
     "",
+    ...idleSections(data),
     "## Targets",
     "",
     "| Target | Figure | Verdict |",
@@ -405,43 +412,4 @@ function phase(run: ClientRun, id: string): Phase {
 
 function count(p: Phase, kind: "update" | "ip"): number {
   return p.hits.filter((h) => h.kind === kind).length;
-}
-
-function range(values: readonly number[]): string {
-  const low = Math.min(...values);
-  const high = Math.max(...values);
-  return low === high ? String(low) : `${low}–${high}`;
-}
-
-/** KiB as MiB, one decimal. */
-function mb(kb: number): string {
-  return `${(kb / 1024).toFixed(1)} MiB`;
-}
-
-function signed(kb: number): string {
-  return `${kb >= 0 ? "+" : "−"}${mb(Math.abs(kb))}`;
-}
-
-function ms(value: number): string {
-  return `${Math.round(value)} ms`;
-}
-
-function signedMs(value: number): string {
-  return `${value >= 0 ? "+" : "−"}${ms(Math.abs(value))}`;
-}
-
-/** `340 ms` under a second, else `1.2 s`. */
-function duration(value: number): string {
-  return value < 1000 ? ms(value) : `${(value / 1000).toFixed(1)} s`;
-}
-
-/** Milliseconds as `m:ss` (`m:ss.mmm` when not whole seconds). */
-function clock(value: number): string {
-  const total = Math.round(value);
-  const minutes = Math.floor(total / MINUTE);
-  const rest = total - minutes * MINUTE;
-  const secs = Math.floor(rest / 1000);
-  const millis = rest % 1000;
-  const base = `${minutes}:${String(secs).padStart(2, "0")}`;
-  return millis === 0 ? base : `${base}.${String(millis).padStart(3, "0")}`;
 }

@@ -121,11 +121,17 @@ async function daemonPeriod(children: Children, launch: Launch, ms: number): Pro
   return {};
 }
 
-/** dnsbeat's `retryNotBefore` for the benchmark's host, epoch ms. */
+/**
+ * When dnsbeat's state allows the benchmark's provider its next request after a server's wait
+ * (911): the wait's start on the wall clock plus its length, epoch ms.
+ */
 async function retryNotBefore(statePath: string): Promise<number | null> {
   const state = JSON.parse(await Deno.readTextFile(statePath));
-  const hosts = state?.providers?.bench?.hosts ?? {};
-  const value = Object.values(hosts as Record<string, { retryNotBefore?: string | null }>)[0]
-    ?.retryNotBefore;
-  return typeof value === "string" ? Date.parse(value) : null;
+  const entries = Object.values(state?.providers ?? {}) as {
+    name?: string;
+    wait?: { from?: { at?: string }; ms?: number } | null;
+  }[];
+  const wait = entries.find((e) => e.name === "bench")?.wait;
+  const from = Date.parse(wait?.from?.at ?? "");
+  return typeof wait?.ms === "number" && Number.isFinite(from) ? from + wait.ms : null;
 }

@@ -1,7 +1,9 @@
 /**
- * The benchmark's data: what each client sent in each scenario, what it cost, and how precise
- * dnsbeat's DynamIP heartbeat is. Produced by `scripts/bench.ts`, rendered by `report.ts` and
- * `timeline_svg.ts`.
+ * The benchmark's data: what each client sent in each scenario, what it cost, what it costs while
+ * idle, how precise dnsbeat's DynamIP heartbeat is, how often it writes its state and how many
+ * detections a round makes. Produced by `scripts/bench.ts`, rendered by `report.ts` and
+ * `timeline_svg.ts`. The fields added with issue 13 are optional, so that older data files still
+ * render.
  *
  * @module
  */
@@ -123,7 +125,97 @@ export interface DynamipFigures {
   violations: number;
   /** Times the emulator took the site offline. */
   offlineResets: number;
+  /** State writes in each whole day from the start. */
+  writesPerDay?: number[];
 }
+
+/** What the idle measurement ran: the clients, two Deno baselines, and dnsbeat from a bundle. */
+export type IdleSubject = ClientName | "deno-timer" | "deno-fetch" | "dnsbeat-bundle";
+
+/** The idle cost of one daemon between two checks (medians over the repeats). */
+export interface IdleCost {
+  /** Whose. */
+  subject: IdleSubject;
+  /** System calls a minute, every thread (`strace -f -c`). */
+  syscallsPerMin: number;
+  /** System calls a minute by name, over every traced window, most first. */
+  syscallsByName: Record<string, number>;
+  /** Context switches a minute, voluntary and involuntary, every thread, without strace. */
+  switchesPerMin: number;
+  /** `RssAnon` at the end, KiB. */
+  rssAnonKb: number;
+  /** `Private_Dirty` of `smaps_rollup` at the end, KiB. */
+  privateDirtyKb: number;
+  /** `VmRSS` at the end, KiB. */
+  vmRssKb: number;
+  /** Threads at the end. */
+  threads: number;
+  /** Requests its emulator saw during the windows, all repeats (0: it was idle throughout). */
+  requestsWhileMeasured: number;
+  /** Time from the daemon's start to its first request (of any kind), ms. */
+  firstRequestMs?: number;
+}
+
+/** The windows of the idle measurement. */
+export interface IdleTiming {
+  /** Idle time after the last daemon's first round before anything is counted, ms. */
+  warmupMs: number;
+  /** The window of the context switches, ms. */
+  switchesMs: number;
+  /** The window of strace, ms. */
+  traceMs: number;
+}
+
+/** A day of unchanged address for a No-IP provider after its first update, simulated. */
+export interface QuietDayFigures {
+  /** Simulated hours after the first update. */
+  hours: number;
+  /** The provider's check interval, ms. */
+  intervalMs: number;
+  /** Detections (checks) in that time. */
+  checks: number;
+  /** Update requests in that time. */
+  updates: number;
+  /** State writes in that time. */
+  writes: number;
+}
+
+/** One `dnsbeat once` with `providers` No-IP providers of one IPv4 source. */
+export interface DetectionRound {
+  /** How many providers (each its own account with one host). */
+  providers: number;
+  /** Requests to the IP source. */
+  ipRequests: number;
+  /** Update requests. */
+  updates: number;
+  /** The updates' replies by their first word (`good`, `badauth`, …). */
+  replies: Record<string, number>;
+  /** Its exit code. */
+  exitCode: number | null;
+}
+
+/** dnsbeat run from a `deno bundle` of main.ts, against main.ts itself (a lever, not shipped). */
+export type BundleLever =
+  | {
+    /** The bundle was built and measured. */
+    built: true;
+    /** The command that built it. */
+    command: string;
+    /** Its size, bytes. */
+    bytes: number;
+    /** Runs per start-up figure. */
+    samples: number;
+    /** Median start to first request of `once` from main.ts, ms. */
+    mainStartMs: number;
+    /** The same from the bundle, ms. */
+    bundleStartMs: number;
+  }
+  | {
+    /** It could not be built. */
+    built: false;
+    /** Why. */
+    reason: string;
+  };
 
 /** Settings of the run that the report states. */
 export interface Settings {
@@ -137,6 +229,8 @@ export interface Settings {
   oneShotLimitSeconds: number;
   /** Samples per cost figure. */
   samples: number;
+  /** The idle measurement: interval of every client, windows, repeats. */
+  idle?: IdleTiming & { intervalSeconds: number; repeats: number };
 }
 
 /** The whole benchmark. */
@@ -151,4 +245,12 @@ export interface BenchData {
   costs: Costs[];
   /** DynamIP simulations. */
   dynamip: DynamipFigures[];
+  /** The idle daemons and baselines. */
+  idle?: IdleCost[];
+  /** A quiet No-IP day. */
+  quietDay?: QuietDayFigures;
+  /** `dnsbeat once` with 1, 5 and 20 providers. */
+  detection?: DetectionRound[];
+  /** The bundle lever. */
+  bundle?: BundleLever;
 }
