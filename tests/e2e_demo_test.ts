@@ -25,6 +25,11 @@ Deno.test("demo: each step sends what it says, and nothing more", async () => {
     [0, 1], // 13. the state lost: DNS already answers, No-IP gets nothing
   ]);
   assert.match(r.stdout, /Done: 6 No-IP and 4 DynamIP requests in all/);
+  const notes = [...r.stdout.matchAll(/✉ your phone would show: (.*)/g)].map((m) => m[1]);
+  assert.deepEqual(notes, [
+    "home: updates stopped, dnsbeat needs you (nohost)",
+    "home: updates resumed",
+  ], "the stop is told once, at the stop; restarts tell nothing");
   assert.match(r.stdout, /DNS already answers 81\.2\.69\.180 for home\.ddns\.net, nas\.ddns\.net/);
   assert.doesNotMatch(r.stdout + r.stderr, /demo-noip-password|demo-dynamip-password/);
 });

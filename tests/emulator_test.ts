@@ -948,3 +948,15 @@ Deno.test("socket: control API", async () => {
     ]);
   });
 });
+
+Deno.test("/notify receives what a webhook posts, keeps it, and forgets it on reset", async () => {
+  const { emulator } = setup();
+  const post = (path: string, body: string) =>
+    emulator.handle(new Request(`http://127.0.0.1${path}`, { method: "POST", body }), "127.0.0.1");
+  assert.equal((await post("/notify", "home: updates stopped")).status, 200);
+  assert.equal((await post("/notify/phone", "x".repeat(900))).status, 200);
+  assert.deepEqual(emulator.notifications, ["home: updates stopped", "x".repeat(500)]);
+  assert.deepEqual(emulator.requests.map((r) => r.provider), ["notify", "notify"]);
+  emulator.reset();
+  assert.deepEqual(emulator.notifications, []);
+});

@@ -87,6 +87,12 @@ export const demo: Command = {
           }),
       };
       const values: Values = { config: configPath };
+      // The config's webhook points at the emulator's /notify: show what arrived there.
+      const notified = (from: number) => {
+        for (const text of e.notifications.slice(from)) {
+          env.out(`✉ your phone would show: ${text}\n`);
+        }
+      };
       const step = async (title: string, explain: string) => {
         say(`== ${title}`);
         env.out(`${explain}\n`);
@@ -98,6 +104,7 @@ export const demo: Command = {
             after.dynamip - before.dynamip
           } DynamIP request(s).\n`,
         );
+        notified(before.notifications);
       };
 
       say(
@@ -138,14 +145,16 @@ export const demo: Command = {
       e.setEchoIp("81.2.69.180");
       await step(
         "8. The address changes; No-IP answers nohost",
-        "An error needs you: dnsbeat stops No-IP updates and writes the stop to the state file.",
+        "An error needs you: dnsbeat stops No-IP updates, writes the stop to the state file, and tells you (a webhook, here to the emulator).",
       );
       await step(
         "9. A restart (routers restart things)",
         "The stop is in the state file, so it survives restarts: no No-IP request, however often dnsbeat starts (ddclient would retry every 5 minutes, inadyn on every start).",
       );
       say("== 10. You fix the cause and run `dnsbeat resume home`");
+      const sent = e.notifications.length;
       await resume.run(values, ["home"], demoEnv, signal);
+      notified(sent);
       await step("11. The next run", "Updates flow again: one No-IP request.");
       say(
         "== 12. `dnsbeat status` (here DNS is the emulator's records, so that nothing leaves this machine)",
@@ -185,6 +194,13 @@ function demoConfig(url: string, statePath: string) {
       },
       { type: "dynamip", name: "site", siteId: "George", password: DYNAMIP_PASSWORD, server: url },
     ],
+    notify: [{
+      type: "webhook",
+      name: "phone",
+      url: `${url}/notify`,
+      body: "{{title}}",
+      events: ["stopped", "resumed"],
+    }],
   };
 }
 
@@ -205,9 +221,10 @@ function emulatedDns(e: Emulator): DnsDeps {
   return { resolveDns };
 }
 
-function counts(e: Emulator): { noip: number; dynamip: number } {
+function counts(e: Emulator): { noip: number; dynamip: number; notifications: number } {
   return {
     noip: e.requests.filter((r) => r.provider === "noip").length,
     dynamip: e.requests.filter((r) => r.provider === "dynamip").length,
+    notifications: e.notifications.length,
   };
 }

@@ -69,6 +69,12 @@ function demoConfig(accounts: Accounts, url: string) {
         server: url,
       })),
     ],
+    notify: [{
+      type: "webhook",
+      name: "emulator",
+      url: `${url}/notify`,
+      body: "{{title}}: {{message}}",
+    }],
   };
 }
 

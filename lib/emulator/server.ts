@@ -4,7 +4,8 @@
  * ({@link startEmulator}). Every request is recorded, with passwords masked.
  *
  * Routes: `GET /nic/update` (No-IP), `GET /Login/updateip.asp` (DynamIP, any case), `GET /ip`
- * (`?family=6`, `?format=json`), and `/_emulator/...` (see {@link handleControl}).
+ * (`?family=6`, `?format=json`), `/notify` (a receiver for dnsbeat's webhook notifications, see
+ * {@link Emulator.notifications}), and `/_emulator/...` (see {@link handleControl}).
  *
  * @module
  */
@@ -27,7 +28,7 @@ import {
 import { basicUser, hostnames, isNoipStop, type NoipHostState, NoipServer } from "./noip.ts";
 
 /** Which part of the emulator a request went to. */
-export type Route = "noip" | "dynamip" | "ip" | "control" | "other";
+export type Route = "noip" | "dynamip" | "ip" | "notify" | "control" | "other";
 
 /** How the emulator is set up. */
 export interface EmulatorOptions {
@@ -94,6 +95,11 @@ export interface Emulator {
   handle(req: Request, remoteAddr: string): Promise<Response>;
   /** Every request since start or {@link Emulator.reset}, oldest first. */
   readonly requests: readonly EmulatorRequest[];
+  /**
+   * What webhooks posted to `/notify` (a dnsbeat notification sink pointed at the emulator), the
+   * first 500 characters of each body, oldest first.
+   */
+  readonly notifications: readonly string[];
   /** A No-IP host's state. */
   noipHost(name: string): NoipHostState;
   /** Whether a No-IP account is blocked (every reply `abuse`). */
@@ -147,6 +153,7 @@ export function createEmulator(o: EmulatorOptions): Emulator {
   const dynamip = new DynamipServer(accounts.dynamip, options);
   const faults = new FaultQueue();
   const records: EmulatorRequest[] = [];
+  const notifications: string[] = [];
   const stopped = new Set<string>();
   const afterError = new Map<string, number>();
   const secrets = [...accounts.noip, ...accounts.dynamip].map((a) => a.password);
@@ -209,6 +216,12 @@ export function createEmulator(o: EmulatorOptions): Emulator {
         if (user !== null && isStop(route, reply)) stopped.add(user);
         o.onRequest?.(logLine(entry));
       };
+      if (route === "notify") {
+        notifications.push((await req.text().catch(() => "")).slice(0, 500));
+        const reply = { status: 200, body: "received", headers: TEXT };
+        done(reply);
+        return toResponse(reply);
+      }
       if (route === "control" || route === "other") {
         const reply = route === "control"
           ? await handleControl(emulator, req, url)
@@ -256,6 +269,9 @@ export function createEmulator(o: EmulatorOptions): Emulator {
       }
       return toResponse(reply);
     },
+    get notifications() {
+      return notifications;
+    },
     get requests() {
       return records;
     },
@@ -279,6 +295,7 @@ export function createEmulator(o: EmulatorOptions): Emulator {
       dynamip.reset();
       faults.clear();
       records.length = 0;
+      notifications.length = 0;
       stopped.clear();
       afterError.clear();
       echo = { ...accounts.echoIp };
@@ -328,6 +345,7 @@ function routeOf(pathname: string): Route {
   if (pathname === "/nic/update") return "noip";
   if (pathname.toLowerCase() === "/login/updateip.asp") return "dynamip";
   if (pathname === "/ip") return "ip";
+  if (pathname === "/notify" || pathname.startsWith("/notify/")) return "notify";
   if (pathname.startsWith("/_emulator/")) return "control";
   return "other";
 }
