@@ -45,7 +45,3 @@ export function stateLocked(path: string, pid: number | null): string {
   } is using the state file ${path}. Stop it first, or give this one its own state with --state PATH.`;
 }
 
-/** A state write failed (full disk, read-only directory...). */
-export function stateWriteFailed(reason: string): string {
-  return `Could not save the state: ${reason}. The previous state is kept; no request is sent until the state can be saved. Free disk space or fix the directory's permissions.`;
-}

@@ -10,7 +10,8 @@
 import type { ExecSink, HealthcheckSink, Sink, WebhookSink } from "./config.ts";
 import { formatTimeout } from "./config.ts";
 import { type EventKind, eventTitle, type NotifyEvent } from "./events.ts";
-import { maskSecrets, sinkSecrets, urlSecrets } from "./secrets.ts";
+import { createRedactor } from "../redact.ts";
+import { sinkSecrets, urlSecrets } from "./secrets.ts";
 import type { SendFn, SendResult } from "./send.ts";
 import type { RunFn } from "./run.ts";
 import { eventFields, renderHeader, renderJson, renderText, renderUrl } from "./template.ts";
@@ -271,7 +272,7 @@ async function exec(
 /** `; LABEL: "TEXT"` with `text` on one line, cut and masked; empty for empty text. */
 function quote(label: string, text: string, secrets: readonly string[]): string {
   // deno-lint-ignore no-control-regex
-  const line = maskSecrets(text, secrets).replace(/[\s\x00-\x1f\x7f]+/g, " ").trim();
+  const line = createRedactor(secrets)(text).replace(/[\s\x00-\x1f\x7f]+/g, " ").trim();
   if (line === "") return "";
   const chars = [...line];
   const cut = chars.length > MAX_QUOTE_CHARS

@@ -4,7 +4,8 @@
  * In anything dnsbeat says itself (problems, `dnsbeat check`, delivery results) a URL is shown as
  * its scheme and host only, and header values, bodies and command arguments are never shown.
  *
- * For the log redactor, {@link sinkSecrets} lists the strings to mask wherever they turn up:
+ * {@link sinkSecrets} lists the strings masked where a sink's answer or a program's output enters a
+ * message (`redact.ts`):
  * - every URL in full, and its path and query;
  * - each path segment and query value that looks like a token (no spaces; 8 or more characters
  *   with letters and digits, or 20 or more characters), and every query value whose name looks
@@ -25,11 +26,6 @@ import { formatTimeout, type Sink } from "./config.ts";
 import { EVENT_KINDS } from "./events.ts";
 import type { JsonTemplate, Template } from "./template.ts";
 
-/** Shown in place of a masked secret. */
-export const MASK = "***";
-/** Secrets shorter than this are not masked in free text (they would mask common letters). */
-const MIN_MASKED_LENGTH = 4;
-
 const CREDENTIAL = /auth|token|key|secret|pass|sig|session|cookie/i;
 const BODY_CREDENTIAL = /auth|token|key|secret|pass|sig|session|cookie|^user$/i;
 
@@ -39,7 +35,7 @@ function looksLikeToken(text: string): boolean {
   return text.length >= 20 || (text.length >= 8 && /[a-z]/i.test(text) && /\d/.test(text));
 }
 
-/** Every secret string of `sinks`, for the log redactor. */
+/** Every secret string of `sinks`: what their answers and output are masked with. */
 export function sinkSecrets(sinks: readonly Sink[]): string[] {
   const found: string[] = [];
   for (const sink of sinks) {
@@ -103,17 +99,6 @@ function jsonSecrets(template: JsonTemplate, secretKey: boolean): string[] {
     default:
       return [];
   }
-}
-
-/** `text` with every secret of `secrets` (and its percent-encoded form) replaced by {@link MASK}. */
-export function maskSecrets(text: string, secrets: readonly string[]): string {
-  const known = [...new Set(secrets)]
-    .filter((s) => s.length >= MIN_MASKED_LENGTH)
-    .flatMap((s) => [s, encodeURIComponent(s.toWellFormed())])
-    .sort((a, b) => b.length - a.length);
-  let out = text;
-  for (const secret of known) out = out.split(secret).join(MASK);
-  return out;
 }
 
 /**

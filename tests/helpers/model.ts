@@ -95,15 +95,7 @@ export class Oracle {
   loaded: WorldConfig;
   /** Stops lifted in dnsbeat's memory, with the write count when they were. */
   readonly #lifts: (Learnt & { noip?: NoipStop; dynamip?: DynamipStop })[] = [];
-  readonly stats = {
-    noip: 0,
-    beats: 0,
-    detections: 0,
-    stops: 0,
-    kills: 0,
-    restarts: 0,
-    reboots: 0,
-  };
+  readonly stats: Counts = noCounts();
   /** Whether the wall clock was ever set wrong in this sequence. */
   clockWasWrong = false;
 
@@ -490,12 +482,17 @@ const INITIAL: fc.Arbitrary<WorldConfig> = fc.record({
 }).filter((c) => c.noip !== null || c.dynamip !== null);
 
 /** Totals over a run, to show what the sequences reached. */
-export interface ModelRun {
+export interface ModelRun extends Counts {
   /** Sequences run. */
   runs: number;
   /** Steps run over all sequences. */
   steps: number;
-  /** Requests that reached the servers, stops given, kills. */
+  /** Virtual time covered, in hours. */
+  hours: number;
+}
+
+/** Requests that reached the servers, stops given, kills, restarts, reboots. */
+export interface Counts {
   noip: number;
   beats: number;
   detections: number;
@@ -503,24 +500,15 @@ export interface ModelRun {
   kills: number;
   restarts: number;
   reboots: number;
-  /** Virtual time covered, in hours. */
-  hours: number;
+}
+
+function noCounts(): Counts {
+  return { noip: 0, beats: 0, detections: 0, stops: 0, kills: 0, restarts: 0, reboots: 0 };
 }
 
 /** Runs `runs` random sequences of up to `maxCommands` steps; throws on the first violation. */
 export async function runModel(runs: number, seed?: number, maxCommands = 30): Promise<ModelRun> {
-  const total: ModelRun = {
-    runs,
-    steps: 0,
-    noip: 0,
-    beats: 0,
-    detections: 0,
-    stops: 0,
-    kills: 0,
-    restarts: 0,
-    reboots: 0,
-    hours: 0,
-  };
+  const total: ModelRun = { runs, steps: 0, hours: 0, ...noCounts() };
   await fc.assert(
     fc.asyncProperty(
       INITIAL,
@@ -543,18 +531,7 @@ export async function runModel(runs: number, seed?: number, maxCommands = 30): P
           await w.kill();
         }
         total.steps += [...cmds].length;
-        const keys = [
-          "noip",
-          "beats",
-          "detections",
-          "stops",
-          "kills",
-          "restarts",
-          "reboots",
-        ] as const;
-        for (const key of keys) {
-          total[key] += o.stats[key];
-        }
+        for (const key of Object.keys(o.stats) as (keyof Counts)[]) total[key] += o.stats[key];
         total.hours += (w.truth.now() - START) / HOUR;
       },
     ),
