@@ -44,4 +44,3 @@ export function stateLocked(path: string, pid: number | null): string {
     pid ? ` (pid ${pid})` : ""
   } is using the state file ${path}. Stop it first, or give this one its own state with --state PATH.`;
 }
-
