@@ -314,9 +314,22 @@ function checkInvariants(outcomes: Outcome[], count: number): void {
   }
 }
 
+/**
+ * A detail is dnsbeat's own short words (`HTTP 100`, a code's meaning), then maybe `: ` and the
+ * server's text as a quoted snippet: at most {@link SNIPPET_LENGTH} printable characters of
+ * outside text, whatever the JSON quoting adds (`\"`, `\udc80`).
+ */
 function checkPrintable(text: string): void {
-  assert.ok(text.length > 0 && Array.from(text).length <= 80, text);
+  const quote = text.indexOf('"');
+  const own = quote === -1 ? text : text.slice(0, quote);
+  assert.ok(own.length <= 80 && (own.length > 0 || quote === 0), text);
   assert.doesNotMatch(text, /[\p{C}\n\r\t]/u);
+  if (quote === -1) return;
+  assert.ok(quote === 0 || own.endsWith(": "), text);
+  const outside: unknown = JSON.parse(text.slice(quote));
+  assert.ok(typeof outside === "string" && outside.length > 0, text);
+  assert.ok(Array.from(outside).length <= SNIPPET_LENGTH, text);
+  assert.doesNotMatch(outside, /[\p{C}\n\r\t]/u);
 }
 
 Deno.test("parseResponse: one row per code and per rule", () => {
