@@ -18,7 +18,7 @@ import { type FetchFn, httpGet } from "./http.ts";
 import { describeFsError } from "./fs.ts";
 import { acquireLock, type Lock } from "./lock.ts";
 import { consoleLogger, type Level, type Logger, writeAll } from "./log.ts";
-import { stateCorrupt, stateLocked, stateUnreadable } from "./messages.ts";
+import { stateCorrupt, stateLocked, stateUnreadable, waitsMoved } from "./messages.ts";
 import { kindOf } from "./providers.ts";
 import { liftChangedStops } from "./resume.ts";
 import { adoptState, type State } from "./state.ts";
@@ -118,7 +118,8 @@ export async function load(opts: GlobalOptions, env: Environment): Promise<Loade
 
 /**
  * Reads the state for `loaded`'s config: a version-1 file is upgraded (in memory), and moments
- * from another boot are rebased. `changed` says the result differs from the file.
+ * from another boot or an unknown one are adopted (see `adoptState`). `changed` says the result
+ * differs from the file.
  */
 async function readFor(
   loaded: Loaded,
@@ -133,13 +134,15 @@ async function readFor(
     );
     return ExitCode.Failure;
   }
+  let state: State;
   if (read.kind === "legacy") {
     const upgraded = upgradeState(read.legacy, loaded.config.providers, clock);
     for (const note of upgraded.notes) loaded.log.info(note);
-    return { state: upgraded.state, changed: true };
-  }
-  const changed = adoptState(read.state, clock);
-  return { state: read.state, changed };
+    state = upgraded.state;
+  } else state = read.state;
+  const adopted = adoptState(state, clock);
+  if (adopted.waits !== null) loaded.log.info(waitsMoved(adopted.waits, clock.mono()));
+  return { state, changed: adopted.changed || read.kind === "legacy" };
 }
 
 /** Reads the state without locking it (for `status` and `check`); nothing is written. */
@@ -280,7 +283,7 @@ export function context(
           signal,
           skip: (s) =>
             isServiceOf(forbidden(), s)
-              ? "skipped: a provider's own detection service may not be used while its updates are stopped"
+              ? "skipped: a stopped provider's server and detection service may not be used until it is resumed"
               : null,
         }, {
           httpGet: (request) => httpGet(request, env.fetch, env.clock),

@@ -38,7 +38,8 @@ export function upgradeState(
   providers: readonly Provider[],
   clock: Clock,
 ): { state: State; notes: string[] } {
-  const state: State = { ...emptyState(), boot: clock.bootId };
+  // Version 1 kept no boot: `adoptState` then treats its waits as of an unknown boot.
+  const state: State = { ...emptyState(), boot: null };
   const notes: string[] = [];
   for (const [name, old] of Object.entries(legacy.providers)) {
     // Version 1 knew No-IP and DynamIP only.
@@ -78,7 +79,8 @@ function upgradeDyndns2(name: string, old: LegacyNoip, clock: Clock): Dyndns2Sta
       success: h.lastSuccess === null ? null : moment(h.lastSuccess, clock),
     };
     const until = h.retryNotBefore === null ? NaN : Date.parse(h.retryNotBefore);
-    if (until > clock.now() && entry.wait === null) {
+    // Kept whatever the wall clock says now: `adoptState` starts it again from now.
+    if (!Number.isNaN(until) && entry.wait === null) {
       entry.wait = {
         code: h.lastReply ?? "911",
         from: moment(new Date(until - LEGACY_WAIT_MS).toISOString(), clock),

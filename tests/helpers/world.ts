@@ -356,7 +356,7 @@ export class World {
 
   #readState(): { value: State; changed: boolean } {
     const state = this.diskState() ?? emptyState();
-    return { value: state, changed: adoptState(state, this.clock) };
+    return { value: state, changed: adoptState(state, this.clock).changed };
   }
 
   #environment(log: ReturnType<typeof createLogger>): Environment {
