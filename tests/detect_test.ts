@@ -7,6 +7,7 @@ import {
   type IpSource,
   isServiceOf,
   parseIpSource,
+  serverDomains,
   shareDetections,
 } from "../lib/detect.ts";
 import { NOIP } from "../lib/dyndns2/profiles.ts";
@@ -108,6 +109,35 @@ Deno.test("isServiceOf: No-IP's domains and below them, any case, nothing else",
   for (const [source, expected] of cases) {
     assert.equal(isServiceOf(NOIP.detection, source), expected, JSON.stringify(source));
   }
+});
+
+Deno.test("serverDomains: the server's host, its registrable domain, an address with its port", () => {
+  assert.deepEqual(serverDomains("https://members.example.com/", true), [
+    "members.example.com",
+    "example.com",
+  ]);
+  assert.deepEqual(serverDomains("https://ddns.example.co.uk", true), [
+    "ddns.example.co.uk",
+    "example.co.uk",
+  ]);
+  assert.deepEqual(serverDomains("https://Example.COM.", true), ["example.com"]);
+  assert.deepEqual(serverDomains("https://dynupdate.no-ip.com", false), ["dynupdate.no-ip.com"]);
+  assert.deepEqual(serverDomains("http://127.0.0.1:8245", true), ["127.0.0.1:8245"]);
+  assert.deepEqual(serverDomains("http://[::1]:80/", true), ["[::1]"]);
+  assert.deepEqual(serverDomains("not a url", true), []);
+  const cases: [string, boolean][] = [
+    ["http://ip.example.com:8245/", true],
+    ["http://example.com/", true],
+    ["http://members.example.com/ip", true],
+    ["http://example.net/", false],
+    ["http://127.0.0.1:8245/ip", true],
+    ["http://127.0.0.1:9/ip", false],
+  ];
+  const domains = [
+    ...serverDomains("https://members.example.com", true),
+    ...serverDomains("http://127.0.0.1:8245", true),
+  ];
+  for (const [url, expected] of cases) assert.equal(isServiceOf(domains, http(url)), expected, url);
 });
 
 Deno.test("detectIp: reply formats (plain, JSON, checkip.dyndns.org)", async () => {

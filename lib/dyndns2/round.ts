@@ -228,8 +228,6 @@ async function settle(
       outcomes.map((o, i) => `${attempt.hosts[i]} ${o.code}`).join(", ")
     }.`,
   );
-  const retry = outcomes.find((o) => o.kind === "retry");
-  if (retry?.kind === "retry") return await backOff(ctx, p, retry.reason, null);
   const now = stamp(ctx.clock);
   const said: (() => void)[] = [];
   const stopped = outcomes.flatMap((o, i) =>
@@ -244,7 +242,9 @@ async function settle(
       const outcome = outcomes[i];
       const h = (e.hosts[host] ??= emptyHost());
       if (outcome?.kind !== "success") {
-        h.reply = outcome?.code ?? null;
+        h.reply = outcome === undefined
+          ? null
+          : `${outcome.code}${outcome.detail ? ` ${outcome.detail}` : ""}`;
         return;
       }
       const confirmed = byFamily(outcome.ips);
@@ -290,7 +290,13 @@ async function settle(
     });
   }
   if (e.stop !== null && stopped.length > 0) {
-    const message = say.stopped(p, e.stop, ctx.configPath);
+    const first = stopped[0]!.o;
+    const message = say.stopped(
+      p,
+      e.stop,
+      ctx.configPath,
+      first.kind === "stop" ? first.detail : undefined,
+    );
     ctx.log.error(message);
     await ctx.notify.event({
       ...event,
