@@ -357,10 +357,16 @@ function explain(error: unknown, resolver: string): string {
   if (error instanceof Deno.errors.NotCapable) {
     return `dnsbeat lacks the network permission to reach ${resolver}`;
   }
-  // Socket errors reach us as a plain Error whose message ends in the operating system's text.
+  // Socket errors reach us as a plain Error whose message ends in the operating system's text
+  // (TCP), or names its error code (UDP, as Node does: "send ENETUNREACH 2001:db8::53:53").
   const message = error instanceof Error ? error.message : "";
-  if (/connection refused/i.test(message)) return `${resolver} refused the connection`;
-  if (/unreachable|no route to host|cannot assign requested address/i.test(message)) {
+  if (/connection refused|\bECONNREFUSED\b/i.test(message)) {
+    return `${resolver} refused the connection`;
+  }
+  if (
+    /unreachable|no route to host|cannot assign requested address|\bE(NET|HOST)UNREACH\b|\bEADDRNOTAVAIL\b/i
+      .test(message)
+  ) {
     return `this machine has no network route to ${resolver}`;
   }
   return `the query to ${resolver} failed`;

@@ -151,9 +151,13 @@ function overUdp(
     };
     const send = (attempt: number) => {
       const server = servers[attempt % servers.length]!;
-      socketFor(server).send(query, server.port, server.ipAddr, (error) => {
-        if (error) fail(error);
-      });
+      try {
+        socketFor(server).send(query, server.port, server.ipAddr, (error) => {
+          if (error) fail(error);
+        });
+      } catch (error) {
+        fail(error);
+      }
     };
     if (signal.aborted) return reject(signal.reason);
     signal.addEventListener("abort", aborted);

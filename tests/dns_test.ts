@@ -306,6 +306,19 @@ Deno.test("queryDnsSource: resolver failures become fixed phrases, never the run
       new Error("proto error: io error: Cannot assign requested address (os error 99)"),
       `this machine has no network route to ${resolver}`,
     ],
+    [
+      new Error("send ENETUNREACH 2001:db8::53:5353"),
+      `this machine has no network route to ${resolver}`,
+    ],
+    [
+      new Error("send EHOSTUNREACH 2001:db8::53:5353"),
+      `this machine has no network route to ${resolver}`,
+    ],
+    [
+      new Error("send EADDRNOTAVAIL 2001:db8::53:5353"),
+      `this machine has no network route to ${resolver}`,
+    ],
+    [new Error("send ECONNREFUSED 2001:db8::53:5353"), `${resolver} refused the connection`],
     [new Error(`proto error: ${"x".repeat(5000)}`), `the query to ${resolver} failed`],
   ];
   for (const [error, problem] of cases) {
