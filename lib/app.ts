@@ -57,16 +57,25 @@ export interface Environment {
 
 /**
  * What DNS answers for a host, at the config's `resolver` (else the system's), each lookup within
- * `timeoutMs`: the addresses, or null when the lookup failed.
+ * `timeoutMs`: the addresses, or null when the lookup failed (said at debug level, with why).
  */
-export function lookupWith(config: Config, env: Environment, timeoutMs: number): Context["lookup"] {
+export function lookupWith(
+  config: Config,
+  env: Environment,
+  timeoutMs: number,
+  log: Logger,
+): Context["lookup"] {
   return async (hostname, family, signal) => {
     const found = await lookupAddresses(hostname, family, env.dns, {
       timeoutMs,
       signal,
       ...(config.resolver ? { nameServer: config.resolver } : {}),
     });
-    return "addresses" in found ? found.addresses : null;
+    if ("addresses" in found) return found.addresses;
+    log.debug(
+      `DNS lookup of ${hostname} (${family === "ipv4" ? "A" : "AAAA"}) failed: ${found.problem}.`,
+    );
+    return null;
   };
 }
 
@@ -273,7 +282,7 @@ export function context(
     timeoutMs: config.timeoutMs,
     notify,
     httpGet: get,
-    lookup: lookupWith(config, env, config.timeoutMs),
+    lookup: lookupWith(config, env, config.timeoutMs, log),
     detect: shareDetections(
       (family, signal) =>
         detectIp({
@@ -281,6 +290,10 @@ export function context(
           sources: family === "ipv4" ? config.ipv4Sources : config.ipv6Sources,
           timeoutMs: config.timeoutMs,
           signal,
+          passedOver: (source, problem) =>
+            log.debug(
+              `${family === "ipv4" ? "IPv4" : "IPv6"} detection: ${source} not used: ${problem}`,
+            ),
           skip: (s) =>
             isServiceOf(forbidden(), s)
               ? "skipped: a stopped provider's server and detection service may not be used until it is resumed"

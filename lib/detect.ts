@@ -43,6 +43,11 @@ export interface DetectOptions {
   skip?: (source: IpSource) => string | null;
   /** The caller's shutdown signal: no further source is tried once it fires. */
   signal?: AbortSignal;
+  /**
+   * Told of each source that gave no address (`source` as {@link describeSource} writes it) when a
+   * later one gave it; when none does, the problems are in the result instead.
+   */
+  passedOver?: (source: string, problem: string) => void;
 }
 
 /** How a detection ended. */
@@ -149,12 +154,14 @@ export function serverDomains(server: string, registrable: boolean): string[] {
 /** Tries the sources in order; the first public address of the wanted family wins. */
 export async function detectIp(options: DetectOptions, deps: DetectDeps): Promise<Detection> {
   const problems: string[] = [];
+  const passed: [string, string][] = [];
   for (const source of options.sources) {
     if (options.signal?.aborted) break;
     const name = describeSource(source);
     const skipped = options.skip?.(source) ?? null;
     if (skipped !== null) {
       problems.push(`${name}: ${skipped}`);
+      passed.push([name, skipped]);
       continue;
     }
     const result = source.kind === "http"
@@ -162,8 +169,12 @@ export async function detectIp(options: DetectOptions, deps: DetectDeps): Promis
       : source.kind === "dns"
       ? await fromDns(source, options, deps)
       : fromInterface(source.name, options.family, deps);
-    if ("ip" in result) return { kind: "found", ip: result.ip, source: name };
+    if ("ip" in result) {
+      for (const [source, problem] of passed) options.passedOver?.(source, problem);
+      return { kind: "found", ip: result.ip, source: name };
+    }
     problems.push(`${name}: ${result.problem}`);
+    passed.push([name, result.problem]);
   }
   return { kind: "none", problems };
 }

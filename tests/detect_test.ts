@@ -271,6 +271,48 @@ Deno.test("detectIp: skipped sources are not asked and say why", async () => {
   });
 });
 
+Deno.test("detectIp: a relayed or ambiguous DNS answer is refused, the next source used, and said why", async () => {
+  const answers: Record<string, string[] | string[][]> = {
+    "o-o.myaddr.l.google.com": [["81.2.69.1"], ["edns0-client-subnet 81.2.69.0/24"]],
+    "myip.opendns.com": ["81.2.69.2", "81.2.69.3"],
+  };
+  const deps: DetectDeps = {
+    ...fakeDeps({ "https://api.ipify.org": reply("81.2.69.160") }),
+    dns: {
+      resolveDns: ((name: string) => Promise.resolve(answers[name]!)) as DetectDeps["dns"][
+        "resolveDns"
+      ],
+    },
+  };
+  const passed: string[] = [];
+  const sources = ["dns:google", "dns:opendns", "https://api.ipify.org"].map((text) => {
+    const source = parseIpSource(text);
+    assert.ok(!("error" in source));
+    return source;
+  });
+  const found = await detectIp({
+    family: "ipv4",
+    sources,
+    passedOver: (source, problem) => passed.push(`${source} | ${problem}`),
+  }, deps);
+  assert.deepEqual(found, { kind: "found", ip: "81.2.69.160", source: "https://api.ipify.org/" });
+  assert.deepEqual(passed, [
+    "dns:google (asks 216.239.32.10 for IPv4, [2001:4860:4802:32::a] for IPv6) | the resolver 216.239.32.10 answered TXT data for o-o.myaddr.l.google.com that carries an edns0-client-subnet string: a recursive resolver passed the query on (often a router that intercepts DNS), so the address in it is that resolver's, not this machine's",
+    "dns:opendns (asks 208.67.222.222 for IPv4, [2620:119:35::35] for IPv6) | the resolver 208.67.222.222 answered 2 different IPv4 addresses for myip.opendns.com (81.2.69.2, 81.2.69.3): an echo of this machine's address answers exactly one, so none is taken",
+  ]);
+
+  // When no source gives an address, the problems are in the result, not told one by one.
+  passed.length = 0;
+  const none = await detectIp({
+    family: "ipv4",
+    sources: sources.slice(0, 2),
+    passedOver: (source) => passed.push(source),
+  }, deps);
+  assert.equal(none.kind, "none");
+  assert.equal(none.kind === "none" && none.problems.length, 2);
+  assert.deepEqual(passed, []);
+});
+
 Deno.test("detectIp: an abort stops trying further sources", async () => {
   const controller = new AbortController();
   const deps = fakeDeps({

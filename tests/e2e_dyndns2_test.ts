@@ -364,7 +364,7 @@ Deno.test("dns: sources detect the address at the resolver (A, TXT); a failing o
     const a: DnsReply = { kind: "answer", records: [{ type: "A", address: "81.2.69.150" }] };
     const txt: DnsReply = {
       kind: "answer",
-      records: [{ type: "TXT", strings: ["edns0-client-subnet 1.2.3.0/24", "81.2.69.151"] }],
+      records: [{ type: "TXT", strings: ["not an address", "81.2.69.151"] }],
     };
     // The address expected: the resolver's answer, or (null) the next source's.
     const cases: [string, string, DnsReply, string | null][] = [
@@ -383,9 +383,20 @@ Deno.test("dns: sources detect the address at the resolver (A, TXT); a failing o
         kind: "answer",
         records: [{ type: "A", address: "192.168.1.2" }],
       }, null],
+      ["two public addresses", `dns:myip.test@${resolver}`, {
+        kind: "answer",
+        records: [{ type: "A", address: "81.2.69.152" }, { type: "A", address: "81.2.69.153" }],
+      }, null],
+      ["a TXT relayed by a resolver", `dns:myip.test@${resolver}/TXT`, {
+        kind: "answer",
+        records: [
+          { type: "TXT", strings: ["81.2.69.154"] },
+          { type: "TXT", strings: ["edns0-client-subnet 81.2.69.0/24"] },
+        ],
+      }, null],
     ];
     for (const [i, [what, source, reply, expected]] of cases.entries()) {
-      t.dns.set("myip.test", what === "TXT" ? "TXT" : "A", reply);
+      t.dns.set("myip.test", source.endsWith("/TXT") ? "TXT" : "A", reply);
       await t.writeConfig({}, { timeout: "1s", ipSources: [source, `${t.server.url}/ip`] });
       // The next source answers another address in each case, so that each is a change.
       t.server.emulator.setEchoIp(`81.2.69.${10 + i}`);
