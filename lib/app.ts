@@ -23,7 +23,7 @@ import { kindOf } from "./providers.ts";
 import { liftChangedStops } from "./resume.ts";
 import { adoptState, type State } from "./state.ts";
 import { readState, removeStaleTemps, StateStore } from "./state_store.ts";
-import { upgradeState } from "./state_upgrade.ts";
+import { accountKeyChange, upgradeState } from "./state_upgrade.ts";
 
 /** Options every command shares. */
 export interface GlobalOptions {
@@ -117,8 +117,9 @@ export async function load(opts: GlobalOptions, env: Environment): Promise<Loade
 }
 
 /**
- * Reads the state for `loaded`'s config: a version-1 file is upgraded (in memory), and moments
- * from another boot are rebased. `changed` says the result differs from the file.
+ * Reads the state for `loaded`'s config: a version-1 file is upgraded (in memory), entries an
+ * older build kept under a DynDNS2 profile move to their account's key, and moments from another
+ * boot are rebased. `changed` says the result differs from the file.
  */
 async function readFor(
   loaded: Loaded,
@@ -134,11 +135,13 @@ async function readFor(
     return ExitCode.Failure;
   }
   if (read.kind === "legacy") {
-    const upgraded = upgradeState(read.legacy, loaded.config.providers, clock);
+    const upgraded = await upgradeState(read.legacy, loaded.config.providers, clock);
     for (const note of upgraded.notes) loaded.log.info(note);
     return { state: upgraded.state, changed: true };
   }
-  const changed = adoptState(read.state, clock);
+  const moved = await accountKeyChange(read.state, loaded.config.providers);
+  moved?.(read.state);
+  const changed = adoptState(read.state, clock) || moved !== null;
   return { state: read.state, changed };
 }
 
