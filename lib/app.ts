@@ -159,6 +159,11 @@ export interface Opened extends Loaded {
   contextFor(config: Config): Context;
   /** The notifications (their sinks follow the config of the last {@link Opened.contextFor}). */
   notifier: Notifier;
+  /**
+   * The state file resolved, as its lock names it (every link followed): where `dnsbeat resume`,
+   * whatever path it was given to the same file, leaves a running daemon its requests.
+   */
+  stateFile: string;
   /** Ends deliveries (what is undelivered stays in the state's outbox) and releases the lock. */
   close(): void;
 }
@@ -244,6 +249,7 @@ export async function wire(
     ctx,
     contextFor,
     notifier,
+    stateFile: lock.file,
     close: () => {
       notifier.close();
       lock.release();
