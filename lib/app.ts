@@ -23,7 +23,7 @@ import { kindOf } from "./providers.ts";
 import { liftChangedStops } from "./resume.ts";
 import { adoptState, type State } from "./state.ts";
 import { readState, removeStaleTemps, StateStore } from "./state_store.ts";
-import { upgradeState } from "./state_upgrade.ts";
+import { accountKeyChange, upgradeState } from "./state_upgrade.ts";
 
 /** Options every command shares. */
 export interface GlobalOptions {
@@ -126,9 +126,10 @@ export async function load(opts: GlobalOptions, env: Environment): Promise<Loade
 }
 
 /**
- * Reads the state for `loaded`'s config: a version-1 file is upgraded (in memory), and moments
- * from another boot or an unknown one are adopted (see `adoptState`). `changed` says the result
- * differs from the file.
+ * Reads the state for `loaded`'s config: a version-1 file is upgraded (in memory), entries an
+ * older build kept under a DynDNS2 profile move to their account's key, and moments from another
+ * boot or an unknown one are adopted (see `adoptState`). `changed` says the result differs from
+ * the file.
  */
 async function readFor(
   loaded: Loaded,
@@ -145,13 +146,17 @@ async function readFor(
   }
   let state: State;
   if (read.kind === "legacy") {
-    const upgraded = upgradeState(read.legacy, loaded.config.providers, clock);
+    const upgraded = await upgradeState(read.legacy, loaded.config.providers, clock);
     for (const note of upgraded.notes) loaded.log.info(note);
     state = upgraded.state;
   } else state = read.state;
+  const moved = read.kind === "legacy"
+    ? null
+    : await accountKeyChange(state, loaded.config.providers);
+  moved?.(state);
   const adopted = adoptState(state, clock);
   if (adopted.waits !== null) loaded.log.info(waitsMoved(adopted.waits, clock.mono()));
-  return { state, changed: adopted.changed || read.kind === "legacy" };
+  return { state, changed: adopted.changed || read.kind === "legacy" || moved !== null };
 }
 
 /** Reads the state without locking it (for `status` and `check`); nothing is written. */
@@ -168,6 +173,11 @@ export interface Opened extends Loaded {
   contextFor(config: Config): Context;
   /** The notifications (their sinks follow the config of the last {@link Opened.contextFor}). */
   notifier: Notifier;
+  /**
+   * The state file resolved, as its lock names it (every link followed): where `dnsbeat resume`,
+   * whatever path it was given to the same file, leaves a running daemon its requests.
+   */
+  stateFile: string;
   /** Ends deliveries (what is undelivered stays in the state's outbox) and releases the lock. */
   close(): void;
 }
@@ -253,6 +263,7 @@ export async function wire(
     ctx,
     contextFor,
     notifier,
+    stateFile: lock.file,
     close: () => {
       notifier.close();
       lock.release();

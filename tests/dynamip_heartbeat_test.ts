@@ -149,6 +149,7 @@ function provider(overrides: Partial<DynamipProvider> = {}): DynamipProvider {
     passwordSource: "password inline in the config",
     ip: "auto",
     server: "http://dynamip.test",
+    serverAsWritten: "http://dynamip.test",
     fingerprint: "fp-1",
     ...overrides,
   };

@@ -103,7 +103,7 @@ async function noipCase(s: Sandbox, seed: string, c: NoipCase): Promise<void> {
   // The seeded entry, under the identity of the server this case talks to.
   const seeded = JSON.parse(seed);
   const entry = Object.values(seeded.providers)[0];
-  seeded.providers = { [`noip ${own?.url ?? s.server.url} ${NOIP_USER}`]: entry };
+  seeded.providers = { [`dyndns2 ${own?.url ?? s.server.url} ${NOIP_USER}`]: entry };
   await Deno.writeTextFile(state, JSON.stringify(seeded), { mode: 0o600 });
   try {
     await s.writeConfig(

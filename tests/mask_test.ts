@@ -88,7 +88,7 @@ async function outputs(pw: string): Promise<{ text: string[]; json: string[] }> 
   const noip: Dyndns2Provider = {
     kind: "dyndns2",
     profile: NOIP,
-    key: `noip http://127.0.0.1:9 ${USER}`,
+    key: `dyndns2 http://127.0.0.1:9 ${USER}`,
     name: "home",
     username: USER,
     password: pw,
@@ -96,6 +96,7 @@ async function outputs(pw: string): Promise<{ text: string[]; json: string[] }> 
     userAgentContact: "dnsbeat@users.noreply.github.com",
     hostnames: ["a.ddns.net", "b.ddns.net"],
     server: "http://127.0.0.1:9",
+    serverAsWritten: "http://127.0.0.1:9",
     families: ["ipv4"],
     intervalMs: 5 * MINUTE,
     forceRefreshMs: 0,
@@ -130,6 +131,7 @@ async function outputs(pw: string): Promise<{ text: string[]; json: string[] }> 
     passwordSource: "password inline in the config",
     ip: "auto",
     server: "http://127.0.0.1:9",
+    serverAsWritten: "http://127.0.0.1:9",
     fingerprint: "fp",
   };
   let m = 0;

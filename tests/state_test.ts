@@ -13,7 +13,7 @@ import {
 } from "../lib/state.ts";
 import { FakeClock } from "./helpers/fake_clock.ts";
 
-const NOIP_KEY = "noip https://dynupdate.no-ip.com me@example.com";
+const NOIP_KEY = "dyndns2 https://dynupdate.no-ip.com me@example.com";
 const SITE_KEY = "dynamip http://www.dynamip.com George";
 
 function at(iso: string, mono: number): Moment {

@@ -15,7 +15,9 @@
  * - No stop is ever lost, and the state file always parses.
  *
  * A stop is active from the reply that asked for it until `resume`, or until dnsbeat reads a
- * config whose credentials or hostnames differ from those the stop was given under. What a
+ * config whose credentials or hostnames differ from those the stop was given under; it belongs to
+ * the account at the server, so another DynDNS2 `type` for the same account is no such change
+ * (nor does it make an address already sent new). What a
  * server said can only be lost when the disk refused every write since and the process ended:
  * the oracle forgets it then, as the process did.
  *
@@ -451,6 +453,9 @@ const COMMANDS: fc.Arbitrary<Cmd>[] = [
     fc.constant<Edit>({ kind: "rename" }),
     fc.constant<Edit>({ kind: "noip password" }),
     fc.constant<Edit>({ kind: "dynamip password" }),
+    // Another DynDNS2 profile for the same account at the same server: not a change of what was
+    // refused, so a stop holds and the addresses sent stay sent.
+    fc.constantFrom("noip", "dynu", "dyndns2").map((type): Edit => ({ kind: "type", type })),
     fc.subarray(["a.ddns.net", "b.ddns.net", "c.ddns.net", "x.ddns.net"], { minLength: 1 }).map(
       (hostnames): Edit => ({ kind: "hostnames", hostnames }),
     ),
@@ -479,6 +484,7 @@ type Edit =
   | { kind: "rename" }
   | { kind: "noip password" }
   | { kind: "dynamip password" }
+  | { kind: "type"; type: string }
   | { kind: "hostnames"; hostnames: string[] };
 
 function applyEdit(config: WorldConfig, edit: Edit): void {
@@ -490,7 +496,8 @@ function applyEdit(config: WorldConfig, edit: Edit): void {
     noip.password = noip.password === RIGHT.noip ? "wrong-noip-pw" : RIGHT.noip;
   } else if (edit.kind === "dynamip password" && dynamip) {
     dynamip.password = dynamip.password === RIGHT.dynamip ? "wrong-dyn-pw" : RIGHT.dynamip;
-  } else if (edit.kind === "hostnames" && noip) noip.hostnames = edit.hostnames;
+  } else if (edit.kind === "type" && noip) noip.type = edit.type;
+  else if (edit.kind === "hostnames" && noip) noip.hostnames = edit.hostnames;
 }
 
 /** The first config of a sequence. */
