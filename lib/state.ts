@@ -14,8 +14,13 @@ import type { NotifyEvent } from "./notify/events.ts";
 import type { Clock } from "./clock.ts";
 import { type Moment, rebase } from "./moment.ts";
 
-/** The schema version this build reads and writes. */
-export const STATE_VERSION = 2;
+/**
+ * The schema version this build writes. Version 3 keys a DynDNS2 account by `dyndns2 SERVER USER`
+ * and counts monotonic time from the boot; it reads version 2 (whose keys move, see
+ * `accountKeyChange`) and upgrades version 1. A build that reads only 2 refuses a version-3 file
+ * instead of missing its stops.
+ */
+export const STATE_VERSION = 3;
 
 /** A provider's refusal that needs the user: kept until the config changes or `resume`. */
 export interface Stop {
@@ -321,12 +326,13 @@ export function parseState(text: string): ParsedState {
       ? { ok: false, problem: describe(problem) }
       : { ok: "v1", legacy: data as unknown as LegacyState };
   }
+  if (data.version === 2) data.version = STATE_VERSION;
   if (data.version !== STATE_VERSION) {
     return {
       ok: false,
       problem: `its schema version is ${
         JSON.stringify(data.version)
-      }, this dnsbeat reads ${STATE_VERSION} (and 1, which it upgrades)`,
+      }, this dnsbeat reads ${STATE_VERSION} (and 2 and 1, which it upgrades)`,
     };
   }
   // Files written before notifications existed have no `notify`.

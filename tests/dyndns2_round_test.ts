@@ -183,7 +183,7 @@ Deno.test("no reply: counts as sent, backs off, then the same address is sent on
 Deno.test("a request left without reply by a killed process starts the back-off at the next start", async () => {
   const s = server(good);
   const state: State = {
-    version: 2,
+    version: 3,
     boot: "fake-boot",
     providers: {},
     notify: { outbox: [], sinks: {} },

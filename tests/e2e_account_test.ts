@@ -217,7 +217,7 @@ Deno.test("account: a v1 state file keeps its stops with `server` written HTTP:/
       state.providers[`dynamip ${siteServer} ${SITE_ID}`]?.stop?.code,
       "Account Expired",
     );
-    assert.equal(state.version, 2);
+    assert.equal(state.version, 3);
     report(
       `v1 state, server written ${written}: ${replies(s).length} updates, ${
         beats(s)

@@ -89,9 +89,19 @@ Deno.test("parseState: emptyState round-trips", () => {
   const parsed = parseState(JSON.stringify(emptyState()));
   assert.deepEqual(parsed, {
     ok: true,
-    state: { version: 2, boot: null, providers: {}, notify: { outbox: [], sinks: {} } },
+    state: { version: 3, boot: null, providers: {}, notify: { outbox: [], sinks: {} } },
   });
-  assert.equal(STATE_VERSION, 2);
+  assert.equal(STATE_VERSION, 3);
+});
+
+Deno.test("parseState: a version-2 file reads as version 3; a later one is refused, named", () => {
+  const v2 = { ...emptyState(), version: 2 };
+  const parsed = parseState(JSON.stringify(v2));
+  assert.ok(parsed.ok === true && parsed.state.version === 3);
+  assert.equal(
+    problem(JSON.stringify({ ...v2, version: 4 })),
+    "its schema version is 4, this dnsbeat reads 3 (and 2 and 1, which it upgrades)",
+  );
 });
 
 Deno.test("parseState: a full realistic state round-trips", () => {
@@ -112,7 +122,7 @@ Deno.test("parseState: rejects what is not JSON, or not an object", () => {
 
 Deno.test("parseState: a wrong version names both versions", () => {
   const cases: [string, string][] = [
-    ['{"version":3,"providers":{}}', "3"],
+    ['{"version":4,"providers":{}}', "4"],
     ['{"version":"2","providers":{}}', '"2"'],
     ['{"version":0,"providers":{}}', "0"],
     ['{"providers":{}}', "undefined"],
