@@ -302,10 +302,15 @@ export class Oracle {
 
   #detection(host: string, at: number): void {
     this.stats.detections++;
-    // No-IP forbids its detection service while its updates are stopped.
+    // No-IP forbids its detection service while its updates are stopped; no stopped provider's
+    // server is asked either.
+    const when = new Date(at).toISOString();
     const noip = NOIP_DETECT.some((url) => new URL(url).hostname === host);
     if (noip && this.noipStop && this.loaded.noip?.type === "noip") {
-      fail(`No-IP's detection service asked at ${new Date(at).toISOString()} during a stop`);
+      fail(`No-IP's detection service asked at ${when} during a stop`);
+    }
+    if (this.noipStop && host === new URL(NOIP_SERVER).hostname) {
+      fail(`the stopped DynDNS2 provider's server asked for the address at ${when}`);
     }
   }
 
