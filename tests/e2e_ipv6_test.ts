@@ -179,3 +179,79 @@ Deno.test("carrier-grade NAT: said once in the log, in check and in status; the 
     await t.cleanup();
   }
 });
+
+Deno.test("devices behind: the detected prefix plus each host id; a new prefix one update each, else nothing", async () => {
+  const t = await setup(
+    {
+      families: "both",
+      hostnames: [
+        "a.ddns.net",
+        { hostname: "nas.ddns.net", ipv6HostId: "::211:32ff:fe12:3456" },
+      ],
+    },
+    { ipSources: ["SERVER/ip"], ipv6Sources: ["SERVER/ip?family=6"] },
+  );
+  try {
+    const config = JSON.parse(await Deno.readTextFile(`${t.dir}/config.json`));
+    config.ipSources = [`${t.server.url}/ip`];
+    config.ipv6Sources = [`${t.server.url}/ip?family=6`];
+    await Deno.writeTextFile(`${t.dir}/config.json`, JSON.stringify(config), { mode: 0o600 });
+    const path = Deno.env.get("PATH") ?? "/usr/bin:/bin";
+    const check = await t.run(["check"], path);
+    assert.equal(check.code, ExitCode.Ok, check.stderr);
+    assert.match(
+      check.stdout,
+      /\n {2}nas\.ddns\.net: IPv6 address = the detected \/64 prefix \+ ::211:32ff:fe12:3456/,
+    );
+    const first = await t.run(["once"], path);
+    assert.equal(first.code, ExitCode.Ok, first.stdout + first.stderr);
+    assert.equal(t.requests().length, 2, "one request per address");
+    assert.equal(t.server.emulator.noipHost("a.ddns.net").ipv6, "2a02:1810:4d02:9f00::1");
+    assert.equal(
+      t.server.emulator.noipHost("nas.ddns.net").ipv6,
+      "2a02:1810:4d02:9f00:211:32ff:fe12:3456",
+    );
+    for (let i = 1; i <= 5; i++) await t.run(["once"], path, T0 + i * MINUTE);
+    assert.equal(t.requests().length, 2, "nothing changed: nothing sent");
+    // This machine's own interface id changes, the prefix does not: only its name is sent.
+    t.server.emulator.setEchoIp(undefined, "2a02:1810:4d02:9f00::2");
+    for (let i = 6; i <= 8; i++) await t.run(["once"], path, T0 + i * MINUTE);
+    assert.deepEqual(t.requests().slice(2).map((r) => r.hosts), [["a.ddns.net"]]);
+    // A new prefix: one update for each, then nothing.
+    t.server.emulator.setEchoIp(undefined, "2a02:1810:4d02:7a00::2");
+    for (let i = 9; i <= 12; i++) await t.run(["once"], path, T0 + i * MINUTE);
+    assert.deepEqual(t.requests().slice(3).map((r) => r.hosts), [["a.ddns.net"], [
+      "nas.ddns.net",
+    ]]);
+    assert.equal(
+      t.server.emulator.noipHost("nas.ddns.net").ipv6,
+      "2a02:1810:4d02:7a00:211:32ff:fe12:3456",
+    );
+    assert.equal(t.server.emulator.noipHost("nas.ddns.net").ipv4, "81.2.69.142");
+    const status = JSON.parse((await t.run(["status", "--json"], path, T0 + 13 * MINUTE)).stdout);
+    assert.deepEqual(status.providers[0].hosts[1].sent, [
+      "81.2.69.142",
+      "2a02:1810:4d02:7a00:211:32ff:fe12:3456",
+    ]);
+  } finally {
+    await t.cleanup();
+  }
+});
+
+Deno.test("devices behind: a host id with prefix bits is refused at start, naming the field", async () => {
+  const t = await setup(
+    { families: "both", hostnames: [{ hostname: "nas.ddns.net", ipv6HostId: "2a01:4f8::1" }] },
+    {},
+  );
+  try {
+    const r = await t.run(["once"], Deno.env.get("PATH") ?? "/usr/bin:/bin");
+    assert.equal(r.code, ExitCode.Usage);
+    assert.match(
+      r.stderr,
+      /providers\[0\]\.hostnames\[0\]\.ipv6HostId: "2a01:4f8::1" has bits in the first 64 \(the prefix's part\); write only the device's own part/,
+    );
+    assert.equal(t.requests().length, 0);
+  } finally {
+    await t.cleanup();
+  }
+});
