@@ -13,8 +13,7 @@ import {
   parseDnsSource,
   queryDnsSource,
 } from "./dns.ts";
-import { pickIpv6 } from "./iface_addrs.ts";
-import { readInterface, type RunIp } from "./iface_read.ts";
+import { chooseIpv6, describeChoice, readInterface, type RunIp } from "./iface_read.ts";
 import { classifyIp, type IpFamily, type ParsedIp, parseIp } from "./ip.ts";
 import { natRange, type NatSight, natSight } from "./nat.ts";
 
@@ -217,7 +216,7 @@ async function natOf(
   for (const source of sources) {
     if (source.kind !== "interface") continue;
     if (!locals.has(source.name)) {
-      const result = await fromInterface(source.name, { family: "ipv4", sources: [] }, deps);
+      const result = await ipv4Of(source.name, deps);
       locals.set(source.name, "local" in result ? result.local ?? null : null);
     }
     const local = locals.get(source.name);
@@ -301,25 +300,23 @@ async function fromInterface(
   options: DetectOptions,
   deps: DetectDeps,
 ): Promise<SourceResult> {
-  const { family } = options;
-  const read = await readInterface(name, family, deps);
+  if (options.family === "ipv4") return await ipv4Of(name, deps);
+  const choice = await chooseIpv6(name, options.previous ?? [], deps);
+  return choice.kind === "chosen"
+    ? { ip: choice.ip, note: describeChoice(name, choice) }
+    : { problem: choice.problem };
+}
+
+/** The first public IPv4 address of interface `name`; else, with the problem, its NAT address. */
+async function ipv4Of(name: string, deps: DetectDeps): Promise<SourceResult> {
+  const read = await readInterface(name, "ipv4", deps);
   if (read.kind === "problem") return { problem: read.problem };
-  if (family === "ipv6") {
-    const pick = pickIpv6(
-      read.addresses,
-      options.previous ?? [],
-      read.kind === "plain" ? read.why : null,
-    );
-    if (pick.kind === "none") return { problem: pick.problem };
-    const via = read.kind === "flags" ? read.via : "the system's interface list";
-    return { ip: pick.ip, note: `interface ${name} (read with ${via}): ${pick.ip}, ${pick.why}` };
-  }
   const addresses = read.addresses.flatMap((a) => parseIp(a.address) ?? []);
   const found = addresses.find((ip) => classifyIp(ip).public);
   if (found !== undefined) return { ip: found.address };
   const first = addresses.find((ip) => natRange(ip.address)) ?? addresses[0];
   if (first === undefined) return { problem: "has no IPv4 address" };
-  const judged = judge(first, family, "has only non-public addresses, like");
+  const judged = judge(first, "ipv4", "has only non-public addresses, like");
   return "problem" in judged ? { ...judged, local: first.address } : judged;
 }
 

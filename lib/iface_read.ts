@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { type IfaceAddress, parseIpJson, parseIpText } from "./iface_addrs.ts";
+import { type IfaceAddress, parseIpJson, parseIpText, pickIpv6 } from "./iface_addrs.ts";
 import { type IpFamily, parseIp } from "./ip.ts";
 
 /** How one run of `ip` ended: its standard output, or why there is none. */
@@ -113,4 +113,35 @@ function fromSystemList(
     }];
   });
   return { kind: "plain", addresses, why };
+}
+
+/** The IPv6 address an interface gives a DNS name now, or why none; `via`: how it was read. */
+export type Ipv6Choice =
+  | { kind: "chosen"; ip: string; why: string; via: string }
+  | { kind: "none"; problem: string; via: string | null };
+
+/**
+ * Reads interface `name` and chooses its IPv6 address for a DNS name (`pickIpv6`), keeping the one
+ * in `previous` (the addresses sent last time) while it is there and fit.
+ */
+export async function chooseIpv6(
+  name: string,
+  previous: readonly string[],
+  deps: ReadDeps,
+): Promise<Ipv6Choice> {
+  const read = await readInterface(name, "ipv6", deps);
+  if (read.kind === "problem") return { kind: "none", problem: read.problem, via: null };
+  const via = read.kind === "flags" ? read.via : "the system's interface list";
+  const pick = pickIpv6(read.addresses, previous, read.kind === "plain" ? read.why : null);
+  return pick.kind === "chosen"
+    ? { kind: "chosen", ip: pick.ip, why: pick.why, via }
+    : { kind: "none", problem: pick.problem, via };
+}
+
+/** A choice in words, for `check` and `--debug`: `interface eth0 (read with ip -j): …`. */
+export function describeChoice(name: string, choice: Ipv6Choice): string {
+  const read = choice.via === null ? "" : ` (read with ${choice.via})`;
+  return choice.kind === "chosen"
+    ? `interface ${name}${read}: ${choice.ip}, ${choice.why}`
+    : `interface ${name}${read}: ${choice.problem}`;
 }

@@ -7,8 +7,7 @@
  */
 import type { Config } from "./config_types.ts";
 import type { IpFamily } from "./ip.ts";
-import { pickIpv6 } from "./iface_addrs.ts";
-import { type ReadDeps, readInterface } from "./iface_read.ts";
+import { chooseIpv6, describeChoice, type ReadDeps, readInterface } from "./iface_read.ts";
 import { natRange, type NatSight, natSight } from "./nat.ts";
 import type { State } from "./state.ts";
 
@@ -36,22 +35,8 @@ export async function interfaceChoices(
   const lines: string[] = [];
   for (const source of config.ipv6Sources) {
     if (source.kind !== "interface") continue;
-    const read = await readInterface(source.name, "ipv6", deps);
-    if (read.kind === "problem") {
-      lines.push(`interface ${source.name} (IPv6): ${read.problem}`);
-      continue;
-    }
-    const pick = pickIpv6(
-      read.addresses,
-      sentAddresses(state, "ipv6"),
-      read.kind === "plain" ? read.why : null,
-    );
-    const via = read.kind === "flags" ? read.via : "the system's interface list";
-    lines.push(
-      pick.kind === "chosen"
-        ? `interface ${source.name} (IPv6, read with ${via}): ${pick.ip}, ${pick.why}`
-        : `interface ${source.name} (IPv6, read with ${via}): ${pick.problem}`,
-    );
+    const choice = await chooseIpv6(source.name, sentAddresses(state, "ipv6"), deps);
+    lines.push(describeChoice(source.name, choice));
   }
   return lines;
 }

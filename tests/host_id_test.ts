@@ -237,3 +237,34 @@ Deno.test("rounds: each address its request; a new prefix one update each; nothi
   await dyndns2Round(t.ctx, provider(), never);
   assert.equal(s.requests.length, 10);
 });
+
+Deno.test("a lost state: each host is recorded as up to date when DNS answers its own address", async () => {
+  const detected = { ipv4: "81.2.69.142", ipv6: "2a02:8071:5e80:1a20:5054:ff:fe3a:7b1c" };
+  const dns: Record<string, string> = {
+    "home.ddns.net ipv4": "81.2.69.142",
+    "home.ddns.net ipv6": detected.ipv6,
+    "nas.ddns.net ipv4": "81.2.69.142",
+    "nas.ddns.net ipv6": "2a02:8071:5e80:1a20:211:32ff:fe12:3456",
+    "cam.ddns.net ipv4": "81.2.69.142",
+    // The camera's record is the router's address, not its own: it is sent.
+    "cam.ddns.net ipv6": detected.ipv6,
+  };
+  const s = server();
+  const t = testContext({
+    httpGet: s.httpGet,
+    detect: (family) => Promise.resolve({ kind: "found", ip: detected[family], source: "test" }),
+    lookup: (host, family) => Promise.resolve([dns[`${host} ${family}`]!]),
+  });
+  await dyndns2Round(t.ctx, provider(), new AbortController().signal);
+  assert.deepEqual(s.requests, [
+    { hosts: ["cam.ddns.net"], myip: "81.2.69.142,2a02:8071:5e80:1a20::2" },
+  ]);
+  assert.ok(
+    t.logs.some((l) =>
+      l.includes(
+        "DNS already answers 81.2.69.142, 2a02:8071:5e80:1a20:211:32ff:fe12:3456 for nas.ddns.net",
+      )
+    ),
+    t.logs.join("\n"),
+  );
+});

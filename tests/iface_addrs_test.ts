@@ -3,6 +3,7 @@
  * (tests/fixtures/ip): iproute2's JSON (Debian, Raspberry Pi OS) and BusyBox's text (OpenWrt).
  */
 import assert from "node:assert/strict";
+import fc from "fast-check";
 import { type IfaceAddress, parseIpJson, parseIpText, pickIpv6 } from "../lib/iface_addrs.ts";
 import { type IpRun, readInterface, type RunIp, systemIp } from "../lib/iface_read.ts";
 
@@ -246,4 +247,48 @@ Deno.test("readInterface: the real ip on this machine reads the loopback interfa
   assert.ok(read.addresses.some((a) => a.address === "127.0.0.1"), JSON.stringify(read));
   const missing = await systemIp(["-j", "-6", "addr", "show", "dev", "no-such-interface"]);
   assert.equal(missing.ok, false);
+});
+
+Deno.test("pickIpv6 property: never an unfit address; the previous one whenever it is fit", () => {
+  const flags = fc.subarray([
+    "temporary",
+    "deprecated",
+    "tentative",
+    "dadfailed",
+    "mngtmpaddr",
+    "dynamic",
+  ]);
+  const address = fc.record({
+    address: fc.constantFrom(
+      "2a02:8071:5e80:1a20::1",
+      "2a02:8071:5e80:1a20::2",
+      "2a02:8071:5e80:1a20::3",
+      "fd00::1",
+      "fe80::1",
+      "2002:c000:204::1",
+      "2001:0:53aa:64c::1",
+    ),
+    prefixLength: fc.constantFrom(64, 128),
+    scope: fc.constantFrom("global", "link", null),
+    flags,
+    preferredSeconds: fc.option(fc.constantFrom(0, 3358, 604734)),
+  });
+  const fit = (a: IfaceAddress) =>
+    a.address.startsWith("2a02:") && a.scope !== "link" && a.preferredSeconds !== 0 &&
+    !a.flags.some((f) => ["temporary", "deprecated", "tentative", "dadfailed"].includes(f));
+  fc.assert(
+    fc.property(
+      fc.array(address, { maxLength: 6 }),
+      fc.array(fc.constantFrom<string>("2a02:8071:5e80:1a20::2", "fd00::1"), { maxLength: 2 }),
+      (all, previous) => {
+        const pick = pickIpv6(all, previous, null);
+        if (pick.kind === "none") return !all.some(fit);
+        const chosen = all.filter((a) => a.address === pick.ip);
+        if (!chosen.some(fit)) return false;
+        const again = all.find((a) => fit(a) && previous.includes(a.address));
+        return again === undefined || pick.ip === again.address;
+      },
+    ),
+    { numRuns: 500 },
+  );
 });
