@@ -11,13 +11,24 @@ import type { ServiceProfile } from "./dyndns2/profiles.ts";
 import type { IpFamily } from "./ip.ts";
 import type { Level } from "./log.ts";
 
+/** A device behind the router: its AAAA record is the detected prefix plus this interface id. */
+export interface Ipv6HostId {
+  /** The interface id, canonical (`::211:32ff:fe12:3456`). */
+  id: string;
+  /** How many leading bits of the detected IPv6 address are the prefix (64 by default). */
+  prefixLength: number;
+}
+
 /** A DynDNS2 account (No-IP, Dynu, any DynDNS2 server) and its hostnames. */
 export interface Dyndns2Provider {
   /** Discriminant. */
   kind: "dyndns2";
   /** The service: its name, server, reply variations, detection service. */
   profile: ServiceProfile;
-  /** Identity: type, server and username; keys the provider's entry in the state file. */
+  /**
+   * Identity: the account at the server (`dyndns2`, server and username, whatever the profile);
+   * keys the provider's entry in the state file.
+   */
   key: string;
   /** Unique name, used in messages and `resume NAME`. */
   name: string;
@@ -30,10 +41,20 @@ export interface Dyndns2Provider {
    * e.g. `password from /etc/x.secret: first line, 12 characters (stripped: a trailing CR)`.
    */
   passwordSource: string;
-  /** Hostnames or group names, sent together (at most the profile's `maxHosts` a request). */
+  /**
+   * Hostnames or group names, sent together when their addresses are the same (at most the
+   * profile's `maxHosts` a request).
+   */
   hostnames: string[];
+  /** The hostnames whose IPv6 address is the detected prefix plus an interface id (absent: none). */
+  ipv6HostIds?: Record<string, Ipv6HostId>;
   /** Update server base URL. */
   server: string;
+  /**
+   * The `server` field as the config writes it (the profile's server when it has none): dnsbeat
+   * 0.1 fingerprinted it so, and upgrading its state file compares with that.
+   */
+  serverAsWritten: string;
   /** Which addresses to keep updated. */
   families: IpFamily[];
   /** How often to check the public address. */
@@ -46,7 +67,10 @@ export interface Dyndns2Provider {
    * dnsbeat's maintainers, `CONTACT`).
    */
   userAgentContact: string;
-  /** Fingerprint of credentials, server and hostnames: a stop holds while it is unchanged. */
+  /**
+   * Fingerprint of server, username, password and hostnames (not the profile): a stop holds while
+   * it is unchanged.
+   */
   fingerprint: string;
 }
 
@@ -54,7 +78,7 @@ export interface Dyndns2Provider {
 export interface DynamipProvider {
   /** Discriminant. */
   kind: "dynamip";
-  /** Identity: type, server and SiteID; keys the provider's entry in the state file. */
+  /** Identity: `dynamip`, server and SiteID; keys the provider's entry in the state file. */
   key: string;
   /** Unique name. */
   name: string;
@@ -68,6 +92,8 @@ export interface DynamipProvider {
   ip: "auto" | "detect";
   /** Server base URL. */
   server: string;
+  /** The `server` field as the config writes it, as for a DynDNS2 provider. */
+  serverAsWritten: string;
   /** Fingerprint of credentials and server. */
   fingerprint: string;
 }

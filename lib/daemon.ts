@@ -22,6 +22,7 @@ import { MINUTE, SECOND } from "./duration.ts";
 import { ExitCode } from "./exit_codes.ts";
 import { kindOf } from "./providers.ts";
 import { lift, liftChangedStops } from "./resume.ts";
+import { accountKeyChange } from "./state_upgrade.ts";
 
 /** What the daemon needs besides a context. */
 export interface DaemonDeps {
@@ -159,6 +160,8 @@ async function apply(
   }
   const next = loaded.config;
   for (const w of loaded.warnings) ctx.log.warn(`config ${next.path}: ${w}`);
+  const moved = await accountKeyChange(ctx.store.state, next.providers);
+  if (moved !== null) await ctx.store.record(moved);
   await liftChangedStops(ctx, next.providers);
   const wanted = names === null
     ? []

@@ -13,7 +13,9 @@ import {
   parseDnsSource,
   queryDnsSource,
 } from "./dns.ts";
+import { chooseIpv6, describeChoice, readInterface, type RunIp } from "./iface_read.ts";
 import { classifyIp, type IpFamily, type ParsedIp, parseIp } from "./ip.ts";
+import { natRange, type NatSight, natSight } from "./nat.ts";
 
 /** Where an address can come from: a web service, a network interface, or a DNS query. */
 export type IpSource =
@@ -27,6 +29,8 @@ export interface DetectDeps {
   httpGet: typeof httpGet;
   /** The machine's interfaces, as `Deno.networkInterfaces()` returns them. */
   networkInterfaces: () => Deno.NetworkInterfaceInfo[];
+  /** Runs `ip`, which lists an interface's addresses with their flags; absent: none to run. */
+  ip?: RunIp;
   /** The DNS resolver of `dns:` sources. */
   dns: DnsDeps;
 }
@@ -43,12 +47,26 @@ export interface DetectOptions {
   skip?: (source: IpSource) => string | null;
   /** The caller's shutdown signal: no further source is tried once it fires. */
   signal?: AbortSignal;
+  /**
+   * Told of each source that gave no address (`source` as {@link describeSource} writes it) when a
+   * later one gave it; when none does, the problems are in the result instead.
+   */
+  passedOver?: (source: string, problem: string) => void;
+  /**
+   * The addresses sent last time: an interface's IPv6 address among them stays the choice while
+   * the interface still has it, fit.
+   */
+  previous?: readonly string[];
 }
 
 /** How a detection ended. */
 export type Detection =
-  /** A public address of the wanted family; `source` is the {@link describeSource} text. */
-  | { kind: "found"; ip: string; source: string }
+  /**
+   * A public address of the wanted family; `source` is the {@link describeSource} text. `note`:
+   * how an interface's IPv6 address was chosen. `nat`: an interface source has a private or
+   * carrier-grade NAT IPv4 address other than the one found (inbound connections may not reach).
+   */
+  | { kind: "found"; ip: string; source: string; note?: string; nat?: NatSight }
   /** No source gave one; one line per source tried or skipped: `"<source>: <what went wrong>"`. */
   | { kind: "none"; problems: string[] };
 
@@ -94,44 +112,124 @@ export function describeSource(source: IpSource): string {
 }
 
 /**
- * True when `source` is a service in one of `domains` (the host is a domain or below it, any case,
- * with or without a final dot): a provider's own detection service, which No-IP forbids using
- * while its updates are stopped.
+ * True when `source` is a service in one of `domains`: its host is a domain or below it (any case,
+ * with or without a final dot), or is exactly an address-literal entry with its port
+ * (`127.0.0.1:8245`). A stopped provider's own detection service and server are such sources,
+ * which No-IP forbids using while its updates are stopped.
  */
 export function isServiceOf(domains: readonly string[], source: IpSource): boolean {
   if (source.kind !== "http") return false;
-  let host: string;
+  let url: URL;
   try {
-    host = new URL(source.url).hostname.toLowerCase().replace(/\.$/, "");
+    url = new URL(source.url);
   } catch {
     return false;
   }
-  return domains.some((domain) => host === domain || host.endsWith(`.${domain}`));
+  const host = url.hostname.toLowerCase().replace(/\.$/, "");
+  return domains.some((domain) =>
+    isLiteral(domain)
+      ? domain === url.host.toLowerCase()
+      : host === domain || host.endsWith(`.${domain}`)
+  );
+}
+
+/** Whether a host (with or without a port) is an IP address rather than a name. */
+function isLiteral(host: string): boolean {
+  return host.startsWith("[") || /^[\d.]+(:\d+)?$/.test(host);
+}
+
+/** Second-level labels under which country domains register names (`example.co.uk`). */
+const SECOND_LEVEL = new Set(["ac", "co", "com", "edu", "gov", "ne", "net", "or", "org"]);
+
+/**
+ * The domains a provider's server makes off limits while the provider is stopped (for
+ * {@link isServiceOf}): the server's host and, when `registrable`, its registrable domain
+ * (`members.example.com` → `example.com`; `ddns.example.co.uk` → `example.co.uk`). A server at an
+ * address literal is that address and port only (a LAN box, or a test's emulator next to others).
+ */
+export function serverDomains(server: string, registrable: boolean): string[] {
+  let url: URL;
+  try {
+    url = new URL(server);
+  } catch {
+    return [];
+  }
+  const host = url.hostname.toLowerCase().replace(/\.$/, "");
+  if (isLiteral(host)) return [url.host.toLowerCase()];
+  if (!registrable) return [host];
+  const labels = host.split(".");
+  const cc = labels.length >= 3 && labels.at(-1)!.length === 2 &&
+    SECOND_LEVEL.has(labels.at(-2)!);
+  const domain = labels.slice(cc ? -3 : -2).join(".");
+  return domain === host ? [host] : [host, domain];
 }
 
 /** Tries the sources in order; the first public address of the wanted family wins. */
 export async function detectIp(options: DetectOptions, deps: DetectDeps): Promise<Detection> {
   const problems: string[] = [];
+  const passed: [string, string][] = [];
+  // What each interface source tried had instead of a public IPv4 address (for `nat`).
+  const locals = new Map<string, string | null>();
   for (const source of options.sources) {
     if (options.signal?.aborted) break;
     const name = describeSource(source);
     const skipped = options.skip?.(source) ?? null;
     if (skipped !== null) {
       problems.push(`${name}: ${skipped}`);
+      passed.push([name, skipped]);
       continue;
     }
     const result = source.kind === "http"
       ? await fromHttp(source.url, options, deps)
       : source.kind === "dns"
       ? await fromDns(source, options, deps)
-      : fromInterface(source.name, options.family, deps);
-    if ("ip" in result) return { kind: "found", ip: result.ip, source: name };
+      : await fromInterface(source.name, options, deps);
+    if (source.kind === "interface") {
+      locals.set(source.name, "local" in result ? result.local ?? null : null);
+    }
+    if ("ip" in result) {
+      for (const [source, problem] of passed) options.passedOver?.(source, problem);
+      const found: Detection = { kind: "found", ip: result.ip, source: name };
+      if (result.note !== undefined) found.note = result.note;
+      if (source.kind !== "interface" && options.family === "ipv4") {
+        const nat = await natOf(options.sources, locals, result.ip, deps);
+        if (nat !== null) found.nat = nat;
+      }
+      return found;
+    }
     problems.push(`${name}: ${result.problem}`);
+    passed.push([name, result.problem]);
   }
   return { kind: "none", problems };
 }
 
-type SourceResult = { ip: string } | { problem: string };
+/**
+ * The first interface source whose IPv4 address is private or carrier-grade NAT while `found`
+ * came from the Internet's side; interfaces not tried yet are read now (no request leaves).
+ */
+async function natOf(
+  sources: readonly IpSource[],
+  locals: Map<string, string | null>,
+  found: string,
+  deps: DetectDeps,
+): Promise<NatSight | null> {
+  for (const source of sources) {
+    if (source.kind !== "interface") continue;
+    if (!locals.has(source.name)) {
+      const result = await ipv4Of(source.name, deps);
+      locals.set(source.name, "local" in result ? result.local ?? null : null);
+    }
+    const local = locals.get(source.name);
+    const sight = local ? natSight(source.name, local, found) : null;
+    if (sight !== null) return sight;
+  }
+  return null;
+}
+
+type SourceResult =
+  | { ip: string; note?: string }
+  /** `local`: the non-public IPv4 address an interface has instead. */
+  | { problem: string; local?: string };
 
 async function fromHttp(
   url: string,
@@ -197,31 +295,29 @@ async function fromDns(
   return judge(parseIp(result.ip)!, options.family, "answered");
 }
 
-function fromInterface(name: string, family: IpFamily, deps: DetectDeps): SourceResult {
-  let all: Deno.NetworkInterfaceInfo[];
-  try {
-    all = deps.networkInterfaces();
-  } catch {
-    return { problem: "cannot list the network interfaces" };
-  }
-  const mine = all.filter((i) => i.name === name);
-  if (mine.length === 0) {
-    const names = [...new Set(all.map((i) => i.name))];
-    return {
-      problem: `no network interface named "${name}"${
-        names.length ? ` (there are: ${names.join(", ")})` : ""
-      }`,
-    };
-  }
-  const wanted = family === "ipv4" ? "IPv4" : "IPv6";
-  const addresses = mine.filter((i) => i.family === wanted).flatMap((i) =>
-    parseIp(i.address.replace(/%.*$/, "")) ?? []
-  );
-  const found = addresses.find((ip) => ip.family === family && classifyIp(ip).public);
+async function fromInterface(
+  name: string,
+  options: DetectOptions,
+  deps: DetectDeps,
+): Promise<SourceResult> {
+  if (options.family === "ipv4") return await ipv4Of(name, deps);
+  const choice = await chooseIpv6(name, options.previous ?? [], deps);
+  return choice.kind === "chosen"
+    ? { ip: choice.ip, note: describeChoice(name, choice) }
+    : { problem: choice.problem };
+}
+
+/** The first public IPv4 address of interface `name`; else, with the problem, its NAT address. */
+async function ipv4Of(name: string, deps: DetectDeps): Promise<SourceResult> {
+  const read = await readInterface(name, "ipv4", deps);
+  if (read.kind === "problem") return { problem: read.problem };
+  const addresses = read.addresses.flatMap((a) => parseIp(a.address) ?? []);
+  const found = addresses.find((ip) => classifyIp(ip).public);
   if (found !== undefined) return { ip: found.address };
-  const first = addresses[0];
-  if (first === undefined) return { problem: `has no ${wanted} address` };
-  return judge(first, family, "has only non-public addresses, like");
+  const first = addresses.find((ip) => natRange(ip.address)) ?? addresses[0];
+  if (first === undefined) return { problem: "has no IPv4 address" };
+  const judged = judge(first, "ipv4", "has only non-public addresses, like");
+  return "problem" in judged ? { ...judged, local: first.address } : judged;
 }
 
 /** The address if it is of `family` and public, or the problem, phrased after `verb`. */

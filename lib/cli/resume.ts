@@ -38,11 +38,15 @@ export const resume: Command = {
     const names = positionals.length > 0 ? positionals : known;
     const locked = await acquireLock(statePath);
     if (locked.kind === "held") {
-      await requestResume(statePath, { names: positionals, edited: await edited(config.path) });
+      // Next to the state file as the daemon's lock resolved it, whatever path names it here.
+      await requestResume(locked.file, {
+        names: positionals,
+        edited: await edited(config.path),
+      });
       const who = `The running dnsbeat${locked.pid ? ` (pid ${locked.pid})` : ""}`;
       env.out(
         (await takenWithin(
-            resumeRequestPath(statePath),
+            resumeRequestPath(locked.file),
             (ms) => env.clock.sleep(ms),
             PICKUP_WAIT_MS,
           ))

@@ -27,7 +27,7 @@ import {
 } from "../state.ts";
 import { VERSION } from "../version.ts";
 import { adoptFromDns } from "./adopt.ts";
-import { due, gate, listOf, merge } from "./plan.ts";
+import { due, gate, listOf, merge, requests } from "./plan.ts";
 import { buildRequest, maskOf, type Outcome, parseResponse, userAgent } from "./protocol.ts";
 
 /**
@@ -125,10 +125,10 @@ export async function dyndns2Round(
     return { kind: "ok" };
   }
 
-  // At most the service's `maxHosts` a request; a request that does not end well ends the round.
-  for (let i = 0; i < send.hosts.length; i += p.profile.maxHosts) {
-    const hosts = send.hosts.slice(i, i + p.profile.maxHosts);
-    const end = await update(ctx, p, hosts, send.addresses, signal);
+  // Hosts with the same addresses together, at most the service's `maxHosts` a request; a
+  // request that does not end well ends the round.
+  for (const request of requests(send.hosts, send.addresses, p.profile.maxHosts)) {
+    const end = await update(ctx, p, request.hosts, request.addresses, signal);
     if (end.kind !== "ok") return end;
   }
   return { kind: "ok" };
@@ -228,8 +228,6 @@ async function settle(
       outcomes.map((o, i) => `${attempt.hosts[i]} ${o.code}`).join(", ")
     }.`,
   );
-  const retry = outcomes.find((o) => o.kind === "retry");
-  if (retry?.kind === "retry") return await backOff(ctx, p, retry.reason, null);
   const now = stamp(ctx.clock);
   const said: (() => void)[] = [];
   const stopped = outcomes.flatMap((o, i) =>
@@ -244,7 +242,9 @@ async function settle(
       const outcome = outcomes[i];
       const h = (e.hosts[host] ??= emptyHost());
       if (outcome?.kind !== "success") {
-        h.reply = outcome?.code ?? null;
+        h.reply = outcome === undefined
+          ? null
+          : `${outcome.code}${outcome.detail ? ` ${outcome.detail}` : ""}`;
         return;
       }
       const confirmed = byFamily(outcome.ips);
@@ -290,7 +290,13 @@ async function settle(
     });
   }
   if (e.stop !== null && stopped.length > 0) {
-    const message = say.stopped(p, e.stop, ctx.configPath);
+    const first = stopped[0]!.o;
+    const message = say.stopped(
+      p,
+      e.stop,
+      ctx.configPath,
+      first.kind === "stop" ? first.detail : undefined,
+    );
     ctx.log.error(message);
     await ctx.notify.event({
       ...event,

@@ -20,19 +20,41 @@ export interface CliResult {
 export interface CliOptions {
   /** Pretend this is the time (epoch ms), through `DNSBEAT_NOW`. */
   now?: number;
-  /** Extra environment variables. */
+  /** Extra environment variables (a `PATH` given here replaces the test's own). */
   env?: Record<string, string>;
+  /**
+   * Run under `faketime` with this offset of the wall clock (`+31m`, `-16m`); the monotonic
+   * clock is left alone, as NTP leaves it. Requires {@link FAKETIME}.
+   */
+  faketime?: string;
 }
+
+/** The `faketime` program (Debian's package `faketime`), or null when it is not installed. */
+export const FAKETIME: string | null = ["/usr/bin/faketime", "/usr/local/bin/faketime"].find(
+  (path) => {
+    try {
+      return Deno.statSync(path).isFile;
+    } catch {
+      return false;
+    }
+  },
+) ?? null;
 
 function command(args: string[], options: CliOptions): Deno.Command {
   const env: Record<string, string> = { NO_COLOR: "1", ...options.env };
   for (const name of ["HOME", "PATH", "DENO_DIR"]) {
     const value = Deno.env.get(name);
-    if (value !== undefined) env[name] = value;
+    if (value !== undefined && options.env?.[name] === undefined) env[name] = value;
   }
   if (options.now !== undefined) env.DNSBEAT_NOW = String(options.now);
-  return new Deno.Command(Deno.execPath(), {
-    args: dnsbeatArgs(args),
+  const deno = [Deno.execPath(), ...dnsbeatArgs(args)];
+  if (options.faketime !== undefined) {
+    if (FAKETIME === null) throw new Error("faketime is not installed");
+    env.FAKETIME_DONT_FAKE_MONOTONIC = "1";
+    deno.unshift(FAKETIME, "-f", options.faketime);
+  }
+  return new Deno.Command(deno[0]!, {
+    args: deno.slice(1),
     env,
     clearEnv: true,
     stdin: "null",
