@@ -20,13 +20,20 @@ import { sentAddresses } from "./network_notes.ts";
 import { ExitCode } from "./exit_codes.ts";
 import { type FetchFn, httpGet } from "./http.ts";
 import { describeFsError } from "./fs.ts";
-import { acquireLock, type Lock } from "./lock.ts";
+import { acquireLock, type Lock, type LockResult } from "./lock.ts";
 import { consoleLogger, type Level, type Logger, writeAll } from "./log.ts";
 import { stateCorrupt, stateLocked, stateUnreadable, waitsMoved } from "./messages.ts";
 import { kindOf } from "./providers.ts";
 import { liftChangedStops } from "./resume.ts";
 import { adoptState, type State } from "./state.ts";
-import { readState, removeStaleTemps, StateStore } from "./state_store.ts";
+import {
+  type ReadResult,
+  readState,
+  removeStaleTemps,
+  StateStore,
+  writeStateAtomically,
+} from "./state_store.ts";
+import { defaultNetworkUp } from "./startup.ts";
 import { accountKeyChange, upgradeState } from "./state_upgrade.ts";
 
 /** Options every command shares. */
@@ -57,7 +64,43 @@ export interface Environment {
   dns: DnsDeps;
   /** Runs the programs of exec notification sinks. */
   run: RunFn;
+  /** The config file, the state file and its lock. */
+  files: Files;
+  /** Whether the network is up, for `startup.waitForNetwork`. */
+  networkUp: () => boolean;
 }
+
+/**
+ * The files a command touches: the config, the state file, its directory and its lock. The
+ * binary's are on disk ({@link diskFiles}); the model test keeps them in memory and runs the same
+ * start-up.
+ */
+export interface Files {
+  /** Reads and validates the config file; `env` reads the `DNSBEAT_*` variables. */
+  loadConfig(path: string, env: (name: string) => string | undefined): Promise<ConfigResult>;
+  /** Creates the state file's directory (and its parents) when missing; throws when it cannot. */
+  makeDirectory(path: string): Promise<void>;
+  /** Tries to take the state file's lock without waiting. */
+  lock(statePath: string): Promise<LockResult>;
+  /** Removes what a crash left beside the state file (call it holding the lock). */
+  removeStaleTemps(statePath: string): Promise<void>;
+  /** Reads the state file. */
+  readState(path: string): Promise<ReadResult>;
+  /** Writes the state file atomically. */
+  writeState: typeof writeStateAtomically;
+}
+
+/** The real files. */
+export const diskFiles: Files = {
+  loadConfig: (path, env) => loadConfig(path, { ...systemConfigDeps, env }),
+  makeDirectory: async (path) => {
+    await Deno.mkdir(path, { recursive: true, mode: 0o700 });
+  },
+  lock: acquireLock,
+  removeStaleTemps,
+  readState,
+  writeState: writeStateAtomically,
+};
 
 /**
  * What DNS answers for a host, at the config's `resolver` (else the system's), each lookup within
@@ -94,6 +137,8 @@ export function processEnvironment(clock: Clock): Environment {
     control: processControl,
     dns: defaultDnsDeps,
     run: commandRunner(),
+    files: diskFiles,
+    networkUp: defaultNetworkUp,
   };
 }
 
@@ -112,7 +157,7 @@ export interface Loaded {
 /** Loads and validates the config; on failure logs every problem and returns the exit code. */
 export async function load(opts: GlobalOptions, env: Environment): Promise<Loaded | ExitCode> {
   const path = opts.config ?? env.env("DNSBEAT_CONFIG") ?? DEFAULT_CONFIG_PATH;
-  const read = () => loadConfig(path, { ...systemConfigDeps, env: env.env });
+  const read = () => env.files.loadConfig(path, env.env);
   const result = await read();
   if (!result.ok) {
     const log = env.logger(opts.level ?? "info");
@@ -137,9 +182,10 @@ export async function load(opts: GlobalOptions, env: Environment): Promise<Loade
  */
 async function readFor(
   loaded: Loaded,
-  clock: Clock,
+  env: Environment,
 ): Promise<{ state: State; changed: boolean } | ExitCode> {
-  const read = await readState(loaded.statePath);
+  const { clock } = env;
+  const read = await env.files.readState(loaded.statePath);
   if (read.kind === "corrupt" || read.kind === "error") {
     loaded.log.error(
       read.kind === "corrupt"
@@ -164,8 +210,8 @@ async function readFor(
 }
 
 /** Reads the state without locking it (for `status` and `check`); nothing is written. */
-export async function peekState(loaded: Loaded, clock: Clock): Promise<State | ExitCode> {
-  const read = await readFor(loaded, clock);
+export async function peekState(loaded: Loaded, env: Environment): Promise<State | ExitCode> {
+  const read = await readFor(loaded, env);
   return typeof read === "number" ? read : read.state;
 }
 
@@ -202,7 +248,7 @@ export async function open(
   const slash = statePath.lastIndexOf("/");
   if (slash > 0) {
     try {
-      await Deno.mkdir(statePath.slice(0, slash), { recursive: true, mode: 0o700 });
+      await env.files.makeDirectory(statePath.slice(0, slash));
     } catch (e) {
       log.error(
         `Cannot create the state directory: ${
@@ -212,7 +258,7 @@ export async function open(
       return ExitCode.Failure;
     }
   }
-  const locked = await acquireLock(statePath);
+  const locked = await env.files.lock(statePath);
   if (locked.kind === "held") {
     log.error(stateLocked(statePath, locked.pid));
     return ExitCode.Locked;
@@ -226,7 +272,7 @@ export async function open(
   if (locked.staleFrom !== null) {
     log.info(`Took over the state lock left by a process that is gone (pid ${locked.staleFrom}).`);
   }
-  await removeStaleTemps(statePath);
+  await env.files.removeStaleTemps(statePath);
   const opened = await wire(loaded, locked.lock, env, lasting);
   if (typeof opened === "number") locked.lock.release();
   return opened;
@@ -240,9 +286,9 @@ export async function wire(
   lasting: boolean,
 ): Promise<Opened | ExitCode> {
   const { config, log, statePath } = loaded;
-  const read = await readFor(loaded, env.clock);
+  const read = await readFor(loaded, env);
   if (typeof read === "number") return read;
-  const store = new StateStore(statePath, read.state);
+  const store = new StateStore(statePath, read.state, env.files.writeState);
   if (read.changed && !(await store.record(() => {}))) {
     log.error(`Cannot save the state: ${store.failing}.`);
     return ExitCode.Failure;

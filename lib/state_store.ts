@@ -35,6 +35,11 @@ export async function readState(path: string): Promise<ReadResult> {
     }
     return { kind: "error", reason: describeFsError(e, path) };
   }
+  return stateFromText(text);
+}
+
+/** What a state file's text holds (the file exists). */
+export function stateFromText(text: string): ReadResult {
   const parsed = parseState(text);
   if (parsed.ok === true) return { kind: "ok", state: parsed.state, existed: true };
   if (parsed.ok === "v1") return { kind: "legacy", legacy: parsed.legacy };

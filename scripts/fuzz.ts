@@ -8,7 +8,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { runModel } from "../tests/helpers/model.ts";
+import { describeRun, runModel } from "../tests/helpers/model.ts";
 import { PROPERTIES } from "../tests/helpers/properties.ts";
 import { report } from "../tests/helpers/report.ts";
 
@@ -34,10 +34,7 @@ export async function fuzz(runs: number, modelRuns: number, seed: number): Promi
     });
   }
   await timed("model: no needless request on any path, no stop lost", async () => {
-    const m = await runModel(modelRuns, seed);
-    return `${m.runs} sequences, ${m.steps} steps, ${Math.round(m.hours)} virtual hours, ` +
-      `${m.noip} No-IP requests, ${m.beats} beats, ${m.stops} stops, ${m.kills} kills, ` +
-      `${m.reboots} reboots`;
+    return describeRun(await runModel(modelRuns, { seed }));
   });
   const total = PROPERTIES.length + 1;
   report(`${total - failed}/${total} properties held (seed ${seed}).`);

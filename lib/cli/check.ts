@@ -31,7 +31,7 @@ export const check: Command = {
     const loaded = await load(globalOptions(values), env);
     if (typeof loaded === "number") return loaded;
     const { config, statePath } = loaded;
-    const state = await peekState(loaded, env.clock);
+    const state = await peekState(loaded, env);
     if (typeof state === "number") return state;
     const lines = [
       `config ${config.path} is valid.`,

@@ -8,7 +8,6 @@
 import { load, wire } from "../app.ts";
 import { SECOND } from "../duration.ts";
 import { ExitCode } from "../exit_codes.ts";
-import { acquireLock } from "../lock.ts";
 import { SETTLE_MS } from "../notifier.ts";
 import { lift, requestResume, type ResumeRequest, resumeRequestPath } from "../resume.ts";
 import { type Command, globalOptions } from "./command.ts";
@@ -36,7 +35,7 @@ export const resume: Command = {
       return ExitCode.Usage;
     }
     const names = positionals.length > 0 ? positionals : known;
-    const locked = await acquireLock(statePath);
+    const locked = await env.files.lock(statePath);
     if (locked.kind === "held") {
       // Next to the state file as the daemon's lock resolved it, whatever path names it here.
       await requestResume(locked.file, {

@@ -9,7 +9,7 @@ import { open } from "../app.ts";
 import { runDaemon } from "../daemon.ts";
 import { ExitCode } from "../exit_codes.ts";
 import { kindOf } from "../providers.ts";
-import { defaultNetworkUp, waitUntilReady } from "../startup.ts";
+import { waitUntilReady } from "../startup.ts";
 import { type Command, globalOptions } from "./command.ts";
 
 /** The `run` command. */
@@ -25,7 +25,7 @@ export const run: Command = {
     try {
       const ready = await waitUntilReady(config.startup, {
         clock: ctx.clock,
-        networkUp: defaultNetworkUp,
+        networkUp: env.networkUp,
         signal,
       });
       if (ready.kind === "aborted") return ExitCode.Ok;

@@ -78,7 +78,7 @@ export const status: Command = {
   async run(values, _positionals, env) {
     const loaded = await load(globalOptions(values), env);
     if (typeof loaded === "number") return loaded;
-    const state = await peekState(loaded, env.clock);
+    const state = await peekState(loaded, env);
     if (typeof state === "number") return state;
     const network = (await natSights(loaded.config, state, {
       ip: systemIp,

@@ -8,7 +8,8 @@
  *
  * The wall clock ({@link FakeClock.now}) and the monotonic clock ({@link FakeClock.mono}) move
  * together when time passes; {@link FakeClock.set} and {@link FakeClock.shift} jump the wall clock
- * alone, as NTP or a user does. Sleeps are measured on the monotonic clock, as real timers are.
+ * alone, as NTP or a user does; {@link FakeClock.reboot} starts a new boot, whose monotonic clock
+ * (the machine's uptime) starts again near zero. Sleeps are measured on real time, as timers are.
  *
  * @module
  */
@@ -43,9 +44,11 @@ export function turn(): Promise<void> {
 
 /** A {@link Clock} whose time moves only when tasks sleep (or the test says so). */
 export class FakeClock implements Clock {
-  #mono = 1_000_000;
-  /** Where {@link FakeClock.mono} counts from: the last boot, on the internal time line. */
-  #boot = 0;
+  /** Real time elapsed, in ms: it never jumps and never restarts (sleepers wake on it). */
+  #t = 1_000_000;
+  /** The real time at which the current boot's monotonic clock read {@link FakeClock.#bootMono}. */
+  #bootAt = this.#t;
+  #bootMono = this.#t;
   #offset: number;
   #sleepers: Sleeper[] = [];
   #seq = 0;
@@ -55,7 +58,7 @@ export class FakeClock implements Clock {
 
   /** Starts the virtual wall clock at `start` (epoch milliseconds). */
   constructor(start = Date.UTC(2026, 0, 1, 0, 0, 0), options: FakeClockOptions = {}) {
-    this.#offset = start - this.#mono;
+    this.#offset = start - this.#t;
     this.#manual = options.manual ?? false;
     this.#bootId = options.bootId === undefined ? "fake-boot" : options.bootId;
   }
@@ -66,34 +69,36 @@ export class FakeClock implements Clock {
   }
 
   /**
-   * A new boot, now: monotonic readings of the old one mean nothing, and the monotonic clock
-   * counts from 0 again (the wall clock and sleepers go on).
+   * A new boot: the monotonic clock counts from it, so it reads `uptimeMs` now (what the machine
+   * took to boot), and readings of the old boot mean nothing now.
    */
-  reboot(id: string): void {
+  reboot(id: string, uptimeMs = 20_000): void {
     this.#bootId = id;
-    this.#boot = this.#mono;
+    this.#bootAt = this.#t;
+    this.#bootMono = uptimeMs;
   }
 
   /** The virtual wall-clock time. */
   now(): number {
-    return this.#mono + this.#offset;
+    return this.#t + this.#offset;
   }
 
-  /** The virtual monotonic time: since the last boot (the first at -1,000 s). */
+  /** The virtual monotonic time. */
   mono(): number {
-    return this.#mono - this.#boot;
+    return this.#bootMono + (this.#t - this.#bootAt);
   }
 
   /**
    * The same time as a server elsewhere sees it: this clock's monotonic time on a wall clock that
-   * never jumps (what {@link FakeClock.set} and {@link FakeClock.shift} do is not seen).
+   * never jumps (what {@link FakeClock.set} and {@link FakeClock.shift} do is not seen), nor
+   * restarts with a reboot.
    */
   truth(): Clock {
-    const origin = this.#mono + this.#offset;
-    const start = this.#mono;
+    const origin = this.#t + this.#offset;
+    const start = this.#t;
     return {
-      now: () => origin + (this.#mono - start),
-      mono: () => this.#mono,
+      now: () => origin + (this.#t - start),
+      mono: () => this.#t,
       bootId: "server",
       sleep: (ms, signal) => this.sleep(ms, signal),
     };
@@ -101,7 +106,7 @@ export class FakeClock implements Clock {
 
   /** Sets the wall clock, forward or back (a clock jump); monotonic time and sleepers stay. */
   set(ms: number): void {
-    this.#offset = ms - this.#mono;
+    this.#offset = ms - this.#t;
   }
 
   /** Moves the wall clock forward or back by `ms` (a clock jump). */
@@ -111,7 +116,7 @@ export class FakeClock implements Clock {
 
   /** Lets `ms` of time pass at once (both clocks); sleepers due by then wake as usual. */
   pass(ms: number): void {
-    this.#mono += ms;
+    this.#t += ms;
     if (!this.#manual && this.#sleepers.length > 0) this.#schedule();
   }
 
@@ -119,7 +124,7 @@ export class FakeClock implements Clock {
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
     return new Promise<void>((resolve) => {
       if (signal?.aborted) return resolve();
-      const sleeper: Sleeper = { at: this.#mono + Math.max(0, ms), seq: this.#seq++, resolve };
+      const sleeper: Sleeper = { at: this.#t + Math.max(0, ms), seq: this.#seq++, resolve };
       this.#sleepers.push(sleeper);
       signal?.addEventListener("abort", () => {
         this.#sleepers = this.#sleepers.filter((s) => s !== sleeper);
@@ -134,7 +139,7 @@ export class FakeClock implements Clock {
     return this.#sleepers.length;
   }
 
-  /** When the earliest sleeper wakes (monotonic), or null. */
+  /** When the earliest sleeper wakes (real time, as {@link FakeClock.truth}'s `mono`), or null. */
   get nextWake(): number | null {
     return this.#sleepers.reduce<number | null>((m, s) => m === null || s.at < m ? s.at : m, null);
   }
@@ -144,18 +149,18 @@ export class FakeClock implements Clock {
    * time, each after `settle` has let the code woken before it run; time stops at each wake-up.
    */
   async advance(ms: number, settle: () => Promise<void> = turn): Promise<void> {
-    const end = this.#mono + ms;
+    const end = this.#t + ms;
     await settle();
     for (;;) {
       this.#sleepers.sort((a, b) => a.at - b.at || a.seq - b.seq);
       const first = this.#sleepers[0];
       if (first === undefined || first.at > end) break;
       this.#sleepers.shift();
-      this.#mono = Math.max(this.#mono, first.at);
+      this.#t = Math.max(this.#t, first.at);
       first.resolve();
       await settle();
     }
-    this.#mono = end;
+    this.#t = end;
   }
 
   #schedule(): void {
@@ -172,7 +177,7 @@ export class FakeClock implements Clock {
     if (this.#sleepers.length === 0) return;
     this.#sleepers.sort((a, b) => a.at - b.at || a.seq - b.seq);
     const first = this.#sleepers.shift()!;
-    if (first.at > this.#mono) this.#mono = first.at;
+    if (first.at > this.#t) this.#t = first.at;
     first.resolve();
     if (this.#sleepers.length > 0) this.#schedule();
   }

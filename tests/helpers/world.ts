@@ -1,82 +1,141 @@
 /**
- * A whole dnsbeat world in one process, for the model-based test: dnsbeat's real daemon (the
- * real config validation, state adoption, context wiring, rounds and heartbeat) against the
- * emulator, on one manual virtual clock, with a disk that can fail and a process that can be
- * restarted or killed at any moment.
+ * A whole dnsbeat world in one process, for the model-based test: `dnsbeat run` as `main.ts`
+ * runs it (the same command, start-up and daemon: config validation, lock, state reading and
+ * adoption, stops lifted, notifier, rounds, heartbeat) against the emulator, on one manual
+ * virtual clock, with a disk that can fail, a network that can be slow or fail, and a machine
+ * that can be restarted, killed or rebooted at any moment.
  *
  * - Time: the emulator runs on the true time; dnsbeat's machine on a wall clock that the world
- *   can set wrong, and the boot's monotonic clock (see `lib/clock.ts`).
- * - The network: every URL dnsbeat asks is answered by the emulator. `noip.test` and
- *   `dynamip.test` are the update servers; No-IP's detection service (`ip1.dynupdate.no-ip.com`)
- *   and a neutral one (`ip.test`) both echo the emulator's addresses, and every detection
- *   request is recorded with the host it was meant for.
+ *   can set wrong, and the boot's monotonic clock, which restarts near zero at a reboot.
+ * - The network: every URL dnsbeat asks is answered by the emulator, after the world's latency
+ *   each way. `noip.test` and `members.test` are DynDNS2 update servers (both the emulator's
+ *   No-IP), `dynamip.test` DynamIP's; No-IP's detection service (`ip1.dynupdate.no-ip.com`), a
+ *   service on `members.test` and a neutral one (`ip.test`) echo the emulator's addresses. A
+ *   request can fail the way fetch fails: refused, DNS, TLS, reset, a black hole (no answer
+ *   until dnsbeat gives up), or a reply lost after the server acted on the request.
  * - The disk: the state file's last successful write. A killed process writes nothing more.
+ *
+ * What happened is kept in {@link World.events}, in order, for the oracle.
  *
  * @module
  */
-import { Notifier } from "../../lib/notifier.ts";
-import { context, type Environment } from "../../lib/app.ts";
-import { NO_DNS } from "./context.ts";
+import { type Environment, type Files } from "../../lib/app.ts";
+import { run } from "../../lib/cli/run.ts";
 import { parseConfig } from "../../lib/config.ts";
 import { ControlQueue } from "../../lib/control.ts";
-import { runDaemon } from "../../lib/daemon.ts";
+import { basicCredentials } from "../../lib/dyndns2/protocol.ts";
 import { createEmulator, type Emulator, type EmulatorRequest } from "../../lib/emulator/mod.ts";
 import type { ExitCode } from "../../lib/exit_codes.ts";
 import { createLogger } from "../../lib/log.ts";
-import { liftChangedStops } from "../../lib/resume.ts";
-import { adoptState, emptyState, parseState, type State } from "../../lib/state.ts";
-import { StateStore } from "../../lib/state_store.ts";
+import { emptyState, parseState, type State } from "../../lib/state.ts";
+import { stateFromText } from "../../lib/state_store.ts";
+import { NO_DNS } from "./context.ts";
 import { FakeClock, turn } from "./fake_clock.ts";
 
-/** No-IP's update server, as the world's config names it. */
-export const NOIP_SERVER = "http://noip.test";
+/** The DynDNS2 update servers, as the world's config names them (both are the emulator's). */
+export const SERVERS = ["http://noip.test", "http://members.test"] as const;
 /** DynamIP's server, as the world's config names it. */
 export const DYNAMIP_SERVER = "http://dynamip.test";
-/** The No-IP login. */
-export const NOIP_USER = "user@example.com";
 /** The DynamIP site. */
 export const SITE = "George";
 /** Passwords the emulator accepts. */
-export const RIGHT = { noip: "right-noip-pw", dynamip: "right-dyn-pw" };
-/** The No-IP account's hosts. */
-export const HOSTS = ["a.ddns.net", "b.ddns.net", "c.ddns.net"];
+export const RIGHT = { dyndns2: "right-noip-pw", dynamip: "right-dyn-pw" };
+/** The two DynDNS2 accounts (the same at both servers) and their hosts. */
+export const ACCOUNTS = [
+  { username: "user@example.com", hosts: ["a.ddns.net", "b.ddns.net", "c.ddns.net"] },
+  { username: "other@example.com", hosts: ["d.ddns.net", "e.ddns.net"] },
+] as const;
 /** No-IP's own detection service, IPv4 and IPv6. */
 export const NOIP_DETECT = ["http://ip1.dynupdate.no-ip.com/", "http://ip1.dynupdate6.no-ip.com/"];
-/** A detection service that is not No-IP's, IPv4 and IPv6. */
+/** The DynDNS2 servers answer detection too (their own service), IPv4 and IPv6. */
+export const SERVER_DETECT = SERVERS.map((s) => [`${s}/ip`, `${s}/ip6`]);
+/** A detection service that belongs to no provider, IPv4 and IPv6. */
 export const NEUTRAL_DETECT = ["http://ip.test/", "http://ip6.test/"];
 /** When the world starts (true time). */
 export const START = Date.UTC(2026, 5, 1, 12, 0, 0);
+/** Where the world's config file is. */
+export const CONFIG_PATH = "/etc/dnsbeat/config.json";
+const STATE_PATH = "/var/lib/dnsbeat/state.json";
+
+/** One DynDNS2 provider of the config file. */
+export interface Dyndns2Config {
+  /** Its service: `noip`, `dynu` or `dyndns2`. */
+  type: string;
+  name: string;
+  /** One of {@link SERVERS}. */
+  server: string;
+  username: string;
+  password: string;
+  hostnames: string[];
+  families: "ipv4" | "ipv6" | "both";
+  interval: string;
+}
 
 /** What the config file says (the world writes it as dnsbeat would read it). */
 export interface WorldConfig {
-  /** The DynDNS2 provider, if configured (its service: `noip`, `dynu` or `dyndns2`). */
-  noip: {
-    type: string;
-    name: string;
-    password: string;
-    hostnames: string[];
-    families: "ipv4" | "both";
-    interval: string;
-  } | null;
+  /** The DynDNS2 providers (at most one per account of {@link ACCOUNTS}, in that order). */
+  dyndns2: Dyndns2Config[];
   /** The DynamIP provider, if configured. */
   dynamip: { name: string; password: string; ip: "auto" | "detect" } | null;
+  /** The config's `timeout`. */
+  timeout: string;
+  /** Whether No-IP's detection service comes first in the sources (else last). */
+  noipFirst: boolean;
 }
 
-/** What happened in the world, in order: a request, dnsbeat reading its config, its end. */
-export type WorldEvent = Wire | ConfigRead | Ended;
+/** How a request fails on the way (see the module's text). */
+export type NetFault = "refused" | "dns" | "tls" | "reset" | "blackhole" | "lost" | "silent";
 
-/** A dnsbeat process ended (SIGTERM or SIGKILL). */
+/** Faults after which the request never reached the server. */
+const UNREACHED: readonly NetFault[] = ["refused", "dns", "tls", "reset", "blackhole"];
+
+/** Which requests a network fault hits. */
+export type NetTarget = "dyndns2" | "dynamip" | "detect";
+
+/** What happened in the world, in order. */
+export type WorldEvent =
+  | Wire
+  | Reply
+  | ConfigRead
+  | { kind: "started"; at: number; wallClock: number; bootId: string | null; uptime: number }
+  | Ended
+  | Unreached;
+
+/** A request that never reached its server (dnsbeat may not know that). */
+export interface Unreached {
+  /** Discriminant. */
+  kind: "unreached";
+  target: NetTarget;
+  host: string;
+  /** Path and query, as the server would have seen them. */
+  path: string;
+  /** The DynDNS2 username it carried, if any. */
+  user: string | null;
+  fault: NetFault;
+  /** When it failed. */
+  at: number;
+}
+
+/** A dnsbeat process ended (by itself, SIGTERM or SIGKILL). */
 export interface Ended {
   /** Discriminant. */
   kind: "ended";
+  /** When (true time). */
+  at: number;
   /** The disk's write count then: what it saved by then is on disk, the rest is gone. */
   writes: number;
+  /** Its exit code. */
+  code: ExitCode;
+  /** Whether the world ended it (SIGTERM, SIGKILL); else it ended by itself. */
+  signalled: boolean;
 }
 
 /** dnsbeat read the config file (at start, or for a resume or reload). */
 export interface ConfigRead {
   /** Discriminant. */
   kind: "config";
+  /** When (true time). */
+  at: number;
   /** For `dnsbeat resume`: then every stop is lifted too. */
   resume: boolean;
   /** What the file said. */
@@ -85,15 +144,37 @@ export interface ConfigRead {
   writes: number;
 }
 
-/** One request the world's network carried. */
+/** One request that reached a server. */
 export interface Wire {
+  /** Discriminant. */
+  kind: "wire";
   /** What it was for. */
-  kind: "noip" | "dynamip" | "detect";
-  /** The host dnsbeat asked (for detection: whose service it was). */
+  target: NetTarget;
+  /** The host dnsbeat asked. */
   host: string;
+  /** When dnsbeat sent it (true time; it arrived at `record.at`). */
+  sentAt: number;
+  /** What dnsbeat's wall clock read when it sent it. */
+  wall: number;
   /** The emulator's record (its reply and status fill in when it answers). */
   record: EmulatorRequest;
-  /** The disk's write count when dnsbeat got the answer (or gave up): later writes hold it. */
+  /** What happened to the reply on its way back, if anything. */
+  fault: NetFault | null;
+}
+
+/** dnsbeat got the reply of a {@link Wire}, or never will. */
+export interface Reply {
+  /** Discriminant. */
+  kind: "reply";
+  /** The request. */
+  wire: Wire;
+  /** Whether dnsbeat read the reply (false: it failed, was lost or given up). */
+  delivered: boolean;
+  /** When (true time). */
+  at: number;
+  /** What dnsbeat's wall clock read then. */
+  wall: number;
+  /** The disk's write count then: later writes hold what dnsbeat made of it. */
   writes: number;
 }
 
@@ -104,6 +185,19 @@ interface Proc {
   alive: { value: boolean };
   done: Promise<ExitCode>;
   exit: ExitCode | null;
+  reads: number;
+  signalled: boolean;
+}
+
+/** A sequence ran too long: dnsbeat loops without letting time pass. */
+export class HangError extends Error {}
+
+/** Limits of one sequence: event-loop turns, and real time. */
+export interface Limits {
+  /** Event-loop turns the world may take over the whole sequence. */
+  turns: number;
+  /** Real milliseconds the sequence may take. */
+  ms: number;
 }
 
 /** The world. */
@@ -126,25 +220,36 @@ export class World {
     failing: false,
     writes: 0,
   };
+  /** The network's delay each way, in ms. */
+  latency = { up: 0, down: 0 };
+  /** Network faults queued for the next requests of their target. */
+  readonly netFaults: { target: NetTarget; fault: NetFault }[] = [];
+  /** What the sequence is doing now, for a hang's message. */
+  doing = "starting";
   #proc: Proc | null = null;
   /** Control events sent to the daemon and not yet read by it, oldest first. */
   #pending: ("resume" | "reload")[] = [];
   #activity = 0;
   #busy = 0;
+  #turns = 0;
+  readonly #started = performance.now();
+  readonly #limits: Limits;
+  #disposed = false;
 
   /** A world whose config file says `config`; nothing runs yet. */
-  constructor(config: WorldConfig) {
+  constructor(config: WorldConfig, limits: Limits = { turns: 500_000, ms: 60_000 }) {
     this.config = config;
+    this.#limits = limits;
     this.emulator = createEmulator({
       clock: this.truth,
       accounts: {
-        noip: [{
-          username: NOIP_USER,
-          password: RIGHT.noip,
-          hosts: [...HOSTS],
+        noip: ACCOUNTS.map((a) => ({
+          username: a.username,
+          password: RIGHT.dyndns2,
+          hosts: [...a.hosts],
           groups: {},
           donator: false,
-        }],
+        })),
         dynamip: [{ siteId: SITE, password: RIGHT.dynamip, expiry: START + 10 * 365 * 86_400_000 }],
         echoIp: { ipv4: "81.2.69.142", ipv6: "2a02:1810::1" },
       },
@@ -158,20 +263,8 @@ export class World {
 
   /** The config file as JSON. */
   configJson(): Record<string, unknown> {
-    const providers: unknown[] = [];
-    const { noip, dynamip } = this.config;
-    if (noip) {
-      providers.push({
-        type: noip.type,
-        name: noip.name,
-        username: NOIP_USER,
-        password: noip.password,
-        hostnames: noip.hostnames,
-        server: NOIP_SERVER,
-        families: noip.families,
-        interval: noip.interval,
-      });
-    }
+    const providers: unknown[] = this.config.dyndns2.map((p) => ({ ...p }));
+    const { dynamip } = this.config;
     if (dynamip) {
       providers.push({
         type: "dynamip",
@@ -182,84 +275,54 @@ export class World {
         ip: dynamip.ip,
       });
     }
+    const v4 = [NOIP_DETECT[0], ...SERVER_DETECT.map((d) => d[0]), NEUTRAL_DETECT[0]];
+    const v6 = [NOIP_DETECT[1], ...SERVER_DETECT.map((d) => d[1]), NEUTRAL_DETECT[1]];
+    const order = (list: (string | undefined)[]) =>
+      this.config.noipFirst ? list : [...list.slice(1), list[0]];
     return {
-      state: "/var/lib/dnsbeat/state.json",
-      ipSources: [NOIP_DETECT[0], `${NOIP_SERVER}/ip`, NEUTRAL_DETECT[0]],
-      ipv6Sources: [NOIP_DETECT[1], `${NOIP_SERVER}/ip6`, NEUTRAL_DETECT[1]],
+      state: STATE_PATH,
+      timeout: this.config.timeout,
+      ipSources: order(v4),
+      ipv6Sources: order(v6),
       providers,
     };
   }
 
-  /** Starts dnsbeat as `dnsbeat run` does (config, state, lock aside, daemon). */
+  /** Starts `dnsbeat run`, as `main.ts` does, on the world's clock, network and files. */
   async start(): Promise<void> {
-    this.#busy++;
-    try {
-      const config = await this.#readConfig(false);
-      const state = this.#readState();
-      const alive = { value: true };
-      const store = new StateStore("/var/lib/dnsbeat/state.json", state.value, (_path, s) => {
-        this.#activity++;
-        if (!alive.value) return Promise.resolve();
-        if (this.disk.failing) {
-          return Promise.reject(
-            new Error("/var/lib/dnsbeat/state.json: no space left on the device"),
-          );
-        }
-        this.disk.text = JSON.stringify(s);
-        this.disk.writes++;
-        return Promise.resolve();
+    if (this.#proc !== null) throw new Error("the world starts dnsbeat twice");
+    const control = new ControlQueue();
+    const controller = new AbortController();
+    const alive = { value: true };
+    const proc: Proc = {
+      controller,
+      control,
+      alive,
+      exit: null,
+      reads: 0,
+      signalled: false,
+      done: Promise.resolve(0),
+    };
+    this.#proc = proc;
+    this.events.push({
+      kind: "started",
+      at: this.truth.now(),
+      wallClock: this.clock.now(),
+      bootId: this.clock.bootId,
+      uptime: this.clock.mono(),
+    });
+    proc.done = run.run({ config: CONFIG_PATH }, [], this.#environment(proc), controller.signal);
+    proc.done.then((code) => {
+      proc.exit = code;
+      this.events.push({
+        kind: "ended",
+        at: this.truth.now(),
+        writes: this.disk.writes,
+        code,
+        signalled: proc.signalled,
       });
-      const log = createLogger({
-        level: "debug",
-        timestamps: true,
-        color: false,
-        clock: this.clock,
-        write: (line) => {
-          this.#activity++;
-          this.logs.push(line);
-        },
-      });
-      // As `dnsbeat run`: a state that must be saved at start (a new boot) and cannot be ends it,
-      // and what it made of the config it read ends with it.
-      if (state.changed && !(await store.record(() => {}))) {
-        this.events.push({ kind: "ended", writes: this.disk.writes });
-        return;
-      }
-      const env = this.#environment(log);
-      const notifier = new Notifier({
-        clock: this.clock,
-        store,
-        log,
-        fetch: env.fetch,
-        run: env.run,
-        retries: true,
-      });
-      notifier.configure(config.notify);
-      await liftChangedStops({ store, log, clock: this.clock, notify: notifier }, config.providers);
-      const control = new ControlQueue();
-      const controller = new AbortController();
-      const proc: Proc = {
-        controller,
-        control,
-        alive,
-        exit: null,
-        done: runDaemon(config, controller.signal, {
-          reload: () => this.#readConfigResult(this.#pending.shift() === "resume"),
-          contextFor: (c) => {
-            notifier.configure(c.notify);
-            return context(c, store, env, log, notifier);
-          },
-          control,
-        }),
-      };
-      proc.done.then((code) => {
-        proc.exit = code;
-        this.#activity++;
-      });
-      this.#proc = proc;
-    } finally {
-      this.#busy--;
-    }
+      this.#activity++;
+    });
     await this.settle();
   }
 
@@ -277,12 +340,34 @@ export class World {
     const proc = this.#proc;
     if (proc === null) return;
     if (kill) proc.alive.value = false;
+    proc.signalled = true;
     proc.controller.abort();
     await this.settle();
-    await proc.done;
+    if (proc.exit === null) {
+      throw new HangError(
+        `dnsbeat did not end after ${kill ? "SIGKILL" : "SIGTERM"} (step: ${this.doing})`,
+      );
+    }
     this.#proc = null;
     this.#pending = [];
-    this.events.push({ kind: "ended", writes: this.disk.writes });
+  }
+
+  /** The machine loses power, stays off `downMs`, and boots `uptimeMs` before dnsbeat starts. */
+  async reboot(id: string, downMs: number, uptimeMs: number, wallErrorMs: number): Promise<void> {
+    await this.kill();
+    await this.advance(downMs + uptimeMs);
+    this.clock.reboot(id, uptimeMs);
+    this.clock.set(this.truth.now() + wallErrorMs);
+    await this.start();
+  }
+
+  /** Ends the world: whatever still runs can no longer reach the network. */
+  async dispose(): Promise<void> {
+    try {
+      await this.kill();
+    } finally {
+      this.#disposed = true;
+    }
   }
 
   /** `dnsbeat resume` (every provider) while dnsbeat runs. */
@@ -302,6 +387,22 @@ export class World {
     await this.settle();
   }
 
+  /** Another client of the account sets `host` to `ip` at the server (dnsbeat does not know). */
+  async otherClient(username: string, host: string, ip: string): Promise<void> {
+    const auth = btoa(basicCredentials(username, RIGHT.dyndns2));
+    // It gives up at once if the server hangs (a fault queued for dnsbeat may meet it instead).
+    const gives = new AbortController();
+    const answer = this.emulator.handle(
+      new Request(`http://127.0.0.1/nic/update?hostname=${host}&myip=${ip}`, {
+        headers: { authorization: `Basic ${auth}`, "user-agent": "Other Client/1.0 a@b.example" },
+        signal: gives.signal,
+      }),
+      "127.0.0.1",
+    );
+    gives.abort();
+    await (await answer).body?.cancel().catch(() => {});
+  }
+
   /** Lets `ms` of true time pass. */
   async advance(ms: number): Promise<void> {
     await this.clock.advance(ms, () => this.settle());
@@ -310,13 +411,28 @@ export class World {
   /** Lets every task run until none can go on without time passing. */
   async settle(): Promise<void> {
     let last = "";
-    for (let stable = 0, i = 0; stable < 4 && i < 100_000; i++) {
+    for (let stable = 0; stable < 4;) {
       await turn();
+      this.#turns++;
+      if (this.#turns > this.#limits.turns || performance.now() - this.#started > this.#limits.ms) {
+        throw new HangError(
+          `the sequence did not end within ${this.#limits.turns} turns of the event loop or ${
+            this.#limits.ms / 1000
+          } s: dnsbeat loops without letting time pass (virtual time ${
+            new Date(this.truth.now()).toISOString()
+          }, step: ${this.doing})`,
+        );
+      }
       const now = `${this.#activity} ${this.clock.sleeping} ${this.#busy}`;
       if (now === last && this.#busy === 0) stable++;
       else stable = 0;
       last = now;
     }
+  }
+
+  /** Event-loop turns taken so far. */
+  get turns(): number {
+    return this.#turns;
   }
 
   /** The state on disk, parsed; null when there is none. Throws when it does not parse. */
@@ -329,76 +445,211 @@ export class World {
     return parsed.state;
   }
 
-  async #readConfig(resume: boolean) {
-    const result = await this.#readConfigResult(resume);
-    if (!result.ok) throw new Error(`the world's config is invalid: ${result.errors.join("; ")}`);
-    return result.config;
+  /** The files of one process: the config file, and the state on the world's disk. */
+  #files(proc: Proc): Files {
+    return {
+      loadConfig: async (path) => {
+        this.#busy++;
+        const resume = proc.reads++ > 0 && this.#pending.shift() === "resume";
+        this.events.push({
+          kind: "config",
+          at: this.truth.now(),
+          resume,
+          config: structuredClone(this.config),
+          writes: this.disk.writes,
+        });
+        try {
+          return await parseConfig(this.configJson(), path, {
+            readSecretFile: () => ({ error: "no files in this world" }),
+            env: () => undefined,
+          });
+        } finally {
+          this.#busy--;
+          this.#activity++;
+        }
+      },
+      makeDirectory: () => Promise.resolve(),
+      lock: () =>
+        Promise.resolve({
+          kind: "acquired",
+          staleFrom: null,
+          lock: { file: STATE_PATH, release: () => {} },
+          file: STATE_PATH,
+        }),
+      removeStaleTemps: () => Promise.resolve(),
+      readState: () =>
+        Promise.resolve(
+          this.disk.text === null
+            ? { kind: "ok", state: emptyState(), existed: false }
+            : stateFromText(this.disk.text),
+        ),
+      writeState: (path, s) => {
+        this.#activity++;
+        if (!proc.alive.value) return Promise.resolve();
+        if (this.disk.failing) {
+          return Promise.reject(new Error(`${path}: no space left on the device`));
+        }
+        this.disk.text = JSON.stringify(s);
+        this.disk.writes++;
+        return Promise.resolve();
+      },
+    };
   }
 
-  async #readConfigResult(resume: boolean) {
-    this.#busy++;
-    this.events.push({
-      kind: "config",
-      resume,
-      config: structuredClone(this.config),
-      writes: this.disk.writes,
+  #environment(proc: Proc): Environment {
+    const log = createLogger({
+      level: "debug",
+      timestamps: true,
+      color: false,
+      clock: this.clock,
+      write: (line) => {
+        this.#activity++;
+        this.logs.push(line);
+      },
     });
-    try {
-      return await parseConfig(this.configJson(), "/etc/dnsbeat/config.json", {
-        readSecretFile: () => ({ error: "no files in this world" }),
-        env: () => undefined,
-      });
-    } finally {
-      this.#busy--;
-      this.#activity++;
-    }
-  }
-
-  #readState(): { value: State; changed: boolean } {
-    const state = this.diskState() ?? emptyState();
-    return { value: state, changed: adoptState(state, this.clock).changed };
-  }
-
-  #environment(log: ReturnType<typeof createLogger>): Environment {
     return {
       clock: this.clock,
       env: () => undefined,
       fetch: (input, init) => this.#fetch(input, init),
       logger: () => log,
       out: () => {},
-      control: () => new ControlQueue(),
+      control: () => proc.control,
       // No host has records: a first start sends (the model's client never lost a state).
       dns: NO_DNS,
       run: () => Promise.resolve({ kind: "not-started", reason: "no programs in this world" }),
+      files: this.#files(proc),
+      networkUp: () => true,
     };
   }
 
-  /** The network: every request goes to the emulator, and is recorded. */
-  #fetch(input: string | URL | Request, init?: RequestInit): Promise<Response> {
+  /** The network: every request goes to the emulator, after the latency, and is recorded. */
+  async #fetch(input: string | URL | Request, init?: RequestInit): Promise<Response> {
     this.#activity++;
+    if (this.#disposed) return new Promise<never>(() => {});
     const url = new URL(input instanceof Request ? input.url : input);
-    const detect = [...NOIP_DETECT, ...NEUTRAL_DETECT].findIndex((d) =>
-      new URL(d).host === url.host
-    );
-    // The update servers answer detection too, at /ip and /ip6 (a service's own detection).
-    const onServer = url.pathname === "/ip" || url.pathname === "/ip6";
-    const kind = onServer || detect >= 0
-      ? "detect"
-      : url.host === new URL(NOIP_SERVER).host
-      ? "noip"
+    const signal = init?.signal ?? undefined;
+    const target: NetTarget = SERVERS.some((s) => new URL(s).host === url.host) &&
+        url.pathname.startsWith("/nic/")
+      ? "dyndns2"
       : url.host === new URL(DYNAMIP_SERVER).host
       ? "dynamip"
       : "detect";
-    const v4 = onServer ? url.pathname === "/ip" : detect % 2 === 0;
-    const path = kind === "detect" ? `/ip?family=${v4 ? 4 : 6}` : url.pathname + url.search;
-    const request = new Request(`http://127.0.0.1${path}`, init);
-    const answer = this.emulator.handle(request, "127.0.0.1");
-    const record = this.emulator.requests.at(-1)!;
-    const wire: Wire = { kind, host: url.hostname, record, writes: 0 };
-    this.events.push(wire);
-    return answer.finally(() => {
-      wire.writes = this.disk.writes;
+    const v6 = [NOIP_DETECT[1], ...SERVER_DETECT.map((d) => d[1]), NEUTRAL_DETECT[1]].some((d) =>
+      new URL(d!).host === url.host && new URL(d!).pathname === url.pathname
+    );
+    const path = target === "detect" ? `/ip?family=${v6 ? 6 : 4}` : url.pathname + url.search;
+    const at = this.truth.now();
+    const wall = this.clock.now();
+    const auth = new Headers(init?.headers).get("authorization");
+    const unreached = (fault: NetFault) =>
+      this.events.push({
+        kind: "unreached",
+        target,
+        host: url.hostname,
+        path: url.pathname + url.search,
+        user: auth === null ? null : atob(auth.replace(/^Basic /, "")).split(":")[0] ?? null,
+        fault,
+        at,
+      });
+    const index = this.netFaults.findIndex((f) => f.target === target);
+    const fault = index === -1 ? null : this.netFaults.splice(index, 1)[0]!.fault;
+    try {
+      if (fault !== null && UNREACHED.includes(fault)) {
+        unreached(fault);
+        if (fault === "blackhole") await this.#until(signal);
+        else await turn();
+        throw fetchError(fault);
+      }
+      await this.truth.sleep(this.latency.up, signal);
+      if (signal?.aborted) {
+        unreached("blackhole");
+        throw fetchError("blackhole");
+      }
+      const request = new Request(`http://127.0.0.1${path}`, { ...init, signal });
+      const answer = this.emulator.handle(request, "127.0.0.1");
+      const wire: Wire = {
+        kind: "wire",
+        target,
+        host: url.hostname,
+        sentAt: at,
+        wall,
+        record: this.emulator.requests.at(-1)!,
+        fault,
+      };
+      this.events.push(wire);
+      const response = await this.#delivered(wire, answer, signal, fault);
+      return response;
+    } finally {
       this.#activity++;
+    }
+  }
+
+  /** The reply of `wire` on its way back: late, lost or given up, as the network makes it. */
+  async #delivered(
+    wire: Wire,
+    answer: Promise<Response>,
+    signal: AbortSignal | undefined,
+    fault: NetFault | null,
+  ): Promise<Response> {
+    let delivered = false;
+    try {
+      const response = await answer;
+      if (fault === "lost" || fault === "silent") {
+        await response.body?.cancel().catch(() => {});
+        if (fault === "silent") await this.#until(signal);
+        throw fetchError(fault === "lost" ? "reset" : "blackhole");
+      }
+      await this.truth.sleep(this.latency.down, signal);
+      if (signal?.aborted) {
+        await response.body?.cancel().catch(() => {});
+        throw fetchError("blackhole");
+      }
+      // A reply cut short (`close`, `hang`) fails as fetch fails when the connection drops.
+      const body = await response.arrayBuffer().catch(() => null);
+      if (body === null || wire.record.status === 0) throw fetchError("reset");
+      delivered = true;
+      return new Response(body, { status: response.status, headers: response.headers });
+    } finally {
+      this.events.push({
+        kind: "reply",
+        wire,
+        delivered,
+        at: this.truth.now(),
+        wall: this.clock.now(),
+        writes: this.disk.writes,
+      });
+    }
+  }
+
+  #until(signal: AbortSignal | undefined): Promise<void> {
+    return new Promise((resolve) => {
+      if (!signal || signal.aborted) return resolve();
+      signal.addEventListener("abort", () => resolve(), { once: true });
     });
+  }
+}
+
+/** The error `fetch` rejects with when a request fails this way (Deno's texts). */
+function fetchError(fault: NetFault): Error {
+  const sending = "error sending request for url (http://x/)";
+  switch (fault) {
+    case "refused":
+      return new TypeError(
+        `${sending}: client error (Connect): tcp connect error: Connection refused (os error 111)`,
+      );
+    case "dns":
+      return new TypeError(
+        `${sending}: client error (Connect): dns error: failed to lookup address information: Name or service not known`,
+      );
+    case "tls":
+      return new TypeError(
+        `${sending}: client error (Connect): invalid peer certificate: UnknownIssuer`,
+      );
+    case "reset":
+    case "lost":
+      return new TypeError(`${sending}: connection error: Connection reset by peer (os error 104)`);
+    case "blackhole":
+    case "silent":
+      return new DOMException("The signal has been aborted", "AbortError");
   }
 }
