@@ -111,8 +111,10 @@ export function due(
   for (const host of p.hostnames) {
     const h = entry.hosts[host];
     const mine = addresses[host] = hostAddresses(p, host, detected);
-    if (entry.attempt?.hosts.includes(host)) reasons[host] = "retry";
-    else if (changed(h?.sent ?? null, mine, p.families)) {
+    const attempt = entry.attempt;
+    if (attempt?.hosts.includes(host) && resends(attempt.sent, mine, h?.sent ?? null)) {
+      reasons[host] = "retry";
+    } else if (changed(h?.sent ?? null, mine, p.families)) {
       reasons[host] = h?.sent ? "changed" : "new";
     } else if (
       p.forceRefreshMs > 0 && h?.success && since(h.success, clock) >= p.forceRefreshMs
@@ -120,6 +122,20 @@ export function due(
   }
   const hosts = p.hostnames.filter((host) => reasons[host] !== undefined);
   return hosts.length === 0 ? null : { hosts, addresses, reasons };
+}
+
+/**
+ * Whether a request whose reply never came (`attempt`) must be sent again with the `detected`
+ * addresses: some detected address is not the one `sent` and confirmed before, or the attempt
+ * may have changed it at the server. Otherwise the request would carry only addresses the server
+ * certainly has (the attempt's family not detected this round): a needless `nochg`.
+ */
+function resends(attempt: Addresses, detected: Addresses, sent: Addresses | null): boolean {
+  return (["ipv4", "ipv6"] as const).some((f) => {
+    const before = sent?.[f] ?? null;
+    return detected[f] !== null &&
+      (detected[f] !== before || (attempt[f] !== null && attempt[f] !== before));
+  });
 }
 
 /** True when a detected address of one of `families` differs from the one `sent`. */

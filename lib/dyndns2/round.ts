@@ -142,7 +142,9 @@ async function update(
   addresses: Addresses,
   signal: AbortSignal,
 ): Promise<RoundEnd> {
-  // Write-ahead: the attempt is on disk before the request leaves.
+  // Write-ahead: the attempt is on disk before the request leaves. The one it replaces may have
+  // reached the server without a reply: what its hosts have there stays unknown until a success.
+  const unsettled = entryOf(ctx.store.state, p).attempt;
   const attempt: Attempt = { at: stamp(ctx.clock), hosts, sent: addresses };
   try {
     // Hosts no longer configured keep their record: put back, they need no update.
@@ -175,9 +177,9 @@ async function update(
       // The attempt stays in the state: the next start counts it as sent and backs off.
       return { kind: "aborted" };
     case "unreached":
-      return await backOff(ctx, p, result.reason, null);
+      return await backOff(ctx, p, result.reason, null, unsettled);
     case "failed":
-      return await backOff(ctx, p, result.reason, attempt);
+      return await backOff(ctx, p, result.reason, attempt, null);
     case "redirect-refused":
       ctx.log.warn(
         `${p.profile.label} "${p.name}": ${result.reason} (to ${quoted(result.location, mask)}).`,
@@ -185,11 +187,16 @@ async function update(
       return await settle(
         ctx,
         p,
-        attempt,
+        { attempt, unsettled },
         parseResponse(p.profile, { status: result.status, body: "" }, hosts, mask),
       );
     case "reply":
-      return await settle(ctx, p, attempt, parseResponse(p.profile, result, hosts, mask));
+      return await settle(
+        ctx,
+        p,
+        { attempt, unsettled },
+        parseResponse(p.profile, result, hosts, mask),
+      );
   }
 }
 
@@ -202,11 +209,13 @@ async function backOff(
   p: Dyndns2Provider,
   reason: string,
   unknown: Attempt | null,
+  unsettled: Attempt | null,
 ): Promise<RoundEnd> {
   const saved = await ctx.store.record((s) => {
     const e = entryOf(s, p);
     e.backoff = nextBackoff(e.backoff, unknown?.at ?? stamp(ctx.clock));
-    if (unknown === null) e.attempt = null;
+    // A request that never left settles nothing: an earlier one without reply stays unknown.
+    if (unknown === null) e.attempt = unsettled;
   });
   const e = entryOf(ctx.store.state, p);
   const until = endAt(e.backoff!.from, e.backoff!.ms, ctx.clock);
@@ -220,7 +229,7 @@ async function backOff(
 async function settle(
   ctx: Context,
   p: Dyndns2Provider,
-  attempt: Attempt,
+  { attempt, unsettled }: { attempt: Attempt; unsettled: Attempt | null },
   outcomes: Outcome[],
 ): Promise<RoundEnd> {
   ctx.log.debug(
@@ -245,10 +254,17 @@ async function settle(
         h.reply = outcome === undefined
           ? null
           : `${outcome.code}${outcome.detail ? ` ${outcome.detail}` : ""}`;
+        // A request without reply went before this refused one: the host may hold its addresses.
+        if (unsettled?.hosts.includes(host)) h.sent = null;
         return;
       }
       const confirmed = byFamily(outcome.ips);
       h.sent = merge(h.sent, attempt.sent);
+      // A family the request without reply carried and this one did not stays unknown there.
+      for (const f of ["ipv4", "ipv6"] as const) {
+        const before = unsettled?.hosts.includes(host) ? unsettled.sent[f] : null;
+        if (attempt.sent[f] === null && before !== null && before !== h.sent[f]) h.sent[f] = null;
+      }
       h.confirmed = merge(h.confirmed, confirmed);
       h.reply = `${outcome.code} ${outcome.ips.join(",")}`;
       h.success = now;
