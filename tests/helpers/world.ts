@@ -220,8 +220,9 @@ export class World {
     failing: false,
     writes: 0,
   };
-  /** The network's delay each way, in ms. */
-  latency = { up: 0, down: 0 };
+  /** The network's delay each way, in ms: request after request, round and round the lists. */
+  latency: { up: number[]; down: number[] } = { up: [0], down: [0] };
+  #sent = 0;
   /** Network faults queued for the next requests of their target. */
   readonly netFaults: { target: NetTarget; fault: NetFault }[] = [];
   /** What the sequence is doing now, for a hang's message. */
@@ -560,7 +561,10 @@ export class World {
         else await turn();
         throw fetchError(fault);
       }
-      await this.truth.sleep(this.latency.up, signal);
+      const n = this.#sent++;
+      const up = this.latency.up[n % this.latency.up.length] ?? 0;
+      const down = this.latency.down[n % this.latency.down.length] ?? 0;
+      await this.truth.sleep(up, signal);
       if (signal?.aborted) {
         unreached("blackhole");
         throw fetchError("blackhole");
@@ -577,7 +581,7 @@ export class World {
         fault,
       };
       this.events.push(wire);
-      const response = await this.#delivered(wire, answer, signal, fault);
+      const response = await this.#delivered(wire, answer, signal, fault, down);
       return response;
     } finally {
       this.#activity++;
@@ -590,6 +594,7 @@ export class World {
     answer: Promise<Response>,
     signal: AbortSignal | undefined,
     fault: NetFault | null,
+    down: number,
   ): Promise<Response> {
     let delivered = false;
     try {
@@ -599,7 +604,7 @@ export class World {
         if (fault === "silent") await this.#until(signal);
         throw fetchError(fault === "lost" ? "reset" : "blackhole");
       }
-      await this.truth.sleep(this.latency.down, signal);
+      await this.truth.sleep(down, signal);
       if (signal?.aborted) {
         await response.body?.cancel().catch(() => {});
         throw fetchError("blackhole");
