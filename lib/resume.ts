@@ -37,31 +37,29 @@ export async function lift(
   providers: readonly Provider[],
   why: string,
 ): Promise<{ p: Provider; stop: Stop; message: string }[] | null> {
-  const lifted: [Provider, Stop][] = [];
+  const at = iso(ctx.clock.now());
+  const said: { p: Provider; stop: Stop; message: string }[] = [];
+  const events: ReturnType<typeof ctx.notify.stage>[] = [];
+  // The lifts and their `resumed` events are one write.
   const saved = await ctx.store.record((draft) => {
     for (const p of providers) {
       const stop = clearStop(draft, p);
-      if (stop) lifted.push([p, stop]);
+      if (!stop) continue;
+      const message =
+        `Provider "${p.name}": ${why} (stopped by ${stop.code} at ${stop.at}); updates resume.`;
+      said.push({ p, stop, message });
+      events.push(ctx.notify.stage(draft, {
+        kind: "resumed",
+        provider: p.name,
+        providerType: kindOf(p).type(p),
+        reply: stop.code,
+        message,
+        time: at,
+      }));
     }
   });
   if (!saved) return null;
-  const at = iso(ctx.clock.now());
-  const said = lifted.map(([p, stop]) => ({
-    p,
-    stop,
-    message:
-      `Provider "${p.name}": ${why} (stopped by ${stop.code} at ${stop.at}); updates resume.`,
-  }));
-  for (const { p, stop, message } of said) {
-    await ctx.notify.event({
-      kind: "resumed",
-      provider: p.name,
-      providerType: kindOf(p).type(p),
-      reply: stop.code,
-      message,
-      time: at,
-    });
-  }
+  ctx.notify.send(events);
   return said;
 }
 

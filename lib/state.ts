@@ -170,6 +170,11 @@ export interface Outgoing {
   event: NotifyEvent;
   /** The sinks that have not got it yet. */
   pending: string[];
+  /**
+   * When a sink was first tried with it (ISO 8601): its hour of retries counts from then, across
+   * restarts. Absent while no sink has been tried: an event never tried is never given up.
+   */
+  tried?: string;
 }
 
 /** A sink's last delivery, as `status` shows it. */
@@ -324,6 +329,7 @@ const strings = is(
 );
 const literal = (value: string): Check => is((v) => v === value, `is not ${JSON.stringify(value)}`);
 const maybe = (check: Check): Check => (v) => v === null ? null : check(v);
+const optional = (check: Check): Check => (v) => v === undefined ? null : check(v);
 const fields = (table: Record<string, Check>): Check => (v) => {
   if (!isObject(v)) return wrong("is not an object");
   for (const [key, check] of Object.entries(table)) {
@@ -431,7 +437,12 @@ const EVENT = fields(
 const NOTIFY = fields(
   {
     outbox: listOf(
-      fields({ at: time, event: EVENT, pending: strings } satisfies Record<keyof Outgoing, Check>),
+      fields(
+        { at: time, event: EVENT, pending: strings, tried: optional(time) } satisfies Record<
+          keyof Outgoing,
+          Check
+        >,
+      ),
     ),
     sinks: mapOf(
       fields(

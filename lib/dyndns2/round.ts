@@ -236,6 +236,13 @@ async function settle(
     o.kind === "stop" ? [{ o, host: attempt.hosts[i]! }] : []
   );
   const waited = outcomes.find((o) => o.kind === "wait");
+  const event = { provider: p.name, providerType: p.profile.type, time: now.at };
+  const good = outcomes.flatMap((o, i) => o.kind === "success" && o.code === "good" ? [i] : []);
+  const confirmed = outcomes[good[0] ?? -1];
+  const until = waited?.kind === "wait" ? endAt(now, waited.waitMs, ctx.clock) : null;
+  // The outcome and the events telling of it are one write: no kill can leave one without the
+  // other.
+  const events: ReturnType<typeof ctx.notify.stage>[] = [];
   const saved = await ctx.store.record((s) => {
     const e = entryOf(s, p);
     e.attempt = null;
@@ -261,6 +268,17 @@ async function settle(
       }
     });
     e.wait = null;
+    if (confirmed?.kind === "success") {
+      const hosts = good.map((i) => attempt.hosts[i]!);
+      events.push(ctx.notify.stage(s, {
+        ...event,
+        kind: "updated",
+        hosts,
+        addresses: confirmed.ips,
+        reply: "good",
+        message: say.updated(p, hosts, confirmed.ips),
+      }));
+    }
     const first = stopped[0];
     if (first !== undefined) {
       const code = first.o.code;
@@ -268,38 +286,31 @@ async function settle(
         ? []
         : stopped.filter((x) => x.o.code === code).map((x) => x.host);
       e.stop = { code, hosts, at: now.at, fingerprint: p.fingerprint };
-    } else if (waited?.kind === "wait") {
+      events.push(ctx.notify.stage(s, {
+        ...event,
+        kind: "stopped",
+        hosts: hosts.length > 0 ? hosts : attempt.hosts,
+        reply: code,
+        message: say.stopped(p, e.stop, ctx.configPath),
+        action: `Fix the cause named above, ${resumeHint(p.name, ctx.configPath)}`,
+      }));
+    } else if (waited?.kind === "wait" && until !== null) {
       e.wait = { code: waited.code, from: now, ms: waited.waitMs };
+      events.push(ctx.notify.stage(s, {
+        ...event,
+        kind: "waiting",
+        hosts: attempt.hosts,
+        reply: waited.code,
+        message: say.waiting(p, waited.code, until, waited.detail),
+      }));
     }
   });
   for (const say of said) say();
   const e = entryOf(ctx.store.state, p);
   if (!saved) ctx.log.error(stateNotSaved(p.name, ctx.store.failing ?? "unknown error"));
-  const event = { provider: p.name, providerType: p.profile.type, time: now.at };
-  const good = outcomes.flatMap((o, i) => o.kind === "success" && o.code === "good" ? [i] : []);
-  const confirmed = outcomes[good[0] ?? -1];
-  if (confirmed?.kind === "success") {
-    const hosts = good.map((i) => attempt.hosts[i]!);
-    await ctx.notify.event({
-      ...event,
-      kind: "updated",
-      hosts,
-      addresses: confirmed.ips,
-      reply: "good",
-      message: say.updated(p, hosts, confirmed.ips),
-    });
-  }
+  ctx.notify.send(events);
   if (e.stop !== null && stopped.length > 0) {
-    const message = say.stopped(p, e.stop, ctx.configPath);
-    ctx.log.error(message);
-    await ctx.notify.event({
-      ...event,
-      kind: "stopped",
-      hosts: e.stop.hosts.length > 0 ? e.stop.hosts : attempt.hosts,
-      reply: e.stop.code,
-      message,
-      action: `Fix the cause named above, ${resumeHint(p.name, ctx.configPath)}`,
-    });
+    ctx.log.error(say.stopped(p, e.stop, ctx.configPath));
     for (const other of new Set(stopped.map((x) => x.o.code))) {
       if (other === e.stop.code) continue;
       const hosts = stopped.filter((x) => x.o.code === other).map((x) => x.host);
@@ -307,17 +318,8 @@ async function settle(
     }
     return { kind: "stopped" };
   }
-  if (waited?.kind === "wait") {
-    const until = endAt(now, waited.waitMs, ctx.clock);
-    const message = say.waiting(p, waited.code, until, waited.detail);
-    ctx.log.warn(message);
-    await ctx.notify.event({
-      ...event,
-      kind: "waiting",
-      hosts: attempt.hosts,
-      reply: waited.code,
-      message,
-    });
+  if (waited?.kind === "wait" && until !== null) {
+    ctx.log.warn(say.waiting(p, waited.code, until, waited.detail));
     return { kind: "waiting" };
   }
   return { kind: "ok" };

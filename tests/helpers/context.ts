@@ -5,6 +5,7 @@
  * @module
  */
 import type { Notices } from "../../lib/notifier.ts";
+import { createEvent } from "../../lib/notify/events.ts";
 import type { EventInput } from "../../lib/notify/events.ts";
 import type { Context } from "../../lib/context.ts";
 import type { Detection } from "../../lib/detect.ts";
@@ -39,6 +40,11 @@ export function recordingNotices(): Notices & { events: EventInput[] } {
   const events: EventInput[] = [];
   return {
     events,
+    stage: (_draft, input) => {
+      events.push(input);
+      return createEvent(input);
+    },
+    send: () => {},
     event: (input) => {
       events.push(input);
       return Promise.resolve();

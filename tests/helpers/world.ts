@@ -104,6 +104,8 @@ interface Proc {
   alive: { value: boolean };
   done: Promise<ExitCode>;
   exit: ExitCode | null;
+  /** Ends the process's deliveries and timers, as its end does. */
+  close: () => void;
 }
 
 /** The world. */
@@ -243,6 +245,7 @@ export class World {
         control,
         alive,
         exit: null,
+        close: () => notifier.close(),
         done: runDaemon(config, controller.signal, {
           reload: () => this.#readConfigResult(this.#pending.shift() === "resume"),
           contextFor: (c) => {
@@ -254,6 +257,7 @@ export class World {
       };
       proc.done.then((code) => {
         proc.exit = code;
+        proc.close();
         this.#activity++;
       });
       this.#proc = proc;
@@ -280,6 +284,7 @@ export class World {
     proc.controller.abort();
     await this.settle();
     await proc.done;
+    proc.close();
     this.#proc = null;
     this.#pending = [];
     this.events.push({ kind: "ended", writes: this.disk.writes });

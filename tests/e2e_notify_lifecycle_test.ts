@@ -1,0 +1,153 @@
+/**
+ * Black-box: notifications where processes begin and end. `main.ts` runs as a child process
+ * with the shipped permissions, against the emulator and a receiver on 127.0.0.1 that answers
+ * 200, 500, hangs or cuts its reply; the receiver counts what arrives. Time across processes is
+ * injected with DNSBEAT_NOW; nothing here waits for an hour of real time.
+ */
+import assert from "node:assert/strict";
+import { HOUR, MINUTE } from "../lib/duration.ts";
+import { ExitCode } from "../lib/exit_codes.ts";
+import { EXIT_SETTLE_MS } from "../lib/notifier.ts";
+import { finish, watch } from "./helpers/lines.ts";
+import { type Receiver, startReceiver } from "./helpers/receiver.ts";
+import { report } from "./helpers/report.ts";
+import { type Sandbox, sandbox } from "./helpers/sandbox.ts";
+
+const T0 = Date.UTC(2026, 10, 30, 12, 0, 0);
+
+/** A sandbox whose config has one webhook sink at a fresh receiver (`timeout` as given). */
+async function setup(options: { timeout?: string; providers?: "noip" | "both" } = {}) {
+  const s = await sandbox();
+  const receiver = startReceiver();
+  const write = (url = `${receiver.url}/hook`) =>
+    s.writeConfig(options.providers === "both" ? [s.noip(), s.dynamip()] : [s.noip()], {
+      notify: [{
+        type: "webhook",
+        name: "phone",
+        url,
+        body: { kind: "{{kind}}", id: "{{id}}", reply: "{{json:reply}}" },
+        timeout: options.timeout ?? "2s",
+      }],
+    });
+  await write();
+  const events = (r: Receiver = receiver) =>
+    r.requests.filter((q) => q.path === "/hook").map((q) => JSON.parse(q.body));
+  const outbox = async () => (await s.readState()).notify.outbox;
+  return {
+    s,
+    receiver,
+    write,
+    events,
+    outbox,
+    close: async () => {
+      await receiver.close();
+      await s.close();
+    },
+  };
+}
+
+/** Runs `dnsbeat run` to its end; returns how it ended and how long after start. */
+async function runToEnd(s: Sandbox, now: number) {
+  const started = performance.now();
+  return await finish(watch(s.spawn(["run"], { now })), started);
+}
+
+Deno.test("run tells the stop that ends it: the receiver has it before the exit 3", async () => {
+  const t = await setup();
+  try {
+    t.s.server.emulator.pushFault({ kind: "code", body: "badauth" });
+    const end = await runToEnd(t.s, T0);
+    assert.equal(end.code, ExitCode.Stopped, end.stderr);
+    assert.deepEqual(t.events().map((e) => [e.kind, e.reply]), [["stopped", "badauth"]]);
+    assert.deepEqual(await t.outbox(), [], "delivered, struck off");
+    for (let i = 1; i <= 5; i++) {
+      const again = await runToEnd(t.s, T0 + i * MINUTE);
+      assert.equal(again.code, ExitCode.Stopped);
+    }
+    assert.equal(t.events().length, 1, "5 more starts that find the stop tell nothing");
+    report(`run ends by badauth: stopped event delivered, exit 3 after ${end.ms} ms`);
+  } finally {
+    await t.close();
+  }
+});
+
+Deno.test("run tells the stop that ends it: a sink answering 500 has it tried before the exit, and again at the next start", async () => {
+  const t = await setup();
+  try {
+    t.receiver.answer({ kind: "status", status: 500 });
+    t.s.server.emulator.pushFault({ kind: "code", body: "badauth" });
+    const end = await runToEnd(t.s, T0);
+    assert.equal(end.code, ExitCode.Stopped, end.stderr);
+    assert.ok(end.ms < EXIT_SETTLE_MS + 5000, `ended after ${end.ms} ms`);
+    assert.equal(t.events().length, 1, "tried before the exit");
+    assert.match(end.stderr, /tried again at the next start/);
+    const kept = await t.outbox();
+    assert.deepEqual(kept.map((o) => [o.event.kind, o.pending]), [["stopped", ["phone"]]]);
+    assert.ok(kept[0]?.tried, "the first attempt is recorded: the hour counts from it");
+    t.receiver.answer({ kind: "status", status: 200 });
+    const next = await runToEnd(t.s, T0 + 30 * MINUTE);
+    assert.equal(next.code, ExitCode.Stopped);
+    assert.equal(t.events().length, 2, "the same event, once more, now taken");
+    assert.equal(t.events()[0].id, t.events()[1].id, "one id: the receiver can drop the repeat");
+    assert.deepEqual(await t.outbox(), []);
+  } finally {
+    await t.close();
+  }
+});
+
+Deno.test("run gives a hanging sink at most 10 s at its end; the event never tried is never given up", async () => {
+  const t = await setup({ timeout: "60s" });
+  try {
+    t.receiver.answer({ kind: "hang" });
+    t.s.server.emulator.pushFault({ kind: "code", body: "badauth" });
+    const end = await runToEnd(t.s, T0);
+    assert.equal(end.code, ExitCode.Stopped, end.stderr);
+    assert.ok(end.ms >= EXIT_SETTLE_MS - 1000, `waited ${end.ms} ms for the sink`);
+    assert.ok(end.ms < EXIT_SETTLE_MS + 5000, `ended after ${end.ms} ms`);
+    const kept = await t.outbox();
+    assert.deepEqual(kept.map((o) => o.event.kind), ["stopped"]);
+    assert.equal(kept[0]?.tried, undefined, "no attempt ended: the event was never tried");
+    // Three hours later, a start still sends it.
+    t.receiver.answer({ kind: "status", status: 200 });
+    const later = await t.s.run(["once"], { now: T0 + 3 * HOUR });
+    assert.equal(later.code, ExitCode.Stopped);
+    assert.doesNotMatch(later.stderr, /given up/);
+    assert.equal(t.events().filter((e) => e.kind === "stopped").length, 2, "hung, then taken");
+    assert.deepEqual(await t.outbox(), []);
+    report(`run ends by badauth with a hanging sink: exit 3 after ${end.ms} ms`);
+  } finally {
+    await t.close();
+  }
+});
+
+Deno.test("an event is tried for its full hour across restarts: a receiver back at 59 min gets it; at 61 min it is given up", async () => {
+  const t = await setup();
+  try {
+    t.receiver.answer({ kind: "status", status: 503 });
+    t.s.server.emulator.pushFault({ kind: "code", body: "nohost" });
+    assert.equal((await t.s.run(["once"], { now: T0 })).code, ExitCode.Stopped);
+    assert.equal((await t.s.run(["once"], { now: T0 + 50 * MINUTE })).code, ExitCode.Stopped);
+    t.receiver.answer({ kind: "status", status: 200 });
+    assert.equal((await t.s.run(["once"], { now: T0 + 59 * MINUTE })).code, ExitCode.Stopped);
+    assert.equal(t.events().length, 3, "tried at 0, 50 and 59 min; taken at 59");
+    assert.deepEqual(await t.outbox(), []);
+
+    // A second event that never gets through: tried at 0 and 59 min, given up after the hour.
+    const u = await setup();
+    try {
+      u.receiver.answer({ kind: "status", status: 503 });
+      u.s.server.emulator.pushFault({ kind: "code", body: "nohost" });
+      await u.s.run(["once"], { now: T0 });
+      await u.s.run(["once"], { now: T0 + 59 * MINUTE });
+      assert.equal(u.events().length, 2);
+      const late = await u.s.run(["once"], { now: T0 + 61 * MINUTE });
+      assert.equal(u.events().length, 2, "not tried after its hour");
+      assert.match(late.stderr, /1 event\(s\) could not be delivered within 1h of trying/);
+      assert.deepEqual(await u.outbox(), []);
+    } finally {
+      await u.close();
+    }
+  } finally {
+    await t.close();
+  }
+});
