@@ -12,10 +12,10 @@ import { type ResumeRequest, resumeRequestPath, takeResumeRequest } from "./resu
 /** What a running daemon is asked to do. */
 export type ControlEvent =
   /**
-   * Read the config again, then lift the stops of these providers (all when empty); `edited`: the
-   * config `dnsbeat resume` read, and when it was last changed.
+   * Read the config again, then lift exactly these stops (each still there as `dnsbeat resume` saw
+   * it); `edited`: the config `dnsbeat resume` read, and when it was last changed.
    */
-  | { kind: "resume"; names: string[]; edited: ResumeRequest["edited"] }
+  | { kind: "resume"; stops: ResumeRequest["stops"]; edited: ResumeRequest["edited"] }
   /** Read the config again and apply it. */
   | { kind: "reload" };
 
@@ -83,7 +83,7 @@ export function processControl(statePath: string, warn: (message: string) => voi
     warn(
       `Cannot watch ${directoryOf(statePath)} for \`dnsbeat resume\` (${
         describeFsError(e, directoryOf(statePath))
-      }); after \`dnsbeat resume\`, send dnsbeat SIGHUP (systemctl reload dnsbeat) so that it reads the request.`,
+      }), so \`dnsbeat resume\` cannot reach it: to lift a stop, stop dnsbeat, run \`dnsbeat resume\`, then start dnsbeat again.`,
     );
   }
   if (watcher !== null) {

@@ -21,7 +21,8 @@ import type { Control, ControlEvent } from "./control.ts";
 import { MINUTE, SECOND } from "./duration.ts";
 import { ExitCode } from "./exit_codes.ts";
 import { kindOf } from "./providers.ts";
-import { lift, liftChangedStops } from "./resume.ts";
+import { isStop, lift, liftChangedStops, stopOf, type StopRef } from "./resume.ts";
+import type { Stop } from "./state.ts";
 
 /** What the daemon needs besides a context. */
 export interface DaemonDeps {
@@ -72,7 +73,7 @@ export async function runDaemon(
     await Promise.all(running.map((t) => t.done));
     const next = stale(event, current, readAt)
       ? refuseStale(event, current, ctx)
-      : await apply(current, ctx, deps, event.kind === "resume" ? event.names : null);
+      : await apply(current, ctx, deps, event.kind === "resume" ? event.stops : null);
     if (next !== null) readAt = ctx.clock.now();
     current = next ?? current;
     ctx = deps.contextFor(current);
@@ -135,40 +136,54 @@ function refuseStale(event: ControlEvent, current: Config, ctx: Context): null {
 
 /**
  * Reads the config again; lifts the stops whose credentials or hostnames changed, and those of
- * `names` too (all when empty; none when `names` is null, a plain reload). Returns the new
- * config, or null when it is refused (said why; the stops stay).
+ * `stops` that are still there as `dnsbeat resume` saw them (none when `stops` is null, a plain
+ * reload): a stop that came after the user looked stays. Returns the new config, or null when it
+ * is refused (said why; the stops stay).
  */
 async function apply(
   current: Config,
   ctx: Context,
   deps: DaemonDeps,
-  names: string[] | null,
+  stops: StopRef[] | null,
 ): Promise<Config | null> {
-  const what = names === null ? "reload" : "resume";
+  const what = stops === null ? "reload" : "resume";
   const loaded = await deps.reload();
   if (!loaded.ok) {
     for (const e of loaded.errors) ctx.log.error(`config ${current.path}: ${e}`);
     ctx.log.error(
       `The config cannot be used, so the ${what} was not done: dnsbeat goes on with the config it has${
-        names === null ? "" : ", and the stops stay"
+        stops === null ? "" : ", and the stops stay"
       }. Fix the config, run \`dnsbeat check\`, then ${
-        names === null ? "send SIGHUP again" : "run `dnsbeat resume` again"
+        stops === null ? "send SIGHUP again" : "run `dnsbeat resume` again"
       }.`,
     );
     return null;
   }
   const next = loaded.config;
   for (const w of loaded.warnings) ctx.log.warn(`config ${next.path}: ${w}`);
+  const wanted: Provider[] = [];
+  for (const ref of stops ?? []) {
+    const p = next.providers.find((p) => p.key === ref.key);
+    const stop = p === undefined ? null : stopOf(ctx.store.state, p);
+    if (p !== undefined && isStop(stop, ref)) wanted.push(p);
+    else ctx.log.warn(staleResume(ref, stop));
+  }
   await liftChangedStops(ctx, next.providers);
-  const wanted = names === null
-    ? []
-    : next.providers.filter((p) => names.length === 0 || names.includes(p.name));
   if (wanted.length > 0) {
     const lifted = await lift(ctx, wanted, "resumed by `dnsbeat resume`");
     for (const { message } of lifted ?? []) ctx.log.info(message);
   }
   ctx.log.info(`Config ${next.path} read again (${what}): ${next.providers.length} provider(s).`);
   return next;
+}
+
+/** Why a resume request lifts nothing for `ref`: its stop is gone, or a newer one came. */
+function staleResume(ref: StopRef, now: Stop | null): string {
+  const asked =
+    `\`dnsbeat resume\` asked to lift the stop of "${ref.name}" by ${ref.code} at ${ref.at}`;
+  return now === null
+    ? `${asked}, which is no longer there; nothing to lift.`
+    : `${asked}, but "${ref.name}" stopped again since (${now.code} at ${now.at}), after the request was made: that stop stays. Fix its cause, then run \`dnsbeat resume ${ref.name}\` again.`;
 }
 
 /** The first retry of a failed save; it doubles up to {@link SAVE_RETRY_MAX_MS}. */

@@ -151,3 +151,77 @@ Deno.test("an event is tried for its full hour across restarts: a receiver back 
     await t.close();
   }
 });
+
+Deno.test("resume with the lock held by `once`: not handed over, said, exit 4, nothing left to lift a later stop", async () => {
+  const t = await setup({ timeout: "20s" });
+  try {
+    // A stop whose event the sink refused: the next `once` delivers it, slowly, holding the lock.
+    t.receiver.answer({ kind: "status", status: 503 });
+    t.s.server.emulator.pushFault({ kind: "code", body: "badauth" });
+    assert.equal((await t.s.run(["once"], { now: T0 })).code, ExitCode.Stopped);
+    t.receiver.answer({ kind: "slow", delayMs: 8000 });
+    const once = watch(t.s.spawn(["once"], { now: T0 + MINUTE }));
+    await t.receiver.received(2);
+    const started = performance.now();
+    const resumed = await t.s.run(["resume", "home"], { now: T0 + MINUTE });
+    const took = Math.round(performance.now() - started);
+    assert.equal(resumed.code, ExitCode.Locked, resumed.stdout + resumed.stderr);
+    assert.match(resumed.stderr, /did not take the request to lift the stop of home \(badauth/);
+    assert.match(resumed.stderr, /Nothing was lifted, and the request was taken back/);
+    assert.doesNotMatch(resumed.stdout + resumed.stderr, /SIGHUP/);
+    assert.equal((await finish(once)).code, ExitCode.Stopped);
+    const left = [];
+    for await (const e of Deno.readDir(t.s.dir)) if (e.name.includes(".resume")) left.push(e.name);
+    assert.deepEqual(left, [], "no request file left behind");
+    // A daemon started later finds the stop, lifts nothing, sends nothing.
+    const end = await runToEnd(t.s, T0 + 2 * MINUTE);
+    assert.equal(end.code, ExitCode.Stopped);
+    assert.equal(t.s.noipRequests(), 1, "no second badauth");
+    report(`resume against \`once\` holding the lock: exit 4 after ${took} ms, nothing left`);
+  } finally {
+    await t.close();
+  }
+});
+
+Deno.test("a resume request names the stop it lifts: a later stop, or a request of an older dnsbeat, lifts nothing", async () => {
+  const t = await setup({ providers: "both" });
+  try {
+    t.s.server.emulator.pushFault({ kind: "code", body: "badauth", target: "noip" });
+    const w = watch(t.s.spawn(["run"], { now: T0 }));
+    try {
+      await w.stderr.waitFor(/badauth/, 15_000);
+      const stop = (await t.s.noipEntry())?.stop;
+      assert.equal(stop?.code, "badauth", w.stdout.text + w.stderr.text);
+      const key = Object.keys((await t.s.readState()).providers).find((k) => k.startsWith("noip"));
+      // Requests left by someone who saw another stop, and by an older dnsbeat, then SIGHUP.
+      const request = `${t.s.state}.resume`;
+      const older = { key, name: "home", code: "badauth", at: "2026-11-01T00:00:00.000Z" };
+      const leave = async (data: unknown) => {
+        await Deno.writeTextFile(`${request}.tmp-test`, JSON.stringify(data));
+        await Deno.rename(`${request}.tmp-test`, request);
+      };
+      await leave({ stops: [older], edited: null });
+      await w.stderr.waitFor(/stopped again since \(badauth at /, 10_000);
+      await leave({ providers: ["home"] });
+      w.child.kill("SIGHUP");
+      await w.stdout.waitFor(/read again \(resume\)/, 10_000);
+      assert.equal((await t.s.noipEntry())?.stop?.at, stop?.at, "the stop stays");
+      assert.equal(t.s.noipRequests(), 1, "no second badauth");
+      // The user's own resume names the stop they saw: it is lifted.
+      const resumed = await t.s.run(["resume", "home"], { now: T0 + MINUTE });
+      assert.equal(resumed.code, ExitCode.Ok, resumed.stderr);
+      await w.stdout.waitFor(/resumed by `dnsbeat resume`/, 10_000);
+      for (let i = 0; i < 100 && t.s.noipRequests() < 2; i++) await delay(100);
+      assert.equal(t.s.noipRequests(), 2, "resumed: one request");
+    } finally {
+      w.child.kill("SIGTERM");
+      await finish(w);
+    }
+  } finally {
+    await t.close();
+  }
+});
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

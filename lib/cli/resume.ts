@@ -1,16 +1,27 @@
 /**
  * `dnsbeat resume [NAME...]`: lifts the stops of the named providers (all when none is named)
- * once the user fixed the cause. With a daemon running (it holds the lock), leaves it a request:
- * the daemon reads the config again, then lifts the stops, and its log says what came of it.
+ * once the user fixed the cause. With a daemon running (it holds the lock), hands it a request
+ * naming each stop (provider, code, moment) as the state shows it now: the daemon reads the config
+ * again, then lifts those stops and no later one, and its log says what came of it. A request no
+ * process takes within 5 s (the lock is held by `dnsbeat once`, which reads none) is taken back,
+ * said, and the exit code is 4: nothing is left behind to lift a stop nobody has seen yet.
  *
  * @module
  */
-import { load, wire } from "../app.ts";
-import { SECOND } from "../duration.ts";
+import { type Environment, load, type Loaded, peekState, wire } from "../app.ts";
+import { formatDuration, SECOND } from "../duration.ts";
 import { ExitCode } from "../exit_codes.ts";
 import { acquireLock } from "../lock.ts";
 import { SETTLE_MS } from "../notifier.ts";
-import { lift, requestResume, type ResumeRequest, resumeRequestPath } from "../resume.ts";
+import {
+  lift,
+  requestResume,
+  type ResumeRequest,
+  resumeRequestPath,
+  stopOf,
+  type StopRef,
+  withdrawResume,
+} from "../resume.ts";
 import { type Command, globalOptions } from "./command.ts";
 
 /** How long `resume` waits for a running daemon to take its request. */
@@ -37,24 +48,7 @@ export const resume: Command = {
     }
     const names = positionals.length > 0 ? positionals : known;
     const locked = await acquireLock(statePath);
-    if (locked.kind === "held") {
-      await requestResume(statePath, { names: positionals, edited: await edited(config.path) });
-      const who = `The running dnsbeat${locked.pid ? ` (pid ${locked.pid})` : ""}`;
-      env.out(
-        (await takenWithin(
-            resumeRequestPath(statePath),
-            (ms) => env.clock.sleep(ms),
-            PICKUP_WAIT_MS,
-          ))
-          ? `${who} took the request to resume ${
-            names.join(", ")
-          }: it reads ${config.path} again, then lifts the stops; its log says what came of it.\n`
-          : `${who} holds ${statePath} but has not taken the request to resume ${
-            names.join(", ")
-          } yet. If its log does not say so soon, send it SIGHUP (systemctl reload dnsbeat).\n`,
-      );
-      return ExitCode.Ok;
-    }
+    if (locked.kind === "held") return await handOver(loaded, names, locked.pid, env);
     if (locked.kind === "error") {
       log.error(`Cannot lock the state file: ${locked.reason}.`);
       return ExitCode.Failure;
@@ -86,6 +80,46 @@ export const resume: Command = {
     }
   },
 };
+
+/**
+ * Hands a running dnsbeat (pid `pid`, when known) the request to lift the stops of `names` as the
+ * state shows them now; takes it back when it is not taken within {@link PICKUP_WAIT_MS}.
+ */
+async function handOver(
+  loaded: Loaded,
+  names: readonly string[],
+  pid: number | null,
+  env: Environment,
+): Promise<ExitCode> {
+  const { config, log, statePath } = loaded;
+  const state = await peekState(loaded, env.clock);
+  if (typeof state === "number") return state;
+  const stops: StopRef[] = config.providers.filter((p) => names.includes(p.name)).flatMap((p) => {
+    const stop = stopOf(state, p);
+    return stop === null ? [] : [{ key: p.key, name: p.name, code: stop.code, at: stop.at }];
+  });
+  if (stops.length === 0) {
+    env.out(`Nothing is stopped for ${names.join(", ")}; nothing to lift.\n`);
+    return ExitCode.Ok;
+  }
+  const what = stops.map((r) => `${r.name} (${r.code} since ${r.at})`).join(", ");
+  const who = `The running dnsbeat${pid ? ` (pid ${pid})` : ""}`;
+  await requestResume(statePath, { stops, edited: await edited(config.path) });
+  const sleep = (ms: number) => env.clock.sleep(ms);
+  const taken = await takenWithin(resumeRequestPath(statePath), sleep, PICKUP_WAIT_MS);
+  if (taken || !(await withdrawResume(statePath))) {
+    env.out(
+      `${who} took the request to lift the stop of ${what}: it reads ${config.path} again, then lifts them; its log says what came of it.\n`,
+    );
+    return ExitCode.Ok;
+  }
+  log.error(
+    `${who} holds ${statePath} but did not take the request to lift the stop of ${what} within ${
+      formatDuration(PICKUP_WAIT_MS)
+    }: it is \`dnsbeat once\` (which takes no requests), or a daemon that cannot watch the state's directory. Nothing was lifted, and the request was taken back. Run \`dnsbeat resume\` again once that process has ended; for a daemon, its log says why it cannot watch.`,
+  );
+  return ExitCode.Locked;
+}
 
 /** Whether the file at `path` is gone within `ms` (checked every 100 ms). */
 async function takenWithin(

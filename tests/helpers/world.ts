@@ -23,7 +23,7 @@ import { runDaemon } from "../../lib/daemon.ts";
 import { createEmulator, type Emulator, type EmulatorRequest } from "../../lib/emulator/mod.ts";
 import type { ExitCode } from "../../lib/exit_codes.ts";
 import { createLogger } from "../../lib/log.ts";
-import { liftChangedStops } from "../../lib/resume.ts";
+import { liftChangedStops, type StopRef } from "../../lib/resume.ts";
 import { adoptState, emptyState, parseState, type State } from "../../lib/state.ts";
 import { StateStore } from "../../lib/state_store.ts";
 import { FakeClock, turn } from "./fake_clock.ts";
@@ -106,6 +106,8 @@ interface Proc {
   exit: ExitCode | null;
   /** Ends the process's deliveries and timers, as its end does. */
   close: () => void;
+  /** The stops as the process's state holds them now, as `dnsbeat resume` names them. */
+  stops: () => StopRef[];
 }
 
 /** The world. */
@@ -246,6 +248,10 @@ export class World {
         alive,
         exit: null,
         close: () => notifier.close(),
+        stops: () =>
+          Object.entries(store.state.providers).flatMap(([key, e]) =>
+            e.stop === null ? [] : [{ key, name: e.name, code: e.stop.code, at: e.stop.at }]
+          ),
         done: runDaemon(config, controller.signal, {
           reload: () => this.#readConfigResult(this.#pending.shift() === "resume"),
           contextFor: (c) => {
@@ -303,7 +309,8 @@ export class World {
   async #control(kind: "resume" | "reload"): Promise<void> {
     if (!this.running) return;
     this.#pending.push(kind);
-    this.#proc!.control.push(kind === "resume" ? { kind, names: [], edited: null } : { kind });
+    const proc = this.#proc!;
+    proc.control.push(kind === "resume" ? { kind, stops: proc.stops(), edited: null } : { kind });
     await this.settle();
   }
 
