@@ -25,6 +25,7 @@ import { formatDuration, HOUR } from "./duration.ts";
 import type { Logger } from "./log.ts";
 import { iso } from "./moment.ts";
 import { type NotifyConfig, type Sink, wantsEvent } from "./notify/config.ts";
+import type { HealthStatus } from "./notify/deliver.ts";
 import { type AttemptReport, describeAttempt, Dispatcher } from "./notify/dispatcher.ts";
 import { createEvent, type EventInput, type NotifyEvent } from "./notify/events.ts";
 import type { RunFn } from "./notify/run.ts";
@@ -46,6 +47,26 @@ export const SETTLE_MS = 30_000;
  * way and for one more attempt of those waiting to retry; what did not arrive stays in the outbox.
  */
 export const EXIT_SETTLE_MS = 10_000;
+
+/**
+ * What a healthcheck is told of `state` (and of the providers `failing` now): `fail` while a
+ * provider is stopped or failing, with which; else `ok`. The one rule for the daemon's pings and
+ * `notify-test`.
+ */
+export function healthOf(
+  state: Readonly<State>,
+  failing: readonly string[] = [],
+): { status: HealthStatus; message: string } {
+  const stopped = Object.values(state.providers)
+    .flatMap((e) => e.stop === null ? [] : [`${e.name} (${e.stop.code})`]);
+  const trouble = [
+    ...(stopped.length > 0 ? [`stopped: ${stopped.join(", ")}`] : []),
+    ...(failing.length > 0 ? [`failing: ${failing.join(", ")}`] : []),
+  ];
+  return trouble.length > 0
+    ? { status: "fail", message: `dnsbeat needs you: ${trouble.join("; ")}` }
+    : { status: "ok", message: "dnsbeat: all is well" };
+}
 
 /** What rounds tell the notifier. */
 export interface Notices {
@@ -261,17 +282,9 @@ export class Notifier implements Notices {
   /** Pings the healthchecks: `fail` while a provider is stopped or failing, else `ok`. */
   #ping(): void {
     if (!this.#config.sinks.some((s) => s.type === "healthcheck")) return;
-    const stopped = Object.values(this.#deps.store.state.providers)
-      .filter((e) => e.stop !== null).map((e) => `${e.name} (${e.stop!.code})`);
     const failing = [...this.#failing].filter(([, f]) => f.said).map(([name]) => name);
-    const trouble = [
-      ...(stopped.length > 0 ? [`stopped: ${stopped.join(", ")}`] : []),
-      ...(failing.length > 0 ? [`failing: ${failing.join(", ")}`] : []),
-    ];
-    this.#dispatcher.ping(
-      trouble.length > 0 ? "fail" : "ok",
-      trouble.length > 0 ? `dnsbeat needs you: ${trouble.join("; ")}` : "dnsbeat: all is well",
-    );
+    const { status, message } = healthOf(this.#deps.store.state, failing);
+    this.#dispatcher.ping(status, message);
   }
 
   #dispatch(sinks: readonly Sink[]): Dispatcher {

@@ -16,7 +16,9 @@ import { type Sandbox, sandbox } from "./helpers/sandbox.ts";
 const T0 = Date.UTC(2026, 10, 30, 12, 0, 0);
 
 /** A sandbox whose config has one webhook sink at a fresh receiver (`timeout` as given). */
-async function setup(options: { timeout?: string; providers?: "noip" | "both" } = {}) {
+async function setup(
+  options: { timeout?: string; providers?: "noip" | "both"; healthcheck?: boolean } = {},
+) {
   const s = await sandbox();
   const receiver = startReceiver();
   const write = (url = `${receiver.url}/hook`) =>
@@ -27,7 +29,7 @@ async function setup(options: { timeout?: string; providers?: "noip" | "both" } 
         url,
         body: { kind: "{{kind}}", id: "{{id}}", reply: "{{json:reply}}" },
         timeout: options.timeout ?? "2s",
-      }],
+      }, ...(options.healthcheck ? [{ type: "healthcheck", name: "hc", url: `${url}/ping` }] : [])],
     });
   await write();
   const events = (r: Receiver = receiver) =>
@@ -225,3 +227,23 @@ Deno.test("a resume request names the stop it lifts: a later stop, or a request 
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
+
+Deno.test("notify-test pings what the state says: the fail URL while a provider is stopped", async () => {
+  const t = await setup({ healthcheck: true });
+  try {
+    const pings = () => t.receiver.requests.filter((r) => r.path.startsWith("/hook/ping"));
+    const before = await t.s.run(["notify-test"], { now: T0 });
+    assert.equal(before.code, ExitCode.Ok, before.stderr);
+    assert.deepEqual(pings().map((r) => r.path), ["/hook/ping"], "all is well: the success URL");
+    t.s.server.emulator.pushFault({ kind: "code", body: "badauth" });
+    assert.equal((await t.s.run(["once"], { now: T0 + MINUTE })).code, ExitCode.Stopped);
+    const after = pings().length;
+    const stopped = await t.s.run(["notify-test"], { now: T0 + 2 * MINUTE });
+    assert.equal(stopped.code, ExitCode.Ok, stopped.stderr);
+    const test = pings().slice(after);
+    assert.deepEqual(test.map((r) => r.path), ["/hook/ping/fail"], "stopped: the fail URL only");
+    assert.equal(t.events().at(-1).kind, "test", "the webhook still gets the test event");
+  } finally {
+    await t.close();
+  }
+});
