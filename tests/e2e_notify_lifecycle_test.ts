@@ -247,3 +247,43 @@ Deno.test("notify-test pings what the state says: the fail URL while a provider 
     await t.close();
   }
 });
+
+Deno.test("a form-encoded body: a server reply full of & and = stays one field's value", async () => {
+  const s = await sandbox();
+  const receiver = startReceiver();
+  try {
+    await s.writeConfig([s.noip()], {
+      notify: [{
+        type: "webhook",
+        name: "pushover",
+        url: `${receiver.url}/form`,
+        headers: { "Content-Type": "application/x-www-form-urlencoded" },
+        body: "token=app-Token-1234&priority=0&title={{title}}&message={{message}} {{reply}}",
+      }],
+    });
+    s.server.emulator.pushFault({ kind: "code", body: "&priority=2&token=EVIL" });
+    await s.run(["once"], { now: T0 });
+    const [request] = await receiver.received(1);
+    const form = new URLSearchParams(request!.body);
+    assert.deepEqual([...form.keys()], ["token", "priority", "title", "message"]);
+    assert.equal(form.get("token"), "app-Token-1234");
+    assert.equal(form.get("priority"), "0");
+    assert.match(form.get("message") ?? "", /&priority=2&token=EVIL/, "the reply, as text");
+
+    // A text body of a type dnsbeat cannot write safely is refused at the start.
+    await s.writeConfig([s.noip()], {
+      notify: [{
+        type: "webhook",
+        url: `${receiver.url}/xml`,
+        headers: { "Content-Type": "application/xml" },
+        body: "<m>{{message}}</m>",
+      }],
+    });
+    const refused = await s.run(["check"], { now: T0 });
+    assert.equal(refused.code, ExitCode.Usage);
+    assert.match(refused.stderr, /notify\[0\]\.body: dnsbeat writes values safely only into/);
+  } finally {
+    await receiver.close();
+    await s.close();
+  }
+});

@@ -14,7 +14,14 @@ import { createRedactor } from "../redact.ts";
 import { sinkSecrets, urlSecrets } from "./secrets.ts";
 import type { SendFn, SendResult } from "./send.ts";
 import type { RunFn } from "./run.ts";
-import { eventFields, renderHeader, renderJson, renderText, renderUrl } from "./template.ts";
+import {
+  eventFields,
+  renderForm,
+  renderHeader,
+  renderJson,
+  renderText,
+  renderUrl,
+} from "./template.ts";
 
 /** What delivery needs from the outside. */
 export interface DeliverDeps {
@@ -143,7 +150,11 @@ async function webhook(
   for (const header of sink.headers) headers[header.name] = renderHeader(header.value, values);
   let body: string | null = null;
   if (sink.body?.kind === "json") body = renderJson(sink.body.template, values);
-  if (sink.body?.kind === "text") body = renderText(sink.body.template, values);
+  if (sink.body?.kind === "text") {
+    body = sink.body.format === "form"
+      ? renderForm(sink.body.template, values)
+      : renderText(sink.body.template, values);
+  }
   const typed = Object.keys(headers).some((name) => name.toLowerCase() === "content-type");
   if (sink.body !== null && !typed) {
     headers["Content-Type"] = sink.body.kind === "json"
