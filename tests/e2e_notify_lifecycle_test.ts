@@ -287,3 +287,80 @@ Deno.test("a form-encoded body: a server reply full of & and = stays one field's
     await s.close();
   }
 });
+
+Deno.test("messages: a refused delivery in once says it is kept for the next start, nothing else", async () => {
+  const t = await setup();
+  try {
+    t.receiver.answer({ kind: "status", status: 503 });
+    t.s.server.emulator.pushFault({ kind: "code", body: "badauth" });
+    const r = await t.s.run(["once"], { now: T0 });
+    assert.match(
+      r.stderr,
+      /notify "phone": could not deliver the stopped event: the server answered HTTP 503; it stays in the state file and is tried again at the next start/,
+    );
+    assert.doesNotMatch(r.stderr, /gave up|given up|tries again later/);
+    assert.equal((await t.outbox()).length, 1);
+  } finally {
+    await t.close();
+  }
+});
+
+Deno.test("messages: a blocked port and a TLS failure in the provider code's words; the blocked port is not retried", async () => {
+  const t = await setup();
+  try {
+    // Port 6000 is one fetch never connects to; the receiver speaks plain HTTP, not TLS.
+    await t.write("http://127.0.0.1:6000/hook");
+    t.s.server.emulator.pushFault({ kind: "code", body: "badauth" });
+    const blocked = await t.s.run(["once"], { now: T0 });
+    assert.match(
+      blocked.stderr,
+      /could not deliver the stopped event: the URL's port is one that fetch never connects to \(reserved for other protocols\); use another port in notify\[0\]\.url$/m,
+    );
+    assert.doesNotMatch(blocked.stderr, /check the network|tried again/);
+    assert.deepEqual(await t.outbox(), [], "not kept: trying again cannot help");
+
+    await t.s.writeConfig([t.s.noip({ password: "another-password" })], {
+      notify: [{
+        type: "webhook",
+        name: "phone",
+        url: `${t.receiver.url.replace("http:", "https:")}/hook`,
+      }],
+    });
+    t.s.server.emulator.pushFault({ kind: "code", body: "badauth" });
+    const tls = await t.s.run(["once"], { now: T0 + MINUTE });
+    assert.match(
+      tls.stderr,
+      /could not deliver the (resumed|stopped) event: TLS handshake failed: check that the server in notify\[0\]\.url speaks HTTPS/,
+    );
+    assert.doesNotMatch(tls.stderr, /check the network/);
+  } finally {
+    await t.close();
+  }
+});
+
+Deno.test("messages: a quoted reply masks the secret header values, not the Content-Type", async () => {
+  const s = await sandbox();
+  const token = "Bearer-Token-9f8e7d6c";
+  const receiver = startReceiver({
+    kind: "status",
+    status: 415,
+    body: `unsupported text/plain; charset=utf-8 from ${token}`,
+  });
+  try {
+    await s.writeConfig([s.noip()], {
+      notify: [{
+        type: "webhook",
+        url: `${receiver.url}/x`,
+        headers: { "Authorization": `Bearer ${token}` },
+        body: "{{message}}",
+      }],
+    });
+    s.server.emulator.pushFault({ kind: "code", body: "badauth" });
+    const r = await s.run(["once"], { now: T0 });
+    assert.match(r.stderr, /it said: "unsupported text\/plain; charset=utf-8 from \*+"/);
+    assert.ok(!r.stderr.includes(token));
+  } finally {
+    await receiver.close();
+    await s.close();
+  }
+});

@@ -540,14 +540,14 @@ Deno.test("queue: a 500 is retried after 10 s, then 20 s, on the injected clock"
     assert.equal(first.attempt, 1);
     assert.deepEqual(first.result, {
       kind: "failed",
-      reason: 'the server answered HTTP 500; it said: "oops"; dnsbeat tries again later',
+      reason: 'the server answered HTTP 500; it said: "oops"',
       retryable: true,
     });
     assert.equal(first.retryInMs, 10_000);
     assert.deepEqual(clock.wakeUps, [10_000]);
     assert.equal(
       describeAttempt(first),
-      'notify "web": could not deliver the stopped event: the server answered HTTP 500; it said: "oops"; dnsbeat tries again later; trying again in 10s (attempt 1)',
+      'notify "web": could not deliver the stopped event: the server answered HTTP 500; it said: "oops"; trying again in 10s (attempt 1)',
     );
 
     clock.advance(9_999);
@@ -835,7 +835,7 @@ Deno.test("secrets: network failures are fixed phrases without the URL", async (
   );
   assert.deepEqual(refused, {
     kind: "failed",
-    reason: "the connection was refused; check the network and the server in notify[0].url",
+    reason: "connection refused; check the network and the server in notify[0].url",
     retryable: true,
   });
   const throwing = fetchSend(() => {
