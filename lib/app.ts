@@ -229,9 +229,10 @@ export async function wire(
     run: env.run,
     retries: lasting,
   });
+  const lastRounds = new Map<string, number>();
   const contextFor = (c: Config) => {
     notifier.configure(c.notify);
-    return context(c, store, env, log, notifier);
+    return context(c, store, env, log, notifier, lastRounds);
   };
   const ctx = contextFor(config);
   notifier.resend();
@@ -248,13 +249,17 @@ export async function wire(
   };
 }
 
-/** The context of `config`: its request deadline and address sources, on `store`. */
+/**
+ * The context of `config`: its request deadline and address sources, on `store`; `lastRounds`
+ * outlives one config (see {@link Context.lastRounds}).
+ */
 export function context(
   config: Config,
   store: StateStore,
   env: Environment,
   log: Logger,
   notify: Notices,
+  lastRounds: Map<string, number> = new Map(),
 ): Context {
   const get: Context["httpGet"] = (request) =>
     httpGet({ timeoutMs: config.timeoutMs, ...request }, env.fetch, env.clock);
@@ -269,6 +274,7 @@ export function context(
     configPath: config.path,
     timeoutMs: config.timeoutMs,
     notify,
+    lastRounds,
     httpGet: get,
     lookup: lookupWith(config, env, config.timeoutMs),
     detect: shareDetections(

@@ -38,6 +38,12 @@ export interface Context {
   timeoutMs: number;
   /** The config file's path, for messages that tell the user what to edit. */
   configPath: string;
+  /**
+   * When each provider's last round started (monotonic ms, by {@link Provider.key}), kept across
+   * the daemon's reloads and resumes: a loop started again waits for its interval, so that a
+   * reload costs no request the interval would not have made.
+   */
+  lastRounds: Map<string, number>;
 }
 
 /**

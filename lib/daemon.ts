@@ -71,12 +71,17 @@ export async function runDaemon(
     const running = [...tasks.values()];
     for (const t of running) t.stop.abort();
     await Promise.all(running.map((t) => t.done));
+    const stopped = current.providers.filter((p) => ctx.store.state.providers[p.key]?.stop);
     const next = stale(event, current, readAt)
       ? refuseStale(event, current, ctx)
       : await apply(current, ctx, deps, event.kind === "resume" ? event.stops : null);
     if (next !== null) readAt = ctx.clock.now();
     current = next ?? current;
     ctx = deps.contextFor(current);
+    // A lifted stop's provider has its round at once: the user just fixed the cause.
+    for (const p of stopped) {
+      if ((ctx.store.state.providers[p.key]?.stop ?? null) === null) ctx.lastRounds.delete(p.key);
+    }
     for (const p of current.providers) {
       if ((ctx.store.state.providers[p.key]?.stop ?? null) === null) start(p);
     }

@@ -121,6 +121,7 @@ function harness(o: HarnessOptions = {}): Harness {
     }),
     httpGet: get,
     timeoutMs: 15 * SECOND,
+    lastRounds: new Map(),
     lookup: () => Promise.reject(new Error("DynamIP has no hostname to look up")),
     notify: notices,
     detect: () =>

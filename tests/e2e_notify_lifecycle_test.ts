@@ -364,3 +364,75 @@ Deno.test("messages: a quoted reply masks the secret header values, not the Cont
     await s.close();
   }
 });
+
+Deno.test("SIGHUP re-targets a delivery waiting to retry: the fixed sink gets it at once", async () => {
+  const t = await setup({ providers: "both" });
+  const fixed = startReceiver();
+  try {
+    t.receiver.answer({ kind: "status", status: 500 });
+    t.s.server.emulator.pushFault({ kind: "code", body: "badauth", target: "noip" });
+    const w = watch(t.s.spawn(["run"], { now: T0 }));
+    try {
+      await w.stderr.waitFor(/could not deliver the stopped event: .*trying again in 10s/, 10_000);
+      await t.write(`${fixed.url}/hook`);
+      const sent = performance.now();
+      w.child.kill("SIGHUP");
+      // The stop, and DynamIP's first address, which the old URL refused too.
+      const requests = await fixed.received(2);
+      const took = Math.round(performance.now() - sent);
+      assert.deepEqual(requests.map((r) => JSON.parse(r.body).kind).sort(), ["stopped", "updated"]);
+      assert.ok(took < 5000, `the fixed sink got it ${took} ms after SIGHUP`);
+      assert.equal(t.events().length, 2, "the old URL was tried once for each, before the reload");
+      await w.stdout.waitFor(/notify "phone": the stopped event was delivered/, 5000);
+      report(`SIGHUP with a fixed sink URL: the pending event arrived ${took} ms later`);
+    } finally {
+      w.child.kill("SIGTERM");
+      await finish(w);
+    }
+    assert.deepEqual(await t.outbox(), []);
+  } finally {
+    await fixed.close();
+    await t.close();
+  }
+});
+
+Deno.test("20 SIGHUPs in one second cost no address detection and no health ping beyond the interval's", async () => {
+  const t = await setup({ healthcheck: true });
+  try {
+    const detections = () => t.s.server.emulator.requests.filter((r) => r.provider === "ip").length;
+    const pings = () => t.receiver.requests.filter((r) => r.path.startsWith("/hook/ping")).length;
+    const w = watch(t.s.spawn(["run"], { now: T0 }));
+    try {
+      await w.stdout.waitFor(/a\.ddns\.net now points to/, 10_000);
+      // The webhook's event, the healthcheck's ping for it, and its ping after the round.
+      await t.receiver.received(3);
+      const before = { detections: detections(), pings: pings(), noip: t.s.noipRequests() };
+      assert.deepEqual(before, { detections: 1, pings: 2, noip: 1 });
+      for (let i = 0; i < 20; i++) {
+        w.child.kill("SIGHUP");
+        await delay(50);
+      }
+      for (
+        let i = 0;
+        i < 100 && (w.stdout.text.match(/read again \(reload\)/g) ?? []).length < 20;
+        i++
+      ) {
+        await delay(50);
+      }
+      await delay(500);
+      const reloads = (w.stdout.text.match(/read again \(reload\)/g) ?? []).length;
+      assert.ok(reloads >= 1, "the reloads were done");
+      assert.deepEqual(
+        { detections: detections(), pings: pings(), noip: t.s.noipRequests() },
+        before,
+        `${reloads} reloads`,
+      );
+      report(`20 SIGHUPs in 1 s: ${reloads} reloads, 0 detections, 0 pings, 0 No-IP requests`);
+    } finally {
+      w.child.kill("SIGTERM");
+      await finish(w);
+    }
+  } finally {
+    await t.close();
+  }
+});

@@ -331,8 +331,17 @@ export async function runDyndns2(
   p: Dyndns2Provider,
   stopping: Stopping,
 ): Promise<RoundEnd> {
+  // Started again by a reload: the next round comes when the interval says, not at once.
+  const last = ctx.lastRounds.get(p.key);
+  if (last !== undefined) {
+    const wake = last + p.intervalMs;
+    while (!stopping.stop.aborted && ctx.clock.mono() < wake) {
+      await ctx.clock.sleep(wake - ctx.clock.mono(), stopping.stop);
+    }
+  }
   while (!stopping.stop.aborted) {
     const started = ctx.clock.mono();
+    ctx.lastRounds.set(p.key, started);
     const end = await dyndns2Round(ctx, p, stopping.abort);
     await ctx.notify.round(p, p.profile.type, end);
     if (end.kind === "aborted" || end.kind === "stopped") return end;

@@ -95,6 +95,7 @@ export function testContext(options: TestContextOptions = {}): TestContext {
       write: (line) => logs.push(line),
     }),
     timeoutMs: 15_000,
+    lastRounds: new Map(),
     httpGet: options.httpGet ??
       (() => Promise.resolve({ kind: "unreached", reason: "no server in this test" })),
     lookup: options.lookup ?? (() => Promise.resolve([])),

@@ -242,6 +242,7 @@ export class World {
       await liftChangedStops({ store, log, clock: this.clock, notify: notifier }, config.providers);
       const control = new ControlQueue();
       const controller = new AbortController();
+      const lastRounds = new Map<string, number>();
       const proc: Proc = {
         controller,
         control,
@@ -256,7 +257,7 @@ export class World {
           reload: () => this.#readConfigResult(this.#pending.shift() === "resume"),
           contextFor: (c) => {
             notifier.configure(c.notify);
-            return context(c, store, env, log, notifier);
+            return context(c, store, env, log, notifier, lastRounds);
           },
           control,
         }),
