@@ -69,6 +69,12 @@ export const resume: Command = {
       }
       const lifted = done.map(({ p, stop }) => `${p.name} (${stop.code} since ${stop.at})`);
       await opened.notifier.settle(SETTLE_MS);
+      // What came of the deliveries (a first attempt starts an event's hour) is kept.
+      if (!(await opened.ctx.store.flush())) {
+        log.warn(
+          `Could not save the state after notifying (${opened.ctx.store.failing}); a notification may be sent again at the next start.`,
+        );
+      }
       env.out(
         lifted.length > 0
           ? `Lifted the stop of ${lifted.join(", ")}. The next run sends again.\n`
