@@ -23,7 +23,7 @@ import type { Provider } from "./config_types.ts";
 import type { RoundEnd } from "./context.ts";
 import { formatDuration, HOUR } from "./duration.ts";
 import type { Logger } from "./log.ts";
-import { iso } from "./moment.ts";
+import { iso, since, stamp } from "./moment.ts";
 import { type NotifyConfig, type Sink, wantsEvent } from "./notify/config.ts";
 import type { HealthStatus } from "./notify/deliver.ts";
 import { type AttemptReport, describeAttempt, Dispatcher } from "./notify/dispatcher.ts";
@@ -156,10 +156,9 @@ export class Notifier implements Notices {
   resend(): void {
     this.#started = true;
     const { store, clock, log } = this.#deps;
-    const now = clock.now();
     const names = this.#config.sinks.map((s) => s.name);
     const stale = store.state.notify.outbox.filter((o) =>
-      o.tried !== undefined && now - Date.parse(o.tried) > OUTBOX_MAX_AGE_MS
+      o.tried !== undefined && since(o.tried, clock) > OUTBOX_MAX_AGE_MS
     );
     if (stale.length > 0) {
       log.warn(
@@ -178,7 +177,7 @@ export class Notifier implements Notices {
     }
     for (const o of store.state.notify.outbox) {
       const skip = names.filter((n) => !o.pending.includes(n));
-      this.#dispatcher.enqueue(o.event, skip, o.tried === undefined ? null : Date.parse(o.tried));
+      this.#dispatcher.enqueue(o.event, skip, o.tried === undefined ? null : since(o.tried, clock));
     }
   }
 
@@ -326,7 +325,7 @@ export class Notifier implements Notices {
       for (const o of s.notify.outbox) {
         if (o.event.id !== item.event.id) continue;
         // The hour of retries counts from the first attempt, also for the next start.
-        o.tried ??= iso(clock.now());
+        o.tried ??= stamp(clock);
         if (finished) o.pending = o.pending.filter((n) => n !== report.sink);
       }
       s.notify.outbox = s.notify.outbox.filter((o) => o.pending.length > 0);

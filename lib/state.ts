@@ -171,10 +171,11 @@ export interface Outgoing {
   /** The sinks that have not got it yet. */
   pending: string[];
   /**
-   * When a sink was first tried with it (ISO 8601): its hour of retries counts from then, across
-   * restarts. Absent while no sink has been tried: an event never tried is never given up.
+   * When a sink was first tried with it: its hour of retries counts from then, across restarts
+   * (on the monotonic clock within a boot, like every other wait). Absent while no sink has been
+   * tried: an event never tried is never given up.
    */
-  tried?: string;
+  tried?: Moment;
 }
 
 /** A sink's last delivery, as `status` shows it. */
@@ -265,6 +266,7 @@ export function adoptState(state: State, clock: Clock): boolean {
   for (const p of Object.values(state.providers)) {
     for (const m of momentsOf(p)) clamped = rebase(m, clock) || clamped;
   }
+  for (const o of state.notify.outbox) if (o.tried) clamped = rebase(o.tried, clock) || clamped;
   const bootChanged = state.boot !== clock.bootId;
   state.boot = clock.bootId;
   return clamped || (bootChanged && clock.bootId !== null);
@@ -438,7 +440,7 @@ const NOTIFY = fields(
   {
     outbox: listOf(
       fields(
-        { at: time, event: EVENT, pending: strings, tried: optional(time) } satisfies Record<
+        { at: time, event: EVENT, pending: strings, tried: optional(MOMENT) } satisfies Record<
           keyof Outgoing,
           Check
         >,

@@ -178,19 +178,20 @@ Deno.test("the outbox: a restart resends what was first tried under an hour ago 
   const event = (kind: "stopped" | "updated", time: string) =>
     createEvent({ kind, provider: "home", providerType: "noip", message: kind, time });
   const now = t.clock.now();
+  const ago = (ms: number) => ({ at: new Date(now - ms).toISOString(), mono: t.clock.mono() - ms });
   t.ctx.store.note((s) => {
     s.notify.outbox = [
       {
         at: new Date(now - 2 * HOUR).toISOString(),
         event: event("updated", "2026-01-01T00:00:00.000Z"),
         pending: ["hook"],
-        tried: new Date(now - OUTBOX_MAX_AGE_MS - 1).toISOString(),
+        tried: ago(OUTBOX_MAX_AGE_MS + 1),
       },
       {
         at: new Date(now - 10 * MINUTE).toISOString(),
         event: event("stopped", "2026-01-01T00:50:00.000Z"),
         pending: ["hook"],
-        tried: new Date(now - 10 * MINUTE).toISOString(),
+        tried: ago(10 * MINUTE),
       },
       {
         at: new Date(now - 5 * HOUR).toISOString(),
@@ -301,4 +302,46 @@ Deno.test("one write: a DynamIP new address, expiry warning and stop are never w
     "stopped",
   ]);
   assertOneWrite(t.writes);
+});
+
+Deno.test("the hour of retries is measured on the monotonic clock: a wall clock set 2 h ahead gives nothing up", async () => {
+  const t = testContext({ clock: new FakeClock(undefined, { manual: true }) });
+  let answer = 503;
+  const notifier = new Notifier({
+    clock: t.clock,
+    store: t.ctx.store,
+    log: t.ctx.log,
+    fetch: () => Promise.resolve(new Response("", { status: answer })),
+    run: () => Promise.resolve({ kind: "exited", code: 0, signal: null, stdout: "", stderr: "" }),
+    retries: false,
+  });
+  notifier.configure(sinks());
+  await notifier.event({
+    kind: "stopped",
+    provider: "home",
+    providerType: "noip",
+    message: "stopped",
+    time: new Date(t.clock.now()).toISOString(),
+  });
+  await t.clock.advance(SECOND);
+  assert.ok(t.ctx.store.state.notify.outbox[0]?.tried, "tried once, kept");
+  notifier.close();
+  // NTP (or a user) sets the wall clock 2 h ahead; 10 minutes pass; a new process of this boot.
+  t.clock.shift(2 * HOUR);
+  await t.clock.advance(10 * MINUTE);
+  answer = 200;
+  const next = new Notifier({
+    clock: t.clock,
+    store: t.ctx.store,
+    log: t.ctx.log,
+    fetch: () => Promise.resolve(new Response("", { status: answer })),
+    run: () => Promise.resolve({ kind: "exited", code: 0, signal: null, stdout: "", stderr: "" }),
+    retries: false,
+  });
+  next.configure(sinks());
+  next.resend();
+  await t.clock.advance(SECOND);
+  assert.ok(!t.logs.some((l) => /given up/.test(l)), "10 minutes of trying, not 2 hours");
+  assert.deepEqual(t.ctx.store.state.notify.outbox, [], "delivered");
+  next.close();
 });

@@ -44,6 +44,10 @@ class ManualClock implements NotifyClock {
     return this.#now;
   }
 
+  mono(): number {
+    return this.#now;
+  }
+
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
     return new Promise((resolve) => {
       if (signal?.aborted) return resolve();

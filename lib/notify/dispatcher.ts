@@ -23,6 +23,8 @@ import type { NotifyEvent } from "./events.ts";
 export interface NotifyClock {
   /** Milliseconds since the Unix epoch. */
   now(): number;
+  /** Monotonic milliseconds: the hour of retries is measured on it. */
+  mono(): number;
   /** Waits `ms`; resolves early, never rejects, when `signal` is aborted. */
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
@@ -103,12 +105,17 @@ export class Dispatcher {
 
   /**
    * Queues `event` for every sink that wants its kind, except the sinks named in `skip` (those the
-   * state file records as having it already). `since`: when it was first tried (epoch ms), by an
-   * earlier process too; its retries end {@link RetryPolicy.giveUpAfterMs} after. Returns at once
-   * with the names of the sinks it was queued for; a sink that has this event in flight already is
-   * left out.
+   * state file records as having it already). `triedMsAgo`: how long ago it was first tried, by
+   * an earlier process too (null: never); its retries end {@link RetryPolicy.giveUpAfterMs} after
+   * that first attempt. Returns at once with the names of the sinks it was queued for; a sink that
+   * has this event in flight already is left out.
    */
-  enqueue(event: NotifyEvent, skip: readonly string[] = [], since: number | null = null): string[] {
+  enqueue(
+    event: NotifyEvent,
+    skip: readonly string[] = [],
+    triedMsAgo: number | null = null,
+  ): string[] {
+    const since = triedMsAgo === null ? null : this.#options.clock.mono() - triedMsAgo;
     return this.#options.sinks
       .filter((sink) => wantsEvent(sink, event.kind) && !skip.includes(sink.name))
       .filter((sink) => this.#start(sink, `event ${event.id}`, { kind: "event", event }, since))
@@ -196,7 +203,7 @@ export class Dispatcher {
     let started = since;
     for (let attempt = 1;; attempt++) {
       if (signal?.aborted) return;
-      started ??= clock.now();
+      started ??= clock.mono();
       const result = item.kind === "event"
         ? await deliver(sink, item.event, this.#options, signal)
         : sink.type === "healthcheck"
@@ -207,7 +214,7 @@ export class Dispatcher {
       let gaveUp = false;
       let kept = false;
       if (result.kind === "failed" && result.retryable && item.kind === "event") {
-        const left = started + this.#retry.giveUpAfterMs - clock.now();
+        const left = started + this.#retry.giveUpAfterMs - clock.mono();
         if (this.#options.keep || this.#hurry.signal.aborted) kept = true;
         else if (left <= 0) gaveUp = true;
         else {
