@@ -18,7 +18,7 @@ Deno.test("model: no needless request on any path, no stop lost, the state alway
   report(
     `${run.runs} sequences, ${run.steps} steps, ${Math.round(run.hours)} virtual hours: ` +
       `${run.noip} No-IP requests, ${run.beats} DynamIP beats, ${run.detections} detections, ` +
-      `${run.stops} stops, ${run.kills} kills, ${run.restarts} restarts, ${run.reboots} reboots; ` +
+      `${run.stops} stops, ${run.kills} kills, ${run.restarts} restarts, ${run.reboots} reboots, ${run.notifications} notifications taken; ` +
       `${((performance.now() - started) / 1000).toFixed(1)} s`,
   );
 });

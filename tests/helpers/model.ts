@@ -13,6 +13,12 @@
  * - DynamIP: no two beats less than 15:00 apart at the server; no beat while a stop is active;
  *   no gap over 20 minutes while dnsbeat runs, nothing is stopped and nothing disturbs it.
  * - No stop is ever lost, and the state file always parses.
+ * - Notifications (a webhook sink that goes down and comes back): a stop is never on disk without
+ *   its `stopped` event (in the same write's outbox, or delivered before); an event leaves the
+ *   outbox undelivered only a full hour after its first attempt; an event is delivered twice only
+ *   when a process ended in between (a kill after the delivery, before it was struck off), or a
+ *   resume came in between, or the wall clock was set back (a new event at the same instant of the
+ *   wall clock has the same id: ids are times, to be rebuilt from the state after a restart).
  *
  * A stop is active from the reply that asked for it until `resume`, or until dnsbeat reads a
  * config whose credentials or hostnames differ from those the stop was given under. What a
@@ -98,6 +104,10 @@ export class Oracle {
   readonly stats: Counts = noCounts();
   /** Whether the wall clock was ever set wrong in this sequence. */
   clockWasWrong = false;
+  /** State writes checked so far, and the event ids in the outbox of the last one. */
+  #written = 0;
+  #outbox = new Set<string>();
+  #deliveries = 0;
 
   constructor(w: World) {
     this.#w = w;
@@ -162,6 +172,7 @@ export class Oracle {
       else if (event.kind === "config") this.#configRead(event.config, event.resume, event.writes);
       else this.#processEnded(event.writes);
     }
+    this.#notifications();
     const state = this.#w.diskState();
     const entries = Object.values(state?.providers ?? {});
     if (this.noipStop && this.noipStop.writes < this.#w.disk.writes) {
@@ -181,6 +192,44 @@ export class Oracle {
       if (now - since > DYNAMIP_OFFLINE_MS) {
         fail(`no DynamIP beat for ${(now - since) / SECOND} s while nothing disturbed it`);
       }
+    }
+  }
+
+  /** The notification rules, over the writes and deliveries since the last check. */
+  #notifications(): void {
+    const w = this.#w;
+    for (; this.#deliveries < w.deliveries.length; this.#deliveries++) {
+      const d = w.deliveries[this.#deliveries]!;
+      const twice = d.ok && !this.clockWasWrong &&
+        w.deliveries.slice(0, this.#deliveries).some((e) =>
+          e.ok && e.id === d.id && e.ended === d.ended && e.controls === d.controls
+        );
+      if (twice) fail(`the ${d.kind} event ${d.id} was delivered twice by one process`);
+    }
+    for (; this.#written < w.written.length; this.#written++) {
+      const { state, at } = w.written[this.#written]!;
+      const outbox = new Set(state.notify.outbox.map((o) => o.event.id));
+      for (const e of Object.values(state.providers)) {
+        const stop = e.stop;
+        if (stop === null) continue;
+        const its = w.deliveries.filter((d) => d.kind === "stopped" && d.time === stop.at);
+        const told = state.notify.outbox.some((o) =>
+          o.event.kind === "stopped" && o.event.time === stop.at
+        ) || its.some((d) => d.ok) || (its[0] !== undefined && at - its[0].at >= HOUR);
+        if (!told) fail(`the stop ${stop.code} at ${stop.at} was written without its event`);
+      }
+      for (const id of this.#outbox) {
+        if (outbox.has(id)) continue;
+        const got = w.deliveries.filter((d) => d.id === id);
+        if (got.some((d) => d.ok)) continue;
+        const first = got[0]?.at;
+        if (first === undefined) fail(`the event ${id} left the outbox without an attempt`);
+        else if (at - first < HOUR && !this.clockWasWrong) {
+          fail(`the event ${id} was given up ${(at - first) / SECOND} s after its first attempt`);
+        }
+      }
+      this.#outbox = outbox;
+      this.stats.notifications = w.deliveries.filter((d) => d.ok).length;
     }
   }
 
@@ -431,6 +480,12 @@ const COMMANDS: fc.Arbitrary<Cmd>[] = [
       else await w.reload();
     })
   ),
+  fc.boolean().map((up) =>
+    step(up ? "the sink is back" : "the sink answers 503", ({ w }) => {
+      w.sink.up = up;
+      return Promise.resolve();
+    })
+  ),
   fc.boolean().map((failing) =>
     step(failing ? "the disk fails" : "the disk works", ({ w, o }) => {
       w.disk.failing = failing;
@@ -500,10 +555,21 @@ export interface Counts {
   kills: number;
   restarts: number;
   reboots: number;
+  /** Events the sink took. */
+  notifications: number;
 }
 
 function noCounts(): Counts {
-  return { noip: 0, beats: 0, detections: 0, stops: 0, kills: 0, restarts: 0, reboots: 0 };
+  return {
+    noip: 0,
+    beats: 0,
+    detections: 0,
+    stops: 0,
+    kills: 0,
+    restarts: 0,
+    reboots: 0,
+    notifications: 0,
+  };
 }
 
 /** Runs `runs` random sequences of up to `maxCommands` steps; throws on the first violation. */

@@ -97,6 +97,27 @@ export interface Wire {
   writes: number;
 }
 
+/** One delivery of an event to the world's sink. */
+export interface SinkDelivery {
+  /** The event's id, kind and time. */
+  id: string;
+  /** The event's kind. */
+  kind: string;
+  /** The event's time. */
+  time: string;
+  /** Whether the sink took it. */
+  ok: boolean;
+  /** When (true time). */
+  at: number;
+  /** How many processes had ended by then. */
+  ended: number;
+  /** How many resumes and reloads had been sent by then. */
+  controls: number;
+}
+
+/** The notification sink of every world's config. */
+export const SINK_URL = "http://hook.test/notify";
+
 /** A running dnsbeat process. */
 interface Proc {
   controller: AbortController;
@@ -130,6 +151,16 @@ export class World {
     failing: false,
     writes: 0,
   };
+  /** The notification sink at `hook.test`: whether it takes what it gets (else it answers 503). */
+  readonly sink: { up: boolean } = { up: true };
+  /** Every delivery the sink saw: the event, whether it took it, when (true time). */
+  readonly deliveries: SinkDelivery[] = [];
+  /** Every state written to the disk, with the true time of the write, oldest first. */
+  readonly written: { state: State; at: number }[] = [];
+  /** How many dnsbeat processes have ended so far. */
+  ended = 0;
+  /** How many resumes and reloads were sent so far. */
+  controls = 0;
   #proc: Proc | null = null;
   /** Control events sent to the daemon and not yet read by it, oldest first. */
   #pending: ("resume" | "reload")[] = [];
@@ -191,6 +222,12 @@ export class World {
       ipSources: [NOIP_DETECT[0], NEUTRAL_DETECT[0]],
       ipv6Sources: [NOIP_DETECT[1], NEUTRAL_DETECT[1]],
       providers,
+      notify: [{
+        type: "webhook",
+        name: "hook",
+        url: SINK_URL,
+        body: { id: "{{id}}", kind: "{{kind}}", time: "{{time}}" },
+      }],
     };
   }
 
@@ -211,6 +248,7 @@ export class World {
         }
         this.disk.text = JSON.stringify(s);
         this.disk.writes++;
+        this.written.push({ state: structuredClone(s), at: this.truth.now() });
         return Promise.resolve();
       });
       const log = createLogger({
@@ -265,6 +303,7 @@ export class World {
       proc.done.then((code) => {
         proc.exit = code;
         proc.close();
+        this.ended++;
         this.#activity++;
       });
       this.#proc = proc;
@@ -294,6 +333,7 @@ export class World {
     proc.close();
     this.#proc = null;
     this.#pending = [];
+    this.ended++;
     this.events.push({ kind: "ended", writes: this.disk.writes });
   }
 
@@ -309,6 +349,7 @@ export class World {
 
   async #control(kind: "resume" | "reload"): Promise<void> {
     if (!this.running) return;
+    this.controls++;
     this.#pending.push(kind);
     const proc = this.#proc!;
     proc.control.push(kind === "resume" ? { kind, stops: proc.stops(), edited: null } : { kind });
@@ -386,10 +427,20 @@ export class World {
     };
   }
 
+  /** The sink: records the event, and takes it while it is up. */
+  #sinkGot(body: string): Promise<Response> {
+    const event = JSON.parse(body) as { id: string; kind: string; time: string };
+    const ok = this.sink.up;
+    const at = this.truth.now();
+    this.deliveries.push({ ...event, ok, at, ended: this.ended, controls: this.controls });
+    return Promise.resolve(new Response(ok ? "ok" : "down", { status: ok ? 200 : 503 }));
+  }
+
   /** The network: every request goes to the emulator, and is recorded. */
   #fetch(input: string | URL | Request, init?: RequestInit): Promise<Response> {
     this.#activity++;
     const url = new URL(input instanceof Request ? input.url : input);
+    if (url.href === SINK_URL) return this.#sinkGot(String(init?.body ?? ""));
     const detect = [...NOIP_DETECT, ...NEUTRAL_DETECT].findIndex((d) =>
       new URL(d).host === url.host
     );
