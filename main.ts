@@ -5,7 +5,7 @@
  */
 import { parseArgs } from "node:util";
 import { processEnvironment } from "./lib/app.ts";
-import { type Clock, linuxBoot, systemClock } from "./lib/clock.ts";
+import { type Clock, epochMs, linuxBoot, systemClock, testBoot } from "./lib/clock.ts";
 import { type Command, COMMON_OPTIONS } from "./lib/cli/command.ts";
 import { ExitCode } from "./lib/exit_codes.ts";
 import { writeAll } from "./lib/log.ts";
@@ -58,10 +58,8 @@ async function help(): Promise<string> {
 export async function main(args: string[]): Promise<number> {
   const stderr = (text: string) => writeAll(Deno.stderr, text);
   const clock = clockFromEnv();
-  if (clock === null) {
-    stderr(
-      `dnsbeat: DNSBEAT_NOW must be an ISO 8601 time or epoch milliseconds; unset it to use the system clock.\n`,
-    );
+  if (typeof clock === "string") {
+    stderr(`dnsbeat: ${clock}.\n`);
     return ExitCode.Usage;
   }
   const env = processEnvironment(clock);
@@ -124,15 +122,20 @@ export async function main(args: string[]): Promise<number> {
 
 /**
  * The clock: the machine's, its monotonic reading anchored to the boot; or, for black-box tests
- * of time rules, a wall clock shifted to the time `DNSBEAT_NOW` names, whose monotonic reading
- * means nothing to another process (so each run measures time by the wall clock it is told).
- * Null when `DNSBEAT_NOW` is malformed.
+ * of time rules, a pretended machine whose wall clock says `DNSBEAT_NOW` and whose boot is
+ * `DNSBEAT_BOOT` (see {@link testBoot}). What is wrong when either is malformed.
  */
-function clockFromEnv(): Clock | null {
+function clockFromEnv(): Clock | string {
   const now = Deno.env.get("DNSBEAT_NOW");
-  if (!now) return systemClock(0, linuxBoot());
-  const target = /^\d+$/.test(now) ? Number(now) : Date.parse(now);
-  return Number.isNaN(target) ? null : systemClock(target - Date.now());
+  if (!now) {
+    const boot = linuxBoot();
+    return systemClock(0, typeof boot === "string" ? null : boot);
+  }
+  const target = epochMs(now);
+  if (Number.isNaN(target)) {
+    return "DNSBEAT_NOW must be an ISO 8601 time or epoch milliseconds; unset it to use the system clock";
+  }
+  return testBoot(target, Deno.env.get("DNSBEAT_BOOT"));
 }
 
 if (import.meta.main) Deno.exit(await main(Deno.args));

@@ -18,12 +18,12 @@ import { type FetchFn, httpGet } from "./http.ts";
 import { describeFsError } from "./fs.ts";
 import { acquireLock, type Lock } from "./lock.ts";
 import { consoleLogger, type Level, type Logger, writeAll } from "./log.ts";
-import { stateCorrupt, stateLocked, stateUnreadable } from "./messages.ts";
+import { stateCorrupt, stateLocked, stateUnreadable, waitsMoved } from "./messages.ts";
 import { kindOf } from "./providers.ts";
 import { liftChangedStops } from "./resume.ts";
 import { adoptState, type State } from "./state.ts";
 import { readState, removeStaleTemps, StateStore } from "./state_store.ts";
-import { upgradeState } from "./state_upgrade.ts";
+import { accountKeyChange, upgradeState } from "./state_upgrade.ts";
 
 /** Options every command shares. */
 export interface GlobalOptions {
@@ -57,16 +57,25 @@ export interface Environment {
 
 /**
  * What DNS answers for a host, at the config's `resolver` (else the system's), each lookup within
- * `timeoutMs`: the addresses, or null when the lookup failed.
+ * `timeoutMs`: the addresses, or null when the lookup failed (said at debug level, with why).
  */
-export function lookupWith(config: Config, env: Environment, timeoutMs: number): Context["lookup"] {
+export function lookupWith(
+  config: Config,
+  env: Environment,
+  timeoutMs: number,
+  log: Logger,
+): Context["lookup"] {
   return async (hostname, family, signal) => {
     const found = await lookupAddresses(hostname, family, env.dns, {
       timeoutMs,
       signal,
       ...(config.resolver ? { nameServer: config.resolver } : {}),
     });
-    return "addresses" in found ? found.addresses : null;
+    if ("addresses" in found) return found.addresses;
+    log.debug(
+      `DNS lookup of ${hostname} (${family === "ipv4" ? "A" : "AAAA"}) failed: ${found.problem}.`,
+    );
+    return null;
   };
 }
 
@@ -117,8 +126,10 @@ export async function load(opts: GlobalOptions, env: Environment): Promise<Loade
 }
 
 /**
- * Reads the state for `loaded`'s config: a version-1 file is upgraded (in memory), and moments
- * from another boot are rebased. `changed` says the result differs from the file.
+ * Reads the state for `loaded`'s config: a version-1 file is upgraded (in memory), entries an
+ * older build kept under a DynDNS2 profile move to their account's key, and moments from another
+ * boot or an unknown one are adopted (see `adoptState`). `changed` says the result differs from
+ * the file.
  */
 async function readFor(
   loaded: Loaded,
@@ -133,13 +144,19 @@ async function readFor(
     );
     return ExitCode.Failure;
   }
+  let state: State;
   if (read.kind === "legacy") {
-    const upgraded = upgradeState(read.legacy, loaded.config.providers, clock);
+    const upgraded = await upgradeState(read.legacy, loaded.config.providers, clock);
     for (const note of upgraded.notes) loaded.log.info(note);
-    return { state: upgraded.state, changed: true };
-  }
-  const changed = adoptState(read.state, clock);
-  return { state: read.state, changed };
+    state = upgraded.state;
+  } else state = read.state;
+  const moved = read.kind === "legacy"
+    ? null
+    : await accountKeyChange(state, loaded.config.providers);
+  moved?.(state);
+  const adopted = adoptState(state, clock);
+  if (adopted.waits !== null) loaded.log.info(waitsMoved(adopted.waits, clock.mono()));
+  return { state, changed: adopted.changed || read.kind === "legacy" || moved !== null };
 }
 
 /** Reads the state without locking it (for `status` and `check`); nothing is written. */
@@ -156,6 +173,11 @@ export interface Opened extends Loaded {
   contextFor(config: Config): Context;
   /** The notifications (their sinks follow the config of the last {@link Opened.contextFor}). */
   notifier: Notifier;
+  /**
+   * The state file resolved, as its lock names it (every link followed): where `dnsbeat resume`,
+   * whatever path it was given to the same file, leaves a running daemon its requests.
+   */
+  stateFile: string;
   /** Ends deliveries (what is undelivered stays in the state's outbox) and releases the lock. */
   close(): void;
 }
@@ -242,6 +264,7 @@ export async function wire(
     ctx,
     contextFor,
     notifier,
+    stateFile: lock.file,
     close: () => {
       notifier.close();
       lock.release();
@@ -276,7 +299,7 @@ export function context(
     notify,
     lastRounds,
     httpGet: get,
-    lookup: lookupWith(config, env, config.timeoutMs),
+    lookup: lookupWith(config, env, config.timeoutMs, log),
     detect: shareDetections(
       (family, signal) =>
         detectIp({
@@ -284,9 +307,13 @@ export function context(
           sources: family === "ipv4" ? config.ipv4Sources : config.ipv6Sources,
           timeoutMs: config.timeoutMs,
           signal,
+          passedOver: (source, problem) =>
+            log.debug(
+              `${family === "ipv4" ? "IPv4" : "IPv6"} detection: ${source} not used: ${problem}`,
+            ),
           skip: (s) =>
             isServiceOf(forbidden(), s)
-              ? "skipped: a provider's own detection service may not be used while its updates are stopped"
+              ? "skipped: a stopped provider's server and detection service may not be used until it is resumed"
               : null,
         }, {
           httpGet: (request) => httpGet(request, env.fetch, env.clock),

@@ -17,7 +17,10 @@ export interface Dyndns2Provider {
   kind: "dyndns2";
   /** The service: its name, server, reply variations, detection service. */
   profile: ServiceProfile;
-  /** Identity: type, server and username; keys the provider's entry in the state file. */
+  /**
+   * Identity: the account at the server (`dyndns2`, server and username, whatever the profile);
+   * keys the provider's entry in the state file.
+   */
   key: string;
   /** Unique name, used in messages and `resume NAME`. */
   name: string;
@@ -34,6 +37,11 @@ export interface Dyndns2Provider {
   hostnames: string[];
   /** Update server base URL. */
   server: string;
+  /**
+   * The `server` field as the config writes it (the profile's server when it has none): dnsbeat
+   * 0.1 fingerprinted it so, and upgrading its state file compares with that.
+   */
+  serverAsWritten: string;
   /** Which addresses to keep updated. */
   families: IpFamily[];
   /** How often to check the public address. */
@@ -46,7 +54,10 @@ export interface Dyndns2Provider {
    * dnsbeat's maintainers, `CONTACT`).
    */
   userAgentContact: string;
-  /** Fingerprint of credentials, server and hostnames: a stop holds while it is unchanged. */
+  /**
+   * Fingerprint of server, username, password and hostnames (not the profile): a stop holds while
+   * it is unchanged.
+   */
   fingerprint: string;
 }
 
@@ -54,7 +65,7 @@ export interface Dyndns2Provider {
 export interface DynamipProvider {
   /** Discriminant. */
   kind: "dynamip";
-  /** Identity: type, server and SiteID; keys the provider's entry in the state file. */
+  /** Identity: `dynamip`, server and SiteID; keys the provider's entry in the state file. */
   key: string;
   /** Unique name. */
   name: string;
@@ -68,6 +79,8 @@ export interface DynamipProvider {
   ip: "auto" | "detect";
   /** Server base URL. */
   server: string;
+  /** The `server` field as the config writes it, as for a DynDNS2 provider. */
+  serverAsWritten: string;
   /** Fingerprint of credentials and server. */
   fingerprint: string;
 }

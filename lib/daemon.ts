@@ -23,6 +23,7 @@ import { ExitCode } from "./exit_codes.ts";
 import { kindOf } from "./providers.ts";
 import { isStop, lift, liftChangedStops, stopOf, type StopRef } from "./resume.ts";
 import type { Stop } from "./state.ts";
+import { accountKeyChange } from "./state_upgrade.ts";
 
 /** What the daemon needs besides a context. */
 export interface DaemonDeps {
@@ -166,6 +167,9 @@ async function apply(
   }
   const next = loaded.config;
   for (const w of loaded.warnings) ctx.log.warn(`config ${next.path}: ${w}`);
+  const moved = await accountKeyChange(ctx.store.state, next.providers);
+  if (moved !== null) await ctx.store.record(moved);
+  // After the move: `dnsbeat resume` named the stops under the keys of the config it read.
   const wanted: Provider[] = [];
   for (const ref of stops ?? []) {
     const p = next.providers.find((p) => p.key === ref.key);

@@ -43,6 +43,11 @@ export interface DetectOptions {
   skip?: (source: IpSource) => string | null;
   /** The caller's shutdown signal: no further source is tried once it fires. */
   signal?: AbortSignal;
+  /**
+   * Told of each source that gave no address (`source` as {@link describeSource} writes it) when a
+   * later one gave it; when none does, the problems are in the result instead.
+   */
+  passedOver?: (source: string, problem: string) => void;
 }
 
 /** How a detection ended. */
@@ -94,30 +99,69 @@ export function describeSource(source: IpSource): string {
 }
 
 /**
- * True when `source` is a service in one of `domains` (the host is a domain or below it, any case,
- * with or without a final dot): a provider's own detection service, which No-IP forbids using
- * while its updates are stopped.
+ * True when `source` is a service in one of `domains`: its host is a domain or below it (any case,
+ * with or without a final dot), or is exactly an address-literal entry with its port
+ * (`127.0.0.1:8245`). A stopped provider's own detection service and server are such sources,
+ * which No-IP forbids using while its updates are stopped.
  */
 export function isServiceOf(domains: readonly string[], source: IpSource): boolean {
   if (source.kind !== "http") return false;
-  let host: string;
+  let url: URL;
   try {
-    host = new URL(source.url).hostname.toLowerCase().replace(/\.$/, "");
+    url = new URL(source.url);
   } catch {
     return false;
   }
-  return domains.some((domain) => host === domain || host.endsWith(`.${domain}`));
+  const host = url.hostname.toLowerCase().replace(/\.$/, "");
+  return domains.some((domain) =>
+    isLiteral(domain)
+      ? domain === url.host.toLowerCase()
+      : host === domain || host.endsWith(`.${domain}`)
+  );
+}
+
+/** Whether a host (with or without a port) is an IP address rather than a name. */
+function isLiteral(host: string): boolean {
+  return host.startsWith("[") || /^[\d.]+(:\d+)?$/.test(host);
+}
+
+/** Second-level labels under which country domains register names (`example.co.uk`). */
+const SECOND_LEVEL = new Set(["ac", "co", "com", "edu", "gov", "ne", "net", "or", "org"]);
+
+/**
+ * The domains a provider's server makes off limits while the provider is stopped (for
+ * {@link isServiceOf}): the server's host and, when `registrable`, its registrable domain
+ * (`members.example.com` → `example.com`; `ddns.example.co.uk` → `example.co.uk`). A server at an
+ * address literal is that address and port only (a LAN box, or a test's emulator next to others).
+ */
+export function serverDomains(server: string, registrable: boolean): string[] {
+  let url: URL;
+  try {
+    url = new URL(server);
+  } catch {
+    return [];
+  }
+  const host = url.hostname.toLowerCase().replace(/\.$/, "");
+  if (isLiteral(host)) return [url.host.toLowerCase()];
+  if (!registrable) return [host];
+  const labels = host.split(".");
+  const cc = labels.length >= 3 && labels.at(-1)!.length === 2 &&
+    SECOND_LEVEL.has(labels.at(-2)!);
+  const domain = labels.slice(cc ? -3 : -2).join(".");
+  return domain === host ? [host] : [host, domain];
 }
 
 /** Tries the sources in order; the first public address of the wanted family wins. */
 export async function detectIp(options: DetectOptions, deps: DetectDeps): Promise<Detection> {
   const problems: string[] = [];
+  const passed: [string, string][] = [];
   for (const source of options.sources) {
     if (options.signal?.aborted) break;
     const name = describeSource(source);
     const skipped = options.skip?.(source) ?? null;
     if (skipped !== null) {
       problems.push(`${name}: ${skipped}`);
+      passed.push([name, skipped]);
       continue;
     }
     const result = source.kind === "http"
@@ -125,8 +169,12 @@ export async function detectIp(options: DetectOptions, deps: DetectDeps): Promis
       : source.kind === "dns"
       ? await fromDns(source, options, deps)
       : fromInterface(source.name, options.family, deps);
-    if ("ip" in result) return { kind: "found", ip: result.ip, source: name };
+    if ("ip" in result) {
+      for (const [source, problem] of passed) options.passedOver?.(source, problem);
+      return { kind: "found", ip: result.ip, source: name };
+    }
     problems.push(`${name}: ${result.problem}`);
+    passed.push([name, result.problem]);
   }
   return { kind: "none", problems };
 }

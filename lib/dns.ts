@@ -16,17 +16,24 @@
  * family being detected: a query sent to an IPv4 server always comes from the IPv4 address. The
  * presets therefore ask an IPv4 server to detect IPv4 and an IPv6 server to detect IPv6; the
  * general form uses its one server for both families, so it suits detecting one family only.
- * TXT answers may hold other strings (Google adds "edns0-client-subnet ..."): only strings that
- * are exactly an IP address count.
+ * TXT answers may hold other strings: only strings that are exactly an IP address count. But a
+ * TXT answer carrying an `edns0-client-subnet` string (Google adds it when a recursive resolver
+ * passed the query on with the client's subnet) was not answered to this machine: something on
+ * the way, typically a router that intercepts port 53, relayed it, and the address in it is that
+ * resolver's. Such an answer is refused, as is one that holds more than one address of the family
+ * (an echo of the query's address answers exactly one), and detection goes on with the next
+ * source.
  *
- * `Deno.resolveDns` reports NXDOMAIN, an empty answer, SERVFAIL and REFUSED alike (as
- * `Deno.errors.NotFound`), so problems cannot tell them apart. It silently drops replies that are
- * malformed or carry the wrong message ID and waits for another, so those end as timeouts. It
- * retries over TCP when a reply is truncated.
+ * The queries are dnsbeat's own (`dns_resolver.ts`), which last the whole `timeout`: the resolver
+ * reports NXDOMAIN, an empty answer, SERVFAIL and REFUSED alike (as `Deno.errors.NotFound`), so
+ * problems cannot tell them apart. It passes over replies that are malformed or carry the wrong
+ * message ID and waits for another, so those end as timeouts. It asks again over TCP when a reply
+ * is truncated.
  *
  * @module
  */
 
+import { resolveDns, type ResolveOptions } from "./dns_resolver.ts";
 import { type IpFamily, parseIp } from "./ip.ts";
 
 /** A name server: an IP address in canonical form, and a port. */
@@ -51,16 +58,16 @@ export interface DnsSource {
   servers: Record<IpFamily, NameServer>;
 }
 
-/** The resolver the queries go through; {@link defaultDnsDeps} uses `Deno.resolveDns`. */
+/** The resolver the queries go through; {@link defaultDnsDeps} is dnsbeat's own. */
 export interface DnsDeps {
-  /** Resolves A or AAAA records into addresses, rejecting like `Deno.resolveDns`. */
-  resolveDns(name: string, type: "A" | "AAAA", options: Deno.ResolveDnsOptions): Promise<string[]>;
-  /** Resolves TXT records, each into its strings, rejecting like `Deno.resolveDns`. */
-  resolveDns(name: string, type: "TXT", options: Deno.ResolveDnsOptions): Promise<string[][]>;
+  /** Resolves A or AAAA records into addresses, rejecting like `dns_resolver.ts`. */
+  resolveDns(name: string, type: "A" | "AAAA", options: ResolveOptions): Promise<string[]>;
+  /** Resolves TXT records, each into its strings, rejecting like `dns_resolver.ts`. */
+  resolveDns(name: string, type: "TXT", options: ResolveOptions): Promise<string[][]>;
 }
 
 /** The real resolver. */
-export const defaultDnsDeps: DnsDeps = { resolveDns: Deno.resolveDns };
+export const defaultDnsDeps: DnsDeps = { resolveDns };
 
 /** Limits for one query. */
 export interface DnsQueryOptions {
@@ -142,10 +149,11 @@ export function describeDnsSource(source: DnsSource): string {
 
 /**
  * Asks a DNS source for this machine's address of one family, at the server for that family.
- * Returns the first answer that is an address of that family, in canonical form (whether it is
- * public is for the caller to judge), or a problem in plain words. An aborted `options.signal`
- * gives a problem saying dnsbeat is stopping; callers that need to tell it apart check their
- * signal.
+ * Returns the one address of that family it answered, in canonical form (whether it is public is
+ * for the caller to judge), or a problem in plain words: also for an answer relayed by a recursive
+ * resolver, or one holding several addresses of the family (see the module documentation). An
+ * aborted `options.signal` gives a problem saying dnsbeat is stopping; callers that need to tell
+ * it apart check their signal.
  */
 export async function queryDnsSource(
   source: DnsSource,
@@ -172,9 +180,26 @@ export async function queryDnsSource(
         `${resolver} gave no ${type} record for ${source.qname}: no such name or record there, or it refused or failed the query`,
     };
   }
+  if (source.txt && answers.some((text) => /^edns0-client-subnet\b/i.test(text.trim()))) {
+    return {
+      problem:
+        `${resolver} answered TXT data for ${source.qname} that carries an edns0-client-subnet string: a recursive resolver passed the query on (often a router that intercepts DNS), so the address in it is that resolver's, not this machine's`,
+    };
+  }
   const addresses = answers.flatMap((answer) => parseIp(answer) ?? []);
-  const wanted = addresses.find((ip) => ip.family === family);
-  if (wanted !== undefined) return { ip: wanted.address };
+  const wanted = [
+    ...new Set(addresses.filter((ip) => ip.family === family).map((ip) => ip.address)),
+  ];
+  if (wanted.length > 1) {
+    return {
+      problem: `${resolver} answered ${wanted.length} different ${
+        FAMILY_NAMES[family]
+      } addresses for ${source.qname} (${wanted.slice(0, 3).join(", ")}${
+        wanted.length > 3 ? ", …" : ""
+      }): an echo of this machine's address answers exactly one, so none is taken`,
+    };
+  }
+  if (wanted[0] !== undefined) return { ip: wanted[0] };
   const other = addresses[0];
   if (other !== undefined) {
     const expected = FAMILY_NAMES[family];
@@ -332,10 +357,16 @@ function explain(error: unknown, resolver: string): string {
   if (error instanceof Deno.errors.NotCapable) {
     return `dnsbeat lacks the network permission to reach ${resolver}`;
   }
-  // Socket errors reach us as a plain Error whose message ends in the operating system's text.
+  // Socket errors reach us as a plain Error whose message ends in the operating system's text
+  // (TCP), or names its error code (UDP, as Node does: "send ENETUNREACH 2001:db8::53:53").
   const message = error instanceof Error ? error.message : "";
-  if (/connection refused/i.test(message)) return `${resolver} refused the connection`;
-  if (/unreachable|no route to host|cannot assign requested address/i.test(message)) {
+  if (/connection refused|\bECONNREFUSED\b/i.test(message)) {
+    return `${resolver} refused the connection`;
+  }
+  if (
+    /unreachable|no route to host|cannot assign requested address|\bE(NET|HOST)UNREACH\b|\bEADDRNOTAVAIL\b/i
+      .test(message)
+  ) {
     return `this machine has no network route to ${resolver}`;
   }
   return `the query to ${resolver} failed`;

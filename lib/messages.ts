@@ -44,3 +44,16 @@ export function stateLocked(path: string, pid: number | null): string {
     pid ? ` (pid ${pid})` : ""
   } is using the state file ${path}. Stop it first, or give this one its own state with --state PATH.`;
 }
+
+/**
+ * Why the waits that protect the accounts were moved at start (see `adoptState`): the machine
+ * restarted, or dnsbeat cannot tell whether it did.
+ */
+export function waitsMoved(why: "rebooted" | "unknown", uptimeMs: number): string {
+  if (why === "rebooted") {
+    return `The machine has restarted since dnsbeat last ran: a wait that protects an account (DynamIP's 15 minutes, No-IP's 30 minutes after 911, a back-off) counts from the restart, ${
+      Math.round(uptimeMs / 60_000)
+    } min ago, whatever the wall clock says.`;
+  }
+  return "dnsbeat cannot tell whether the machine restarted since it last ran (the system does not tell its boot id; on Linux dnsbeat reads /proc/sys/kernel/random/boot_id with `cat`): to be safe, a wait that protects an account (DynamIP's 15 minutes, No-IP's 30 minutes after 911, a back-off) starts again from now.";
+}

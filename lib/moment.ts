@@ -3,11 +3,11 @@
  * for people, and the monotonic reading of the same instant, which the rules measure with: "30
  * minutes after `911`" is 30 minutes of real time, whatever the wall clock did meanwhile.
  *
- * A monotonic reading only means something on the boot it was taken on. When a state file comes
- * from another boot (or from a clock without a boot, see {@link Clock.bootId}), its moments are
- * {@link rebase}d: their monotonic reading is derived from the wall clock, and a moment the wall
- * clock puts in the future (the clock was ahead when it was written) is taken as now. So a wait is
- * never longer than its own length from now, and never shorter than the wall clock says.
+ * A monotonic reading only means something on the boot it was taken on. A state file from another
+ * boot, or from an unknown one, is adopted by `adoptState` (`state.ts`): a moment that starts a
+ * wait the rules impose counts from this boot at the latest (or from now, when nobody can tell
+ * whether the machine restarted), whatever the wall clock says; a moment that only makes
+ * something due is {@link rebase}d on the wall clock.
  *
  * @module
  */

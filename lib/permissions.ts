@@ -9,13 +9,15 @@
  * - write: the state file, its temporary sibling and its lock (path from the config).
  * - env: only dnsbeat's own variables (`DNSBEAT_*`), never the rest of the environment.
  * - sys: `networkInterfaces` for `interface:NAME` IP sources, `osRelease` for the User-Agent.
- * - run: the programs of `exec` notification sinks (a router's firewall script on an address
+ * - run: `cat`, once at start, to read the boot id and the uptime (Deno reads `/proc` only with
+ *   every permission, and the monotonic clock across restarts rests on them, see `clock.ts`);
+ *   and the programs of `exec` notification sinks (a router's firewall script on an address
  *   change). Their paths come from the config, unknown when the binary is built, so the
  *   permission cannot name them: it is unrestricted. The trade-off: Deno's sandbox no longer
  *   stops a compromised dnsbeat from starting programs, so that guard rests on the config being
  *   the root-owned, 0600 file the installer makes (dnsbeat runs only what it names, without a
  *   shell, with a clean environment) and on the service's own sandbox (the systemd unit's
- *   NoNewPrivileges, ProtectSystem and SystemCallFilter). Without `exec` sinks nothing is run.
+ *   NoNewPrivileges, ProtectSystem and SystemCallFilter). Without `exec` sinks only `cat` runs.
  *
  * @module
  */

@@ -13,6 +13,7 @@ import { describeDynamip, dynamipStatus } from "./dynamip/report.ts";
 import { BEAT_PERIOD_MS } from "./dynamip/schedule.ts";
 import { describeDyndns2, dyndns2Status } from "./dyndns2/report.ts";
 import { dyndns2Round, runDyndns2 } from "./dyndns2/round.ts";
+import { serverDomains } from "./detect.ts";
 import { formatDuration } from "./duration.ts";
 import type { IpFamily } from "./ip.ts";
 import type { DnsView, ProviderStatus } from "./report.ts";
@@ -41,7 +42,10 @@ interface Kind<P extends Provider> {
   describe(p: P): string;
   /** Its service and how often it is looked after, for the daemon's first line. */
   schedule(p: P): string;
-  /** The domains of its service's own detection service (off limits while it is stopped). */
+  /**
+   * The domains no detection may ask while it is stopped: its server's host and its service's
+   * own detection service (No-IP forbids using it then; dnsbeat does the same for every service).
+   */
   detection(p: P): readonly string[];
 }
 
@@ -57,7 +61,12 @@ const DYNDNS2: Kind<Dyndns2Provider> = {
   type: (p) => p.profile.type,
   describe: describeDyndns2,
   schedule: (p) => `${p.profile.label}, every ${formatDuration(p.intervalMs)}`,
-  detection: (p) => p.profile.detection,
+  // A service that names no detection domains (any DynDNS2 server) withholds the server's
+  // registrable domain, where its detection service most likely lives.
+  detection: (p) => [
+    ...p.profile.detection,
+    ...serverDomains(p.server, p.profile.detection.length === 0),
+  ],
 };
 
 const DYNAMIP: Kind<DynamipProvider> = {
@@ -77,7 +86,7 @@ const DYNAMIP: Kind<DynamipProvider> = {
   type: () => "dynamip",
   describe: describeDynamip,
   schedule: () => `DynamIP, every ${formatDuration(BEAT_PERIOD_MS)}`,
-  detection: () => [],
+  detection: (p) => serverDomains(p.server, false),
 };
 
 /** The kind of `p`, typed for it. */

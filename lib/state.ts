@@ -14,8 +14,13 @@ import type { NotifyEvent } from "./notify/events.ts";
 import type { Clock } from "./clock.ts";
 import { type Moment, rebase } from "./moment.ts";
 
-/** The schema version this build reads and writes. */
-export const STATE_VERSION = 2;
+/**
+ * The schema version this build writes. Version 3 keys a DynDNS2 account by `dyndns2 SERVER USER`
+ * and counts monotonic time from the boot; it reads version 2 (whose keys move, see
+ * `accountKeyChange`) and upgrades version 1. A build that reads only 2 refuses a version-3 file
+ * instead of missing its stops.
+ */
+export const STATE_VERSION = 3;
 
 /** A provider's refusal that needs the user: kept until the config changes or `resume`. */
 export interface Stop {
@@ -244,32 +249,68 @@ export function emptyDynamip(name: string): DynamipState {
   };
 }
 
-/** Every moment of a provider's entry, to rebase them (see {@link adoptState}). */
-function momentsOf(p: ProviderState): Moment[] {
+/**
+ * The moments of a provider's entry that start a wait the rules impose (a `911` wait, a back-off,
+ * an unanswered request, DynamIP's last request and beat): across a reboot they must never end
+ * sooner than their length of real time (see {@link adoptState}).
+ */
+function floorsOf(p: ProviderState): Moment[] {
   const all: (Moment | null | undefined)[] = [p.backoff?.from];
-  if (p.type === "dyndns2") {
-    all.push(p.wait?.from, p.attempt?.at, ...Object.values(p.hosts).map((h) => h.success));
-  } else {
-    all.push(p.lastRequest?.at, p.lastBeat, p.expiryWarned);
-  }
+  if (p.type === "dyndns2") all.push(p.wait?.from, p.attempt?.at);
+  else all.push(p.lastRequest?.at, p.lastBeat);
   return all.filter((m): m is Moment => m !== null && m !== undefined);
 }
 
 /**
- * Makes a state read from disk fit `clock`: when it was written on another boot, or by a clock
- * without one, every moment is rebased (see `moment.ts`). Returns true when the state changed in
- * a way that must be saved: another boot, or a moment that was in the future.
+ * The moments that make something due (a host's `forceRefresh`, DynamIP's daily expiry
+ * reminder): across a reboot the wall clock dates them, since coming late is their only harm.
  */
-export function adoptState(state: State, clock: Clock): boolean {
-  if (state.boot !== null && state.boot === clock.bootId) return false;
-  let clamped = false;
+function duesOf(p: ProviderState): Moment[] {
+  const all: (Moment | null | undefined)[] = p.type === "dyndns2"
+    ? Object.values(p.hosts).map((h) => h.success)
+    : [p.expiryWarned];
+  return all.filter((m): m is Moment => m !== null && m !== undefined);
+}
+
+/** What {@link adoptState} did. */
+export interface Adopted {
+  /** The state now differs from the file in a way that must be saved. */
+  changed: boolean;
+  /**
+   * Why the waits that protect the accounts were moved, when they were: the machine restarted
+   * since the file was written (they count from the restart), or nobody can tell (they start
+   * again from now).
+   */
+  waits: "rebooted" | "unknown" | null;
+}
+
+/**
+ * Makes a state read from disk fit `clock`. Written on the same boot, its moments stand. Written
+ * on another boot, every wait that protects an account counts from this boot at the latest: at
+ * least the uptime has passed since it began, and nothing more is known for sure, whatever the
+ * wall clock says (it may have been wrong then or now). When either boot is unknown, nobody can
+ * tell whether the machine restarted, so those waits start again from now. Moments that only make
+ * something due are dated by the wall clock (a moment in its future becomes now).
+ */
+export function adoptState(state: State, clock: Clock): Adopted {
+  if (state.boot !== null && state.boot === clock.bootId) return { changed: false, waits: null };
+  const known = state.boot !== null && clock.bootId !== null;
+  let changed = known;
+  let moved = false;
   for (const p of Object.values(state.providers)) {
-    for (const m of momentsOf(p)) clamped = rebase(m, clock) || clamped;
+    for (const m of floorsOf(p)) {
+      m.mono = known ? 0 : clock.mono();
+      moved = true;
+    }
+    for (const m of duesOf(p)) changed = rebase(m, clock) || changed;
   }
-  for (const o of state.notify.outbox) if (o.tried) clamped = rebase(o.tried, clock) || clamped;
-  const bootChanged = state.boot !== clock.bootId;
+  // An event's first attempt only makes its giving up due: dated by the wall clock.
+  for (const o of state.notify.outbox) if (o.tried) changed = rebase(o.tried, clock) || changed;
   state.boot = clock.bootId;
-  return clamped || (bootChanged && clock.bootId !== null);
+  return {
+    changed: changed || (moved && clock.bootId !== null),
+    waits: moved ? (known ? "rebooted" : "unknown") : null,
+  };
 }
 
 /** Result of {@link parseState}. */
@@ -293,12 +334,13 @@ export function parseState(text: string): ParsedState {
       ? { ok: false, problem: describe(problem) }
       : { ok: "v1", legacy: data as unknown as LegacyState };
   }
+  if (data.version === 2) data.version = STATE_VERSION;
   if (data.version !== STATE_VERSION) {
     return {
       ok: false,
       problem: `its schema version is ${
         JSON.stringify(data.version)
-      }, this dnsbeat reads ${STATE_VERSION} (and 1, which it upgrades)`,
+      }, this dnsbeat reads ${STATE_VERSION} (and 2 and 1, which it upgrades)`,
     };
   }
   // Files written before notifications existed have no `notify`.

@@ -1,13 +1,19 @@
 /**
- * Upgrading a state file of dnsbeat 0.1 (schema version 1, keyed by provider name) to the current
- * schema (keyed by identity). Every stop, confirmed address, wait and last beat of a provider that
- * is still in the config is kept; entries whose name is no longer in the config are dropped, and
- * said so.
+ * Upgrading the state files of older builds. A file of dnsbeat 0.1 (schema version 1, keyed by
+ * provider name) becomes the current schema (keyed by identity): every stop, confirmed address,
+ * wait and last beat of a provider that is still in the config is kept; entries whose name is no
+ * longer in the config are dropped, and said so. A schema-2 file of a build that keyed a DynDNS2
+ * account by its profile (`noip SERVER USER`) has those entries moved to the account's key.
+ *
+ * A stop keeps holding through an upgrade when the config is the one it was given under: its
+ * fingerprint is compared the way the build that wrote it computed it, then replaced by this
+ * build's.
  *
  * @module
  */
 import type { Clock } from "./clock.ts";
-import type { Provider } from "./config_types.ts";
+import type { Dyndns2Provider, Provider } from "./config_types.ts";
+import { dynamipFingerprint, dyndns2Fingerprint, providerKey } from "./identity.ts";
 import { MINUTE } from "./duration.ts";
 import { MAX_BACKOFF_MS } from "./backoff.ts";
 import { type Moment, rebase, stamp } from "./moment.ts";
@@ -33,12 +39,13 @@ import {
 const LEGACY_WAIT_MS = 30 * MINUTE;
 
 /** The current-schema state of `legacy`, and one sentence per entry dropped. */
-export function upgradeState(
+export async function upgradeState(
   legacy: LegacyState,
   providers: readonly Provider[],
   clock: Clock,
-): { state: State; notes: string[] } {
-  const state: State = { ...emptyState(), boot: clock.bootId };
+): Promise<{ state: State; notes: string[] }> {
+  // Version 1 kept no boot: `adoptState` then treats its waits as of an unknown boot.
+  const state: State = { ...emptyState(), boot: null };
   const notes: string[] = [];
   for (const [name, old] of Object.entries(legacy.providers)) {
     // Version 1 knew No-IP and DynamIP only.
@@ -56,11 +63,82 @@ export function upgradeState(
       );
       continue;
     }
-    state.providers[p.key] = old.type === "noip"
+    const entry = old.type === "noip"
       ? upgradeDyndns2(name, old, clock)
       : upgradeDynamip(name, old as LegacyDynamip, clock);
+    if (entry.stop !== null && entry.stop.fingerprint === await legacyFingerprint(p)) {
+      entry.stop.fingerprint = p.fingerprint;
+    }
+    state.providers[p.key] = entry;
   }
   return { state, notes };
+}
+
+/**
+ * The fingerprint dnsbeat 0.1 gave provider `p`: of its `server` as the config writes it (only
+ * trailing slashes removed; this build canonicalises it), and the No-IP type, the only DynDNS2
+ * service it knew.
+ */
+function legacyFingerprint(p: Provider): Promise<string> {
+  const server = p.serverAsWritten.replace(/\/+$/, "");
+  return p.kind === "dyndns2"
+    ? dyndns2Fingerprint({ ...p, server }, "noip")
+    : dynamipFingerprint({ ...p, server });
+}
+
+/** The DynDNS2 profiles older builds named a DynDNS2 account's key and fingerprint by. */
+const PROFILE_LABELS = ["noip", "dynu", "dyndns2"];
+
+/**
+ * The change that moves the entries older builds kept under a DynDNS2 profile's type (`noip
+ * SERVER USER`) to the account's key, for the accounts of `providers`; null when there is none.
+ * A stop whose fingerprint is the one the older build gave the config loaded now gets this
+ * build's; another was given under other settings, and lifts as such. An older build that saw the
+ * profile change kept the account twice: the entry with the latest stop is kept (else the one of
+ * the profile in the config), with the waits, back-off and hosts only the other one has.
+ */
+export async function accountKeyChange(
+  state: Readonly<State>,
+  providers: readonly Provider[],
+): Promise<((draft: State) => void) | null> {
+  const moves: { p: Dyndns2Provider; old: Map<string, string> }[] = [];
+  for (const p of providers) {
+    if (p.kind !== "dyndns2") continue;
+    const old = new Map<string, string>();
+    for (const label of PROFILE_LABELS) {
+      const key = providerKey(label, p.server, p.username);
+      if (key !== p.key && state.providers[key]?.type === "dyndns2") {
+        old.set(key, await dyndns2Fingerprint(p, label));
+      }
+    }
+    if (old.size > 0) moves.push({ p, old });
+  }
+  if (moves.length === 0) return null;
+  return (draft) => {
+    for (const { p, old } of moves) {
+      const found: [string, Dyndns2State][] = [];
+      for (const key of [p.key, ...old.keys()]) {
+        const entry = draft.providers[key];
+        if (entry?.type !== "dyndns2") continue;
+        if (entry.stop !== null && entry.stop.fingerprint === old.get(key)) {
+          entry.stop.fingerprint = p.fingerprint;
+        }
+        found.push([key, entry]);
+        delete draft.providers[key];
+      }
+      const latest = found.filter(([, e]) => e.stop !== null)
+        .sort(([, a], [, b]) => Date.parse(b.stop!.at) - Date.parse(a.stop!.at))[0];
+      const profile = providerKey(p.profile.type, p.server, p.username);
+      const [, kept] = latest ?? found.find(([key]) => key === profile) ?? found[0]!;
+      for (const [, other] of found) {
+        kept.wait ??= other.wait;
+        kept.backoff ??= other.backoff;
+        kept.attempt ??= other.attempt;
+        kept.hosts = { ...other.hosts, ...kept.hosts };
+      }
+      draft.providers[p.key] = kept;
+    }
+  };
 }
 
 function upgradeDyndns2(name: string, old: LegacyNoip, clock: Clock): Dyndns2State {
@@ -78,7 +156,8 @@ function upgradeDyndns2(name: string, old: LegacyNoip, clock: Clock): Dyndns2Sta
       success: h.lastSuccess === null ? null : moment(h.lastSuccess, clock),
     };
     const until = h.retryNotBefore === null ? NaN : Date.parse(h.retryNotBefore);
-    if (until > clock.now() && entry.wait === null) {
+    // Kept whatever the wall clock says now: `adoptState` starts it again from now.
+    if (!Number.isNaN(until) && entry.wait === null) {
       entry.wait = {
         code: h.lastReply ?? "911",
         from: moment(new Date(until - LEGACY_WAIT_MS).toISOString(), clock),

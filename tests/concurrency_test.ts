@@ -68,3 +68,52 @@ Deno.test("concurrency: a second instance exits 4 naming the first; a killed hol
     await s.close();
   }
 });
+
+Deno.test("concurrency: a daemon on a linked state file and a once on the link's target take one lock", async () => {
+  const s = await sandbox();
+  await Deno.mkdir(`${s.dir}/usb`);
+  await Deno.mkdir(`${s.dir}/etc`);
+  await Deno.symlink("../usb/state.json", `${s.dir}/etc/state.json`);
+  const state = { state: `${s.dir}/etc/state.json` };
+  // The DynamIP site keeps the daemon running while No-IP is stopped.
+  await s.writeConfig([s.noip({ password: "a-wrong-password" }), s.dynamip()], state);
+  const first = watch(s.spawn(["run"]));
+  try {
+    await first.stderr.waitFor(/No-IP says badauth/);
+    const pid = first.child.pid;
+    const target = `${await Deno.realPath(s.dir)}/usb/state.json`;
+    assert.equal((await Deno.readTextFile(`${target}.lock`)).trim(), String(pid));
+
+    // The password is fixed in the config and the address changes: a `once` that ran would send.
+    await s.writeConfig([s.noip(), s.dynamip()], state);
+    s.server.emulator.setEchoIp("81.2.69.160");
+    const second = await s.run(["once", "--state", `${s.dir}/usb/state.json`]);
+    assert.equal(second.code, ExitCode.Locked, second.stderr);
+    assert.match(second.stderr, new RegExp(`Another dnsbeat \\(pid ${pid}\\) is using`));
+    assert.equal(s.noipRequests(), 1, "the once on the target sent nothing");
+    report(`once on the link's target while run holds the link: exit ${second.code}`);
+
+    // `resume` by the target's path reaches the daemon that runs on the link.
+    const resume = await s.run(["resume", "--state", `${s.dir}/usb/state.json`]);
+    assert.equal(resume.code, ExitCode.Ok, resume.stderr);
+    assert.match(
+      resume.stdout,
+      new RegExp(`The running dnsbeat \\(pid ${pid}\\) took the request`),
+    );
+    await first.stdout.waitFor(/a\.ddns\.net now points to 81\.2\.69\.160/);
+    assert.equal(s.noipRequests(), 2);
+    // And by the link's path, the config's `state`: it reads the same state (the stop is lifted,
+    // so there is nothing to hand over), and takes no lock of its own.
+    const again = await s.run(["resume"]);
+    assert.equal(again.code, ExitCode.Ok, again.stderr);
+    assert.match(again.stdout, /Nothing is stopped for home, site; nothing to lift\./);
+  } finally {
+    try {
+      first.child.kill("SIGKILL");
+    } catch {
+      // Already ended.
+    }
+    await finish(first);
+    await s.close();
+  }
+});

@@ -15,7 +15,7 @@ import { testContext } from "./helpers/context.ts";
 const noip: Dyndns2Provider = {
   kind: "dyndns2",
   profile: NOIP,
-  key: "noip http://127.0.0.1:9 me@example.com",
+  key: "dyndns2 http://127.0.0.1:9 me@example.com",
   name: "home",
   username: "me@example.com",
   password: "pw-daemon-noip",
@@ -23,6 +23,7 @@ const noip: Dyndns2Provider = {
   userAgentContact: "dnsbeat@users.noreply.github.com",
   hostnames: ["a.ddns.net"],
   server: "http://127.0.0.1:9",
+  serverAsWritten: "http://127.0.0.1:9",
   families: ["ipv4"],
   intervalMs: 5 * MINUTE,
   forceRefreshMs: 0,
@@ -38,6 +39,7 @@ const dynamip: DynamipProvider = {
   passwordSource: "password inline in the config",
   ip: "auto",
   server: "http://127.0.0.1:9",
+  serverAsWritten: "http://127.0.0.1:9",
   fingerprint: "fp-dyn",
 };
 

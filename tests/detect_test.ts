@@ -7,6 +7,7 @@ import {
   type IpSource,
   isServiceOf,
   parseIpSource,
+  serverDomains,
   shareDetections,
 } from "../lib/detect.ts";
 import { NOIP } from "../lib/dyndns2/profiles.ts";
@@ -108,6 +109,35 @@ Deno.test("isServiceOf: No-IP's domains and below them, any case, nothing else",
   for (const [source, expected] of cases) {
     assert.equal(isServiceOf(NOIP.detection, source), expected, JSON.stringify(source));
   }
+});
+
+Deno.test("serverDomains: the server's host, its registrable domain, an address with its port", () => {
+  assert.deepEqual(serverDomains("https://members.example.com/", true), [
+    "members.example.com",
+    "example.com",
+  ]);
+  assert.deepEqual(serverDomains("https://ddns.example.co.uk", true), [
+    "ddns.example.co.uk",
+    "example.co.uk",
+  ]);
+  assert.deepEqual(serverDomains("https://Example.COM.", true), ["example.com"]);
+  assert.deepEqual(serverDomains("https://dynupdate.no-ip.com", false), ["dynupdate.no-ip.com"]);
+  assert.deepEqual(serverDomains("http://127.0.0.1:8245", true), ["127.0.0.1:8245"]);
+  assert.deepEqual(serverDomains("http://[::1]:80/", true), ["[::1]"]);
+  assert.deepEqual(serverDomains("not a url", true), []);
+  const cases: [string, boolean][] = [
+    ["http://ip.example.com:8245/", true],
+    ["http://example.com/", true],
+    ["http://members.example.com/ip", true],
+    ["http://example.net/", false],
+    ["http://127.0.0.1:8245/ip", true],
+    ["http://127.0.0.1:9/ip", false],
+  ];
+  const domains = [
+    ...serverDomains("https://members.example.com", true),
+    ...serverDomains("http://127.0.0.1:8245", true),
+  ];
+  for (const [url, expected] of cases) assert.equal(isServiceOf(domains, http(url)), expected, url);
 });
 
 Deno.test("detectIp: reply formats (plain, JSON, checkip.dyndns.org)", async () => {
@@ -239,6 +269,48 @@ Deno.test("detectIp: skipped sources are not asked and say why", async () => {
     kind: "none",
     problems: ["http://ip1.dynupdate.no-ip.com/: skipped: No-IP updates are stopped"],
   });
+});
+
+Deno.test("detectIp: a relayed or ambiguous DNS answer is refused, the next source used, and said why", async () => {
+  const answers: Record<string, string[] | string[][]> = {
+    "o-o.myaddr.l.google.com": [["81.2.69.1"], ["edns0-client-subnet 81.2.69.0/24"]],
+    "myip.opendns.com": ["81.2.69.2", "81.2.69.3"],
+  };
+  const deps: DetectDeps = {
+    ...fakeDeps({ "https://api.ipify.org": reply("81.2.69.160") }),
+    dns: {
+      resolveDns: ((name: string) => Promise.resolve(answers[name]!)) as DetectDeps["dns"][
+        "resolveDns"
+      ],
+    },
+  };
+  const passed: string[] = [];
+  const sources = ["dns:google", "dns:opendns", "https://api.ipify.org"].map((text) => {
+    const source = parseIpSource(text);
+    assert.ok(!("error" in source));
+    return source;
+  });
+  const found = await detectIp({
+    family: "ipv4",
+    sources,
+    passedOver: (source, problem) => passed.push(`${source} | ${problem}`),
+  }, deps);
+  assert.deepEqual(found, { kind: "found", ip: "81.2.69.160", source: "https://api.ipify.org/" });
+  assert.deepEqual(passed, [
+    "dns:google (asks 216.239.32.10 for IPv4, [2001:4860:4802:32::a] for IPv6) | the resolver 216.239.32.10 answered TXT data for o-o.myaddr.l.google.com that carries an edns0-client-subnet string: a recursive resolver passed the query on (often a router that intercepts DNS), so the address in it is that resolver's, not this machine's",
+    "dns:opendns (asks 208.67.222.222 for IPv4, [2620:119:35::35] for IPv6) | the resolver 208.67.222.222 answered 2 different IPv4 addresses for myip.opendns.com (81.2.69.2, 81.2.69.3): an echo of this machine's address answers exactly one, so none is taken",
+  ]);
+
+  // When no source gives an address, the problems are in the result, not told one by one.
+  passed.length = 0;
+  const none = await detectIp({
+    family: "ipv4",
+    sources: sources.slice(0, 2),
+    passedOver: (source) => passed.push(source),
+  }, deps);
+  assert.equal(none.kind, "none");
+  assert.equal(none.kind === "none" && none.problems.length, 2);
+  assert.deepEqual(passed, []);
 });
 
 Deno.test("detectIp: an abort stops trying further sources", async () => {

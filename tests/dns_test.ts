@@ -215,7 +215,7 @@ Deno.test("queryDnsSource: presets ask the server of the family being detected",
   const { deps, calls } = fake((_name, type) =>
     Promise.resolve(
       type === "TXT"
-        ? [["edns0-client-subnet 198.51.100.0/24"], ["2001:DB8:0::7"], ["198.51.100.7"]]
+        ? [["2001:DB8:0::7"], ["198.51.100.7"]]
         : type === "A"
         ? ["198.51.100.7"]
         : ["2001:0db8::7"],
@@ -260,7 +260,15 @@ Deno.test("queryDnsSource: answers that are empty, of the wrong family or not ad
       ["198.51.100.7 ", "example.com"],
       "the resolver 192.0.2.53 answered A data for myip.example that holds no IP address",
     ],
-    [["junk", "2001:db8::7", "198.51.100.8", "198.51.100.9"], ""],
+    [["junk", "2001:db8::7", "198.51.100.8", "198.51.100.008", "198.51.100.8"], ""],
+    [
+      ["198.51.100.8", "2001:db8::7", "203.0.113.9"],
+      "the resolver 192.0.2.53 answered 2 different IPv4 addresses for myip.example (198.51.100.8, 203.0.113.9): an echo of this machine's address answers exactly one, so none is taken",
+    ],
+    [
+      ["81.2.69.1", "81.2.69.2", "81.2.69.3", "81.2.69.4"],
+      "the resolver 192.0.2.53 answered 4 different IPv4 addresses for myip.example (81.2.69.1, 81.2.69.2, 81.2.69.3, …): an echo of this machine's address answers exactly one, so none is taken",
+    ],
   ];
   for (const [answer, problem] of cases) {
     const { deps } = fake(() => Promise.resolve(answer));
@@ -298,6 +306,19 @@ Deno.test("queryDnsSource: resolver failures become fixed phrases, never the run
       new Error("proto error: io error: Cannot assign requested address (os error 99)"),
       `this machine has no network route to ${resolver}`,
     ],
+    [
+      new Error("send ENETUNREACH 2001:db8::53:5353"),
+      `this machine has no network route to ${resolver}`,
+    ],
+    [
+      new Error("send EHOSTUNREACH 2001:db8::53:5353"),
+      `this machine has no network route to ${resolver}`,
+    ],
+    [
+      new Error("send EADDRNOTAVAIL 2001:db8::53:5353"),
+      `this machine has no network route to ${resolver}`,
+    ],
+    [new Error("send ECONNREFUSED 2001:db8::53:5353"), `${resolver} refused the connection`],
     [new Error(`proto error: ${"x".repeat(5000)}`), `the query to ${resolver} failed`],
   ];
   for (const [error, problem] of cases) {
@@ -312,7 +333,7 @@ Deno.test("queryDnsSource: A and AAAA answers from a real server", async () => {
       "myip.example": {
         A: {
           kind: "answer",
-          records: [{ type: "A", address: "198.51.100.7" }, { type: "A", address: "198.51.100.8" }],
+          records: [{ type: "A", address: "198.51.100.7" }, { type: "A", address: "198.51.100.7" }],
         },
         AAAA: { kind: "answer", records: [{ type: "AAAA", address: "2001:db8:0:0:0:0:0:7" }] },
       },
@@ -337,13 +358,7 @@ Deno.test("queryDnsSource: Google-style TXT answers, ignoring strings that are n
   await withServer({
     zone: {
       [name]: {
-        TXT: {
-          kind: "answer",
-          records: [
-            { type: "TXT", strings: ["edns0-client-subnet 198.51.100.0/24"] },
-            { type: "TXT", strings: ["198.51.100.7"] },
-          ],
-        },
+        TXT: { kind: "answer", records: [{ type: "TXT", strings: ["198.51.100.7"] }] },
       },
     },
   }, async (server) => {
@@ -357,10 +372,7 @@ Deno.test("queryDnsSource: Google-style TXT answers, ignoring strings that are n
     });
     server.set(name, "TXT", {
       kind: "answer",
-      records: [{
-        type: "TXT",
-        strings: [" 198.51.100.7", "198.51.100.7/32", "edns0-client-subnet"],
-      }],
+      records: [{ type: "TXT", strings: [" 198.51.100.7", "198.51.100.7/32", "edns0"] }],
     });
     assert.deepEqual(await queryDnsSource(source, "ipv4", defaultDnsDeps, QUICK), {
       problem: `${resolver} answered TXT data for ${name} that holds no IP address`,
@@ -374,6 +386,31 @@ Deno.test("queryDnsSource: Google-style TXT answers, ignoring strings that are n
     });
     assert.deepEqual(server.queries.map((query) => query.type), ["TXT", "TXT", "TXT", "TXT"]);
   });
+});
+
+Deno.test("queryDnsSource: a TXT answer carrying edns0-client-subnet was relayed, and is refused", async () => {
+  const name = "o-o.myaddr.l.google.com";
+  const relayed = {
+    problem:
+      `the resolver 192.0.2.53 answered TXT data for ${name} that carries an edns0-client-subnet string: a recursive resolver passed the query on (often a router that intercepts DNS), so the address in it is that resolver's, not this machine's`,
+  };
+  const source = parsed(`dns:${name}@192.0.2.53/TXT`);
+  // As Google answers through a resolver: the resolver's address first, the client subnet after;
+  // in one record or in two, in any order or case.
+  const answers: string[][][] = [
+    [["172.253.4.1"], ["edns0-client-subnet 81.2.69.0/24"]],
+    [["edns0-client-subnet 81.2.69.0/24"], ["172.253.4.1"]],
+    [["172.253.4.1", "EDNS0-Client-Subnet 81.2.69.0/24"]],
+    [["2a00:1450::1"], [" edns0-client-subnet 2a02:1810::/56"]],
+  ];
+  for (const answer of answers) {
+    const { deps } = fake(() => Promise.resolve(answer));
+    const family = answer[0]![0]!.includes(":") ? "ipv6" : "ipv4";
+    assert.deepEqual(await queryDnsSource(source, family, deps, QUICK), relayed);
+  }
+  // A string that only mentions it elsewhere is no sign of a relay.
+  const { deps } = fake(() => Promise.resolve([["172.253.4.1"], ["no edns0-client-subnet"]]));
+  assert.deepEqual(await queryDnsSource(source, "ipv4", deps, QUICK), { ip: "172.253.4.1" });
 });
 
 Deno.test("queryDnsSource: NXDOMAIN, no data, SERVFAIL and REFUSED all read as no record", async () => {
@@ -452,6 +489,50 @@ Deno.test("queryDnsSource: a slow answer counts within the deadline, not after i
       { problem: `the resolver 127.0.0.1:${server.port} sent no readable answer within 0.3s` },
     );
     assert.ok(performance.now() - started < 1000);
+  });
+});
+
+Deno.test("the config's timeout is the deadline: a reply after 1.2 s counts within 3 s, not within 1 s", async () => {
+  // Deno.resolveDns gave up after about 2 s whatever the deadline; dnsbeat's resolver asks again
+  // after 1 s on the same socket, and a late reply to the first try still counts.
+  const answer = [{ type: "A" as const, address: "81.2.69.142" }];
+  await withServer({
+    zone: { "slow.example": { A: { kind: "answer", records: answer, delayMs: 1200 } } },
+  }, async (server) => {
+    const nameServer = { ipAddr: "127.0.0.1", port: server.port };
+    assert.deepEqual(
+      await queryDnsSource(local(server, "slow.example"), "ipv4", defaultDnsDeps, {
+        timeoutMs: 3000,
+      }),
+      { ip: "81.2.69.142" },
+    );
+    assert.deepEqual(
+      await lookupAddresses("slow.example", "ipv4", defaultDnsDeps, {
+        timeoutMs: 3000,
+        nameServer,
+      }),
+      { addresses: ["81.2.69.142"] },
+    );
+    assert.deepEqual(
+      await lookupAddresses("slow.example", "ipv4", defaultDnsDeps, {
+        timeoutMs: 1000,
+        nameServer,
+      }),
+      { problem: `the resolver 127.0.0.1:${server.port} sent no readable answer within 1s` },
+    );
+  });
+});
+
+Deno.test("a query that ends sends nothing more", async () => {
+  await withServer({ zone: { "silence.example": { A: { kind: "silence" } } } }, async (server) => {
+    const result = await queryDnsSource(local(server, "silence.example"), "ipv4", defaultDnsDeps, {
+      timeoutMs: 1500,
+    });
+    assert.ok("problem" in result);
+    const asked = server.queries.length;
+    assert.ok(asked >= 1 && asked <= 2, `${asked} tries within 1.5 s`);
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    assert.equal(server.queries.length, asked, "no try after the deadline");
   });
 });
 

@@ -150,6 +150,7 @@ function provider(overrides: Partial<DynamipProvider> = {}): DynamipProvider {
     passwordSource: "password inline in the config",
     ip: "auto",
     server: "http://dynamip.test",
+    serverAsWritten: "http://dynamip.test",
     fingerprint: "fp-1",
     ...overrides,
   };
@@ -369,20 +370,19 @@ for (const shift of [HOUR, -HOUR, 365 * DAY, -365 * DAY]) {
   });
 }
 
-Deno.test("after a reboot, a beat the wall clock puts in the future counts as just sent", async () => {
+Deno.test("after a reboot, the last beat counts from the boot, whatever the wall clock says", async () => {
   const h = harness();
   await runFor(h, provider(), M);
-  // The clock was a year ahead when the beat was written; the machine reboots and NTP fixes it.
-  const saved = structuredClone(h.ctx.store.state) as State;
+  // The machine reboots with its wall clock a year ahead: only the uptime is sure to have passed.
+  const saved = { ...structuredClone(h.ctx.store.state), boot: "first-boot" } as State;
   const rebooted = harness({ state: saved });
-  rebooted.clock.set(START - 365 * DAY);
-  const changed = (await import("../lib/state.ts")).adoptState(
+  const adopted = (await import("../lib/state.ts")).adoptState(
     rebooted.ctx.store.state as State,
-    new FakeClock(START - 365 * DAY, { bootId: "another-boot" }),
+    new FakeClock(START + 365 * DAY, { bootId: "another-boot" }),
   );
-  assert.equal(changed, true);
-  const next = state(rebooted).lastRequest!.at;
-  assert.equal(next.at, iso(START - 365 * DAY), "clamped to now: the wait is one period, no more");
+  assert.deepEqual(adopted, { changed: true, waits: "rebooted" });
+  assert.equal(state(rebooted).lastRequest!.at.mono, 0);
+  assert.equal(state(rebooted).lastBeat!.mono, 0);
 });
 
 Deno.test("Invalid UserID/Password stops; the stop survives restarts with 0 requests", async () => {
@@ -476,31 +476,38 @@ Deno.test("Invalid IP Address after AUTO stops", async () => {
   assertNoSecret(h);
 });
 
-Deno.test("other titles, HTTP errors, HTML and redirects are failed beats on schedule", async () => {
+Deno.test("an error DynamIP's protocol does not list stops beats too, with its words in status", async () => {
   const h = harness();
   h.emulator.pushFault({ kind: "code", body: "{{{Update Refused|Please slow down.}}}" });
+  assert.deepEqual(await runFor(h, provider(), 4 * P + 1), { kind: "stopped" });
+  assert.equal(arrivals(h).length, 1);
+  assert.equal(state(h).stop?.code, "Update Refused");
+  assert.match(state(h).lastReply ?? "", /Please slow down/);
+  const [stopped] = logged(h, "error", /stopped/).map((l) => l.text);
+  assert.match(
+    stopped ?? "",
+    /DynamIP says "Update Refused" for site George: DynamIP refused the beat with an error its protocol does not list/,
+  );
+  assertNoSecret(h);
+});
+
+Deno.test("HTTP errors, HTML and redirects are failed beats on schedule", async () => {
+  const h = harness();
   h.emulator.pushFault({ kind: "status", status: 500, body: `Error in Password=${PASSWORD}` });
   h.emulator.pushFault({ kind: "html" });
   h.emulator.pushFault({ kind: "redirect", location: "http://elsewhere.test/x?Password=1" });
-  const end = await runFor(h, provider(), 4 * P + 1);
+  const end = await runFor(h, provider(), 3 * P + 1);
   assert.deepEqual(end, { kind: "aborted" });
-  assert.deepEqual(gaps(arrivals(h)), [P, P, P, P]);
-  const warnings = logged(h, "warn", /the beat was not confirmed|refused the beat/).map((l) =>
-    l.text
-  );
+  assert.deepEqual(gaps(arrivals(h)), [P, P, P]);
+  const warnings = logged(h, "warn", /the beat was not confirmed/).map((l) => l.text);
   for (const w of warnings) report(`warn: ${w}`);
-  assert.equal(warnings.length, 4);
-  assert.match(
-    warnings[0]!,
-    /DynamIP refused the beat: "Update Refused": "Please slow down\.". If DynamIP's message asks you to act, do so/,
-  );
-  assert.doesNotMatch(warnings[0]!, /check "server"/, "DynamIP answered: the server is right");
-  assert.match(warnings[1]!, /HTTP 500 "Error in Password=\*\*\*"/);
-  assert.match(warnings[2]!, /not understood: "503 Service Temporarily Unavailable/);
-  assert.match(warnings[3]!, /redirected to another server.*"http:\/\/elsewhere\.test\/x"\)/);
-  assert.match(warnings[0]!, /next beat at 2026-01-01T00:15:05\.000Z/);
+  assert.equal(warnings.length, 3);
+  assert.match(warnings[0]!, /HTTP 500 "Error in Password=\*\*\*"/);
+  assert.match(warnings[1]!, /not understood: "503 Service Temporarily Unavailable/);
+  assert.match(warnings[2]!, /redirected to another server.*"http:\/\/elsewhere\.test\/x"\)/);
+  assert.match(warnings[0]!, /as scheduled at 2026-01-01T00:15:05\.000Z/);
   assert.equal(state(h).stop, null);
-  assert.equal(state(h).lastBeat?.at, iso(START + 4 * P));
+  assert.equal(state(h).lastBeat?.at, iso(START + 3 * P));
   assertNoSecret(h);
 });
 
@@ -693,11 +700,11 @@ Deno.test("expiry, as DynamIP may write it: negative Remain, no date, a past dat
     body:
       "{{{Update Disallowed|Updates for this site are disallowed: sent more often than every 15 minutes.}}}",
   });
-  await runFor(h, provider(), 1);
-  const [refused] = logged(h, "warn", /refused the beat/).map((l) => l.text);
+  assert.deepEqual(await runFor(h, provider(), 1), { kind: "stopped" });
+  const [refused] = logged(h, "error", /disallows/).map((l) => l.text);
   assert.match(
     refused ?? "",
-    /another client \(or an earlier installation\) is beating for site George too\. Stop it, then ask info@dynamip\.com/,
+    /another client \(or an earlier installation\) beats for site George too\. Beats of provider "home" are stopped\. Stop the other client, then ask info@dynamip\.com/,
   );
   assert.doesNotMatch(refused ?? "", /check "server"/);
 });

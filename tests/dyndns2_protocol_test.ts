@@ -152,28 +152,25 @@ Deno.test("CODES: unique codes, every row says what happened and what to do", ()
   assert.equal(codeInfo(DYNDNS2, "http404").fix, "Fix `server` of this provider in the config");
 });
 
-/** One outcome in a word or three: `good 1.2.3.4`, `stop badauth account`, `retry http5xx`. */
+/** One outcome in a word or three: `good 1.2.3.4`, `stop badauth account`. */
 function summary(outcome: Outcome): string {
-  switch (outcome.kind) {
-    case "success":
-      return `${outcome.code} ${outcome.ips.join(",")}`;
-    case "retry":
-      return `retry ${outcome.code}`;
-    default:
-      return `${outcome.kind} ${outcome.code} ${outcome.scope}`;
-  }
+  return outcome.kind === "success"
+    ? `${outcome.code} ${outcome.ips.join(",")}`
+    : `${outcome.kind} ${outcome.code} ${outcome.scope}`;
 }
 
 const times = (n: number, text: string) => Array.from({ length: n }, () => text);
 const hosts = (n: number) => Array.from({ length: n }, (_, i) => `h${i}.ddns.net`);
-const UNRECOGNISED_HOST = "wait unrecognised host";
-const UNRECOGNISED_ACCOUNT = "wait unrecognised account";
+const UNRECOGNISED_HOST = "stop unrecognised host";
+const UNRECOGNISED_ACCOUNT = "stop unrecognised account";
 
 interface Case {
   name: string;
   status?: number;
   body: string;
   hosts?: number;
+  /** The service (default No-IP). */
+  profile?: ServiceProfile;
   want: string[];
 }
 
@@ -187,12 +184,18 @@ const CASES: Case[] = [
   { name: "!donator", body: "!donator", want: ["stop !donator host"] },
   { name: "abuse", body: "abuse", want: ["stop abuse account"] },
   { name: "911", body: "911", want: ["wait 911 account"] },
-  { name: "notfqdn", body: "notfqdn", want: ["stop notfqdn host"] },
-  { name: "numhost", body: "numhost", want: ["stop numhost account"] },
-  { name: "dnserr", body: "dnserr", want: ["wait dnserr account"] },
-  { name: "badsys", body: "badsys", want: ["stop badsys account"] },
-  { name: "!yours", body: "!yours", want: ["stop !yours host"] },
-  { name: "!active", body: "!active", want: ["stop !active host"] },
+  // DynDNS2's codes, to a generic DynDNS2 server.
+  { name: "notfqdn", body: "notfqdn", profile: DYNDNS2, want: ["stop notfqdn host"] },
+  { name: "numhost", body: "numhost", profile: DYNDNS2, want: ["stop numhost account"] },
+  { name: "dnserr", body: "dnserr", profile: DYNDNS2, want: ["wait dnserr account"] },
+  { name: "badsys", body: "badsys", profile: DYNDNS2, want: ["stop badsys account"] },
+  { name: "!yours", body: "!yours", profile: DYNDNS2, want: ["stop !yours host"] },
+  { name: "!active", body: "!active", profile: DYNDNS2, want: ["stop !active host"] },
+  { name: "Dynu's 911", body: "911", profile: DYNU, want: ["wait 911 account"] },
+  // Another service's code is no code of No-IP's: not understood, so a stop.
+  { name: "dnserr to No-IP", body: "dnserr", want: [UNRECOGNISED_HOST] },
+  { name: "numhost to No-IP", body: "numhost", hosts: 2, want: times(2, UNRECOGNISED_HOST) },
+  { name: "badsys to Dynu", body: "badsys", profile: DYNU, want: [UNRECOGNISED_HOST] },
   // Success lines: addresses validated and canonical.
   { name: "IPv6, canonical", body: "good 2001:DB8:0:0::1", want: ["good 2001:db8::1"] },
   { name: "v4,v6", body: "good 1.2.3.4,2001:db8::1", want: ["good 1.2.3.4,2001:db8::1"] },
@@ -271,7 +274,13 @@ const CASES: Case[] = [
     want: ["wait 911 account"],
   },
   { name: "stop beats wait", body: "911\nabuse", hosts: 2, want: times(2, "stop abuse account") },
-  { name: "first wait", body: "dnserr\n911", hosts: 2, want: times(2, "wait dnserr account") },
+  {
+    name: "first wait",
+    body: "dnserr\n911",
+    hosts: 2,
+    profile: DYNDNS2,
+    want: times(2, "wait dnserr account"),
+  },
   // HTTP status.
   { name: "401", status: 401, body: "", hosts: 2, want: times(2, "stop badauth account") },
   { name: "401 wins over body", status: 401, body: "good 1.2.3.4", want: ["stop badauth account"] },
@@ -280,15 +289,15 @@ const CASES: Case[] = [
   { name: "400", status: 400, body: "", want: ["stop http4xx account"] },
   { name: "410", status: 410, body: "nochg 1.2.3.4", want: ["stop http4xx account"] },
   { name: "429", status: 429, body: "", hosts: 2, want: times(2, "wait http429 account") },
-  { name: "500 empty", status: 500, body: "", hosts: 2, want: times(2, "retry http5xx") },
-  { name: "502 HTML", status: 502, body: "<h1>Bad Gateway</h1>", want: ["retry http5xx"] },
+  { name: "500 empty", status: 500, body: "", hosts: 2, want: times(2, "wait http5xx account") },
+  { name: "502 HTML", status: 502, body: "<h1>Bad Gateway</h1>", want: ["wait http5xx account"] },
   { name: "503 with 911", status: 503, body: "911", hosts: 2, want: times(2, "wait 911 account") },
   {
     name: "500 with a partial body",
     status: 500,
     body: "nohost",
     hosts: 2,
-    want: ["stop nohost host", "retry http5xx"],
+    want: ["stop nohost host", "wait http5xx account"],
   },
   { name: "301", status: 301, body: "good 1.2.3.4", want: [UNRECOGNISED_ACCOUNT] },
   { name: "204", status: 204, body: "", want: [UNRECOGNISED_ACCOUNT] },
@@ -306,17 +315,23 @@ function checkInvariants(outcomes: Outcome[], count: number): void {
     if ("scope" in outcome && outcome.code !== "unrecognised") {
       assert.equal(outcome.scope, row.scope);
     }
-    if (outcome.kind === "wait") {
-      assert.equal(outcome.waitMs, SERVER_ERROR_WAIT_MS);
-      if (outcome.detail !== undefined) checkPrintable(outcome.detail);
-    }
-    if (outcome.kind === "retry") checkPrintable(outcome.reason);
+    if (outcome.kind === "wait") assert.equal(outcome.waitMs, SERVER_ERROR_WAIT_MS);
+    if (outcome.kind !== "success" && outcome.detail !== undefined) checkPrintable(outcome.detail);
   }
 }
 
+/**
+ * A detail is `HTTP NNN`, the server's words as a JSON-quoted snippet, or both (`HTTP NNN: "…"`):
+ * one printable line, the snippet at most {@link SNIPPET_LENGTH} characters before quoting.
+ */
 function checkPrintable(text: string): void {
-  assert.ok(text.length > 0 && Array.from(text).length <= 80, text);
   assert.doesNotMatch(text, /[\p{C}\n\r\t]/u);
+  const match = /^(?:HTTP \d{3})?(?:(?<=\d): )?("(?:[^"\\]|\\.)*")?$/.exec(text);
+  assert.ok(match && text.length > 0, `the form of ${text}`);
+  if (match[1] !== undefined) {
+    const said = JSON.parse(match[1]) as string;
+    assert.ok(said.length > 0 && Array.from(said).length <= SNIPPET_LENGTH, text);
+  }
 }
 
 Deno.test("parseResponse: one row per code and per rule", () => {
@@ -324,7 +339,7 @@ Deno.test("parseResponse: one row per code and per rule", () => {
   const seen = new Set<string>();
   for (const c of CASES) {
     const outcomes = parseResponse(
-      NOIP,
+      c.profile ?? NOIP,
       { status: c.status ?? 200, body: c.body },
       hosts(c.hosts ?? 1),
     );
@@ -340,24 +355,23 @@ Deno.test("parseResponse: details are short printable snippets of the reply", ()
     "a",
   ]);
   assert.deepEqual(garbled, {
-    kind: "wait",
+    kind: "stop",
     code: "unrecognised",
     scope: "host",
-    waitMs: SERVER_ERROR_WAIT_MS,
     detail: '"oops [31m evil"',
   });
   const [html] = parseResponse(NOIP, { status: 200, body: `<html>\n${"x".repeat(500)}\n` }, ["a"]);
-  assert.ok(html?.kind === "wait" && html.detail === `"${"x".repeat(SNIPPET_LENGTH)}"`);
+  assert.ok(html?.kind === "stop" && html.detail === `"${"x".repeat(SNIPPET_LENGTH)}"`);
   const [missing] = parseResponse(NOIP, { status: 200, body: "good 1.2.3.4" }, ["a", "b"]).slice(1);
-  assert.ok(missing?.kind === "wait" && missing.detail === undefined);
+  assert.ok(missing?.kind === "stop" && missing.detail === undefined);
   const [empty] = parseResponse(NOIP, { status: 200, body: "" }, ["a"]);
-  assert.ok(empty?.kind === "wait" && empty.detail === undefined);
+  assert.ok(empty?.kind === "stop" && empty.detail === undefined);
   const [redirect] = parseResponse(NOIP, { status: 302, body: "" }, ["a"]);
-  assert.ok(redirect?.kind === "wait" && redirect.detail === "HTTP 302");
+  assert.ok(redirect?.kind === "stop" && redirect.detail === "HTTP 302");
   const [failed] = parseResponse(NOIP, { status: 502, body: `<h1>Bad\r\nGateway</h1>` }, ["a"]);
-  assert.ok(failed?.kind === "retry" && failed.reason === 'HTTP 502: "Bad Gateway"');
+  assert.ok(failed?.kind === "wait" && failed.detail === 'HTTP 502: "Bad Gateway"');
   const [plain] = parseResponse(NOIP, { status: 500, body: "" }, ["a"]);
-  assert.ok(plain?.kind === "retry" && plain.reason === "HTTP 500");
+  assert.ok(plain?.kind === "wait" && plain.detail === "HTTP 500");
 });
 
 const LINE = fc.oneof(

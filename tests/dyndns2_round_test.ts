@@ -16,7 +16,7 @@ function provider(overrides: Partial<Dyndns2Provider> = {}): Dyndns2Provider {
   return {
     kind: "dyndns2",
     profile: NOIP,
-    key: "noip http://127.0.0.1:9 me@example.com",
+    key: "dyndns2 http://127.0.0.1:9 me@example.com",
     name: "home",
     username: "me@example.com",
     password: PASSWORD,
@@ -24,6 +24,7 @@ function provider(overrides: Partial<Dyndns2Provider> = {}): Dyndns2Provider {
     userAgentContact: "dnsbeat@users.noreply.github.com",
     hostnames: ["a.ddns.net", "b.ddns.net"],
     server: "http://127.0.0.1:9",
+    serverAsWritten: "http://127.0.0.1:9",
     families: ["ipv4"],
     intervalMs: 5 * MINUTE,
     forceRefreshMs: 25 * DAY,
@@ -182,7 +183,7 @@ Deno.test("no reply: counts as sent, backs off, then the same address is sent on
 Deno.test("a request left without reply by a killed process starts the back-off at the next start", async () => {
   const s = server(good);
   const state: State = {
-    version: 2,
+    version: 3,
     boot: "fake-boot",
     providers: {},
     notify: { outbox: [], sinks: {} },

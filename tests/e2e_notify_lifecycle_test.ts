@@ -194,9 +194,11 @@ Deno.test("a resume request names the stop it lifts: a later stop, or a request 
       await w.stderr.waitFor(/badauth/, 15_000);
       const stop = (await t.s.noipEntry())?.stop;
       assert.equal(stop?.code, "badauth", w.stdout.text + w.stderr.text);
-      const key = Object.keys((await t.s.readState()).providers).find((k) => k.startsWith("noip"));
+      const key = Object.entries((await t.s.readState()).providers)
+        .find(([, e]) => e.type === "dyndns2")?.[0];
+      assert.ok(key);
       // Requests left by someone who saw another stop, and by an older dnsbeat, then SIGHUP.
-      const request = `${t.s.state}.resume`;
+      const request = `${await Deno.realPath(t.s.state)}.resume`;
       const older = { key, name: "home", code: "badauth", at: "2026-11-01T00:00:00.000Z" };
       const leave = async (data: unknown) => {
         await Deno.writeTextFile(`${request}.tmp-test`, JSON.stringify(data));

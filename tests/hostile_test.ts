@@ -90,10 +90,10 @@ interface NoipCase {
   env?: Record<string, string>;
 }
 
-const FIX_SERVER =
-  /tries again in 30 minutes; if it persists, check `server` of this provider in the config/;
-const BACKOFF =
-  /failed: .*Trying again from \S+ \(failure 1 in a row\); check the network or the provider's "server" setting/;
+const NOT_UNDERSTOOD =
+  /the reply is not one that No-IP documents.*Check `server` of this provider in the config.*then run `dnsbeat resume home`/;
+const SERVER_FAILED =
+  /the server failed \(HTTP 5xx\).*Nothing to do: dnsbeat tries again in 30 minutes/;
 const NO_REPLY = /no reply \(.*\)\. It may have reached No-IP, so it counts as sent/;
 
 /** Runs one case on a fresh copy of the seeded state, checks what it left, prints its time. */
@@ -103,7 +103,7 @@ async function noipCase(s: Sandbox, seed: string, c: NoipCase): Promise<void> {
   // The seeded entry, under the identity of the server this case talks to.
   const seeded = JSON.parse(seed);
   const entry = Object.values(seeded.providers)[0];
-  seeded.providers = { [`noip ${own?.url ?? s.server.url} ${NOIP_USER}`]: entry };
+  seeded.providers = { [`dyndns2 ${own?.url ?? s.server.url} ${NOIP_USER}`]: entry };
   await Deno.writeTextFile(state, JSON.stringify(seeded), { mode: 0o600 });
   try {
     await s.writeConfig(
@@ -177,9 +177,10 @@ Deno.test("No-IP: hostile replies never count as success; each gets its class an
       {
         name: "huge body (10 MB)",
         fault: { kind: "huge", bytes: 10_000_000 },
-        code: ExitCode.Failure,
-        class: "wait",
-        message: FIX_SERVER,
+        code: ExitCode.Stopped,
+        class: "stop",
+        stop: "unrecognised",
+        message: NOT_UNDERSTOOD,
       },
       {
         name: "hang",
@@ -205,16 +206,18 @@ Deno.test("No-IP: hostile replies never count as success; each gets its class an
       {
         name: "empty reply",
         fault: { kind: "code", body: "" },
-        code: ExitCode.Failure,
-        class: "wait",
-        message: FIX_SERVER,
+        code: ExitCode.Stopped,
+        class: "stop",
+        stop: "unrecognised",
+        message: NOT_UNDERSTOOD,
       },
       {
         name: "HTML page",
         fault: { kind: "html" },
-        code: ExitCode.Failure,
-        class: "wait",
-        message: FIX_SERVER,
+        code: ExitCode.Stopped,
+        class: "stop",
+        stop: "unrecognised",
+        message: NOT_UNDERSTOOD,
       },
       {
         name: "401",
@@ -243,37 +246,39 @@ Deno.test("No-IP: hostile replies never count as success; each gets its class an
         name: "500",
         fault: { kind: "status", status: 500 },
         code: ExitCode.Failure,
-        class: "backoff",
-        message: BACKOFF,
+        class: "wait",
+        message: SERVER_FAILED,
       },
       {
         name: "503 HTML",
         fault: { kind: "status", status: 503, body: "<h1>Service Unavailable</h1>" },
         code: ExitCode.Failure,
-        class: "backoff",
-        message: BACKOFF,
+        class: "wait",
+        message: SERVER_FAILED,
       },
       {
         name: "503 with good lines",
         fault: { kind: "status", status: 503, body: "good 81.2.69.160\ngood 81.2.69.160" },
         code: ExitCode.Failure,
-        class: "backoff",
-        message: /failed: HTTP 503: "good 81\.2\.69\.160 good 81\.2\.69\.160"\. Trying again from/,
+        class: "wait",
+        message: /\(reply: HTTP 503: "good 81\.2\.69\.160 good 81\.2\.69\.160"\)\. Nothing to do/,
       },
       {
         name: "fewer lines than hosts",
         fault: { kind: "code", body: "good 81.2.69.160" },
-        code: ExitCode.Failure,
-        class: "wait",
+        code: ExitCode.Stopped,
+        class: "stop",
+        stop: "unrecognised",
         confirmed: ["a.ddns.net"],
-        message: FIX_SERVER,
+        message: NOT_UNDERSTOOD,
       },
       {
         name: "more lines than hosts",
         fault: { kind: "code", body: "good 81.2.69.160\ngood 81.2.69.160\ngood 81.2.69.160" },
-        code: ExitCode.Failure,
-        class: "wait",
-        message: FIX_SERVER,
+        code: ExitCode.Stopped,
+        class: "stop",
+        stop: "unrecognised",
+        message: NOT_UNDERSTOOD,
       },
       {
         name: "mixed good and nohost",
@@ -294,15 +299,17 @@ Deno.test("No-IP: hostile replies never count as success; each gets its class an
       {
         name: "wrong case and extra blanks",
         fault: { kind: "code", body: "GOOD 81.2.69.160\ngood  81.2.69.160" },
-        code: ExitCode.Failure,
-        class: "wait",
-        message: FIX_SERVER,
+        code: ExitCode.Stopped,
+        class: "stop",
+        stop: "unrecognised",
+        message: NOT_UNDERSTOOD,
       },
       {
         name: "redirect to another server",
         fault: { kind: "redirect", location: `${elsewhere.url}/nic/update?hostname=a.ddns.net` },
-        code: ExitCode.Failure,
-        class: "wait",
+        code: ExitCode.Stopped,
+        class: "stop",
+        stop: "unrecognised",
         message: /redirected to another server, which would receive the credentials/,
       },
       {
@@ -311,16 +318,18 @@ Deno.test("No-IP: hostile replies never count as success; each gets its class an
           serve(() =>
             new Response(bytes("good ", [0xff], "81.2.69.160\nnochg 81.2.69.160", [0xc3, 0x28]))
           ),
-        code: ExitCode.Failure,
-        class: "wait",
-        message: FIX_SERVER,
+        code: ExitCode.Stopped,
+        class: "stop",
+        stop: "unrecognised",
+        message: NOT_UNDERSTOOD,
       },
       {
         name: "invalid UTF-8 only",
         server: () => serve(() => new Response(bytes([0xff, 0xfe, 0x80, 0xc0, 0xaf, 0xed, 0xa0]))),
-        code: ExitCode.Failure,
-        class: "wait",
-        message: FIX_SERVER,
+        code: ExitCode.Stopped,
+        class: "stop",
+        stop: "unrecognised",
+        message: NOT_UNDERSTOOD,
       },
     ];
     for (const c of cases) await noipCase(s, seed, c);
@@ -345,8 +354,9 @@ Deno.test("No-IP: hostile replies never count as success; each gets its class an
             { cert: cert.cert, key: cert.key },
           ),
         env: { DENO_CERT: cert.certFile },
-        code: ExitCode.Failure,
-        class: "wait",
+        code: ExitCode.Stopped,
+        class: "stop",
+        stop: "unrecognised",
         message: /redirected from https:\/\/ to plain http:\/\//,
       });
       assert.deepEqual(plain.hits, [], "nothing went out over plain http");
@@ -365,6 +375,8 @@ interface DynamipCase {
   fault?: Fault;
   server?: () => TestServer;
   message: RegExp;
+  /** The error title that stops the beats (an error block: the user must act). */
+  stops?: string;
 }
 
 Deno.test("DynamIP: hostile replies are never a beat; the attempt still counts for the floor", async () => {
@@ -395,7 +407,9 @@ Deno.test("DynamIP: hostile replies are never a beat; the attempt still counts f
       {
         name: "unknown error title",
         fault: { kind: "code", body: `{{{Server Busy|Try later}}}\r\n${success}` },
-        message: /DynamIP refused the beat: "Server Busy": "Try later"/,
+        message:
+          /DynamIP says "Server Busy" for site George: .*Beats of provider "site" are stopped/,
+        stops: "Server Busy",
       },
       {
         name: "redirect to another server",
@@ -424,7 +438,7 @@ Deno.test("DynamIP: hostile replies are never a beat; the attempt still counts f
         const r = await s.run(["once", "--state", state]);
         const elapsed = Math.round(performance.now() - started);
         const out = r.stdout + r.stderr;
-        assert.equal(r.code, ExitCode.Failure, `${c.name}: ${out}`);
+        assert.equal(r.code, c.stops ? ExitCode.Stopped : ExitCode.Failure, `${c.name}: ${out}`);
         assert.match(r.stderr, c.message, `${c.name}: ${r.stderr}`);
         for (const form of [DYNAMIP_PASSWORD, encodeURIComponent(DYNAMIP_PASSWORD)]) {
           assert.ok(!out.includes(form), `${c.name}: the password in the output`);
@@ -433,8 +447,9 @@ Deno.test("DynamIP: hostile replies are never a beat; the attempt still counts f
         const p = (shown as StatusReport).providers[0] as DynamipStatus;
         assert.equal(p.lastBeat, null, `${c.name}: no beat recorded`);
         assert.equal(p.lastIp, null, `${c.name}: no address recorded`);
-        assert.equal(p.stop, null, `${c.name}: not stopped`);
+        assert.equal(p.stop?.code ?? null, c.stops ?? null, `${c.name}: stopped or not`);
         assert.ok(p.lastRequestAt !== null, `${c.name}: the attempt counts for the floor`);
+        if (c.stops) continue;
         const gap = Date.parse(p.nextBeat ?? "") - Date.parse(p.lastRequestAt);
         assert.ok(gap >= 15 * MINUTE - 1000, `${c.name}: next beat ${gap} ms after the attempt`);
         report(`hostile DynamIP ${c.name}: exit ${r.code}, no beat, ${elapsed} ms`);

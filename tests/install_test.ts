@@ -283,6 +283,13 @@ Deno.test("every service file wires reload to SIGHUP", async () => {
   assert.match(sysv, /Usage: \$0 \{start\|stop\|restart\|reload\|force-reload\|status\}/);
 });
 
+Deno.test("the unit lets dnsbeat read its boot: cat may run, /proc/uptime and boot_id stay", async () => {
+  const unit = await Deno.readTextFile(`${REPO}contrib/systemd/dnsbeat.service`);
+  assert.doesNotMatch(unit, /^ProcSubset=pid/m);
+  assert.doesNotMatch(unit, /^(NoExecPaths|ExecPaths)=/m);
+  assert.doesNotMatch(unit, /^InaccessiblePaths=.*\/proc/m);
+});
+
 const SYSTEMD_ANALYZE =
   new Deno.Command("sh", { args: ["-c", "command -v systemd-analyze"] }).outputSync().code === 0;
 

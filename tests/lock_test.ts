@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { describeFsError } from "../lib/fs.ts";
-import { acquireLock, lockPath, type LockResult, readPid } from "../lib/lock.ts";
+import { acquireLock, lockPath, type LockResult, readPid, resolveStateFile } from "../lib/lock.ts";
 
 async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "dnsbeat_lock_" });
+  const dir = await Deno.realPath(await Deno.makeTempDir({ prefix: "dnsbeat_lock_" }));
   try {
     await fn(dir);
   } finally {
@@ -71,7 +71,7 @@ Deno.test("acquireLock: a second acquire in the same process is refused (flock p
   await withTempDir(async (dir) => {
     const state = `${dir}/state.json`;
     const first = acquired(await acquireLock(state));
-    assert.deepEqual(await acquireLock(state), { kind: "held", pid: Deno.pid });
+    assert.deepEqual(await acquireLock(state), { kind: "held", pid: Deno.pid, file: state });
     first.lock.release();
     const second = acquired(await acquireLock(state));
     second.lock.release();
@@ -117,8 +117,8 @@ Deno.test("acquireLock: another process holds it; after it is killed the lock is
     const state = `${dir}/state.json`;
     const child = await lockingChild(state);
     try {
-      assert.deepEqual(await acquireLock(state), { kind: "held", pid: child.pid });
-      assert.deepEqual(await acquireLock(state), { kind: "held", pid: child.pid });
+      assert.deepEqual(await acquireLock(state), { kind: "held", pid: child.pid, file: state });
+      assert.deepEqual(await acquireLock(state), { kind: "held", pid: child.pid, file: state });
     } finally {
       child.kill("SIGKILL");
       await child.status;
@@ -127,6 +127,54 @@ Deno.test("acquireLock: another process holds it; after it is killed the lock is
     assert.equal(result.staleFrom, child.pid);
     assert.equal(await Deno.readTextFile(lockPath(state)), `${Deno.pid}\n`);
     result.lock.release();
+  });
+});
+
+Deno.test("resolveStateFile: one path per file, however it is named", async () => {
+  await withTempDir(async (dir) => {
+    await Deno.mkdir(`${dir}/usb`);
+    await Deno.mkdir(`${dir}/etc`);
+    const target = `${dir}/usb/state.json`;
+    // Neither the file nor the link exists yet: the directory is resolved.
+    await Deno.symlink("usb", `${dir}/stick`);
+    assert.equal(await resolveStateFile(`${dir}/stick/state.json`), target);
+    assert.equal(await resolveStateFile(`${dir}/etc/../usb/state.json`), target);
+    // A relative link to a file not written yet: its target.
+    await Deno.symlink("../usb/state.json", `${dir}/etc/state.json`);
+    assert.equal(await resolveStateFile(`${dir}/etc/state.json`), target);
+    // A chain of links to a file that exists.
+    await Deno.writeTextFile(target, "{}");
+    await Deno.symlink(`${dir}/etc/state.json`, `${dir}/again.json`);
+    for (const path of [target, `${dir}/etc/state.json`, `${dir}/again.json`]) {
+      assert.equal(await resolveStateFile(path), target, path);
+    }
+    // Nothing to resolve: the path as named, and taking the lock says what is wrong.
+    assert.equal(await resolveStateFile(`${dir}/none/state.json`), `${dir}/none/state.json`);
+    await Deno.symlink("loop.json", `${dir}/loop.json`);
+    assert.equal(await resolveStateFile(`${dir}/loop.json`), `${dir}/loop.json`);
+  });
+});
+
+Deno.test("acquireLock: a link and its target take one lock, in this process and another", async () => {
+  await withTempDir(async (dir) => {
+    await Deno.mkdir(`${dir}/usb`);
+    await Deno.mkdir(`${dir}/etc`);
+    const target = `${dir}/usb/state.json`;
+    const link = `${dir}/etc/state.json`;
+    await Deno.symlink("../usb/state.json", link);
+    const first = acquired(await acquireLock(link));
+    assert.equal(first.file, target);
+    assert.equal(first.lock.file, target);
+    assert.deepEqual(await acquireLock(target), { kind: "held", pid: Deno.pid, file: target });
+    assert.equal(await Deno.readTextFile(lockPath(target)), `${Deno.pid}\n`);
+    first.lock.release();
+    const child = await lockingChild(target);
+    try {
+      assert.deepEqual(await acquireLock(link), { kind: "held", pid: child.pid, file: target });
+    } finally {
+      child.kill("SIGKILL");
+      await child.status;
+    }
   });
 });
 

@@ -70,6 +70,13 @@ const DYNAMIP_REPLIES: Reply[] = [
   (pw) => body(`{{{Invalid UserID/Password|The password ${pw} is wrong.}}}`),
 ];
 
+/** Lifts every stop, as `dnsbeat resume` does. */
+function resumeAll(
+  t: { ctx: { store: { state: { providers: Record<string, { stop: unknown }> } } } },
+) {
+  for (const entry of Object.values(t.ctx.store.state.providers)) entry.stop = null;
+}
+
 /**
  * Everything dnsbeat prints in the scenario with password `pw`: its text (log lines, `check`
  * lines, the `status` text) and the `status --json` documents.
@@ -81,7 +88,7 @@ async function outputs(pw: string): Promise<{ text: string[]; json: string[] }> 
   const noip: Dyndns2Provider = {
     kind: "dyndns2",
     profile: NOIP,
-    key: `noip http://127.0.0.1:9 ${USER}`,
+    key: `dyndns2 http://127.0.0.1:9 ${USER}`,
     name: "home",
     username: USER,
     password: pw,
@@ -89,6 +96,7 @@ async function outputs(pw: string): Promise<{ text: string[]; json: string[] }> 
     userAgentContact: "dnsbeat@users.noreply.github.com",
     hostnames: ["a.ddns.net", "b.ddns.net"],
     server: "http://127.0.0.1:9",
+    serverAsWritten: "http://127.0.0.1:9",
     families: ["ipv4"],
     intervalMs: 5 * MINUTE,
     forceRefreshMs: 0,
@@ -103,6 +111,8 @@ async function outputs(pw: string): Promise<{ text: string[]; json: string[] }> 
     detect: () => Promise.resolve({ kind: "found", ip: `81.2.69.${n + 1}`, source: "test" }),
   });
   for (let i = 0; i < NOIP_REPLIES.length + 1; i++) {
+    // The user resumes after each stop, so that every reply is met.
+    resumeAll(a);
     await dyndns2Round(a.ctx, noip, never);
     a.clock.pass(31 * MINUTE);
   }
@@ -121,6 +131,7 @@ async function outputs(pw: string): Promise<{ text: string[]; json: string[] }> 
     passwordSource: "password inline in the config",
     ip: "auto",
     server: "http://127.0.0.1:9",
+    serverAsWritten: "http://127.0.0.1:9",
     fingerprint: "fp",
   };
   let m = 0;
@@ -131,6 +142,7 @@ async function outputs(pw: string): Promise<{ text: string[]; json: string[] }> 
     },
   });
   for (let i = 0; i < DYNAMIP_REPLIES.length + 1; i++) {
+    resumeAll(b);
     await beatOnce(b.ctx, site, never);
     b.clock.pass(16 * MINUTE);
   }

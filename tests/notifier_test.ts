@@ -22,13 +22,14 @@ import { FakeClock } from "./helpers/fake_clock.ts";
 const NOIP_PROVIDER: Dyndns2Provider = {
   kind: "dyndns2",
   profile: NOIP,
-  key: "noip http://127.0.0.1:9 me@example.com",
+  key: "dyndns2 http://127.0.0.1:9 me@example.com",
   name: "home",
   username: "me@example.com",
   password: "Pw-notifier-test",
   passwordSource: "password inline in the config",
   hostnames: ["a.ddns.net"],
   server: "http://127.0.0.1:9",
+  serverAsWritten: "http://127.0.0.1:9",
   families: ["ipv4"],
   intervalMs: 5 * MINUTE,
   forceRefreshMs: 0,
@@ -45,6 +46,7 @@ const SITE: DynamipProvider = {
   passwordSource: "password inline in the config",
   ip: "auto",
   server: "http://127.0.0.1:9",
+  serverAsWritten: "http://127.0.0.1:9",
   fingerprint: "fp",
 };
 

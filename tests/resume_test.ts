@@ -28,7 +28,7 @@ function noip(name: string, fingerprint: string, user = name): Dyndns2Provider {
   return {
     kind: "dyndns2",
     profile: NOIP,
-    key: `noip https://dynupdate.no-ip.com ${user}`,
+    key: `dyndns2 https://dynupdate.no-ip.com ${user}`,
     name,
     username: user,
     password: "S3cr3t-PW!",
@@ -36,6 +36,7 @@ function noip(name: string, fingerprint: string, user = name): Dyndns2Provider {
     userAgentContact: "dnsbeat@users.noreply.github.com",
     hostnames: ["a.ddns.net"],
     server: "https://dynupdate.no-ip.com",
+    serverAsWritten: "https://dynupdate.no-ip.com",
     families: ["ipv4"],
     intervalMs: 300_000,
     forceRefreshMs: 0,
@@ -53,6 +54,7 @@ function dynamip(name: string, fingerprint: string): DynamipProvider {
     passwordSource: "password inline in the config",
     ip: "detect",
     server: "http://www.dynamip.com",
+    serverAsWritten: "http://www.dynamip.com",
     fingerprint,
   };
 }

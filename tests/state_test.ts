@@ -13,7 +13,7 @@ import {
 } from "../lib/state.ts";
 import { FakeClock } from "./helpers/fake_clock.ts";
 
-const NOIP_KEY = "noip https://dynupdate.no-ip.com me@example.com";
+const NOIP_KEY = "dyndns2 https://dynupdate.no-ip.com me@example.com";
 const SITE_KEY = "dynamip http://www.dynamip.com George";
 
 function at(iso: string, mono: number): Moment {
@@ -89,9 +89,19 @@ Deno.test("parseState: emptyState round-trips", () => {
   const parsed = parseState(JSON.stringify(emptyState()));
   assert.deepEqual(parsed, {
     ok: true,
-    state: { version: 2, boot: null, providers: {}, notify: { outbox: [], sinks: {} } },
+    state: { version: 3, boot: null, providers: {}, notify: { outbox: [], sinks: {} } },
   });
-  assert.equal(STATE_VERSION, 2);
+  assert.equal(STATE_VERSION, 3);
+});
+
+Deno.test("parseState: a version-2 file reads as version 3; a later one is refused, named", () => {
+  const v2 = { ...emptyState(), version: 2 };
+  const parsed = parseState(JSON.stringify(v2));
+  assert.ok(parsed.ok === true && parsed.state.version === 3);
+  assert.equal(
+    problem(JSON.stringify({ ...v2, version: 4 })),
+    "its schema version is 4, this dnsbeat reads 3 (and 2 and 1, which it upgrades)",
+  );
 });
 
 Deno.test("parseState: a full realistic state round-trips", () => {
@@ -112,7 +122,7 @@ Deno.test("parseState: rejects what is not JSON, or not an object", () => {
 
 Deno.test("parseState: a wrong version names both versions", () => {
   const cases: [string, string][] = [
-    ['{"version":3,"providers":{}}', "3"],
+    ['{"version":4,"providers":{}}', "4"],
     ['{"version":"2","providers":{}}', '"2"'],
     ['{"version":0,"providers":{}}', "0"],
     ['{"providers":{}}', "undefined"],
@@ -236,32 +246,78 @@ Deno.test("parseState: a version-1 file is recognised for upgrading, and checked
 Deno.test("adoptState: same boot keeps every moment; none is saved", () => {
   const clock = new FakeClock(Date.UTC(2026, 0, 1, 10, 5), { bootId: "boot-1" });
   const state = realistic();
-  assert.equal(adoptState(state, clock), false);
+  assert.deepEqual(adoptState(state, clock), { changed: false, waits: null });
   assert.deepEqual(state, realistic());
 });
 
-Deno.test("adoptState: another boot rebases moments from the wall clock, and asks for a save", () => {
+/** Every wait-starting moment of the realistic state, as [at, mono]. */
+function floors(state: State): [string, number][] {
+  const noip = state.providers[NOIP_KEY]!;
+  const site = state.providers[SITE_KEY]!;
+  assert.ok(noip.type === "dyndns2" && site.type === "dynamip");
+  return [
+    noip.wait!.from,
+    noip.backoff!.from,
+    noip.attempt!.at,
+    site.lastRequest!.at,
+    site
+      .lastBeat!,
+  ].map((m) => [m.at, m.mono]);
+}
+
+for (const [name, shift] of [["ahead", 365 * 86_400_000], ["behind", -365 * 86_400_000]] as const) {
+  Deno.test(`adoptState: after a reboot, waits count from the boot, the wall clock ${name}`, () => {
+    // FakeClock's monotonic clock starts at 1,000 s: the machine booted 1,000 s ago.
+    const clock = new FakeClock(Date.UTC(2026, 0, 1, 10, 5) + shift, { bootId: "boot-2" });
+    const state = realistic();
+    const before = floors(realistic());
+    assert.deepEqual(adoptState(state, clock), { changed: true, waits: "rebooted" });
+    assert.equal(state.boot, "boot-2");
+    // At least the uptime has passed since each, and nothing more is believed; people still
+    // read the time it happened.
+    assert.deepEqual(floors(state), before.map(([at]) => [at, 0]));
+  });
+}
+
+Deno.test("adoptState: after a reboot, what only makes something due is dated by the wall clock", () => {
   const now = Date.UTC(2026, 0, 1, 10, 5);
   const clock = new FakeClock(now, { bootId: "boot-2" });
   const state = realistic();
-  assert.equal(adoptState(state, clock), true);
-  assert.equal(state.boot, "boot-2");
+  adoptState(state, clock);
   const entry = state.providers[NOIP_KEY]!;
   assert.ok(entry.type === "dyndns2");
-  // Written at 10:00:01, five minutes ago by the wall clock: 4:59 of monotonic time ago.
-  assert.equal(clock.mono() - entry.wait!.from.mono, 299_000);
-  assert.equal(entry.wait!.from.at, "2026-01-01T10:00:01.000Z");
+  // A success at 10:00:01, five minutes ago by the wall clock: 4:59 of monotonic time ago.
+  assert.equal(clock.mono() - entry.hosts["myhome.ddns.net"]!.success!.mono, 299_000);
 });
 
-Deno.test("adoptState: a moment in the future (the clock was ahead) becomes now", () => {
-  const clock = new FakeClock(Date.UTC(2025, 0, 1), { bootId: null });
+for (
+  const [name, stateBoot, clockBoot] of [
+    ["the state has no boot", null, "boot-1"],
+    ["the clock has no boot", "boot-1", null],
+    ["neither has a boot", null, null],
+  ] as const
+) {
+  Deno.test(`adoptState: ${name}: nobody can tell whether it rebooted, so waits start now`, () => {
+    const clock = new FakeClock(Date.UTC(2027, 0, 1), { bootId: clockBoot });
+    const state = { ...realistic(), boot: stateBoot };
+    const before = floors(realistic());
+    const adopted = adoptState(state, clock);
+    assert.equal(adopted.waits, "unknown");
+    assert.equal(adopted.changed, clockBoot !== null);
+    assert.deepEqual(floors(state), before.map(([at]) => [at, clock.mono()]));
+    assert.equal(state.boot, clockBoot);
+  });
+}
+
+Deno.test("adoptState: a due moment in the future (the clock was ahead) becomes now", () => {
+  const clock = new FakeClock(Date.UTC(2025, 0, 1), { bootId: "boot-2" });
   const state = realistic();
-  assert.equal(adoptState(state, clock), true);
+  adoptState(state, clock);
   const entry = state.providers[NOIP_KEY]!;
   assert.ok(entry.type === "dyndns2");
-  assert.equal(entry.wait!.from.mono, clock.mono());
-  assert.equal(entry.wait!.from.at, new Date(clock.now()).toISOString());
-  assert.equal(state.boot, null);
+  const success = entry.hosts["myhome.ddns.net"]!.success!;
+  assert.equal(success.mono, clock.mono());
+  assert.equal(success.at, new Date(clock.now()).toISOString());
 });
 
 Deno.test("emptyDyndns2 and emptyDynamip carry the name", () => {

@@ -48,7 +48,7 @@ export const resume: Command = {
     }
     const names = positionals.length > 0 ? positionals : known;
     const locked = await acquireLock(statePath);
-    if (locked.kind === "held") return await handOver(loaded, names, locked.pid, env);
+    if (locked.kind === "held") return await handOver(loaded, names, locked, env);
     if (locked.kind === "error") {
       log.error(`Cannot lock the state file: ${locked.reason}.`);
       return ExitCode.Failure;
@@ -88,13 +88,14 @@ export const resume: Command = {
 };
 
 /**
- * Hands a running dnsbeat (pid `pid`, when known) the request to lift the stops of `names` as the
- * state shows them now; takes it back when it is not taken within {@link PICKUP_WAIT_MS}.
+ * Hands the running dnsbeat that holds the lock of `held.file` (the state file resolved) the
+ * request to lift the stops of `names` as the state shows them now; takes it back when it is not
+ * taken within {@link PICKUP_WAIT_MS}.
  */
 async function handOver(
   loaded: Loaded,
   names: readonly string[],
-  pid: number | null,
+  held: { pid: number | null; file: string },
   env: Environment,
 ): Promise<ExitCode> {
   const { config, log, statePath } = loaded;
@@ -109,11 +110,12 @@ async function handOver(
     return ExitCode.Ok;
   }
   const what = stops.map((r) => `${r.name} (${r.code} since ${r.at})`).join(", ");
-  const who = `The running dnsbeat${pid ? ` (pid ${pid})` : ""}`;
-  await requestResume(statePath, { stops, edited: await edited(config.path) });
+  const who = `The running dnsbeat${held.pid ? ` (pid ${held.pid})` : ""}`;
+  // Next to the state file as the daemon's lock resolved it, whatever path names it here.
+  await requestResume(held.file, { stops, edited: await edited(config.path) });
   const sleep = (ms: number) => env.clock.sleep(ms);
-  const taken = await takenWithin(resumeRequestPath(statePath), sleep, PICKUP_WAIT_MS);
-  if (taken || !(await withdrawResume(statePath))) {
+  const taken = await takenWithin(resumeRequestPath(held.file), sleep, PICKUP_WAIT_MS);
+  if (taken || !(await withdrawResume(held.file))) {
     env.out(
       `${who} took the request to lift the stop of ${what}: it reads ${config.path} again, then lifts them; its log says what came of it.\n`,
     );

@@ -22,7 +22,7 @@ export const run: Command = {
     const opened = await open(globalOptions(values), env, true);
     if (typeof opened === "number") return opened;
     const { ctx, config, log } = opened;
-    const control = env.control(opened.statePath, (message) => log.warn(message));
+    const control = env.control(opened.stateFile, (message) => log.warn(message));
     try {
       const ready = await waitUntilReady(config.startup, {
         clock: ctx.clock,

@@ -49,6 +49,7 @@ export async function lookupAll(loaded: Loaded, env: Environment): Promise<DnsVi
     loaded.config,
     env,
     Math.min(loaded.config.timeoutMs, STATUS_LOOKUP_MS),
+    loaded.log,
   );
   const records = new Map(
     loaded.config.providers.flatMap((p) => kindOf(p).records(p))

@@ -5,7 +5,7 @@
  * @module
  */
 import type { DynamipProvider } from "../config_types.ts";
-import { fingerprint, providerKey } from "../identity.ts";
+import { dynamipFingerprint, providerKey } from "../identity.ts";
 import type { Validator } from "../validate.ts";
 import { DEFAULT_SERVER } from "./protocol.ts";
 
@@ -35,7 +35,7 @@ export async function parseDynamip(
   const ip = v.oneOf(entry, "ip", `${prefix}.`, ["auto", "detect"], "auto");
   const server = v.url(entry, "server", `${prefix}.`, DEFAULT_SERVER);
   const fp = v.errors.length === before
-    ? await fingerprint(["dynamip", server, siteId, password.value])
+    ? await dynamipFingerprint({ server, siteId, password: password.value })
     : "";
   return {
     kind: "dynamip",
@@ -46,6 +46,7 @@ export async function parseDynamip(
     passwordSource: password.source,
     ip,
     server,
+    serverAsWritten: typeof entry.server === "string" ? entry.server : server,
     fingerprint: fp,
   };
 }

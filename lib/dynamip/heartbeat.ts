@@ -207,7 +207,7 @@ async function answer(
     if (!saved) ctx.log.error(stateNotSaved(p.name, ctx.store.failing ?? "unknown error"));
     return { kind: "failed", next: beat.next };
   }
-  if (parsed.kind === "error" && parsed.known !== null) {
+  if (parsed.kind === "error") {
     const stop = { code: parsed.title, hosts: [], at: beat.sent.at, fingerprint: p.fingerprint };
     const message = say.beatsStopped(p, parsed.title, ctx.configPath);
     // The stop and its event are one write.
@@ -235,10 +235,6 @@ async function answer(
   ctx.store.note((s) => {
     entryOf(s, p).lastReply = lastReply;
   });
-  if (parsed.kind === "error") {
-    ctx.log.warn(say.beatRefused(p, parsed.title, parsed.message, wallAt(beat.next, ctx.clock)));
-    return { kind: "failed", next: beat.next };
-  }
   ctx.log.warn(
     say.beatRejected(p, rejection(reply, parsed, p), wallAt(beat.next, ctx.clock), ctx.configPath),
   );

@@ -63,28 +63,6 @@ export function expiryWarning(
   }, though DynamIP still confirmed this beat. Renew it at ${SITE} now: DynamIP will refuse beats with "Account Expired", and dnsbeat then stops them until you run \`dnsbeat resume ${p.name}\`.`;
 }
 
-/**
- * DynamIP refused the beat with an error dnsbeat does not know (`title` and `message`: DynamIP's
- * words, masked). DynamIP disallows a site that beats more often than every 15 minutes: dnsbeat
- * never does, so another client must be beating for the same site.
- */
-export function beatRefused(
-  p: DynamipProvider,
-  title: string,
-  message: string,
-  nextAt: string,
-): string {
-  const said = `${who(p)}: DynamIP refused the beat: ${JSON.stringify(title)}: ${
-    JSON.stringify(message)
-  }.`;
-  if (/disallow|more often/i.test(`${title} ${message}`)) {
-    return `${said} DynamIP refuses a site that beats more often than every ${
-      BEAT_INTERVAL_MS / MINUTE
-    } minutes, and dnsbeat's beats are never closer than that: another client (or an earlier installation) is beating for site ${p.siteId} too. Stop it, then ask info@dynamip.com to allow the site again. dnsbeat keeps to its schedule meanwhile (next beat at ${nextAt}).`;
-  }
-  return `${said} If DynamIP's message asks you to act, do so; dnsbeat keeps to its schedule meanwhile (next beat at ${nextAt}).`;
-}
-
 /** The beat before this one was longer ago than DynamIP's offline limit. */
 export function wasOffline(p: DynamipProvider, gapMs: number, offlineAfterMs: number): string {
   return `${who(p)}: the last confirmed beat was ${
@@ -132,12 +110,31 @@ const STOPS: Record<KnownError, (p: DynamipProvider) => { meaning: string; fix: 
   }),
 };
 
+/**
+ * An error DynamIP's protocol does not list: an error all the same, so beats stop (the seed: an
+ * error needs the user). DynamIP disallows a site that beats more often than every 15 minutes:
+ * dnsbeat never does, so another client must be beating for the same site.
+ */
+function unlisted(p: DynamipProvider, title: string): { meaning: string; fix: string } {
+  if (/disallow|more often/i.test(title)) {
+    return {
+      meaning:
+        `DynamIP disallows the site's updates, as it does to a site that beats more often than every ${
+          BEAT_INTERVAL_MS / MINUTE
+        } minutes; dnsbeat never does, so another client (or an earlier installation) beats for site ${p.siteId} too`,
+      fix: "Stop the other client, then ask info@dynamip.com to allow the site again",
+    };
+  }
+  return {
+    meaning: "DynamIP refused the beat with an error its protocol does not list",
+    fix: `Do what DynamIP's message asks (see \`dnsbeat status\`), and check provider "${p.name}"`,
+  };
+}
+
 /** DynamIP refused in a way only the user can fix (`title`, as it wrote it): beats stop. */
 export function beatsStopped(p: DynamipProvider, title: string, configPath: string): string {
   const known = knownError(title);
-  const { meaning, fix } = known === null
-    ? { meaning: "DynamIP refused the beat", fix: `Check provider "${p.name}"` }
-    : STOPS[known](p);
+  const { meaning, fix } = known === null ? unlisted(p, title) : STOPS[known](p);
   const where = known === "invalid-credentials" ? ` in ${configPath}` : "";
   return `DynamIP says ${
     JSON.stringify(title)

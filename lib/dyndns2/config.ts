@@ -6,7 +6,7 @@
  */
 import type { Dyndns2Provider } from "../config_types.ts";
 import { DAY, formatDuration, MINUTE } from "../duration.ts";
-import { fingerprint, providerKey } from "../identity.ts";
+import { dyndns2Fingerprint, providerKey } from "../identity.ts";
 import type { IpFamily } from "../ip.ts";
 import type { Validator } from "../validate.ts";
 import type { ServiceProfile } from "./profiles.ts";
@@ -67,18 +67,19 @@ export async function parseDyndns2(
   );
   const forceRefreshMs = forceRefresh(v, entry, prefix);
   const fp = v.errors.length === before
-    ? await fingerprint([profile.type, server, username, password.value, [...hostnames].sort()])
+    ? await dyndns2Fingerprint({ server, username, password: password.value, hostnames })
     : "";
   return {
     kind: "dyndns2",
     profile,
-    key: providerKey(profile.type, server, username),
+    key: providerKey("dyndns2", server, username),
     name,
     username,
     password: password.value,
     passwordSource: password.source,
     hostnames,
     server,
+    serverAsWritten: typeof entry.server === "string" ? entry.server : server,
     families,
     intervalMs,
     forceRefreshMs,

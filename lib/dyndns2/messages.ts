@@ -27,13 +27,21 @@ function answered(p: Dyndns2Provider, code: string): string {
     : `${service(p)} says ${code}`;
 }
 
-/** The service refused: updates stop until the user acts. */
-export function stopped(p: Dyndns2Provider, stop: Stop, configPath: string): string {
+/**
+ * The service refused, or answered what no table knows (`detail` quotes it): updates stop until
+ * the user acts.
+ */
+export function stopped(
+  p: Dyndns2Provider,
+  stop: Stop,
+  configPath: string,
+  detail?: string,
+): string {
   const info = codeInfo(p.profile, stop.code);
   const scope = stop.hosts.length === 0 ? `for ${p.username}` : `for ${stop.hosts.join(", ")}`;
-  return `${
-    answered(p, stop.code)
-  } ${scope}: ${info.meaning}. Updates of provider "${p.name}" are stopped (every host: after an error a DynDNS2 client must send nothing until you act). ${info.fix}, ${
+  return `${answered(p, stop.code)} ${scope}: ${info.meaning}${
+    detail ? ` (reply: ${detail})` : ""
+  }. Updates of provider "${p.name}" are stopped (every host: after an error a DynDNS2 client must send nothing until you act). ${info.fix}, ${
     resumeHint(p.name, configPath)
   }`;
 }

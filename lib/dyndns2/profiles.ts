@@ -22,6 +22,12 @@ export interface ServiceProfile {
    * other name is a parameter of its own (`myip=v4&myipv6=v6`).
    */
   readonly ipv6Param: string;
+  /**
+   * The status codes the service documents (its vocabulary). A reply in any other word is not
+   * understood, so it stops the provider until the user acts: only a success of the service's own
+   * words schedules more updates.
+   */
+  readonly codes: readonly string[];
   /** The most hosts one request may name; more are sent in several requests. */
   readonly maxHosts: number;
   /**
@@ -48,13 +54,35 @@ export interface ServiceProfile {
 /** The TTL assumed for a service that does not document one: a cautious 10 minutes. */
 const UNKNOWN_TTL_MS = 10 * 60_000;
 
-/** No-IP: the seed's service. */
+/**
+ * DynDNS2's return codes, as Dyn's specification lists them (https://help.dyn.com/return-codes/):
+ * `dnserr` and `911` are the server's trouble, every other error is fatal until the user acts.
+ */
+const DYNDNS2_CODES = [
+  "good",
+  "nochg",
+  "badauth",
+  "!donator",
+  "notfqdn",
+  "nohost",
+  "numhost",
+  "abuse",
+  "badagent",
+  "dnserr",
+  "911",
+] as const;
+
+/**
+ * No-IP (https://www.noip.com/integrate/response): its update protocol lists exactly `good`,
+ * `nochg`, `nohost`, `badauth`, `badagent`, `!donator`, `abuse` and `911`.
+ */
 export const NOIP: ServiceProfile = {
   type: "noip",
   label: "No-IP",
   server: "https://dynupdate.no-ip.com",
   path: "/nic/update",
   ipv6Param: "myip",
+  codes: ["good", "nochg", "nohost", "badauth", "badagent", "!donator", "abuse", "911"],
   maxHosts: 20,
   detection: ["no-ip.com", "noip.com"],
   support: "No-IP support (https://www.noip.com/support)",
@@ -65,8 +93,8 @@ export const NOIP: ServiceProfile = {
 
 /**
  * Dynu (https://www.dynu.com/DynamicDNS/IP-Update-Protocol): `api.dynu.com/nic/update` with
- * Basic auth, the IPv6 address in `myipv6`, DynDNS2's codes. Its documentation names one host
- * per request, so dnsbeat sends one.
+ * Basic auth, the IPv6 address in `myipv6`. Its documentation names one host per request, so
+ * dnsbeat sends one. Its page lists no return codes of its own: Dyn's are assumed (README).
  */
 export const DYNU: ServiceProfile = {
   type: "dynu",
@@ -74,6 +102,7 @@ export const DYNU: ServiceProfile = {
   server: "https://api.dynu.com",
   path: "/nic/update",
   ipv6Param: "myipv6",
+  codes: DYNDNS2_CODES,
   maxHosts: 1,
   detection: ["dynu.com"],
   support: "Dynu support (https://www.dynu.com/Support)",
@@ -84,7 +113,7 @@ export const DYNU: ServiceProfile = {
 
 /**
  * Any other DynDNS2 server (Dyn's protocol: `/nic/update`, Basic auth, `myip=v4,v6`, at most 20
- * hosts a request, `good 127.0.0.1` for a refused client). `server` is required.
+ * hosts a request, its return codes, `good 127.0.0.1` for a refused client). `server` is required.
  */
 export const DYNDNS2: ServiceProfile = {
   type: "dyndns2",
@@ -92,6 +121,8 @@ export const DYNDNS2: ServiceProfile = {
   server: null,
   path: "/nic/update",
   ipv6Param: "myip",
+  // Dyn's codes, and those other DynDNS2 servers are known to add (each a stop).
+  codes: [...DYNDNS2_CODES, "badsys", "!yours", "!active"],
   maxHosts: 20,
   detection: [],
   support: "the service's support",

@@ -4,9 +4,12 @@
  * network, no I/O, no clock.
  *
  * {@link CODES} is the one table of status codes: whether a code is a success, a stop (the user
- * must act), a wait (no request for 30 minutes) or a retry (back off), whether it concerns the
- * whole account or one host, and what to tell the user. Its texts name the service through the
- * profile (`{label}`, `{support}`, `{site}`).
+ * must act) or a wait (no request for 30 minutes), whether it concerns the whole account or one
+ * host, and what to tell the user. Its texts name the service through the profile (`{label}`,
+ * `{support}`, `{site}`). A service answers in its own vocabulary ({@link ServiceProfile.codes}):
+ * a code it does not document, like any reply no table knows, is not a success, so it stops the
+ * provider (No-IP: "The client should only schedule future updates when it receives a 'Success'
+ * return code"). Only `911`-like codes the service documents, HTTP 429 and HTTP 5xx wait.
  *
  * @module
  */
@@ -88,8 +91,8 @@ export function userAgent(
   return `dnsbeat dnsbeat/${system.join("-")} ${reachable}`;
 }
 
-/** What dnsbeat does after a code: go on, stop until the user acts, wait, or back off. */
-export type CodeClass = "success" | "stop" | "wait" | "retry";
+/** What dnsbeat does after a code: go on, stop until the user acts, or wait 30 minutes. */
+export type CodeClass = "success" | "stop" | "wait";
 
 /** One row of {@link CODES}. */
 export interface ReplyCode {
@@ -110,7 +113,7 @@ export interface ReplyCode {
   readonly fix: string;
 }
 
-/** How long nothing is sent after `911`, `dnserr`, HTTP 429 or an unrecognised reply. */
+/** How long nothing is sent after `911`, `dnserr` (where documented), HTTP 429 or HTTP 5xx. */
 export const SERVER_ERROR_WAIT_MS: number = 30 * MINUTE;
 
 const WAIT_TEXT = `dnsbeat tries again in ${SERVER_ERROR_WAIT_MS / MINUTE} minutes`;
@@ -118,11 +121,13 @@ const CREDENTIALS = "`username` and password (`password`, `passwordFile` or `pas
 
 const UNRECOGNISED: ReplyCode = {
   code: "unrecognised",
-  class: "wait",
+  class: "stop",
   scope: "account",
   synthetic: true,
-  meaning: "the server's reply was not understood",
-  fix: `Nothing to do if it passes: ${WAIT_TEXT}; if it persists, check {server}`,
+  meaning: "the reply is not one that {label} documents (a proxy, a captive portal or another " +
+    "service may have answered in its place)",
+  fix: "Check {server}, and that the network reaches it without a proxy or a login page in " +
+    "between",
 };
 
 /**
@@ -289,11 +294,11 @@ export const CODES: readonly ReplyCode[] = [
   },
   {
     code: "http5xx",
-    class: "retry",
+    class: "wait",
     scope: "account",
     synthetic: true,
     meaning: "the server failed (HTTP 5xx) without a status code",
-    fix: "Nothing to do: dnsbeat tries again later, backing off",
+    fix: `Nothing to do: ${WAIT_TEXT}`,
   },
   UNRECOGNISED,
 ];
@@ -318,19 +323,18 @@ function render(text: string, profile: ServiceProfile): string {
 export type Outcome =
   /** The server confirmed `ips` (validated, canonical), in its order. */
   | { kind: "success"; code: "good" | "nochg"; ips: string[] }
-  /** No request until the user acts. */
-  | { kind: "stop"; code: string; scope: "account" | "host" }
-  /** No request for `waitMs`; `detail` is a printable snippet of an unrecognised reply. */
-  | { kind: "wait"; code: string; scope: "account" | "host"; waitMs: number; detail?: string }
-  /** The server failed (HTTP 5xx) without a status code: back off. */
-  | { kind: "retry"; code: string; reason: string };
+  /** No request until the user acts; `detail` quotes a reply no table knows. */
+  | { kind: "stop"; code: string; scope: "account" | "host"; detail?: string }
+  /** No request for `waitMs`; `detail` is what the server said (`HTTP 502: "Bad Gateway"`). */
+  | { kind: "wait"; code: string; scope: "account" | "host"; waitMs: number; detail?: string };
 
 /**
  * What a reply means for each of `hostnames`: exactly one outcome per hostname, in order.
  *
  * - HTTP 401 is `badauth`; 403 `http403`, 404 `http404`, any other 4xx but 429 `http4xx` (stops);
- *   429 `http429` (wait); 2xx: the body; 5xx: the stop and wait codes of the body, else a retry
- *   (a success line in a failed reply is not believed); anything else (3xx) `unrecognised`.
+ *   429 `http429` (wait); 2xx: the body; 5xx: the stop and wait codes of the body, else `http5xx`
+ *   (a wait; a success line in a failed reply is not believed); anything else (1xx, 3xx)
+ *   `unrecognised` (a stop).
  * - The body has one line per hostname, in request order. Each line is trimmed (so CRLF and
  *   surrounding blanks pass) and trailing empty lines are dropped. Codes are matched exactly and
  *   case-sensitively, as DynDNS2 servers write them: `GOOD 1.2.3.4` is not a success.
@@ -339,7 +343,8 @@ export type Outcome =
  * - Otherwise line `i` is host `i`'s: `good IP` / `nochg IP` (IP: one address, or an IPv4 and an
  *   IPv6 address separated by a comma) is a success, a host code applies to that host, anything
  *   else or no line at all is `unrecognised`. More lines than hosts, or none, make the whole
- *   reply `unrecognised`. A success naming one of the profile's refusal addresses
+ *   reply `unrecognised`. Only codes of the profile's vocabulary are read as such: another
+ *   service's code (`dnserr` to No-IP) is `unrecognised` too. A success naming one of the profile's refusal addresses
  *   (`good 127.0.0.1` at Dyn) is `badagent`.
  * - `mask` is applied to reply text before it is cut into a detail or reason snippet (never to
  *   what is parsed), so that a server echoing the credentials cannot put even part of them there.
@@ -362,7 +367,7 @@ export function parseResponse(
     const reason = withSnippet(`HTTP ${status}`, body, mask);
     return parseBody(profile, body, hostnames, mask).map((outcome) =>
       outcome.code === UNRECOGNISED.code || outcome.kind === "success"
-        ? failure("http5xx", undefined, reason)
+        ? failure("http5xx", "account", reason)
         : outcome
     );
   }
@@ -378,7 +383,7 @@ function parseBody(
   const lines = body.split("\n").map((line) => line.trim());
   while (lines.at(-1) === "") lines.pop();
   const account = lines.flatMap((line) => {
-    const row = bareCode(line);
+    const row = bareCode(profile, line);
     return row?.scope === "account" ? [row] : [];
   });
   const first = account.find((row) => row.class === "stop") ?? account[0];
@@ -402,27 +407,24 @@ function parseLine(
     if (ips?.some((ip) => profile.refusalEcho.includes(ip))) return failure("badagent");
     if (ips) return { kind: "success", code: success[1] as "good" | "nochg", ips };
   }
-  const row = bareCode(line);
+  const row = bareCode(profile, line);
   if (row) return failure(row.code);
   return failure(UNRECOGNISED.code, "host", withSnippet("", line, mask) || undefined);
 }
 
-/** The row of a line that is exactly a server-written stop or wait code. */
-function bareCode(line: string): ReplyCode | undefined {
+/** The row of a line that is exactly a stop or wait code of the service's vocabulary. */
+function bareCode(profile: ServiceProfile, line: string): ReplyCode | undefined {
+  if (!profile.codes.includes(line)) return undefined;
   return CODES.find((row) => row.code === line && !row.synthetic && row.class !== "success");
 }
 
-/** The outcome of a stop, wait or retry code. */
+/** The outcome of a stop or wait code. */
 function failure(code: string, scope?: "account" | "host", detail?: string): Outcome {
   const row = CODES.find((r) => r.code === code) ?? UNRECOGNISED;
-  if (row.class === "stop") return { kind: "stop", code: row.code, scope: scope ?? row.scope };
-  if (row.class === "retry") {
-    return { kind: "retry", code: row.code, reason: detail ?? row.meaning };
-  }
-  const wait = { kind: "wait", code: row.code, scope: scope ?? row.scope } as const;
-  return detail
-    ? { ...wait, waitMs: SERVER_ERROR_WAIT_MS, detail }
-    : { ...wait, waitMs: SERVER_ERROR_WAIT_MS };
+  const base = { code: row.code, scope: scope ?? row.scope, ...(detail ? { detail } : {}) };
+  return row.class === "stop"
+    ? { kind: "stop", ...base }
+    : { kind: "wait", ...base, waitMs: SERVER_ERROR_WAIT_MS };
 }
 
 /**

@@ -24,6 +24,7 @@ import {
   emptyDyndns2,
   emptyHost,
   type State,
+  type Stop,
 } from "../state.ts";
 import { VERSION } from "../version.ts";
 import { adoptFromDns } from "./adopt.ts";
@@ -228,8 +229,6 @@ async function settle(
       outcomes.map((o, i) => `${attempt.hosts[i]} ${o.code}`).join(", ")
     }.`,
   );
-  const retry = outcomes.find((o) => o.kind === "retry");
-  if (retry?.kind === "retry") return await backOff(ctx, p, retry.reason, null);
   const now = stamp(ctx.clock);
   const said: (() => void)[] = [];
   const stopped = outcomes.flatMap((o, i) =>
@@ -251,7 +250,9 @@ async function settle(
       const outcome = outcomes[i];
       const h = (e.hosts[host] ??= emptyHost());
       if (outcome?.kind !== "success") {
-        h.reply = outcome?.code ?? null;
+        h.reply = outcome === undefined
+          ? null
+          : `${outcome.code}${outcome.detail ? ` ${outcome.detail}` : ""}`;
         return;
       }
       const confirmed = byFamily(outcome.ips);
@@ -291,7 +292,7 @@ async function settle(
         kind: "stopped",
         hosts: hosts.length > 0 ? hosts : attempt.hosts,
         reply: code,
-        message: say.stopped(p, e.stop, ctx.configPath),
+        message: stopMessage(p, e.stop, first.o, ctx.configPath),
         action: `Fix the cause named above, ${resumeHint(p.name, ctx.configPath)}`,
       }));
     } else if (waited?.kind === "wait" && until !== null) {
@@ -310,7 +311,7 @@ async function settle(
   if (!saved) ctx.log.error(stateNotSaved(p.name, ctx.store.failing ?? "unknown error"));
   ctx.notify.send(events);
   if (e.stop !== null && stopped.length > 0) {
-    ctx.log.error(say.stopped(p, e.stop, ctx.configPath));
+    ctx.log.error(stopMessage(p, e.stop, stopped[0]!.o, ctx.configPath));
     for (const other of new Set(stopped.map((x) => x.o.code))) {
       if (other === e.stop.code) continue;
       const hosts = stopped.filter((x) => x.o.code === other).map((x) => x.host);
@@ -323,6 +324,11 @@ async function settle(
     return { kind: "waiting" };
   }
   return { kind: "ok" };
+}
+
+/** What a stop says, with the detail of the reply that gave it (the log and its event alike). */
+function stopMessage(p: Dyndns2Provider, stop: Stop, outcome: Outcome, configPath: string): string {
+  return say.stopped(p, stop, configPath, outcome.kind === "stop" ? outcome.detail : undefined);
 }
 
 /** Runs rounds every `intervalMs` until `stopping` says so, or until `p` is stopped. */

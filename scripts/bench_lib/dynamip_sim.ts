@@ -52,6 +52,7 @@ export async function simulateDynamip(
     passwordSource: "password inline in the config",
     ip: "auto",
     server: "http://dynamip.invalid",
+    serverAsWritten: "http://dynamip.invalid",
     fingerprint: "bench",
   };
   const controller = new AbortController();

@@ -22,7 +22,23 @@ export interface CliOptions {
   now?: number;
   /** Extra environment variables. */
   env?: Record<string, string>;
+  /**
+   * Run under `faketime` with this offset of the wall clock (`+31m`, `-16m`); the monotonic
+   * clock is left alone, as NTP leaves it. Requires {@link FAKETIME}.
+   */
+  faketime?: string;
 }
+
+/** The `faketime` program (Debian's package `faketime`), or null when it is not installed. */
+export const FAKETIME: string | null = ["/usr/bin/faketime", "/usr/local/bin/faketime"].find(
+  (path) => {
+    try {
+      return Deno.statSync(path).isFile;
+    } catch {
+      return false;
+    }
+  },
+) ?? null;
 
 function command(args: string[], options: CliOptions): Deno.Command {
   const env: Record<string, string> = { NO_COLOR: "1", ...options.env };
@@ -31,8 +47,14 @@ function command(args: string[], options: CliOptions): Deno.Command {
     if (value !== undefined) env[name] = value;
   }
   if (options.now !== undefined) env.DNSBEAT_NOW = String(options.now);
-  return new Deno.Command(Deno.execPath(), {
-    args: dnsbeatArgs(args),
+  const deno = [Deno.execPath(), ...dnsbeatArgs(args)];
+  if (options.faketime !== undefined) {
+    if (FAKETIME === null) throw new Error("faketime is not installed");
+    env.FAKETIME_DONT_FAKE_MONOTONIC = "1";
+    deno.unshift(FAKETIME, "-f", options.faketime);
+  }
+  return new Deno.Command(deno[0]!, {
+    args: deno.slice(1),
     env,
     clearEnv: true,
     stdin: "null",

@@ -44,6 +44,8 @@ export function turn(): Promise<void> {
 /** A {@link Clock} whose time moves only when tasks sleep (or the test says so). */
 export class FakeClock implements Clock {
   #mono = 1_000_000;
+  /** Where {@link FakeClock.mono} counts from: the last boot, on the internal time line. */
+  #boot = 0;
   #offset: number;
   #sleepers: Sleeper[] = [];
   #seq = 0;
@@ -63,9 +65,13 @@ export class FakeClock implements Clock {
     return this.#bootId;
   }
 
-  /** A new boot: monotonic readings of the old one mean nothing now. */
+  /**
+   * A new boot, now: monotonic readings of the old one mean nothing, and the monotonic clock
+   * counts from 0 again (the wall clock and sleepers go on).
+   */
   reboot(id: string): void {
     this.#bootId = id;
+    this.#boot = this.#mono;
   }
 
   /** The virtual wall-clock time. */
@@ -73,9 +79,9 @@ export class FakeClock implements Clock {
     return this.#mono + this.#offset;
   }
 
-  /** The virtual monotonic time. */
+  /** The virtual monotonic time: since the last boot (the first at -1,000 s). */
   mono(): number {
-    return this.#mono;
+    return this.#mono - this.#boot;
   }
 
   /**

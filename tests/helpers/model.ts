@@ -8,7 +8,7 @@
  *
  * - No-IP: no request while a stop is active; no two requests for a host with the same
  *   addresses unless the previous outcome was unknown (no reply) and a back-off of at least 24 s
- *   passed; nothing within 30 minutes after `911`, `dnserr` or HTTP 429; no request to No-IP's
+ *   passed; nothing within 30 minutes after `911`, HTTP 429 or 5xx; no request to No-IP's
  *   detection service while a No-IP stop is active.
  * - DynamIP: no two beats less than 15:00 apart at the server; no beat while a stop is active;
  *   no gap over 20 minutes while dnsbeat runs, nothing is stopped and nothing disturbs it.
@@ -21,7 +21,9 @@
  *   wall clock has the same id: ids are times, to be rebuilt from the state after a restart).
  *
  * A stop is active from the reply that asked for it until `resume`, or until dnsbeat reads a
- * config whose credentials or hostnames differ from those the stop was given under. What a
+ * config whose credentials or hostnames differ from those the stop was given under; it belongs to
+ * the account at the server, so another DynDNS2 `type` for the same account is no such change
+ * (nor does it make an address already sent new). What a
  * server said can only be lost when the disk refused every write since and the process ended:
  * the oracle forgets it then, as the process did.
  *
@@ -45,6 +47,31 @@ const NOIP_STOP_LINES = new Set([
   "!yours",
   "!active",
 ]);
+/**
+ * The codes each service documents (No-IP: the seed; Dynu and any DynDNS2 server: Dyn's return
+ * codes) and those among them that mean "the server's trouble: 30 minutes". A word a service does
+ * not document is no code of its: an error like any other.
+ */
+const VOCABULARY: Record<string, { codes: Set<string>; waits: Set<string> }> = {
+  noip: {
+    codes: new Set(["nohost", "badauth", "badagent", "!donator", "abuse", "911"]),
+    waits: new Set(["911"]),
+  },
+  dyndns2: {
+    codes: new Set([
+      ...["badauth", "!donator", "notfqdn", "nohost", "numhost", "abuse", "badagent", "dnserr"],
+      ...["911", "badsys", "!yours", "!active"],
+    ]),
+    waits: new Set(["911", "dnserr"]),
+  },
+};
+VOCABULARY.dynu = {
+  codes: new Set(
+    [...VOCABULARY.dyndns2!.codes].filter((c) => !/^(badsys|!yours|!active)$/.test(c)),
+  ),
+  waits: VOCABULARY.dyndns2!.waits,
+};
+
 /** No-IP replies about the account, not one host: written once, they speak for every host. */
 const NOIP_ACCOUNT_LINES = new Set([
   "badauth",
@@ -55,8 +82,6 @@ const NOIP_ACCOUNT_LINES = new Set([
   "911",
   "dnserr",
 ]);
-/** No-IP replies after which nothing may be sent for 30 minutes. */
-const NOIP_WAIT_LINES = new Set(["911", "dnserr"]);
 const WAIT_MS = 30 * MINUTE;
 const MIN_BACKOFF_MS = 24 * SECOND;
 const DYNAMIP_FLOOR_MS = 15 * MINUTE;
@@ -258,9 +283,12 @@ export class Oracle {
     // The reply as the protocol reads it: one line per host, in order; an account-level code
     // written once speaks for all; 401 is badauth, another 4xx but 429 refuses the client; a
     // reply that is none of these (more lines than hosts, 3xx, 5xx) says nothing for sure.
+    const words = VOCABULARY[this.loaded.noip?.type ?? "noip"]!;
     const lines = r.reply.split("\n").map((l) => l.trim()).filter((l) => l !== "");
     const ok = r.status >= 200 && r.status < 300;
-    const account = ok ? lines.find((l) => NOIP_ACCOUNT_LINES.has(l)) : undefined;
+    const account = ok
+      ? lines.find((l) => NOIP_ACCOUNT_LINES.has(l) && words.codes.has(l))
+      : undefined;
     const perHost = ok && account === undefined && lines.length <= hosts.length;
     hosts.forEach((host, i) => {
       const line = perHost ? lines[i] : undefined;
@@ -269,15 +297,24 @@ export class Oracle {
         this.sent.set(host, { myip, at, outcome: "success", writes });
       } else this.sent.delete(host);
     });
+    // The seed: only a success schedules more updates; `911` (and the server failing, HTTP 5xx,
+    // or asking for fewer requests, 429) means no request for 30 minutes; any other reply is an
+    // error that needs the user (a word that is not No-IP's, such as `dnserr`, included).
     const refused = r.status >= 400 && r.status < 500 && r.status !== 429;
-    const stopped = refused
-      ? `HTTP ${r.status}`
-      : [account, ...(perHost ? lines : [])].find((l) => l && NOIP_STOP_LINES.has(l));
+    const failed = r.status >= 500 || r.status === 429;
+    const known = [account, ...(perHost ? lines : [])].find((l) =>
+      l && NOIP_STOP_LINES.has(l) && words.codes.has(l)
+    );
+    const waited = account !== undefined && words.waits.has(account);
+    const understood = waited ||
+      (perHost && hosts.every((_, i) => /^(good|nochg) /.test(lines[i] ?? "")));
+    const stopped = refused ? `HTTP ${r.status}` : known ??
+      (r.status !== 0 && !failed && !understood ? "a reply that is not No-IP's" : undefined);
     if (stopped !== undefined && this.loaded.noip) {
       this.stats.stops++;
       this.noipStop = { ...this.#stopOf(this.loaded.noip), reason: stopped, writes };
     }
-    if ((account !== undefined && NOIP_WAIT_LINES.has(account)) || r.status === 429) {
+    if (waited || (failed && known === undefined)) {
       this.noipWait = { until: at + WAIT_MS, writes };
     }
   }
@@ -292,8 +329,8 @@ export class Oracle {
     this.lastArrival = at;
     const title = /\{\{\{([^|]*)\|/.exec(r.reply)?.[1]?.toLowerCase().replace(/\s+/g, "") ?? "";
     const auto = new URL(r.path, "http://x").searchParams.get("IPAddr") === "AUTO";
-    const stop = title === "invaliduserid/password" || title === "accountexpired" ||
-      (title === "invalidipaddress" && auto);
+    // Every error block needs the user, but a refused address, which AUTO replaces.
+    const stop = title !== "" && (title !== "invalidipaddress" || auto);
     if (stop && this.loaded.dynamip) {
       this.stats.stops++;
       this.dynamipStop = {
@@ -314,10 +351,15 @@ export class Oracle {
 
   #detection(host: string, at: number): void {
     this.stats.detections++;
-    // No-IP forbids its detection service while its updates are stopped.
+    // No-IP forbids its detection service while its updates are stopped; no stopped provider's
+    // server is asked either.
+    const when = new Date(at).toISOString();
     const noip = NOIP_DETECT.some((url) => new URL(url).hostname === host);
     if (noip && this.noipStop && this.loaded.noip?.type === "noip") {
-      fail(`No-IP's detection service asked at ${new Date(at).toISOString()} during a stop`);
+      fail(`No-IP's detection service asked at ${when} during a stop`);
+    }
+    if (this.noipStop && host === new URL(NOIP_SERVER).hostname) {
+      fail(`the stopped DynDNS2 provider's server asked for the address at ${when}`);
     }
   }
 
@@ -457,7 +499,7 @@ const COMMANDS: fc.Arbitrary<Cmd>[] = [
     if (o.clockWasWrong) return;
     await w.kill();
     o.stats.kills++;
-    w.clock.reboot(`boot-${++o.stats.reboots}`);
+    w.clock.reboot(`reboot-${++o.stats.reboots}`);
     await w.start();
     o.stats.restarts++;
   })),
@@ -465,6 +507,9 @@ const COMMANDS: fc.Arbitrary<Cmd>[] = [
     fc.constant<Edit>({ kind: "rename" }),
     fc.constant<Edit>({ kind: "noip password" }),
     fc.constant<Edit>({ kind: "dynamip password" }),
+    // Another DynDNS2 profile for the same account at the same server: not a change of what was
+    // refused, so a stop holds and the addresses sent stay sent.
+    fc.constantFrom("noip", "dynu", "dyndns2").map((type): Edit => ({ kind: "type", type })),
     fc.subarray(["a.ddns.net", "b.ddns.net", "c.ddns.net", "x.ddns.net"], { minLength: 1 }).map(
       (hostnames): Edit => ({ kind: "hostnames", hostnames }),
     ),
@@ -499,6 +544,7 @@ type Edit =
   | { kind: "rename" }
   | { kind: "noip password" }
   | { kind: "dynamip password" }
+  | { kind: "type"; type: string }
   | { kind: "hostnames"; hostnames: string[] };
 
 function applyEdit(config: WorldConfig, edit: Edit): void {
@@ -510,7 +556,8 @@ function applyEdit(config: WorldConfig, edit: Edit): void {
     noip.password = noip.password === RIGHT.noip ? "wrong-noip-pw" : RIGHT.noip;
   } else if (edit.kind === "dynamip password" && dynamip) {
     dynamip.password = dynamip.password === RIGHT.dynamip ? "wrong-dyn-pw" : RIGHT.dynamip;
-  } else if (edit.kind === "hostnames" && noip) noip.hostnames = edit.hostnames;
+  } else if (edit.kind === "type" && noip) noip.type = edit.type;
+  else if (edit.kind === "hostnames" && noip) noip.hostnames = edit.hostnames;
 }
 
 /** The first config of a sequence. */

@@ -142,7 +142,7 @@ export async function sandbox(options: SandboxOptions = {}): Promise<Sandbox> {
     spawn: (args, o) => spawnDnsbeat([...args, "--config", config], o),
     readState,
     async noipEntry() {
-      const entry = (await readState()).providers[`noip ${server.url} ${NOIP_USER}`];
+      const entry = (await readState()).providers[`dyndns2 ${server.url} ${NOIP_USER}`];
       return entry?.type === "dyndns2" ? entry : undefined;
     },
     async dynamipEntry() {

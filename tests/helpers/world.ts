@@ -219,8 +219,8 @@ export class World {
     }
     return {
       state: "/var/lib/dnsbeat/state.json",
-      ipSources: [NOIP_DETECT[0], NEUTRAL_DETECT[0]],
-      ipv6Sources: [NOIP_DETECT[1], NEUTRAL_DETECT[1]],
+      ipSources: [NOIP_DETECT[0], `${NOIP_SERVER}/ip`, NEUTRAL_DETECT[0]],
+      ipv6Sources: [NOIP_DETECT[1], `${NOIP_SERVER}/ip6`, NEUTRAL_DETECT[1]],
       providers,
       notify: [{
         type: "webhook",
@@ -410,7 +410,7 @@ export class World {
 
   #readState(): { value: State; changed: boolean } {
     const state = this.diskState() ?? emptyState();
-    return { value: state, changed: adoptState(state, this.clock) };
+    return { value: state, changed: adoptState(state, this.clock).changed };
   }
 
   #environment(log: ReturnType<typeof createLogger>): Environment {
@@ -444,14 +444,17 @@ export class World {
     const detect = [...NOIP_DETECT, ...NEUTRAL_DETECT].findIndex((d) =>
       new URL(d).host === url.host
     );
-    const kind = url.host === new URL(NOIP_SERVER).host
+    // The update servers answer detection too, at /ip and /ip6 (a service's own detection).
+    const onServer = url.pathname === "/ip" || url.pathname === "/ip6";
+    const kind = onServer || detect >= 0
+      ? "detect"
+      : url.host === new URL(NOIP_SERVER).host
       ? "noip"
       : url.host === new URL(DYNAMIP_SERVER).host
       ? "dynamip"
       : "detect";
-    const path = kind === "detect"
-      ? `/ip?family=${detect % 2 === 0 ? 4 : 6}`
-      : url.pathname + url.search;
+    const v4 = onServer ? url.pathname === "/ip" : detect % 2 === 0;
+    const path = kind === "detect" ? `/ip?family=${v4 ? 4 : 6}` : url.pathname + url.search;
     const request = new Request(`http://127.0.0.1${path}`, init);
     const answer = this.emulator.handle(request, "127.0.0.1");
     const record = this.emulator.requests.at(-1)!;
