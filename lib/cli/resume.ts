@@ -11,6 +11,7 @@
 import { type Environment, load, type Loaded, peekState, wire } from "../app.ts";
 import { formatDuration, SECOND } from "../duration.ts";
 import { ExitCode } from "../exit_codes.ts";
+import { describeFsError } from "../fs.ts";
 import { acquireLock } from "../lock.ts";
 import { SETTLE_MS } from "../notifier.ts";
 import {
@@ -112,7 +113,16 @@ async function handOver(
   const what = stops.map((r) => `${r.name} (${r.code} since ${r.at})`).join(", ");
   const who = `The running dnsbeat${held.pid ? ` (pid ${held.pid})` : ""}`;
   // Next to the state file as the daemon's lock resolved it, whatever path names it here.
-  await requestResume(held.file, { stops, edited: await edited(config.path) });
+  try {
+    await requestResume(held.file, { stops, edited: await edited(config.path) });
+  } catch (e) {
+    log.error(
+      `${who} holds ${statePath}, but the request to lift the stop of ${what} could not be left beside it (${
+        describeFsError(e, resumeRequestPath(held.file))
+      }); nothing was lifted. Run \`dnsbeat resume\` as a user who may write in that directory (root, or dnsbeat's own).`,
+    );
+    return ExitCode.Failure;
+  }
   const sleep = (ms: number) => env.clock.sleep(ms);
   const taken = await takenWithin(resumeRequestPath(held.file), sleep, PICKUP_WAIT_MS);
   if (taken || !(await withdrawResume(held.file))) {
