@@ -161,7 +161,7 @@ Deno.test("resume with the lock held by `once`: not handed over, said, exit 4, n
     t.receiver.answer({ kind: "status", status: 503 });
     t.s.server.emulator.pushFault({ kind: "code", body: "badauth" });
     assert.equal((await t.s.run(["once"], { now: T0 })).code, ExitCode.Stopped);
-    t.receiver.answer({ kind: "slow", delayMs: 8000 });
+    t.receiver.answer({ kind: "slow", delayMs: 15_000 });
     const once = watch(t.s.spawn(["once"], { now: T0 + MINUTE }));
     await t.receiver.received(2);
     const started = performance.now();
