@@ -33,11 +33,11 @@ export async function fuzz(runs: number, modelRuns: number, seed: number): Promi
       return `${result.runs} cases (${result.accepted} accepted)`;
     });
   }
-  await timed("model: no needless request on any path, no stop lost", async () => {
+  await timed("model: no needless request on any path, no stop lost, no event lost", async () => {
     const m = await runModel(modelRuns, seed);
     return `${m.runs} sequences, ${m.steps} steps, ${Math.round(m.hours)} virtual hours, ` +
       `${m.noip} No-IP requests, ${m.beats} beats, ${m.stops} stops, ${m.kills} kills, ` +
-      `${m.reboots} reboots`;
+      `${m.reboots} reboots, ${m.notifications} notifications taken`;
   });
   const total = PROPERTIES.length + 1;
   report(`${total - failed}/${total} properties held (seed ${seed}).`);
