@@ -438,3 +438,46 @@ Deno.test("20 SIGHUPs in one second cost no address detection and no health ping
     await t.close();
   }
 });
+
+Deno.test("one write, as the disk sees it: no version of the state file holds a stop without its event", async () => {
+  const t = await setup();
+  const seen: string[] = [];
+  const watcher = Deno.watchFs(t.s.dir);
+  const watching = (async () => {
+    for await (const _ of watcher) {
+      try {
+        seen.push(await Deno.readTextFile(t.s.state));
+      } catch {
+        // Between a rename and the next: read at the next event.
+      }
+    }
+  })();
+  try {
+    t.receiver.answer({ kind: "status", status: 503 });
+    for (const [i, code] of ["badauth", "nohost", "abuse"].entries()) {
+      await t.s.writeConfig([t.s.noip({ password: `password-${i}` })], {
+        notify: [{ type: "webhook", name: "phone", url: `${t.receiver.url}/hook` }],
+      });
+      t.s.server.emulator.setEchoIp(`81.2.69.${150 + i}`);
+      t.s.server.emulator.pushFault({ kind: "code", body: code });
+      assert.equal((await t.s.run(["once"], { now: T0 + i * HOUR })).code, ExitCode.Stopped);
+    }
+  } finally {
+    watcher.close();
+    await watching;
+    await t.close();
+  }
+  let stops = 0;
+  for (const text of new Set(seen)) {
+    const state = JSON.parse(text);
+    for (const entry of Object.values(state.providers) as { stop: { at: string } | null }[]) {
+      if (entry.stop === null) continue;
+      stops++;
+      const told = state.notify.outbox.some((o: { event: { kind: string; time: string } }) =>
+        o.event.kind === "stopped" && o.event.time === entry.stop!.at
+      );
+      assert.ok(told, `a version of the state file holds the stop at ${entry.stop.at} alone`);
+    }
+  }
+  assert.ok(stops >= 3, `${stops} versions with a stop were seen`);
+});
