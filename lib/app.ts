@@ -12,7 +12,11 @@ import type { Config } from "./config_types.ts";
 import type { Context } from "./context.ts";
 import { type Control, processControl } from "./control.ts";
 import { defaultDnsDeps, type DnsDeps, lookupAddresses } from "./dns.ts";
-import { detectIp, isServiceOf, shareDetections } from "./detect.ts";
+import { type Detection, detectIp, isServiceOf, shareDetections } from "./detect.ts";
+import { systemIp } from "./iface_read.ts";
+import type { IpFamily } from "./ip.ts";
+import { natMessage } from "./nat.ts";
+import { sentAddresses } from "./network_notes.ts";
 import { ExitCode } from "./exit_codes.ts";
 import { type FetchFn, httpGet } from "./http.ts";
 import { describeFsError } from "./fs.ts";
@@ -290,6 +294,18 @@ export function context(
   const forbidden = () =>
     config.providers.filter((p) => (store.state.providers[p.key]?.stop ?? null) !== null)
       .flatMap((p) => kindOf(p).detection(p));
+  // A network behind a NAT is said once (again after a reload), not at every detection.
+  const said = new Set<string>();
+  const tell = (family: IpFamily, found: Detection) => {
+    if (found.kind !== "found") return found;
+    if (found.note !== undefined) log.debug(`${familyName(family)} detection: ${found.note}.`);
+    const nat = found.nat === undefined ? null : natMessage(found.nat);
+    if (nat !== null && !said.has(nat)) {
+      said.add(nat);
+      log.warn(nat);
+    }
+    return found;
+  };
   return {
     clock: env.clock,
     log,
@@ -301,27 +317,34 @@ export function context(
     httpGet: get,
     lookup: lookupWith(config, env, config.timeoutMs, log),
     detect: shareDetections(
-      (family, signal) =>
-        detectIp({
+      async (family, signal) =>
+        tell(
           family,
-          sources: family === "ipv4" ? config.ipv4Sources : config.ipv6Sources,
-          timeoutMs: config.timeoutMs,
-          signal,
-          passedOver: (source, problem) =>
-            log.debug(
-              `${family === "ipv4" ? "IPv4" : "IPv6"} detection: ${source} not used: ${problem}`,
-            ),
-          skip: (s) =>
-            isServiceOf(forbidden(), s)
-              ? "skipped: a stopped provider's server and detection service may not be used until it is resumed"
-              : null,
-        }, {
-          httpGet: (request) => httpGet(request, env.fetch, env.clock),
-          networkInterfaces: () => Deno.networkInterfaces(),
-          dns: env.dns,
-        }),
+          await detectIp({
+            family,
+            sources: family === "ipv4" ? config.ipv4Sources : config.ipv6Sources,
+            timeoutMs: config.timeoutMs,
+            signal,
+            previous: sentAddresses(store.state, family),
+            passedOver: (source, problem) =>
+              log.debug(`${familyName(family)} detection: ${source} not used: ${problem}`),
+            skip: (s) =>
+              isServiceOf(forbidden(), s)
+                ? "skipped: a stopped provider's server and detection service may not be used until it is resumed"
+                : null,
+          }, {
+            httpGet: (request) => httpGet(request, env.fetch, env.clock),
+            networkInterfaces: () => Deno.networkInterfaces(),
+            ip: systemIp,
+            dns: env.dns,
+          }),
+        ),
       () => forbidden().join(" "),
       () => env.clock.mono(),
     ),
   };
+}
+
+function familyName(family: IpFamily): string {
+  return family === "ipv4" ? "IPv4" : "IPv6";
 }

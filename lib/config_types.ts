@@ -11,6 +11,14 @@ import type { ServiceProfile } from "./dyndns2/profiles.ts";
 import type { IpFamily } from "./ip.ts";
 import type { Level } from "./log.ts";
 
+/** A device behind the router: its AAAA record is the detected prefix plus this interface id. */
+export interface Ipv6HostId {
+  /** The interface id, canonical (`::211:32ff:fe12:3456`). */
+  id: string;
+  /** How many leading bits of the detected IPv6 address are the prefix (64 by default). */
+  prefixLength: number;
+}
+
 /** A DynDNS2 account (No-IP, Dynu, any DynDNS2 server) and its hostnames. */
 export interface Dyndns2Provider {
   /** Discriminant. */
@@ -33,8 +41,13 @@ export interface Dyndns2Provider {
    * e.g. `password from /etc/x.secret: first line, 12 characters (stripped: a trailing CR)`.
    */
   passwordSource: string;
-  /** Hostnames or group names, sent together (at most the profile's `maxHosts` a request). */
+  /**
+   * Hostnames or group names, sent together when their addresses are the same (at most the
+   * profile's `maxHosts` a request).
+   */
   hostnames: string[];
+  /** The hostnames whose IPv6 address is the detected prefix plus an interface id (absent: none). */
+  ipv6HostIds?: Record<string, Ipv6HostId>;
   /** Update server base URL. */
   server: string;
   /**

@@ -13,7 +13,9 @@ import {
   parseDnsSource,
   queryDnsSource,
 } from "./dns.ts";
+import { chooseIpv6, describeChoice, readInterface, type RunIp } from "./iface_read.ts";
 import { classifyIp, type IpFamily, type ParsedIp, parseIp } from "./ip.ts";
+import { natRange, type NatSight, natSight } from "./nat.ts";
 
 /** Where an address can come from: a web service, a network interface, or a DNS query. */
 export type IpSource =
@@ -27,6 +29,8 @@ export interface DetectDeps {
   httpGet: typeof httpGet;
   /** The machine's interfaces, as `Deno.networkInterfaces()` returns them. */
   networkInterfaces: () => Deno.NetworkInterfaceInfo[];
+  /** Runs `ip`, which lists an interface's addresses with their flags; absent: none to run. */
+  ip?: RunIp;
   /** The DNS resolver of `dns:` sources. */
   dns: DnsDeps;
 }
@@ -48,12 +52,21 @@ export interface DetectOptions {
    * later one gave it; when none does, the problems are in the result instead.
    */
   passedOver?: (source: string, problem: string) => void;
+  /**
+   * The addresses sent last time: an interface's IPv6 address among them stays the choice while
+   * the interface still has it, fit.
+   */
+  previous?: readonly string[];
 }
 
 /** How a detection ended. */
 export type Detection =
-  /** A public address of the wanted family; `source` is the {@link describeSource} text. */
-  | { kind: "found"; ip: string; source: string }
+  /**
+   * A public address of the wanted family; `source` is the {@link describeSource} text. `note`:
+   * how an interface's IPv6 address was chosen. `nat`: an interface source has a private or
+   * carrier-grade NAT IPv4 address other than the one found (inbound connections may not reach).
+   */
+  | { kind: "found"; ip: string; source: string; note?: string; nat?: NatSight }
   /** No source gave one; one line per source tried or skipped: `"<source>: <what went wrong>"`. */
   | { kind: "none"; problems: string[] };
 
@@ -155,6 +168,8 @@ export function serverDomains(server: string, registrable: boolean): string[] {
 export async function detectIp(options: DetectOptions, deps: DetectDeps): Promise<Detection> {
   const problems: string[] = [];
   const passed: [string, string][] = [];
+  // What each interface source tried had instead of a public IPv4 address (for `nat`).
+  const locals = new Map<string, string | null>();
   for (const source of options.sources) {
     if (options.signal?.aborted) break;
     const name = describeSource(source);
@@ -168,10 +183,19 @@ export async function detectIp(options: DetectOptions, deps: DetectDeps): Promis
       ? await fromHttp(source.url, options, deps)
       : source.kind === "dns"
       ? await fromDns(source, options, deps)
-      : fromInterface(source.name, options.family, deps);
+      : await fromInterface(source.name, options, deps);
+    if (source.kind === "interface") {
+      locals.set(source.name, "local" in result ? result.local ?? null : null);
+    }
     if ("ip" in result) {
       for (const [source, problem] of passed) options.passedOver?.(source, problem);
-      return { kind: "found", ip: result.ip, source: name };
+      const found: Detection = { kind: "found", ip: result.ip, source: name };
+      if (result.note !== undefined) found.note = result.note;
+      if (source.kind !== "interface" && options.family === "ipv4") {
+        const nat = await natOf(options.sources, locals, result.ip, deps);
+        if (nat !== null) found.nat = nat;
+      }
+      return found;
     }
     problems.push(`${name}: ${result.problem}`);
     passed.push([name, result.problem]);
@@ -179,7 +203,33 @@ export async function detectIp(options: DetectOptions, deps: DetectDeps): Promis
   return { kind: "none", problems };
 }
 
-type SourceResult = { ip: string } | { problem: string };
+/**
+ * The first interface source whose IPv4 address is private or carrier-grade NAT while `found`
+ * came from the Internet's side; interfaces not tried yet are read now (no request leaves).
+ */
+async function natOf(
+  sources: readonly IpSource[],
+  locals: Map<string, string | null>,
+  found: string,
+  deps: DetectDeps,
+): Promise<NatSight | null> {
+  for (const source of sources) {
+    if (source.kind !== "interface") continue;
+    if (!locals.has(source.name)) {
+      const result = await ipv4Of(source.name, deps);
+      locals.set(source.name, "local" in result ? result.local ?? null : null);
+    }
+    const local = locals.get(source.name);
+    const sight = local ? natSight(source.name, local, found) : null;
+    if (sight !== null) return sight;
+  }
+  return null;
+}
+
+type SourceResult =
+  | { ip: string; note?: string }
+  /** `local`: the non-public IPv4 address an interface has instead. */
+  | { problem: string; local?: string };
 
 async function fromHttp(
   url: string,
@@ -245,31 +295,29 @@ async function fromDns(
   return judge(parseIp(result.ip)!, options.family, "answered");
 }
 
-function fromInterface(name: string, family: IpFamily, deps: DetectDeps): SourceResult {
-  let all: Deno.NetworkInterfaceInfo[];
-  try {
-    all = deps.networkInterfaces();
-  } catch {
-    return { problem: "cannot list the network interfaces" };
-  }
-  const mine = all.filter((i) => i.name === name);
-  if (mine.length === 0) {
-    const names = [...new Set(all.map((i) => i.name))];
-    return {
-      problem: `no network interface named "${name}"${
-        names.length ? ` (there are: ${names.join(", ")})` : ""
-      }`,
-    };
-  }
-  const wanted = family === "ipv4" ? "IPv4" : "IPv6";
-  const addresses = mine.filter((i) => i.family === wanted).flatMap((i) =>
-    parseIp(i.address.replace(/%.*$/, "")) ?? []
-  );
-  const found = addresses.find((ip) => ip.family === family && classifyIp(ip).public);
+async function fromInterface(
+  name: string,
+  options: DetectOptions,
+  deps: DetectDeps,
+): Promise<SourceResult> {
+  if (options.family === "ipv4") return await ipv4Of(name, deps);
+  const choice = await chooseIpv6(name, options.previous ?? [], deps);
+  return choice.kind === "chosen"
+    ? { ip: choice.ip, note: describeChoice(name, choice) }
+    : { problem: choice.problem };
+}
+
+/** The first public IPv4 address of interface `name`; else, with the problem, its NAT address. */
+async function ipv4Of(name: string, deps: DetectDeps): Promise<SourceResult> {
+  const read = await readInterface(name, "ipv4", deps);
+  if (read.kind === "problem") return { problem: read.problem };
+  const addresses = read.addresses.flatMap((a) => parseIp(a.address) ?? []);
+  const found = addresses.find((ip) => classifyIp(ip).public);
   if (found !== undefined) return { ip: found.address };
-  const first = addresses[0];
-  if (first === undefined) return { problem: `has no ${wanted} address` };
-  return judge(first, family, "has only non-public addresses, like");
+  const first = addresses.find((ip) => natRange(ip.address)) ?? addresses[0];
+  if (first === undefined) return { problem: "has no IPv4 address" };
+  const judged = judge(first, "ipv4", "has only non-public addresses, like");
+  return "problem" in judged ? { ...judged, local: first.address } : judged;
 }
 
 /** The address if it is of `family` and public, or the problem, phrased after `verb`. */

@@ -64,6 +64,34 @@ export function classifyIp(ip: ParsedIp): IpClass {
   return { public: true };
 }
 
+/**
+ * Why `hostId` cannot be the interface id of a device in a network of `prefixLength` bits, or null
+ * when it can: it must be an IPv6 address whose first `prefixLength` bits are zero (the part the
+ * detected prefix gives), and not all zero (that is the network itself).
+ */
+export function hostIdProblem(hostId: string, prefixLength: number): string | null {
+  const numeric = parseNumeric(hostId);
+  if (numeric?.family !== "ipv6") {
+    return "is not an IPv6 interface id; write the device's own part of its address";
+  }
+  if (numeric.value >> BigInt(128 - prefixLength) !== 0n) {
+    return `has bits in the first ${prefixLength} (the prefix's part); write only the device's own part`;
+  }
+  if (numeric.value === 0n) return "is all zero: that is the network itself, not a device";
+  return null;
+}
+
+/**
+ * The first `prefixLength` bits of IPv6 `address` followed by the rest of `hostId` (checked with
+ * {@link hostIdProblem}): a device's address in the detected prefix, canonical.
+ */
+export function withHostId(address: string, prefixLength: number, hostId: string): string {
+  const net = parseNumeric(address)!.value;
+  const id = parseNumeric(hostId)!.value;
+  const hostBits = BigInt(128 - prefixLength);
+  return format({ family: "ipv6", value: ((net >> hostBits) << hostBits) | id });
+}
+
 function parseNumeric(text: string): Numeric | null {
   if (text.includes(":")) {
     const value = parseIpv6(text);

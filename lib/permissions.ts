@@ -11,13 +11,15 @@
  * - sys: `networkInterfaces` for `interface:NAME` IP sources, `osRelease` for the User-Agent.
  * - run: `cat`, once at start, to read the boot id and the uptime (Deno reads `/proc` only with
  *   every permission, and the monotonic clock across restarts rests on them, see `clock.ts`);
- *   and the programs of `exec` notification sinks (a router's firewall script on an address
- *   change). Their paths come from the config, unknown when the binary is built, so the
- *   permission cannot name them: it is unrestricted. The trade-off: Deno's sandbox no longer
- *   stops a compromised dnsbeat from starting programs, so that guard rests on the config being
- *   the root-owned, 0600 file the installer makes (dnsbeat runs only what it names, without a
- *   shell, with a clean environment) and on the service's own sandbox (the systemd unit's
- *   NoNewPrivileges, ProtectSystem and SystemCallFilter). Without `exec` sinks only `cat` runs.
+ *   `ip addr show dev NAME`, which lists an `interface:NAME` source's addresses with the flags
+ *   `networkInterfaces` lacks (temporary, deprecated); and the programs of `exec` notification
+ *   sinks (a router's firewall script on an address change). The sinks' paths come from the
+ *   config, unknown when the binary is built, so the permission cannot name them: it is
+ *   unrestricted. The trade-off: Deno's sandbox no longer stops a compromised dnsbeat from
+ *   starting programs, so that guard rests on the config being the root-owned, 0600 file the
+ *   installer makes (dnsbeat runs only what it names, without a shell, with a clean environment)
+ *   and on the service's own sandbox (the systemd unit's NoNewPrivileges, ProtectSystem and
+ *   SystemCallFilter). Without `exec` sinks and interface sources only `cat` runs.
  *
  * @module
  */

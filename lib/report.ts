@@ -134,6 +134,11 @@ export interface StatusReport {
   now: string;
   /** The resolver the hosts' DNS answers come from. */
   resolver: string;
+  /**
+   * What the interfaces show about the network, in words: an interface behind a private or
+   * carrier-grade NAT while the address sent is another (connections to the names may not reach).
+   */
+  network: string[];
   /** Per notification sink: its last delivery, and events still waiting for it. */
   notify: SinkStatus[];
   /** Per configured provider. */
@@ -151,6 +156,7 @@ export function statusExit(report: StatusReport): ExitCode {
 /** The report as text for a person. */
 export function renderStatus(report: StatusReport): string {
   const lines = [`state ${report.state} at ${report.now}; DNS from ${report.resolver}`];
+  for (const note of report.network) lines.push(`NOTE: ${note}`);
   for (const p of report.providers) {
     if (p.type === "dynamip") lines.push(...renderDynamip(p as DynamipStatus));
     else lines.push(...renderDyndns2(p as Dyndns2Status));

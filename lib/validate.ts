@@ -213,7 +213,10 @@ export class Validator {
     return readPassword(this, obj, prefix);
   }
 
-  /** The `hostnames` at `field`, each checked by the rules of `hostname.ts` for `service`. */
+  /**
+   * The `hostnames` at `field`, each checked by the rules of `hostname.ts` for `service`; an entry
+   * may be an object, whose `hostname` is the name (the rest is its provider's to read).
+   */
   hostnames(value: unknown, field: string, service: string): string[] {
     if (!Array.isArray(value) || value.length === 0) {
       this.error(field, 'a non-empty list of hostnames like ["myhome.ddns.net"]', value);
@@ -221,16 +224,19 @@ export class Validator {
     }
     const seen = new Set<string>();
     const out: string[] = [];
-    for (const [i, h] of value.entries()) {
+    for (const [i, entry] of value.entries()) {
+      const named = isObject(entry);
+      const h = named ? entry.hostname : entry;
+      const at = named ? `${field}[${i}].hostname` : `${field}[${i}]`;
       if (typeof h !== "string" || h === "") {
-        this.error(`${field}[${i}]`, 'a hostname or group name like "myhome.ddns.net"', h);
+        this.error(at, 'a hostname or group name like "myhome.ddns.net"', h);
         continue;
       }
       const problem = hostnameProblem(h, service);
       if (problem !== null) {
-        this.errors.push(`${field}[${i}]: ${show(h)} ${problem}`);
+        this.errors.push(`${at}: ${show(h)} ${problem}`);
       } else if (seen.has(h.toLowerCase())) {
-        this.errors.push(`${field}[${i}]: "${h}" is listed twice`);
+        this.errors.push(`${at}: "${h}" is listed twice`);
       } else {
         seen.add(h.toLowerCase());
         out.push(h);

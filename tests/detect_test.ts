@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import {
   describeSource,
   type DetectDeps,
+  type Detection,
   DETECTION_SHARE_MS,
   detectIp,
   type IpSource,
@@ -352,11 +353,13 @@ Deno.test("detectIp: an interface's first public address of the family", async (
   const deps = fakeDeps({}, INTERFACES);
   const detect = (family: "ipv4" | "ipv6", name: string) =>
     detectIp({ family, sources: [{ kind: "interface", name }] }, deps);
-  assert.deepEqual(await detect("ipv6", "eth0"), {
-    kind: "found",
-    ip: "2a01:4f8::5",
-    source: "interface eth0",
-  });
+  const { note, ...v6 } = await detect("ipv6", "eth0") as Detection & { note?: string };
+  assert.deepEqual(v6, { kind: "found", ip: "2a01:4f8::5", source: "interface eth0" });
+  // Without `ip`, no flags: the choice says so, and what to do.
+  assert.equal(
+    note,
+    'interface eth0 (read with the system\'s interface list): 2a01:4f8::5, the first public address; passed over fe80::1 (in fe80::/10), fd00::5 (in fc00::/7); the address flags could not be read (no "ip" command), so it may be a temporary address that changes daily: install iproute2\'s "ip", or list a web source first',
+  );
   assert.deepEqual(await detect("ipv4", "wan0"), {
     kind: "found",
     ip: "81.2.69.160",
@@ -383,10 +386,11 @@ Deno.test("detectIp: an interface's first public address of the family", async (
 
 Deno.test("detectIp: interface addresses with a zone, and listing failures", async () => {
   const zoned = fakeDeps({}, [nic("eth0", "fe80::1%eth0"), nic("eth0", "2a01:4f8::9")]);
-  assert.deepEqual(
-    await detectIp({ family: "ipv6", sources: [{ kind: "interface", name: "eth0" }] }, zoned),
-    { kind: "found", ip: "2a01:4f8::9", source: "interface eth0" },
+  const zonedFound = await detectIp(
+    { family: "ipv6", sources: [{ kind: "interface", name: "eth0" }] },
+    zoned,
   );
+  assert.ok(zonedFound.kind === "found" && zonedFound.ip === "2a01:4f8::9");
   const failing: DetectDeps = {
     httpGet: () => Promise.reject(new Error("not used")),
     dns: NO_DNS,
@@ -467,4 +471,74 @@ Deno.test("shareDetections: one detection per family a round, whoever asks; a ne
   await detect("ipv6", cut.signal);
   await detect("ipv6");
   assert.deepEqual(calls.slice(4), ["ipv6", "ipv6"], "a detection cut short serves nobody else");
+});
+
+Deno.test("detectIp: an interface's IPv6 address from ip's flags, the one sent last time kept", async () => {
+  const fixture = (name: string) =>
+    Deno.readTextFileSync(new URL(`./fixtures/ip/${name}`, import.meta.url));
+  const deps: DetectDeps = {
+    ...fakeDeps({}),
+    ip: (args) =>
+      Promise.resolve(
+        args.join(" ") === "-j -6 addr show dev wlan0"
+          ? { ok: true, stdout: fixture("raspios-dhcpcd-wlan0.json") }
+          : { ok: false, problem: '"ip" failed' },
+      ),
+  };
+  const source: IpSource = { kind: "interface", name: "wlan0" };
+  const fresh = await detectIp({ family: "ipv6", sources: [source] }, deps);
+  assert.ok(fresh.kind === "found");
+  assert.equal(fresh.ip, "2003:e6:df17:4c00:9a6c:5e21:c04d:73b2");
+  assert.match(
+    fresh.note!,
+    /^interface wlan0 \(read with ip -j\): 2003:e6:df17:4c00:9a6c:5e21:c04d:73b2, the stable SLAAC address; passed over 2003:e6:df17:4c00:b1e4:62a0:9d3c:1f58 \(temporary: /,
+  );
+  const kept = await detectIp({
+    family: "ipv6",
+    sources: [source],
+    previous: ["2003:e6:df17:4c00::1c7"],
+  }, deps);
+  assert.ok(kept.kind === "found" && kept.ip === "2003:e6:df17:4c00::1c7");
+  assert.match(kept.note!, /, the address sent last time, still there;/);
+});
+
+Deno.test("detectIp: a WAN interface behind carrier-grade NAT, the public address from the web", async () => {
+  const cgnat = (name: string) =>
+    Promise.resolve(
+      name === "-j -4 addr show dev pppoe-wan"
+        ? { ok: false as const, problem: '"ip" failed: BusyBox v1.36.1' }
+        : name === "-4 addr show dev pppoe-wan"
+        ? {
+          ok: true as const,
+          stdout: Deno.readTextFileSync(
+            new URL("./fixtures/ip/openwrt-busybox-pppoe-wan-4.txt", import.meta.url),
+          ),
+        }
+        : { ok: false as const, problem: '"ip" failed' },
+    );
+  const base = fakeDeps({ "https://ip.example/": reply("81.2.69.160") });
+  const deps: DetectDeps = { ...base, ip: (args) => cgnat(args.join(" ")) };
+  const wan: IpSource = { kind: "interface", name: "pppoe-wan" };
+  const sight = {
+    iface: "pppoe-wan",
+    local: "100.72.18.44",
+    range: "100.64.0.0/10",
+    public: "81.2.69.160",
+  };
+  // The interface first: it gives no public address, the web does, and the NAT is seen.
+  assert.deepEqual(
+    await detectIp({ family: "ipv4", sources: [wan, http("https://ip.example/")] }, deps),
+    { kind: "found", ip: "81.2.69.160", source: "https://ip.example/", nat: sight },
+  );
+  // The web first: the interface is read all the same (no request), and the NAT is seen.
+  assert.deepEqual(
+    await detectIp({ family: "ipv4", sources: [http("https://ip.example/"), wan] }, deps),
+    { kind: "found", ip: "81.2.69.160", source: "https://ip.example/", nat: sight },
+  );
+  // No interface source: nothing to say.
+  assert.deepEqual(
+    await detectIp({ family: "ipv4", sources: [http("https://ip.example/")] }, deps),
+    { kind: "found", ip: "81.2.69.160", source: "https://ip.example/" },
+  );
+  assert.equal(base.requests.length, 3);
 });

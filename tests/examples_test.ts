@@ -8,7 +8,7 @@ const env = {
   DNSBEAT_DYNAMIP_PASSWORD: "example-dynamip-password",
 };
 
-for (const name of ["noip", "dynamip", "both", "notify"]) {
+for (const name of ["noip", "dynamip", "both", "notify", "router"]) {
   Deno.test(`examples/${name}.json passes dnsbeat check`, async () => {
     const dir = await Deno.makeTempDir();
     try {

@@ -156,6 +156,7 @@ async function outputs(pw: string): Promise<{ text: string[]; json: string[] }> 
       state: "/var/lib/dnsbeat/state.json",
       now: "2026-01-01T00:00:00.000Z",
       resolver: "the system resolver",
+      network: [],
       providers: [noipStatus, siteStatus],
       notify: [],
     }),

@@ -8,6 +8,9 @@ import type { Config } from "../config_types.ts";
 import { load, peekState } from "../app.ts";
 import { describeSource } from "../detect.ts";
 import { formatDuration } from "../duration.ts";
+import { systemIp } from "../iface_read.ts";
+import { natMessage } from "../nat.ts";
+import { interfaceChoices, natSights } from "../network_notes.ts";
 import { ExitCode } from "../exit_codes.ts";
 import { machineUserAgent } from "../dyndns2/round.ts";
 import { kindOf } from "../providers.ts";
@@ -15,6 +18,9 @@ import { describeSink } from "../notify/secrets.ts";
 import { stopOf } from "../resume.ts";
 import { CONTACT } from "../version.ts";
 import { type Command, globalOptions } from "./command.ts";
+
+/** The interfaces as the system lists them (no request leaves for this). */
+const LOCAL = { ip: systemIp, networkInterfaces: () => Deno.networkInterfaces() };
 
 /** The `check` command. */
 export const check: Command = {
@@ -32,6 +38,8 @@ export const check: Command = {
       `state file: ${statePath}`,
       `IPv4 sources: ${config.ipv4Sources.map(describeSource).join(", ")}`,
       `IPv6 sources: ${config.ipv6Sources.map(describeSource).join(", ")}`,
+      ...(await interfaceChoices(config, state, LOCAL)).map((line) => `  ${line}`),
+      ...(await natSights(config, state, LOCAL)).map((sight) => `NOTE: ${natMessage(sight)}`),
       `request timeout: ${formatDuration(config.timeoutMs)}`,
       ...userAgentLine(config),
     ];

@@ -10,7 +10,10 @@
 import type { Clock } from "../clock.ts";
 import { type Environment, load, type Loaded, lookupWith, peekState } from "../app.ts";
 import { formatServer } from "../dns.ts";
+import { systemIp } from "../iface_read.ts";
 import { iso } from "../moment.ts";
+import { natMessage } from "../nat.ts";
+import { natSights } from "../network_notes.ts";
 import { kindOf } from "../providers.ts";
 import { dnsKey, type DnsView, renderStatus, statusExit, type StatusReport } from "../report.ts";
 import type { State } from "../state.ts";
@@ -19,18 +22,23 @@ import { type Command, globalOptions } from "./command.ts";
 /** The longest a `status` waits for DNS: the lookups run at once, each within this. */
 const STATUS_LOOKUP_MS = 3_000;
 
-/** Builds the report from the config, the state and what DNS answered, now. */
+/**
+ * Builds the report from the config, the state and what DNS answered, now; `network`: what the
+ * interfaces show about the network ({@link natSights}), in words.
+ */
 export function statusReport(
   loaded: Loaded,
   state: State,
   clock: Clock,
   dns: DnsView,
+  network: string[] = [],
 ): StatusReport {
   const { config } = loaded;
   return {
     state: loaded.statePath,
     now: iso(clock.now()),
     resolver: config.resolver ? formatServer(config.resolver) : "the system resolver",
+    network,
     providers: config.providers.map((p) =>
       kindOf(p).status(p, state, config.path, config.timeoutMs, clock, dns)
     ),
@@ -72,7 +80,11 @@ export const status: Command = {
     if (typeof loaded === "number") return loaded;
     const state = await peekState(loaded, env.clock);
     if (typeof state === "number") return state;
-    const report = statusReport(loaded, state, env.clock, await lookupAll(loaded, env));
+    const network = (await natSights(loaded.config, state, {
+      ip: systemIp,
+      networkInterfaces: () => Deno.networkInterfaces(),
+    })).map(natMessage);
+    const report = statusReport(loaded, state, env.clock, await lookupAll(loaded, env), network);
     env.out(values.json ? JSON.stringify(report, null, 2) + "\n" : renderStatus(report));
     return statusExit(report);
   },

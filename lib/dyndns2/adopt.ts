@@ -17,7 +17,7 @@ import { stateNotSaved } from "../messages.ts";
 import { stamp } from "../moment.ts";
 import { type Addresses, type Dyndns2State, emptyHost } from "../state.ts";
 import { inDns } from "./messages.ts";
-import { listOf, type Send } from "./plan.ts";
+import { listOf, requests, type Send } from "./plan.ts";
 
 /** What a host's `reply` says when dnsbeat found DNS already answering its address. */
 export const IN_DNS = "in DNS";
@@ -34,32 +34,42 @@ export async function adoptFromDns(
   signal: AbortSignal,
 ): Promise<string[]> {
   const candidates = send.hosts.filter((host) => send.reasons[host] === "new");
-  const families = p.families.filter((f) => send.addresses[f] !== null);
+  const known = (host: string): Addresses => {
+    const out: Addresses = { ipv4: null, ipv6: null };
+    for (const family of p.families) out[family] = send.addresses[host]?.[family] ?? null;
+    return out;
+  };
   const matches = await Promise.all(candidates.map(async (host) => {
-    for (const family of families) {
+    const want = known(host);
+    for (const family of p.families) {
+      if (want[family] === null) continue;
       const answers = await ctx.lookup(host, family, signal);
-      if (answers === null || answers.length !== 1 || answers[0] !== send.addresses[family]) {
-        return false;
-      }
+      if (answers === null || answers.length !== 1 || answers[0] !== want[family]) return false;
     }
     return true;
   }));
   const adopted = candidates.filter((_, i) => matches[i]);
   if (adopted.length === 0 || signal.aborted) return [];
-  const known: Addresses = { ipv4: null, ipv6: null };
-  for (const family of families) known[family] = send.addresses[family];
   const now = stamp(ctx.clock);
   const saved = await ctx.store.record((s) => {
     const entry = s.providers[p.key] as Dyndns2State;
     for (const host of adopted) {
       const h = (entry.hosts[host] ??= emptyHost());
-      h.sent = { ...known };
-      h.confirmed = { ...known };
+      h.sent = known(host);
+      h.confirmed = known(host);
       h.reply = IN_DNS;
       h.success = now;
     }
   });
   if (!saved) ctx.log.error(stateNotSaved(p.name, ctx.store.failing ?? "unknown error"));
-  ctx.log.info(inDns(p, adopted, listOf(known)));
+  for (
+    const group of requests(
+      adopted,
+      Object.fromEntries(adopted.map((h) => [h, known(h)])),
+      Infinity,
+    )
+  ) {
+    ctx.log.info(inDns(p, group.hosts, listOf(group.addresses)));
+  }
   return adopted;
 }

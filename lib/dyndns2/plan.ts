@@ -8,15 +8,17 @@
  * - A wait the server asked for (`911`) and a back-off hold the account for their length.
  * - A request whose outcome never came counts as sent; once its back-off passed, its hosts are
  *   sent again (the server may never have seen it).
- * - Otherwise a host is sent when, for a family that was detected this round, the detected
- *   address differs from the one last sent and accepted; a family not detected, or that the
- *   server did not echo back, is no change. And once `forceRefresh` passed since its last success.
+ * - Otherwise a host is sent when, for a family that was detected this round, its address
+ *   differs from the one last sent and accepted; a family not detected, or that the server did
+ *   not echo back, is no change. And once `forceRefresh` passed since its last success.
+ * - A host's address is the detected one, or for a device behind the router (an `ipv6HostId`)
+ *   the detected IPv6 prefix plus its interface id: a new prefix changes it, nothing else does.
  *
  * @module
  */
 import type { Clock } from "../clock.ts";
 import type { Dyndns2Provider } from "../config_types.ts";
-import type { IpFamily } from "../ip.ts";
+import { type IpFamily, withHostId } from "../ip.ts";
 import { left, since } from "../moment.ts";
 import type { Addresses, Dyndns2State, Stop } from "../state.ts";
 
@@ -48,10 +50,50 @@ export type Reason = "changed" | "new" | "refresh" | "retry";
 export interface Send {
   /** The hosts, in the config's order. */
   hosts: string[];
-  /** The detected addresses of the provider's families (null where not detected). */
-  addresses: Addresses;
+  /** Per host, its addresses of the provider's families (null where not detected). */
+  addresses: Record<string, Addresses>;
   /** Why, per host. */
   reasons: Record<string, Reason>;
+}
+
+/**
+ * The addresses of `host` of `p` from the `detected` ones, of the provider's families only: the
+ * detected ones, or the detected IPv6 prefix plus the host's `ipv6HostId` where it has one.
+ */
+export function hostAddresses(p: Dyndns2Provider, host: string, detected: Addresses): Addresses {
+  const out: Addresses = { ipv4: null, ipv6: null };
+  for (const family of p.families) out[family] = detected[family];
+  const id = p.ipv6HostIds?.[host];
+  if (id !== undefined && out.ipv6 !== null) {
+    out.ipv6 = withHostId(out.ipv6, id.prefixLength, id.id);
+  }
+  return out;
+}
+
+/**
+ * `hosts` in requests: those with the same addresses together (a request sends one address per
+ * family for all its hosts), at most `max` a request, in the config's order of first appearance.
+ */
+export function requests(
+  hosts: readonly string[],
+  addresses: Record<string, Addresses>,
+  max: number,
+): { hosts: string[]; addresses: Addresses }[] {
+  const groups = new Map<string, { hosts: string[]; addresses: Addresses }>();
+  for (const host of hosts) {
+    const a = addresses[host]!;
+    const key = `${a.ipv4} ${a.ipv6}`;
+    const group = groups.get(key) ?? { hosts: [], addresses: a };
+    group.hosts.push(host);
+    groups.set(key, group);
+  }
+  return [...groups.values()].flatMap((g) => {
+    const out = [];
+    for (let i = 0; i < g.hosts.length; i += max) {
+      out.push({ hosts: g.hosts.slice(i, i + max), addresses: g.addresses });
+    }
+    return out;
+  });
 }
 
 /**
@@ -64,13 +106,13 @@ export function due(
   detected: Addresses,
   clock: Clock,
 ): Send | null {
-  const addresses: Addresses = { ipv4: null, ipv6: null };
-  for (const family of p.families) addresses[family] = detected[family];
+  const addresses: Record<string, Addresses> = {};
   const reasons: Record<string, Reason> = {};
   for (const host of p.hostnames) {
     const h = entry.hosts[host];
+    const mine = addresses[host] = hostAddresses(p, host, detected);
     if (entry.attempt?.hosts.includes(host)) reasons[host] = "retry";
-    else if (changed(h?.sent ?? null, addresses, p.families)) {
+    else if (changed(h?.sent ?? null, mine, p.families)) {
       reasons[host] = h?.sent ? "changed" : "new";
     } else if (
       p.forceRefreshMs > 0 && h?.success && since(h.success, clock) >= p.forceRefreshMs

@@ -80,5 +80,9 @@ export function describeDyndns2(p: Dyndns2Provider): string {
     p.hostnames.join(", ")
   }${chunks} only when it changed${
     p.forceRefreshMs > 0 ? ` (or after ${formatDuration(p.forceRefreshMs)} without an update)` : ""
-  }.`;
+  }.${
+    Object.entries(p.ipv6HostIds ?? {}).map(([host, id]) =>
+      `\n  ${host}: IPv6 address = the detected /${id.prefixLength} prefix + ${id.id} (a device behind this one; sent on its own when its address differs)`
+    ).join("")
+  }`;
 }

@@ -28,7 +28,7 @@ import {
 } from "../state.ts";
 import { VERSION } from "../version.ts";
 import { adoptFromDns } from "./adopt.ts";
-import { due, gate, listOf, merge } from "./plan.ts";
+import { due, gate, listOf, merge, requests } from "./plan.ts";
 import { buildRequest, maskOf, type Outcome, parseResponse, userAgent } from "./protocol.ts";
 
 /**
@@ -126,10 +126,10 @@ export async function dyndns2Round(
     return { kind: "ok" };
   }
 
-  // At most the service's `maxHosts` a request; a request that does not end well ends the round.
-  for (let i = 0; i < send.hosts.length; i += p.profile.maxHosts) {
-    const hosts = send.hosts.slice(i, i + p.profile.maxHosts);
-    const end = await update(ctx, p, hosts, send.addresses, signal);
+  // Hosts with the same addresses together, at most the service's `maxHosts` a request; a
+  // request that does not end well ends the round.
+  for (const request of requests(send.hosts, send.addresses, p.profile.maxHosts)) {
+    const end = await update(ctx, p, request.hosts, request.addresses, signal);
     if (end.kind !== "ok") return end;
   }
   return { kind: "ok" };

@@ -20,7 +20,7 @@ export interface CliResult {
 export interface CliOptions {
   /** Pretend this is the time (epoch ms), through `DNSBEAT_NOW`. */
   now?: number;
-  /** Extra environment variables. */
+  /** Extra environment variables (a `PATH` given here replaces the test's own). */
   env?: Record<string, string>;
   /**
    * Run under `faketime` with this offset of the wall clock (`+31m`, `-16m`); the monotonic
@@ -44,7 +44,7 @@ function command(args: string[], options: CliOptions): Deno.Command {
   const env: Record<string, string> = { NO_COLOR: "1", ...options.env };
   for (const name of ["HOME", "PATH", "DENO_DIR"]) {
     const value = Deno.env.get(name);
-    if (value !== undefined) env[name] = value;
+    if (value !== undefined && options.env?.[name] === undefined) env[name] = value;
   }
   if (options.now !== undefined) env.DNSBEAT_NOW = String(options.now);
   const deno = [Deno.execPath(), ...dnsbeatArgs(args)];
