@@ -21,6 +21,7 @@ import { ExitCode } from "./exit_codes.ts";
 import { type FetchFn, httpGet } from "./http.ts";
 import { describeFsError } from "./fs.ts";
 import { acquireLock, type Lock } from "./lock.ts";
+import { Looks } from "./looks.ts";
 import { consoleLogger, type Level, type Logger, writeAll } from "./log.ts";
 import { stateCorrupt, stateLocked, stateUnreadable, waitsMoved } from "./messages.ts";
 import { kindOf } from "./providers.ts";
@@ -256,9 +257,10 @@ export async function wire(
     retries: lasting,
   });
   const lastRounds = new Map<string, number>();
+  const looks = new Looks();
   const contextFor = (c: Config) => {
     notifier.configure(c.notify);
-    return context(c, store, env, log, notifier, lastRounds);
+    return context(c, store, env, log, notifier, lastRounds, looks);
   };
   const ctx = contextFor(config);
   notifier.resend();
@@ -278,7 +280,7 @@ export async function wire(
 
 /**
  * The context of `config`: its request deadline and address sources, on `store`; `lastRounds`
- * outlives one config (see {@link Context.lastRounds}).
+ * and `looks` outlive one config (see {@link Context.lastRounds}).
  */
 export function context(
   config: Config,
@@ -287,6 +289,7 @@ export function context(
   log: Logger,
   notify: Notices,
   lastRounds: Map<string, number> = new Map(),
+  looks: Looks = new Looks(),
 ): Context {
   const get: Context["httpGet"] = (request) =>
     httpGet({ timeoutMs: config.timeoutMs, ...request }, env.fetch, env.clock);
@@ -314,6 +317,7 @@ export function context(
     timeoutMs: config.timeoutMs,
     notify,
     lastRounds,
+    looks,
     httpGet: get,
     lookup: lookupWith(config, env, config.timeoutMs, log),
     detect: shareDetections(
@@ -339,7 +343,8 @@ export function context(
             dns: env.dns,
           }),
         ),
-      () => forbidden().join(" "),
+      // A look asks for a fresh detection: one made before it serves no round after it.
+      () => `${forbidden().join(" ")} looked at ${looks.lastAt}`,
       () => env.clock.mono(),
     ),
   };

@@ -10,6 +10,7 @@ import type { Detection } from "./detect.ts";
 import type { HttpGetRequest, HttpResult } from "./http.ts";
 import type { IpFamily } from "./ip.ts";
 import type { Logger } from "./log.ts";
+import type { Looks } from "./looks.ts";
 import type { StateStore } from "./state_store.ts";
 
 /** The dependencies of one provider's loop. */
@@ -44,6 +45,8 @@ export interface Context {
    * reload costs no request the interval would not have made.
    */
   lastRounds: Map<string, number>;
+  /** Asks to look now (a network event), kept across reloads like {@link Context.lastRounds}. */
+  looks: Looks;
 }
 
 /**

@@ -3,7 +3,8 @@
  * of one provider never stops another; a stopped provider waits for `dnsbeat resume`. When every
  * provider is stopped there is nothing left to do and the daemon ends with exit code 3.
  *
- * `dnsbeat resume` and `SIGHUP` reach it through a {@link Control}. Both read the config again
+ * `dnsbeat resume`, `SIGHUP` and a look (`SIGUSR1`, `dnsbeat look`) reach it through a
+ * {@link Control}; a look only wakes the loops (`looks.ts`). Both read the config again
  * first: a resume then lifts the stops with the config the user just fixed, never with the one
  * loaded at start. An invalid config is refused with its problems named; the running config
  * stays, and so do the stops. A provider whose settings changed is restarted between requests.
@@ -104,7 +105,9 @@ export async function runDaemon(
       ]);
       if (woke === null || ended.signal.aborted) continue;
       event = deps.control.next(ended.signal);
-      await reconfigure(woke);
+      // A look changes nothing of the config: the loops are woken, not started again.
+      if (woke.kind === "look") ctx.looks.ask(ctx.clock.mono());
+      else await reconfigure(woke);
     }
     return ExitCode.Ok;
   } finally {

@@ -7,6 +7,7 @@
  * @module
  */
 import type { Provider } from "./config_types.ts";
+import { withdrawRequest } from "./fs.ts";
 import type { Context } from "./context.ts";
 import { iso } from "./moment.ts";
 import { kindOf } from "./providers.ts";
@@ -129,16 +130,8 @@ export async function requestResume(statePath: string, request: ResumeRequest): 
  * Takes back a request no daemon took. True when it was withdrawn; false when a daemon took it
  * first (taking and withdrawing are both a rename: only one of them succeeds).
  */
-export async function withdrawResume(statePath: string): Promise<boolean> {
-  const path = resumeRequestPath(statePath);
-  const away = `${path}.withdrawn-${Deno.pid}`;
-  try {
-    await Deno.rename(path, away);
-  } catch {
-    return false;
-  }
-  await Deno.remove(away).catch(() => {});
-  return true;
+export function withdrawResume(statePath: string): Promise<boolean> {
+  return withdrawRequest(resumeRequestPath(statePath));
 }
 
 /**

@@ -11,7 +11,7 @@
 import { type Environment, load, type Loaded, peekState, wire } from "../app.ts";
 import { formatDuration, SECOND } from "../duration.ts";
 import { ExitCode } from "../exit_codes.ts";
-import { describeFsError } from "../fs.ts";
+import { describeFsError, goneWithin } from "../fs.ts";
 import { acquireLock } from "../lock.ts";
 import { SETTLE_MS } from "../notifier.ts";
 import {
@@ -124,7 +124,7 @@ async function handOver(
     return ExitCode.Failure;
   }
   const sleep = (ms: number) => env.clock.sleep(ms);
-  const taken = await takenWithin(resumeRequestPath(held.file), sleep, PICKUP_WAIT_MS);
+  const taken = await goneWithin(resumeRequestPath(held.file), sleep, PICKUP_WAIT_MS);
   if (taken || !(await withdrawResume(held.file))) {
     env.out(
       `${who} took the request to lift the stop of ${what}: it reads ${config.path} again, then lifts them; its log says what came of it.\n`,
@@ -137,23 +137,6 @@ async function handOver(
     }: it is \`dnsbeat once\` (which takes no requests), or a daemon that cannot watch the state's directory. Nothing was lifted, and the request was taken back. Run \`dnsbeat resume\` again once that process has ended; for a daemon, its log says why it cannot watch.`,
   );
   return ExitCode.Locked;
-}
-
-/** Whether the file at `path` is gone within `ms` (checked every 100 ms). */
-async function takenWithin(
-  path: string,
-  sleep: (ms: number) => Promise<void>,
-  ms: number,
-): Promise<boolean> {
-  for (let waited = 0; waited <= ms; waited += 100) {
-    try {
-      await Deno.stat(path);
-    } catch {
-      return true;
-    }
-    await sleep(100);
-  }
-  return false;
 }
 
 /** The config file and when it was last changed; null when that cannot be told. */

@@ -12,6 +12,7 @@ import { backoffDelay } from "../backoff.ts";
 import type { Dyndns2Provider } from "../config_types.ts";
 import type { Context, RoundEnd, Stopping } from "../context.ts";
 import { type IpFamily } from "../ip.ts";
+import { LOOK_GAP_MS, LOOK_SETTLE_MS } from "../looks.ts";
 import { noAddress, resumeHint, stateNotSaved, stillStopped } from "../messages.ts";
 import * as say from "./messages.ts";
 import { endAt, type Moment, stamp, wallAt } from "../moment.ts";
@@ -339,24 +340,47 @@ export async function runDyndns2(
 ): Promise<RoundEnd> {
   // Started again by a reload: the next round comes when the interval says, not at once.
   const last = ctx.lastRounds.get(p.key);
-  if (last !== undefined) {
-    const wake = last + p.intervalMs;
-    while (!stopping.stop.aborted && ctx.clock.mono() < wake) {
-      await ctx.clock.sleep(wake - ctx.clock.mono(), stopping.stop);
-    }
-  }
+  if (last !== undefined) await untilNextRound(ctx, p, stopping, last);
   while (!stopping.stop.aborted) {
     const started = ctx.clock.mono();
     ctx.lastRounds.set(p.key, started);
     const end = await dyndns2Round(ctx, p, stopping.abort);
     await ctx.notify.round(p, p.profile.type, end);
     if (end.kind === "aborted" || end.kind === "stopped") return end;
-    const wake = started + p.intervalMs;
-    while (!stopping.stop.aborted && ctx.clock.mono() < wake) {
-      await ctx.clock.sleep(wake - ctx.clock.mono(), stopping.stop);
-    }
+    await untilNextRound(ctx, p, stopping, started);
   }
   return { kind: "aborted" };
+}
+
+/**
+ * Waits for the round after the one that started at `started`: one interval later, or sooner when
+ * a look is asked meanwhile (see `looks.ts`: after the burst settles, and never within
+ * {@link LOOK_GAP_MS} of `started`).
+ */
+async function untilNextRound(
+  ctx: Context,
+  p: Dyndns2Provider,
+  stopping: Stopping,
+  started: number,
+): Promise<void> {
+  let wake = started + p.intervalMs;
+  let looked = false;
+  const look = () => {
+    looked = true;
+    wake = Math.min(wake, Math.max(ctx.clock.mono() + LOOK_SETTLE_MS, started + LOOK_GAP_MS));
+    ctx.log.debug(
+      `${p.profile.label} "${p.name}": asked to look; the next round comes at ${
+        wallAt(wake, ctx.clock)
+      }.`,
+    );
+  };
+  // Asked while this round ran: it may have looked too early.
+  if ((ctx.looks.lastAt ?? -Infinity) >= started) look();
+  while (!stopping.stop.aborted && ctx.clock.mono() < wake) {
+    const asked = ctx.looks.asked;
+    await ctx.clock.sleep(wake - ctx.clock.mono(), AbortSignal.any([stopping.stop, asked]));
+    if (!looked && asked.aborted) look();
+  }
 }
 
 function byFamily(ips: readonly string[]): Addresses {

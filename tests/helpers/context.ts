@@ -15,6 +15,7 @@ import { createLogger } from "../../lib/log.ts";
 import { emptyState, type State } from "../../lib/state.ts";
 import { StateStore } from "../../lib/state_store.ts";
 import { FakeClock } from "./fake_clock.ts";
+import { Looks } from "../../lib/looks.ts";
 
 /** A resolver that knows no record at all (as `Deno.resolveDns` says it: NotFound). */
 export const NO_DNS: DnsDeps = {
@@ -96,6 +97,7 @@ export function testContext(options: TestContextOptions = {}): TestContext {
     }),
     timeoutMs: 15_000,
     lastRounds: new Map(),
+    looks: new Looks(),
     httpGet: options.httpGet ??
       (() => Promise.resolve({ kind: "unreached", reason: "no server in this test" })),
     lookup: options.lookup ?? (() => Promise.resolve([])),
