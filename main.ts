@@ -20,6 +20,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   once: async () => (await import("./lib/cli/once.ts")).once,
   status: async () => (await import("./lib/cli/status.ts")).status,
   resume: async () => (await import("./lib/cli/resume.ts")).resume,
+  look: async () => (await import("./lib/cli/look.ts")).look,
   check: async () => (await import("./lib/cli/check.ts")).check,
   "notify-test": async () => (await import("./lib/cli/notify.ts")).notifyTest,
   emulator: async () => (await import("./lib/cli/emulator.ts")).emulator,
@@ -106,17 +107,18 @@ export async function main(args: string[]): Promise<number> {
   const signals: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
   const onSignal = () => controller.abort();
   for (const s of signals) Deno.addSignalListener(s, onSignal);
-  // SIGHUP means "read the config again" to the daemon (`control.ts` listens while it runs); at
-  // any other moment, and to every other command, it must not end the process (routers and
-  // `systemctl reload` send it without knowing what runs).
-  const hangup = Deno.build.os !== "windows";
+  // SIGHUP ("read the config again") and SIGUSR1 ("look now") speak to the daemon (`control.ts`
+  // listens while it runs); at any other moment, and to every other command, they must not end
+  // the process (routers, network hooks and `systemctl reload` send them without knowing what
+  // runs).
+  const ignored: Deno.Signal[] = Deno.build.os === "windows" ? [] : ["SIGHUP", "SIGUSR1"];
   const ignore = () => {};
-  if (hangup) Deno.addSignalListener("SIGHUP", ignore);
+  for (const s of ignored) Deno.addSignalListener(s, ignore);
   try {
     return await command.run(parsed.values, parsed.positionals, env, controller.signal);
   } finally {
     for (const s of signals) Deno.removeSignalListener(s, onSignal);
-    if (hangup) Deno.removeSignalListener("SIGHUP", ignore);
+    for (const s of ignored) Deno.removeSignalListener(s, ignore);
   }
 }
 

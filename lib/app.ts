@@ -21,6 +21,7 @@ import { ExitCode } from "./exit_codes.ts";
 import { type FetchFn, httpGet } from "./http.ts";
 import { describeFsError } from "./fs.ts";
 import { acquireLock, type Lock, type LockResult } from "./lock.ts";
+import { Looks } from "./looks.ts";
 import { consoleLogger, type Level, type Logger, writeAll } from "./log.ts";
 import { stateCorrupt, stateLocked, stateUnreadable, waitsMoved } from "./messages.ts";
 import { kindOf } from "./providers.ts";
@@ -301,9 +302,11 @@ export async function wire(
     run: env.run,
     retries: lasting,
   });
+  const lastRounds = new Map<string, number>();
+  const looks = new Looks();
   const contextFor = (c: Config) => {
     notifier.configure(c.notify);
-    return context(c, store, env, log, notifier);
+    return context(c, store, env, log, notifier, lastRounds, looks);
   };
   const ctx = contextFor(config);
   notifier.resend();
@@ -321,13 +324,18 @@ export async function wire(
   };
 }
 
-/** The context of `config`: its request deadline and address sources, on `store`. */
+/**
+ * The context of `config`: its request deadline and address sources, on `store`; `lastRounds`
+ * and `looks` outlive one config (see {@link Context.lastRounds}).
+ */
 export function context(
   config: Config,
   store: StateStore,
   env: Environment,
   log: Logger,
   notify: Notices,
+  lastRounds: Map<string, number> = new Map(),
+  looks: Looks = new Looks(),
 ): Context {
   const get: Context["httpGet"] = (request) =>
     httpGet({ timeoutMs: config.timeoutMs, ...request }, env.fetch, env.clock);
@@ -354,6 +362,8 @@ export function context(
     configPath: config.path,
     timeoutMs: config.timeoutMs,
     notify,
+    lastRounds,
+    looks,
     httpGet: get,
     lookup: lookupWith(config, env, config.timeoutMs, log),
     detect: shareDetections(
@@ -379,7 +389,8 @@ export function context(
             dns: env.dns,
           }),
         ),
-      () => forbidden().join(" "),
+      // A look asks for a fresh detection: one made before it serves no round after it.
+      () => `${forbidden().join(" ")} looked at ${looks.lastAt}`,
       () => env.clock.mono(),
     ),
   };

@@ -7,6 +7,7 @@
  * @module
  */
 import { parseNotifyConfig } from "./notify/config.ts";
+import { readSinkSecrets } from "./notify/secret_fields.ts";
 import type { Config, Provider } from "./config_types.ts";
 import { DYNAMIP_KEYS, parseDynamip } from "./dynamip/config.ts";
 import { BEAT_INTERVAL_MS } from "./dynamip/schedule.ts";
@@ -97,7 +98,7 @@ export async function parseConfig(
     }
     duplicates(v, providers);
   }
-  const notify = parseNotifyConfig(data);
+  const notify = parseNotifyConfig({ ...data, notify: readSinkSecrets(v, data.notify) });
   if (!notify.ok) v.errors.push(...notify.errors);
   if (v.errors.length > 0 || !notify.ok) return { ok: false, errors: v.errors };
   return {

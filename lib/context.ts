@@ -10,6 +10,7 @@ import type { Detection } from "./detect.ts";
 import type { HttpGetRequest, HttpResult } from "./http.ts";
 import type { IpFamily } from "./ip.ts";
 import type { Logger } from "./log.ts";
+import type { Looks } from "./looks.ts";
 import type { StateStore } from "./state_store.ts";
 
 /** The dependencies of one provider's loop. */
@@ -38,6 +39,14 @@ export interface Context {
   timeoutMs: number;
   /** The config file's path, for messages that tell the user what to edit. */
   configPath: string;
+  /**
+   * When each provider's last round started (monotonic ms, by {@link Provider.key}), kept across
+   * the daemon's reloads and resumes: a loop started again waits for its interval, so that a
+   * reload costs no request the interval would not have made.
+   */
+  lastRounds: Map<string, number>;
+  /** Asks to look now (a network event), kept across reloads like {@link Context.lastRounds}. */
+  looks: Looks;
 }
 
 /**

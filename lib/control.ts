@@ -1,23 +1,27 @@
 /**
- * How a running daemon is reached from outside: `dnsbeat resume` leaves a request file beside the
- * state file, and `SIGHUP` asks for the config to be read again. Neither is polled: the state's
+ * How a running daemon is reached from outside: `dnsbeat resume` and `dnsbeat look` leave a
+ * request file beside the state file, `SIGHUP` asks for the config to be read again and `SIGUSR1`
+ * to look at the address now. Nothing is polled: the state's
  * directory is watched (inotify on Linux), and signals arrive by themselves, so between scheduled
  * events the daemon makes no system calls at all.
  *
  * @module
  */
 import { describeFsError, directoryOf } from "./fs.ts";
+import { lookRequestPath } from "./looks.ts";
 import { type ResumeRequest, resumeRequestPath, takeResumeRequest } from "./resume.ts";
 
 /** What a running daemon is asked to do. */
 export type ControlEvent =
   /**
-   * Read the config again, then lift the stops of these providers (all when empty); `edited`: the
-   * config `dnsbeat resume` read, and when it was last changed.
+   * Read the config again, then lift exactly these stops (each still there as `dnsbeat resume` saw
+   * it); `edited`: the config `dnsbeat resume` read, and when it was last changed.
    */
-  | { kind: "resume"; names: string[]; edited: ResumeRequest["edited"] }
+  | { kind: "resume"; stops: ResumeRequest["stops"]; edited: ResumeRequest["edited"] }
   /** Read the config again and apply it. */
-  | { kind: "reload" };
+  | { kind: "reload" }
+  /** Look at the address now (a network event, `looks.ts`). */
+  | { kind: "look" };
 
 /** Where a daemon's control events come from. */
 export interface Control {
@@ -64,17 +68,28 @@ export class ControlQueue implements Control {
 
 /**
  * The real control of a daemon whose state file is `statePath`: a watch on the state's directory
- * for `dnsbeat resume`'s request file (one left while no daemon ran is taken at once), and
- * `SIGHUP` (not on Windows) for a reload, which also takes a pending resume request. `warn` hears
- * why the directory cannot be watched, if it cannot.
+ * for the request files of `dnsbeat resume` and `dnsbeat look` (one left while no daemon ran is
+ * taken at once), `SIGHUP` for a reload, which also takes a pending resume request, and `SIGUSR1`
+ * to look now (no signals on Windows). `warn` hears why the directory cannot be watched, if it
+ * cannot.
  */
 export function processControl(statePath: string, warn: (message: string) => void): Control {
   const queue = new ControlQueue();
-  const requestName = resumeRequestPath(statePath).slice(statePath.lastIndexOf("/") + 1);
+  const nameOf = (path: string) => path.slice(path.lastIndexOf("/") + 1);
+  const requestName = nameOf(resumeRequestPath(statePath));
+  const lookName = nameOf(lookRequestPath(statePath));
   const take = async () => {
     const request = await takeResumeRequest(statePath);
     if (request !== null) queue.push({ kind: "resume", ...request });
     return request !== null;
+  };
+  const takeLook = async () => {
+    try {
+      await Deno.remove(lookRequestPath(statePath));
+    } catch {
+      return; // None, or taken already.
+    }
+    queue.push({ kind: "look" });
   };
   let watcher: Deno.FsWatcher | null = null;
   try {
@@ -83,7 +98,7 @@ export function processControl(statePath: string, warn: (message: string) => voi
     warn(
       `Cannot watch ${directoryOf(statePath)} for \`dnsbeat resume\` (${
         describeFsError(e, directoryOf(statePath))
-      }); after \`dnsbeat resume\`, send dnsbeat SIGHUP (systemctl reload dnsbeat) so that it reads the request.`,
+      }), so \`dnsbeat resume\` cannot reach it: to lift a stop, stop dnsbeat, run \`dnsbeat resume\`, then start dnsbeat again.`,
     );
   }
   if (watcher !== null) {
@@ -92,6 +107,7 @@ export function processControl(statePath: string, warn: (message: string) => voi
       try {
         for await (const event of events) {
           if (event.paths.some((path) => path.endsWith(`/${requestName}`))) await take();
+          if (event.paths.some((path) => path.endsWith(`/${lookName}`))) await takeLook();
         }
       } catch {
         // The watch ended (close(), or the directory went away).
@@ -99,17 +115,25 @@ export function processControl(statePath: string, warn: (message: string) => voi
     })();
   }
   take();
+  takeLook();
   // A resume reads the config again too: one event is enough.
   const onHangup = async () => {
     if (!(await take())) queue.push({ kind: "reload" });
   };
-  const hangup = Deno.build.os !== "windows";
-  if (hangup) Deno.addSignalListener("SIGHUP", onHangup);
+  const onLook = () => queue.push({ kind: "look" });
+  const signals = Deno.build.os !== "windows";
+  if (signals) {
+    Deno.addSignalListener("SIGHUP", onHangup);
+    Deno.addSignalListener("SIGUSR1", onLook);
+  }
   return {
     next: (signal) => queue.next(signal),
     close() {
       watcher?.close();
-      if (hangup) Deno.removeSignalListener("SIGHUP", onHangup);
+      if (signals) {
+        Deno.removeSignalListener("SIGHUP", onHangup);
+        Deno.removeSignalListener("SIGUSR1", onLook);
+      }
     },
   };
 }

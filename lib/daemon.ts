@@ -3,7 +3,8 @@
  * of one provider never stops another; a stopped provider waits for `dnsbeat resume`. When every
  * provider is stopped there is nothing left to do and the daemon ends with exit code 3.
  *
- * `dnsbeat resume` and `SIGHUP` reach it through a {@link Control}. Both read the config again
+ * `dnsbeat resume`, `SIGHUP` and a look (`SIGUSR1`, `dnsbeat look`) reach it through a
+ * {@link Control}; a look only wakes the loops (`looks.ts`). Both read the config again
  * first: a resume then lifts the stops with the config the user just fixed, never with the one
  * loaded at start. An invalid config is refused with its problems named; the running config
  * stays, and so do the stops. A provider whose settings changed is restarted between requests.
@@ -21,7 +22,8 @@ import type { Control, ControlEvent } from "./control.ts";
 import { MINUTE, SECOND } from "./duration.ts";
 import { ExitCode } from "./exit_codes.ts";
 import { kindOf } from "./providers.ts";
-import { lift, liftChangedStops } from "./resume.ts";
+import { isStop, lift, liftChangedStops, stopOf, type StopRef } from "./resume.ts";
+import type { Stop } from "./state.ts";
 import { accountKeyChange } from "./state_upgrade.ts";
 
 /** What the daemon needs besides a context. */
@@ -71,12 +73,17 @@ export async function runDaemon(
     const running = [...tasks.values()];
     for (const t of running) t.stop.abort();
     await Promise.all(running.map((t) => t.done));
+    const stopped = current.providers.filter((p) => ctx.store.state.providers[p.key]?.stop);
     const next = stale(event, current, readAt)
       ? refuseStale(event, current, ctx)
-      : await apply(current, ctx, deps, event.kind === "resume" ? event.names : null);
+      : await apply(current, ctx, deps, event.kind === "resume" ? event.stops : null);
     if (next !== null) readAt = ctx.clock.now();
     current = next ?? current;
     ctx = deps.contextFor(current);
+    // A lifted stop's provider has its round at once: the user just fixed the cause.
+    for (const p of stopped) {
+      if ((ctx.store.state.providers[p.key]?.stop ?? null) === null) ctx.lastRounds.delete(p.key);
+    }
     for (const p of current.providers) {
       if ((ctx.store.state.providers[p.key]?.stop ?? null) === null) start(p);
     }
@@ -98,7 +105,9 @@ export async function runDaemon(
       ]);
       if (woke === null || ended.signal.aborted) continue;
       event = deps.control.next(ended.signal);
-      await reconfigure(woke);
+      // A look changes nothing of the config: the loops are woken, not started again.
+      if (woke.kind === "look") ctx.looks.ask(ctx.clock.mono());
+      else await reconfigure(woke);
     }
     return ExitCode.Ok;
   } finally {
@@ -136,24 +145,25 @@ function refuseStale(event: ControlEvent, current: Config, ctx: Context): null {
 
 /**
  * Reads the config again; lifts the stops whose credentials or hostnames changed, and those of
- * `names` too (all when empty; none when `names` is null, a plain reload). Returns the new
- * config, or null when it is refused (said why; the stops stay).
+ * `stops` that are still there as `dnsbeat resume` saw them (none when `stops` is null, a plain
+ * reload): a stop that came after the user looked stays. Returns the new config, or null when it
+ * is refused (said why; the stops stay).
  */
 async function apply(
   current: Config,
   ctx: Context,
   deps: DaemonDeps,
-  names: string[] | null,
+  stops: StopRef[] | null,
 ): Promise<Config | null> {
-  const what = names === null ? "reload" : "resume";
+  const what = stops === null ? "reload" : "resume";
   const loaded = await deps.reload();
   if (!loaded.ok) {
     for (const e of loaded.errors) ctx.log.error(`config ${current.path}: ${e}`);
     ctx.log.error(
       `The config cannot be used, so the ${what} was not done: dnsbeat goes on with the config it has${
-        names === null ? "" : ", and the stops stay"
+        stops === null ? "" : ", and the stops stay"
       }. Fix the config, run \`dnsbeat check\`, then ${
-        names === null ? "send SIGHUP again" : "run `dnsbeat resume` again"
+        stops === null ? "send SIGHUP again" : "run `dnsbeat resume` again"
       }.`,
     );
     return null;
@@ -162,16 +172,30 @@ async function apply(
   for (const w of loaded.warnings) ctx.log.warn(`config ${next.path}: ${w}`);
   const moved = await accountKeyChange(ctx.store.state, next.providers);
   if (moved !== null) await ctx.store.record(moved);
+  // After the move: `dnsbeat resume` named the stops under the keys of the config it read.
+  const wanted: Provider[] = [];
+  for (const ref of stops ?? []) {
+    const p = next.providers.find((p) => p.key === ref.key);
+    const stop = p === undefined ? null : stopOf(ctx.store.state, p);
+    if (p !== undefined && isStop(stop, ref)) wanted.push(p);
+    else ctx.log.warn(staleResume(ref, stop));
+  }
   await liftChangedStops(ctx, next.providers);
-  const wanted = names === null
-    ? []
-    : next.providers.filter((p) => names.length === 0 || names.includes(p.name));
   if (wanted.length > 0) {
     const lifted = await lift(ctx, wanted, "resumed by `dnsbeat resume`");
     for (const { message } of lifted ?? []) ctx.log.info(message);
   }
   ctx.log.info(`Config ${next.path} read again (${what}): ${next.providers.length} provider(s).`);
   return next;
+}
+
+/** Why a resume request lifts nothing for `ref`: its stop is gone, or a newer one came. */
+function staleResume(ref: StopRef, now: Stop | null): string {
+  const asked =
+    `\`dnsbeat resume\` asked to lift the stop of "${ref.name}" by ${ref.code} at ${ref.at}`;
+  return now === null
+    ? `${asked}, which is no longer there; nothing to lift.`
+    : `${asked}, but "${ref.name}" stopped again since (${now.code} at ${now.at}), after the request was made: that stop stays. Fix its cause, then run \`dnsbeat resume ${ref.name}\` again.`;
 }
 
 /** The first retry of a failed save; it doubles up to {@link SAVE_RETRY_MAX_MS}. */

@@ -340,7 +340,8 @@ export const DETECTION_SHARE_MS = 30_000;
  * `detect` shared: providers whose rounds fall together (the daemon starts them together, and
  * equal intervals keep them together; `once` runs them one after the other) get one detection per
  * family instead of one each, so 20 providers cost what one costs. `key` names what else the
- * detection depends on (the sources that are off limits now): a change starts a new one. A
+ * detection depends on (the sources that are off limits now, the last look): a change starts a
+ * new one. A
  * detection cut short by its caller's signal serves nobody else.
  */
 export function shareDetections(

@@ -38,3 +38,36 @@ export function directoryOf(path: string): string {
   const slash = path.lastIndexOf("/");
   return slash > 0 ? path.slice(0, slash) : slash === 0 ? "/" : ".";
 }
+
+/** Whether the file at `path` is gone within `ms` (checked every 100 ms): a request was taken. */
+export async function goneWithin(
+  path: string,
+  sleep: (ms: number) => Promise<void>,
+  ms: number,
+): Promise<boolean> {
+  for (let waited = 0; waited <= ms; waited += 100) {
+    try {
+      await Deno.stat(path);
+    } catch {
+      return true;
+    }
+    await sleep(100);
+  }
+  return false;
+}
+
+/**
+ * Takes back the request file at `path` that no process took. True when it was withdrawn; false
+ * when a process took it first (taking and withdrawing are both a rename or a removal: only one
+ * of them succeeds).
+ */
+export async function withdrawRequest(path: string): Promise<boolean> {
+  const away = `${path}.withdrawn-${Deno.pid}`;
+  try {
+    await Deno.rename(path, away);
+  } catch {
+    return false;
+  }
+  await Deno.remove(away).catch(() => {});
+  return true;
+}

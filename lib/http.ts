@@ -191,16 +191,21 @@ function formatTimeout(ms: number): string {
   return ms % SECOND === 0 ? formatDuration(ms) : `${ms}ms`;
 }
 
+/** Why a request to a port fetch refuses (6000, 6667, ...) never left: fixed by another port. */
+export const BLOCKED_PORT =
+  "the URL's port is one that fetch never connects to (reserved for other protocols); use another port";
+/** Why an HTTPS request failed in its handshake. */
+export const TLS_FAILED = "TLS handshake failed";
+/** Why a request never left when dnsbeat may not use the network. */
+export const NOT_PERMITTED = "network access not permitted";
+
 const UNREACHED: [RegExp, string][] = [
   [
     /dns error|failed to lookup address|name or service not known|nodename nor servname|no address associated|name resolution/,
     "DNS lookup failed",
   ],
   [/connection refused/, "connection refused"],
-  [
-    /requests to port \d+ are blocked/,
-    "the URL's port is one that fetch never connects to (reserved for other protocols); use another port",
-  ],
+  [/requests to port \d+ are blocked/, BLOCKED_PORT],
   [/network is unreachable|no route to host|host is unreachable/, "no route to the server"],
 ];
 
@@ -209,15 +214,21 @@ const FAILED: [RegExp, string][] = [
     /connection reset|broken pipe|connection closed|incomplete message|unexpected eof/,
     "connection reset before the reply ended",
   ],
-  [/certificate|tls|handshake|alert|corrupt message/, "TLS handshake failed"],
+  [/certificate|tls|handshake|alert|corrupt message/, TLS_FAILED],
   [/invalid http|parse|header/, "the reply was not valid HTTP"],
   [/timed out|timeout/, "the connection timed out"],
 ];
 
-/** Classifies a rejected `fetch` by its error text, which is inspected but never returned. */
-function classifyFetchError(error: unknown, url: URL): HttpResult {
+/**
+ * Classifies a rejected `fetch` by its error text, which is inspected but never returned: the
+ * one table of network failures, for provider requests and notifications alike.
+ */
+export function classifyFetchError(
+  error: unknown,
+  url: URL,
+): Extract<HttpResult, { kind: "unreached" | "failed" }> {
   if (error instanceof Deno.errors.NotCapable || error instanceof Deno.errors.PermissionDenied) {
-    return { kind: "unreached", reason: "network access not permitted" };
+    return { kind: "unreached", reason: NOT_PERMITTED };
   }
   const text = errorText(error);
   for (const [pattern, reason] of UNREACHED) {
@@ -227,7 +238,7 @@ function classifyFetchError(error: unknown, url: URL): HttpResult {
     if (pattern.test(text)) return { kind: "failed", reason };
   }
   if (url.protocol === "https:" && text.includes("(connect)")) {
-    return { kind: "failed", reason: "TLS handshake failed" };
+    return { kind: "failed", reason: TLS_FAILED };
   }
   return { kind: "failed", reason: "the request failed" };
 }

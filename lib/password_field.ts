@@ -1,8 +1,9 @@
 /**
- * A provider's password fields: exactly one of `password` (inline), `passwordFile` or
- * `passwordEnv`. A file or a variable gives its first line (`password_line.ts`). A secret every
- * user can read (the password file, or the config holding an inline password) is a warning. What
- * `dnsbeat check` may say of the password is kept with it; the password itself is in no message.
+ * Secret fields: a provider's password is exactly one of `password` (inline), `passwordFile` or
+ * `passwordEnv`, and every other secret (a sink's URL, a header value) takes the same forms. A
+ * file or a variable gives its first line (`password_line.ts`). A secret every user can read (the
+ * file, or the config holding an inline password) is a warning. What `dnsbeat check` may say of a
+ * secret is kept with it; the secret itself is in no message.
  *
  * @module
  */
@@ -11,8 +12,6 @@ import type { Validator } from "./validate.ts";
 
 /** Environment variables a `passwordEnv` may name (the binary may read no others). */
 export const ENV_PREFIX = "DNSBEAT_";
-/** Said instead of a value that may be a password typed into the wrong field. */
-const HIDDEN = "the value is not shown, in case it is the password itself";
 
 /** A provider's password, and where it came from (for `dnsbeat check`, without the password). */
 export interface Password {
@@ -31,24 +30,52 @@ export function worldReadable(mode: number | null): boolean {
 
 /** The password of the provider entry `obj` at `prefix`, problems recorded in `v`. */
 export function readPassword(v: Validator, obj: Record<string, unknown>, prefix: string): Password {
-  const given = ["password", "passwordFile", "passwordEnv"].filter((k) => obj[k] !== undefined);
-  if (given.length !== 1) {
+  const password = readSecret(v, obj, prefix, "password", "password");
+  if (password !== null) return password;
+  v.errors.push(
+    `${prefix}: expected exactly one of "password", "passwordFile", "passwordEnv", found none`,
+  );
+  return NO_PASSWORD;
+}
+
+/**
+ * The secret `key` of the entry `obj` at `prefix` (`what` names it in messages: "password",
+ * "URL"), from the one of `KEY`, `KEYFile` and `KEYEnv` it has; null when it has none of them.
+ * A file or a variable gives its first line, by the same rules and in the same words for every
+ * secret.
+ */
+export function readSecret(
+  v: Validator,
+  obj: Record<string, unknown>,
+  prefix: string,
+  key: string,
+  what: string,
+): Password | null {
+  const keys = [key, `${key}File`, `${key}Env`];
+  const given = keys.filter((k) => obj[k] !== undefined);
+  if (given.length === 0) return null;
+  if (given.length > 1) {
     v.errors.push(
-      `${prefix}: expected exactly one of "password", "passwordFile", "passwordEnv", found ${
-        given.length ? given.join(" and ") : "none"
+      `${prefix}: expected exactly one of ${keys.map((k) => `"${k}"`).join(", ")}, found ${
+        given.join(" and ")
       }`,
     );
     return NO_PASSWORD;
   }
-  const key = given[0]!;
-  const value = obj[key];
+  const field = `${prefix}.${given[0]}`;
+  const value = obj[given[0]!];
   if (typeof value !== "string" || value === "") {
-    v.error(`${prefix}.${key}`, "a non-empty string", value, key === "password");
+    v.error(field, "a non-empty string", value, given[0] === key);
     return NO_PASSWORD;
   }
-  if (key === "password") return inline(v, value, prefix);
-  if (key === "passwordEnv") return fromEnv(v, value, prefix);
-  return fromFile(v, value, prefix);
+  if (given[0] === key) {
+    return key === "password"
+      ? inline(v, value, prefix)
+      : { value, source: `${what} inline in the config` };
+  }
+  return given[0] === `${key}Env`
+    ? secretFromEnv(v, value, field, what)
+    : secretFromFile(v, value, field, what);
 }
 
 function inline(v: Validator, value: string, prefix: string): Password {
@@ -61,49 +88,64 @@ function inline(v: Validator, value: string, prefix: string): Password {
   return { value, source: `password inline in the config: ${characters(value)}` };
 }
 
-function fromEnv(v: Validator, name: string, prefix: string): Password {
+/** The `what` on the first line of the variable `name` (it must start with {@link ENV_PREFIX}). */
+export function secretFromEnv(v: Validator, name: string, field: string, what: string): Password {
   if (!new RegExp(`^${ENV_PREFIX}[A-Za-z0-9_]+$`).test(name)) {
     v.errors.push(
-      `${prefix}.passwordEnv: expected the name of an environment variable starting with ${ENV_PREFIX} (dnsbeat may read no other variables), like "DNSBEAT_NOIP_PASSWORD"; ${HIDDEN}`,
+      `${field}: expected the name of an environment variable starting with ${ENV_PREFIX} (dnsbeat may read no other variables), like "DNSBEAT_NOIP_PASSWORD"; ${
+        hidden(what)
+      }`,
     );
     return NO_PASSWORD;
   }
   const text = v.deps.env(name);
   if (!text) {
     v.errors.push(
-      `${prefix}.passwordEnv: the variable ${name} is not set or empty; set it to the password in dnsbeat's environment`,
+      `${field}: the variable ${name} is not set or empty; set it to the ${what} in dnsbeat's environment`,
     );
     return NO_PASSWORD;
   }
-  return firstLine(v, text, `${prefix}.passwordEnv`, `the variable ${name}`);
+  return firstLine(v, text, field, `the variable ${name}`, what);
 }
 
-function fromFile(v: Validator, path: string, prefix: string): Password {
-  // A path is shown; anything else may be the password typed into the wrong field.
+/** The `what` on the first line of the file at `path`; a file every user can read is a warning. */
+export function secretFromFile(v: Validator, path: string, field: string, what: string): Password {
+  // A path is shown; anything else may be the secret typed into the wrong field.
   const shown = path.includes("/") ? path : "the file it names";
   const read = v.deps.readSecretFile(path);
   if ("error" in read) {
     v.errors.push(
-      `${prefix}.passwordFile: ${shown}: ${read.error}${path.includes("/") ? "" : `; ${HIDDEN}`}`,
+      `${field}: ${shown}: ${read.error}${path.includes("/") ? "" : `; ${hidden(what)}`}`,
     );
     return NO_PASSWORD;
   }
   if (read.worldReadable) {
-    v.warnings.push(
-      `${prefix}.passwordFile: ${shown} can be read by every user; run: chmod 600 ${shown}`,
-    );
+    v.warnings.push(`${field}: ${shown} can be read by every user; run: chmod 600 ${shown}`);
   }
-  return firstLine(v, read.text, `${prefix}.passwordFile`, shown);
+  return firstLine(v, read.text, field, shown, what);
 }
 
-/** The password on the first line of `text`, read from `origin` for `field`. */
-function firstLine(v: Validator, text: string, field: string, origin: string): Password {
+/** Said instead of a value that may be a secret typed into the wrong field. */
+function hidden(what: string): string {
+  return `the value is not shown, in case it is the ${what} itself`;
+}
+
+/** The `what` on the first line of `text`, read from `origin` for `field`. */
+function firstLine(
+  v: Validator,
+  text: string,
+  field: string,
+  origin: string,
+  what: string,
+): Password {
   const line = passwordLine(text);
-  if (line.value !== "") return { value: line.value, source: describePasswordLine(origin, line) };
+  if (line.value !== "") {
+    return { value: line.value, source: describePasswordLine(origin, line, what) };
+  }
   v.errors.push(
     line.blank
-      ? `${field}: ${origin} is empty or blank; put the password on its first line`
-      : `${field}: the first line of ${origin} is empty: dnsbeat reads the password from the first line only; put the password on the first line`,
+      ? `${field}: ${origin} is empty or blank; put the ${what} on its first line`
+      : `${field}: the first line of ${origin} is empty: dnsbeat reads the ${what} from the first line only; put the ${what} on the first line`,
   );
   return NO_PASSWORD;
 }

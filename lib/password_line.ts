@@ -46,7 +46,11 @@ export function passwordLine(text: string): PasswordLine {
  * What `dnsbeat check` says of a password read from `origin` (a path, or a variable's name):
  * where it came from, its length and what was stripped or left out; never the password.
  */
-export function describePasswordLine(origin: string, line: PasswordLine): string {
+export function describePasswordLine(
+  origin: string,
+  line: PasswordLine,
+  what = "password",
+): string {
   const stripped = [
     line.bom ? "a BOM" : "",
     line.cr ? "a trailing CR" : "",
@@ -56,7 +60,7 @@ export function describePasswordLine(origin: string, line: PasswordLine): string
     stripped.length > 0 ? `stripped: ${stripped.join(", ")}` : "",
     line.ignoredLines > 0 ? `${plural(line.ignoredLines, "more line")} ignored` : "",
   ].filter((part) => part !== "");
-  return `password from ${origin}: first line, ${characters(line.value)}${
+  return `${what} from ${origin}: first line, ${characters(line.value)}${
     notes.length > 0 ? ` (${notes.join("; ")})` : ""
   }`;
 }

@@ -7,6 +7,7 @@
  * @module
  */
 import type { Provider } from "./config_types.ts";
+import { withdrawRequest } from "./fs.ts";
 import type { Context } from "./context.ts";
 import { iso } from "./moment.ts";
 import { kindOf } from "./providers.ts";
@@ -37,31 +38,29 @@ export async function lift(
   providers: readonly Provider[],
   why: string,
 ): Promise<{ p: Provider; stop: Stop; message: string }[] | null> {
-  const lifted: [Provider, Stop][] = [];
+  const at = iso(ctx.clock.now());
+  const said: { p: Provider; stop: Stop; message: string }[] = [];
+  const events: ReturnType<typeof ctx.notify.stage>[] = [];
+  // The lifts and their `resumed` events are one write.
   const saved = await ctx.store.record((draft) => {
     for (const p of providers) {
       const stop = clearStop(draft, p);
-      if (stop) lifted.push([p, stop]);
+      if (!stop) continue;
+      const message =
+        `Provider "${p.name}": ${why} (stopped by ${stop.code} at ${stop.at}); updates resume.`;
+      said.push({ p, stop, message });
+      events.push(ctx.notify.stage(draft, {
+        kind: "resumed",
+        provider: p.name,
+        providerType: kindOf(p).type(p),
+        reply: stop.code,
+        message,
+        time: at,
+      }));
     }
   });
   if (!saved) return null;
-  const at = iso(ctx.clock.now());
-  const said = lifted.map(([p, stop]) => ({
-    p,
-    stop,
-    message:
-      `Provider "${p.name}": ${why} (stopped by ${stop.code} at ${stop.at}); updates resume.`,
-  }));
-  for (const { p, stop, message } of said) {
-    await ctx.notify.event({
-      kind: "resumed",
-      provider: p.name,
-      providerType: kindOf(p).type(p),
-      reply: stop.code,
-      message,
-      time: at,
-    });
-  }
+  ctx.notify.send(events);
   return said;
 }
 
@@ -84,13 +83,31 @@ export function resumeRequestPath(statePath: string): string {
   return `${statePath}.resume`;
 }
 
+/** A stop as `dnsbeat resume` saw it: the provider, the reply code and when. */
+export interface StopRef {
+  /** The provider's identity ({@link Provider.key}): a renamed provider is the same one. */
+  key: string;
+  /** The provider's name, for messages. */
+  name: string;
+  /** The stop's reply code. */
+  code: string;
+  /** When it stopped (ISO 8601), as the state file records it. */
+  at: string;
+}
+
+/** Whether `stop` is the stop `ref` names (and no later one). */
+export function isStop(stop: Stop | null, ref: StopRef): boolean {
+  return stop !== null && stop.code === ref.code && stop.at === ref.at;
+}
+
 /**
- * A request to a running daemon to lift stops: the providers named (all when empty), and the
- * config file `dnsbeat resume` read with its modification time (null when it could not tell).
+ * A request to a running daemon to lift stops: exactly the stops named, each by its provider,
+ * code and moment, so that it lifts nothing that happened after the user looked; and the config
+ * file `dnsbeat resume` read with its modification time (null when it could not tell).
  */
 export interface ResumeRequest {
-  /** Provider names; empty: all. */
-  names: string[];
+  /** The stops to lift. */
+  stops: StopRef[];
   /** The config `dnsbeat resume` read, and when it was last changed (epoch ms). */
   edited: { path: string; modified: number } | null;
 }
@@ -99,38 +116,59 @@ export interface ResumeRequest {
 export async function requestResume(statePath: string, request: ResumeRequest): Promise<void> {
   const path = resumeRequestPath(statePath);
   const temp = `${path}.tmp-${Deno.pid}`;
-  // Readable by all (it holds only provider names and a path): `resume` may run as root while the
-  // daemon runs as its own user (systemd's DynamicUser), which must be able to read it.
+  // Readable by all (it holds only provider names, reply codes and a path): `resume` may run as
+  // root while the daemon runs as its own user (systemd's DynamicUser), which must read it.
   await Deno.writeTextFile(
     temp,
-    JSON.stringify({ providers: request.names, edited: request.edited }) + "\n",
+    JSON.stringify({ stops: request.stops, edited: request.edited }) + "\n",
     { mode: 0o644 },
   );
   await Deno.rename(temp, path);
 }
 
-/** Takes (reads and removes) a pending resume request; null when there is none. */
+/**
+ * Takes back a request no daemon took. True when it was withdrawn; false when a daemon took it
+ * first (taking and withdrawing are both a rename: only one of them succeeds).
+ */
+export function withdrawResume(statePath: string): Promise<boolean> {
+  return withdrawRequest(resumeRequestPath(statePath));
+}
+
+/**
+ * Takes (moves aside, reads and removes) a pending resume request; null when there is none. A
+ * request written by an older dnsbeat names no stop, and so lifts none.
+ */
 export async function takeResumeRequest(statePath: string): Promise<ResumeRequest | null> {
   const path = resumeRequestPath(statePath);
-  let text: string;
+  const taken = `${path}.taken-${Deno.pid}`;
   try {
-    text = await Deno.readTextFile(path);
+    await Deno.rename(path, taken);
   } catch {
     return null;
   }
-  await Deno.remove(path).catch(() => {});
+  let text: string;
+  try {
+    text = await Deno.readTextFile(taken);
+  } catch {
+    return null;
+  } finally {
+    await Deno.remove(taken).catch(() => {});
+  }
   let data: unknown;
   try {
     data = JSON.parse(text);
   } catch {
-    return { names: [], edited: null };
+    return { stops: [], edited: null };
   }
-  const names = isObject(data) && Array.isArray(data.providers)
-    ? data.providers.filter((n: unknown): n is string => typeof n === "string")
+  const stops = isObject(data) && Array.isArray(data.stops)
+    ? data.stops.filter((r: unknown): r is StopRef =>
+      isObject(r) && typeof r.key === "string" && typeof r.name === "string" &&
+      typeof r.code === "string" && typeof r.at === "string"
+    ).map((r: StopRef) => ({ key: r.key, name: r.name, code: r.code, at: r.at }))
     : [];
   const edited = isObject(data) && isObject(data.edited) &&
       typeof data.edited.path === "string" && typeof data.edited.modified === "number"
     ? { path: data.edited.path, modified: data.edited.modified }
     : null;
-  return { names, edited };
+  return { stops, edited };
 }

@@ -175,6 +175,12 @@ export interface Outgoing {
   event: NotifyEvent;
   /** The sinks that have not got it yet. */
   pending: string[];
+  /**
+   * When a sink was first tried with it: its hour of retries counts from then, across restarts
+   * (on the monotonic clock within a boot, like every other wait). Absent while no sink has been
+   * tried: an event never tried is never given up.
+   */
+  tried?: Moment;
 }
 
 /** A sink's last delivery, as `status` shows it. */
@@ -298,6 +304,8 @@ export function adoptState(state: State, clock: Clock): Adopted {
     }
     for (const m of duesOf(p)) changed = rebase(m, clock) || changed;
   }
+  // An event's first attempt only makes its giving up due: dated by the wall clock.
+  for (const o of state.notify.outbox) if (o.tried) changed = rebase(o.tried, clock) || changed;
   state.boot = clock.bootId;
   return {
     changed: changed || (moved && clock.bootId !== null),
@@ -365,6 +373,7 @@ const strings = is(
 );
 const literal = (value: string): Check => is((v) => v === value, `is not ${JSON.stringify(value)}`);
 const maybe = (check: Check): Check => (v) => v === null ? null : check(v);
+const optional = (check: Check): Check => (v) => v === undefined ? null : check(v);
 const fields = (table: Record<string, Check>): Check => (v) => {
   if (!isObject(v)) return wrong("is not an object");
   for (const [key, check] of Object.entries(table)) {
@@ -472,7 +481,12 @@ const EVENT = fields(
 const NOTIFY = fields(
   {
     outbox: listOf(
-      fields({ at: time, event: EVENT, pending: strings } satisfies Record<keyof Outgoing, Check>),
+      fields(
+        { at: time, event: EVENT, pending: strings, tried: optional(MOMENT) } satisfies Record<
+          keyof Outgoing,
+          Check
+        >,
+      ),
     ),
     sinks: mapOf(
       fields(

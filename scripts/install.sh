@@ -194,6 +194,19 @@ case $INIT in
 sysv | cron) run mkdir -p "$ROOT/var/lib/dnsbeat" && run chmod 0700 "$ROOT/var/lib/dnsbeat" ;;
 esac
 
+# hook NAME DEST: a network hook (`dnsbeat look` on a new address), installed only where its
+# network manager keeps its scripts (DEST's directory exists), with the binary's path set to BIN.
+hook() {
+	[ -d "$(dirname "$ROOT$2")" ] || return 0
+	sed "s|/usr/local/bin/dnsbeat|$BIN|g" "$CONTRIB/hooks/$1" >"$TMP/$1"
+	put "$TMP/$1" 0755 "$ROOT$2" "$CONTRIB/hooks/$1"
+}
+hook openwrt-hotplug /etc/hotplug.d/iface/95-dnsbeat
+hook networkd-dispatcher /etc/networkd-dispatcher/routable.d/50-dnsbeat
+hook networkmanager-dispatcher /etc/NetworkManager/dispatcher.d/90-dnsbeat
+hook ppp-ip-up /etc/ppp/ip-up.d/dnsbeat
+hook ppp-ip-up /etc/ppp/ipv6-up.d/dnsbeat
+
 # Upgrades restart a running dnsbeat; a first install waits for the config to be edited.
 if [ -n "$ROOT" ]; then
 	echo "  (--root: no service manager called)"

@@ -90,6 +90,13 @@ else
 fi
 
 remove "$ROOT$PREFIX/bin/dnsbeat" "$UNIT" "$ROOT/etc/cron.d/dnsbeat"
+# The network hooks, each only if it is dnsbeat's own.
+for hook in /etc/hotplug.d/iface/95-dnsbeat /etc/networkd-dispatcher/routable.d/50-dnsbeat \
+	/etc/NetworkManager/dispatcher.d/90-dnsbeat /etc/ppp/ip-up.d/dnsbeat /etc/ppp/ipv6-up.d/dnsbeat; do
+	if [ -f "$ROOT$hook" ] && grep -q 'dnsbeat look' "$ROOT$hook"; then
+		remove "$ROOT$hook"
+	fi
+done
 # /etc/init.d/dnsbeat is removed only if it is dnsbeat's own script.
 if [ -f "$INITD" ] && grep -q 'dnsbeat' "$INITD"; then
 	remove "$INITD"

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import type { StopRef } from "../lib/resume.ts";
 import { NOIP } from "../lib/dyndns2/profiles.ts";
 import type { ConfigResult } from "../lib/config.ts";
 import type { Config, DynamipProvider, Dyndns2Provider } from "../lib/config_types.ts";
@@ -107,6 +108,12 @@ function entry(t: ReturnType<typeof testContext>): Dyndns2State {
   return t.ctx.store.state.providers[noip.key] as Dyndns2State;
 }
 
+/** The stop of `home` as `dnsbeat resume` would name it now. */
+function seen(t: ReturnType<typeof testContext>): StopRef {
+  const stop = entry(t).stop!;
+  return { key: noip.key, name: "home", code: stop.code, at: stop.at };
+}
+
 async function during(t: ReturnType<typeof testContext>, ms: number): Promise<void> {
   const end = t.clock.mono() + ms;
   while (t.clock.mono() < end) await t.clock.sleep(10_000);
@@ -138,7 +145,7 @@ Deno.test("resume reads the config again first: the fixed password is the one se
   assert.equal(entry(t).stop?.code, "badauth");
   // The user fixes the password in the config, then runs `dnsbeat resume home`.
   file.config = valid([{ ...noip, password: "fixed-password", fingerprint: "fp-fixed" }, dynamip]);
-  d.control.push({ kind: "resume", names: ["home"], edited: null });
+  d.control.push({ kind: "resume", stops: [seen(t)], edited: null });
   await during(t, 2 * MINUTE);
   assert.equal(s.count.noip, 2, "resumed: one request");
   assert.equal(entry(t).stop, null);
@@ -158,7 +165,7 @@ Deno.test("resume with an invalid config keeps the stop and says why", async () 
     ok: false,
     errors: ['providers[0].username: expected a non-empty string, found ""'],
   };
-  d.control.push({ kind: "resume", names: [], edited: null });
+  d.control.push({ kind: "resume", stops: [seen(t)], edited: null });
   await during(t, 10 * MINUTE);
   assert.equal(s.count.noip, 1, "no second badauth");
   assert.equal(entry(t).stop?.code, "badauth");
@@ -177,13 +184,13 @@ Deno.test("a resume from a config edited after start, which this daemon reads on
   assert.equal(entry(t).stop?.code, "badauth");
   // systemd gave dnsbeat a copy; the user fixed /etc/dnsbeat/config.json, then resumed.
   const edited = { path: "/etc/dnsbeat/edited.json", modified: t.clock.now() };
-  d.control.push({ kind: "resume", names: ["home"], edited });
+  d.control.push({ kind: "resume", stops: [seen(t)], edited });
   await during(t, 10 * MINUTE);
   assert.equal(s.count.noip, 1, "the old password is not sent again");
   assert.equal(entry(t).stop?.code, "badauth");
   assert.ok(t.logs.some((l) => /Restart dnsbeat instead \(systemctl restart dnsbeat\)/.test(l)));
   // The same request for the config this daemon reads, or one edited before it started, resumes.
-  d.control.push({ kind: "resume", names: ["home"], edited: { ...edited, modified: 0 } });
+  d.control.push({ kind: "resume", stops: [seen(t)], edited: { ...edited, modified: 0 } });
   await during(t, 2 * MINUTE);
   assert.equal(entry(t).stop?.code, "badauth", "resumed, sent once, refused again");
   assert.equal(s.count.noip, 2);

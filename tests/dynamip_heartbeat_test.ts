@@ -13,6 +13,7 @@ import { iso } from "../lib/moment.ts";
 import { type DynamipState, emptyDynamip, emptyState, type State } from "../lib/state.ts";
 import { StateStore } from "../lib/state_store.ts";
 import { FakeClock } from "./helpers/fake_clock.ts";
+import { Looks } from "../lib/looks.ts";
 
 const START = Date.UTC(2026, 0, 1);
 const SITE = "George";
@@ -121,6 +122,8 @@ function harness(o: HarnessOptions = {}): Harness {
     }),
     httpGet: get,
     timeoutMs: 15 * SECOND,
+    lastRounds: new Map(),
+    looks: new Looks(),
     lookup: () => Promise.reject(new Error("DynamIP has no hostname to look up")),
     notify: notices,
     detect: () =>

@@ -219,7 +219,7 @@ Deno.test("hole 6: resume while run runs uses the fixed password from the config
       await w.s.writeConfig([w.s.noip(), w.s.dynamip()]);
       const resumed = await w.s.run(["resume", "home"], { now: T0 + MINUTE });
       assert.equal(resumed.code, ExitCode.Ok, resumed.stderr);
-      assert.match(resumed.stdout, /took the request to resume home/);
+      assert.match(resumed.stdout, /took the request to lift the stop of home \(badauth since /);
       await daemon.stdout.waitFor(/a\.ddns\.net now points to 81\.2\.69\.142/);
       assert.deepEqual(w.noip().map((r) => r.reply.split("\n")[0]), ["badauth", `good ${ECHO_IP}`]);
     } finally {

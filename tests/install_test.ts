@@ -83,6 +83,39 @@ Deno.test("install.sh --root --init systemd: binary, 0600 config template, unit;
   }
 });
 
+Deno.test("network hooks go where their network manager looks, pointing at the binary; uninstall takes them", async () => {
+  const s = await sandbox();
+  const hooks = [
+    "/etc/hotplug.d/iface/95-dnsbeat",
+    "/etc/NetworkManager/dispatcher.d/90-dnsbeat",
+    "/etc/ppp/ip-up.d/dnsbeat",
+  ];
+  try {
+    for (const hook of hooks) {
+      await Deno.mkdir(`${s.root}${hook.slice(0, hook.lastIndexOf("/"))}`, { recursive: true });
+    }
+    const run = await sh(
+      INSTALL,
+      ["--binary", s.binary, "--root", s.root, "--init", "sysv", "--prefix", "/opt/dnsbeat"],
+      s.env,
+    );
+    assert.equal(run.code, 0, run.stderr);
+    for (const hook of hooks) {
+      assert.equal(await mode(`${s.root}${hook}`), "0755", hook);
+      const text = await Deno.readTextFile(`${s.root}${hook}`);
+      assert.match(text, /^\/opt\/dnsbeat\/bin\/dnsbeat look --quiet /m, hook);
+    }
+    // No directory, no hook: networkd-dispatcher and pppd's IPv6 scripts are not on this system.
+    assert.equal(await exists(`${s.root}/etc/networkd-dispatcher`), false);
+    assert.equal(await exists(`${s.root}/etc/ppp/ipv6-up.d`), false);
+    const removed = await sh(UNINSTALL, ["--root", s.root, "--prefix", "/opt/dnsbeat"], s.env);
+    assert.equal(removed.code, 0, removed.stderr);
+    for (const hook of hooks) assert.equal(await exists(`${s.root}${hook}`), false, hook);
+  } finally {
+    await Deno.remove(s.dir, { recursive: true });
+  }
+});
+
 Deno.test("the config template is a valid dnsbeat config once filled in", async () => {
   const s = await sandbox();
   try {

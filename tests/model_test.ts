@@ -34,6 +34,7 @@ Deno.test("model: no needless request on any path, no stop lost, every change se
       run.reboots,
       run.edits,
       run.multi,
+      run.notifications,
     ];
     assert.ok(RUNS < 200 || reached.every((n) => n > 0), JSON.stringify(run));
   }

@@ -172,6 +172,30 @@ Deno.test("config: problems name the field and say what is expected", () => {
       body: "x",
     }, /^notify\[0\]\.body: write a JSON body as JSON/],
     [
+      {
+        type: "webhook",
+        url: "https://x.example/",
+        headers: { "Content-Type": "text/html" },
+        body: "<b>{{message}}</b>",
+      },
+      /^notify\[0\]\.body: dnsbeat writes values safely only into a plain-text .* says "text\/html"/,
+    ],
+    [{
+      type: "webhook",
+      url: "https://x.example/",
+      headers: { "Content-Type": "{{kind}}" },
+      body: "x",
+    }, /^notify\[0\]\.headers\.Content-Type: placeholders are not allowed here/],
+    [
+      {
+        type: "webhook",
+        url: "https://x.example/",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: { a: "{{message}}" },
+      },
+      /^notify\[0\]\.body: a JSON body is sent as JSON, and the Content-Type header says "application\/x-www-form-urlencoded"/,
+    ],
+    [
       { type: "webhook", url: "https://x.example/", body: { a: "{{nope}}" } },
       /^notify\[0\]\.body\.a: unknown placeholder \{\{nope\}\}/,
     ],

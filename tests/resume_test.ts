@@ -9,6 +9,7 @@ import {
   resumeRequestPath,
   stopOf,
   takeResumeRequest,
+  withdrawResume,
 } from "../lib/resume.ts";
 import { emptyDynamip, emptyDyndns2, emptyState, type State, type Stop } from "../lib/state.ts";
 import { StateStore } from "../lib/state_store.ts";
@@ -169,6 +170,19 @@ Deno.test("liftChangedStops: nothing changed means no write and no log", async (
   assert.deepEqual(lines, []);
 });
 
+const HOME_STOP = {
+  key: "noip https://dynupdate.no-ip.com me",
+  name: "home",
+  code: "badauth",
+  at: "2026-01-01T00:00:00.000Z",
+};
+const SITE_STOP = {
+  key: "dynamip http://www.dynamip.com George",
+  name: "site",
+  code: "Invalid UserID/Password",
+  at: "2026-01-01T00:05:00.000Z",
+};
+
 Deno.test("requestResume / takeResumeRequest: round trip, then nothing", async () => {
   await withTempDir(async (dir) => {
     const statePath = `${dir}/state.json`;
@@ -176,7 +190,7 @@ Deno.test("requestResume / takeResumeRequest: round trip, then nothing", async (
     assert.equal(await takeResumeRequest(statePath), null);
 
     await requestResume(statePath, {
-      names: ["home", "site"],
+      stops: [HOME_STOP, SITE_STOP],
       edited: { path: "/etc/x.json", modified: 5 },
     });
     assert.equal(
@@ -189,29 +203,42 @@ Deno.test("requestResume / takeResumeRequest: round trip, then nothing", async (
     assert.deepEqual(entries, ["state.json.resume"], "no temp file left");
 
     assert.deepEqual(await takeResumeRequest(statePath), {
-      names: ["home", "site"],
+      stops: [HOME_STOP, SITE_STOP],
       edited: { path: "/etc/x.json", modified: 5 },
     });
     assert.equal(await takeResumeRequest(statePath), null);
-
-    await requestResume(statePath, { names: [], edited: null });
-    assert.deepEqual(await takeResumeRequest(statePath), { names: [], edited: null });
+    const left: string[] = [];
+    for await (const e of Deno.readDir(dir)) left.push(e.name);
+    assert.deepEqual(left, [], "taking leaves nothing behind");
   });
 });
 
-Deno.test("takeResumeRequest: a malformed request means all, and is removed", async () => {
+Deno.test("withdrawResume: a request nobody took is taken back; one taken cannot be", async () => {
+  await withTempDir(async (dir) => {
+    const statePath = `${dir}/state.json`;
+    await requestResume(statePath, { stops: [HOME_STOP], edited: null });
+    assert.equal(await withdrawResume(statePath), true);
+    assert.equal(await takeResumeRequest(statePath), null, "nothing left to lift a later stop");
+    await requestResume(statePath, { stops: [HOME_STOP], edited: null });
+    assert.ok(await takeResumeRequest(statePath));
+    assert.equal(await withdrawResume(statePath), false, "the daemon took it first");
+  });
+});
+
+Deno.test("takeResumeRequest: a malformed request, or one of an older dnsbeat, names no stop", async () => {
   await withTempDir(async (dir) => {
     const statePath = `${dir}/state.json`;
     const path = resumeRequestPath(statePath);
-    const cases: [string, string[]][] = [
+    const cases: [string, unknown[]][] = [
       ["garbage", []],
       ["null", []],
-      ['{"providers":"home"}', []],
-      ['{"providers":["home",5,null,"site"]}', ["home", "site"]],
+      ['{"providers":["home"]}', []],
+      ['{"stops":"home"}', []],
+      [JSON.stringify({ stops: [HOME_STOP, 5, { name: "x" }, SITE_STOP] }), [HOME_STOP, SITE_STOP]],
     ];
     for (const [text, expected] of cases) {
       await Deno.writeTextFile(path, text);
-      assert.deepEqual(await takeResumeRequest(statePath), { names: expected, edited: null }, text);
+      assert.deepEqual(await takeResumeRequest(statePath), { stops: expected, edited: null }, text);
       await assert.rejects(() => Deno.stat(path), Deno.errors.NotFound);
     }
   });

@@ -107,23 +107,18 @@ Deno.test("signals: SIGHUP applies a valid new config on the state it has, and r
     w.child.kill("SIGHUP");
     await w.stdout.waitFor(/Config .*config\.json read again \(reload\): 2 provider\(s\)\./);
     await w.stdout.waitFor(/DynamIP "site": George set to 81\.2\.69\.142/);
-    await w.stdout.waitFor(/No-IP "home": address unchanged \(81\.2\.69\.142\); nothing sent\./);
     assert.ok(await alive(w), "SIGHUP did not end dnsbeat");
     assert.equal(s.noipRequests(), 1, "the unchanged address was not sent again");
 
-    // An invalid config: refused, the field named; the running one goes on. The address
-    // changes meanwhile: the No-IP provider of the running config sends it.
-    s.server.emulator.setEchoIp("81.2.69.160");
+    // An invalid config: refused, the field named; the running one goes on.
     await s.writeConfig([s.noip({ interval: "soon" })]);
     w.child.kill("SIGHUP");
     await w.stderr.waitFor(/config .*config\.json: providers\[0\]\.interval: expected a duration/);
     await w.stderr.waitFor(
       /The config cannot be used, so the reload was not done: dnsbeat goes on with the config it has\. Fix the config, run `dnsbeat check`, then send SIGHUP again\./,
     );
-    await w.stdout.waitFor(/a\.ddns\.net now points to 81\.2\.69\.160/);
     assert.ok(await alive(w), "a refused reload did not end dnsbeat");
-    assert.equal(s.noipRequests(), 2);
-    assert.equal((await s.noipEntry())?.hosts["a.ddns.net"]?.sent?.ipv4, "81.2.69.160");
+    assert.equal(s.noipRequests(), 1, "neither reload brought a No-IP round forward");
 
     w.child.kill("SIGTERM");
     const end = await finish(w);

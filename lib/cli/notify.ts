@@ -1,13 +1,16 @@
 /**
  * `dnsbeat notify-test`: sends one `test` event to every notification sink of the config (whatever
- * events each wants), once, and says what came of each. It touches neither the state nor the
- * providers, so it runs beside a running daemon. Exit 0 when every sink took it, 1 otherwise.
+ * events each wants), once, and says what came of each. A healthcheck is pinged as the state says:
+ * at its `failUrl` while a provider is stopped, so that no test turns a monitor green while
+ * dnsbeat waits for you. It reads the state without locking it and writes nothing, and touches no
+ * provider, so it runs beside a running daemon. Exit 0 when every sink took it, 1 otherwise.
  *
  * @module
  */
-import { load } from "../app.ts";
+import { load, peekState } from "../app.ts";
 import { ExitCode } from "../exit_codes.ts";
 import { iso } from "../moment.ts";
+import { healthOf } from "../notifier.ts";
 import { type AttemptReport, describeAttempt, Dispatcher } from "../notify/dispatcher.ts";
 import { createEvent } from "../notify/events.ts";
 import { fetchSend } from "../notify/send.ts";
@@ -38,13 +41,21 @@ export const notifyTest: Command = {
       retry: { giveUpAfterMs: 0 },
       onAttempt: (report) => reports.push(report),
     });
-    dispatcher.enqueue(createEvent({
-      kind: "test",
-      provider: "",
-      providerType: "",
-      message: "dnsbeat notify-test: if you read this, dnsbeat's notifications reach you.",
-      time: iso(env.clock.now()),
-    }));
+    const state = await peekState(loaded, env);
+    if (typeof state === "number") return state;
+    const health = healthOf(state);
+    const healthchecks = config.notify.sinks.filter((s) => s.type === "healthcheck");
+    dispatcher.enqueue(
+      createEvent({
+        kind: "test",
+        provider: "",
+        providerType: "",
+        message: "dnsbeat notify-test: if you read this, dnsbeat's notifications reach you.",
+        time: iso(env.clock.now()),
+      }),
+      healthchecks.map((s) => s.name),
+    );
+    dispatcher.ping(health.status, `dnsbeat notify-test: ${health.message}`);
     await dispatcher.idle();
     for (const report of reports) {
       if (report.result.kind === "delivered") log.info(describeAttempt(report));

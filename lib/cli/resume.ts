@@ -1,15 +1,27 @@
 /**
  * `dnsbeat resume [NAME...]`: lifts the stops of the named providers (all when none is named)
- * once the user fixed the cause. With a daemon running (it holds the lock), leaves it a request:
- * the daemon reads the config again, then lifts the stops, and its log says what came of it.
+ * once the user fixed the cause. With a daemon running (it holds the lock), hands it a request
+ * naming each stop (provider, code, moment) as the state shows it now: the daemon reads the config
+ * again, then lifts those stops and no later one, and its log says what came of it. A request no
+ * process takes within 5 s (the lock is held by `dnsbeat once`, which reads none) is taken back,
+ * said, and the exit code is 4: nothing is left behind to lift a stop nobody has seen yet.
  *
  * @module
  */
-import { load, wire } from "../app.ts";
-import { SECOND } from "../duration.ts";
+import { type Environment, load, type Loaded, peekState, wire } from "../app.ts";
+import { formatDuration, SECOND } from "../duration.ts";
 import { ExitCode } from "../exit_codes.ts";
+import { describeFsError, goneWithin } from "../fs.ts";
 import { SETTLE_MS } from "../notifier.ts";
-import { lift, requestResume, type ResumeRequest, resumeRequestPath } from "../resume.ts";
+import {
+  lift,
+  requestResume,
+  type ResumeRequest,
+  resumeRequestPath,
+  stopOf,
+  type StopRef,
+  withdrawResume,
+} from "../resume.ts";
 import { type Command, globalOptions } from "./command.ts";
 
 /** How long `resume` waits for a running daemon to take its request. */
@@ -36,28 +48,7 @@ export const resume: Command = {
     }
     const names = positionals.length > 0 ? positionals : known;
     const locked = await env.files.lock(statePath);
-    if (locked.kind === "held") {
-      // Next to the state file as the daemon's lock resolved it, whatever path names it here.
-      await requestResume(locked.file, {
-        names: positionals,
-        edited: await edited(config.path),
-      });
-      const who = `The running dnsbeat${locked.pid ? ` (pid ${locked.pid})` : ""}`;
-      env.out(
-        (await takenWithin(
-            resumeRequestPath(locked.file),
-            (ms) => env.clock.sleep(ms),
-            PICKUP_WAIT_MS,
-          ))
-          ? `${who} took the request to resume ${
-            names.join(", ")
-          }: it reads ${config.path} again, then lifts the stops; its log says what came of it.\n`
-          : `${who} holds ${statePath} but has not taken the request to resume ${
-            names.join(", ")
-          } yet. If its log does not say so soon, send it SIGHUP (systemctl reload dnsbeat).\n`,
-      );
-      return ExitCode.Ok;
-    }
+    if (locked.kind === "held") return await handOver(loaded, names, locked, env);
     if (locked.kind === "error") {
       log.error(`Cannot lock the state file: ${locked.reason}.`);
       return ExitCode.Failure;
@@ -78,6 +69,12 @@ export const resume: Command = {
       }
       const lifted = done.map(({ p, stop }) => `${p.name} (${stop.code} since ${stop.at})`);
       await opened.notifier.settle(SETTLE_MS);
+      // What came of the deliveries (a first attempt starts an event's hour) is kept.
+      if (!(await opened.ctx.store.flush())) {
+        log.warn(
+          `Could not save the state after notifying (${opened.ctx.store.failing}); a notification may be sent again at the next start.`,
+        );
+      }
       env.out(
         lifted.length > 0
           ? `Lifted the stop of ${lifted.join(", ")}. The next run sends again.\n`
@@ -90,21 +87,55 @@ export const resume: Command = {
   },
 };
 
-/** Whether the file at `path` is gone within `ms` (checked every 100 ms). */
-async function takenWithin(
-  path: string,
-  sleep: (ms: number) => Promise<void>,
-  ms: number,
-): Promise<boolean> {
-  for (let waited = 0; waited <= ms; waited += 100) {
-    try {
-      await Deno.stat(path);
-    } catch {
-      return true;
-    }
-    await sleep(100);
+/**
+ * Hands the running dnsbeat that holds the lock of `held.file` (the state file resolved) the
+ * request to lift the stops of `names` as the state shows them now; takes it back when it is not
+ * taken within {@link PICKUP_WAIT_MS}.
+ */
+async function handOver(
+  loaded: Loaded,
+  names: readonly string[],
+  held: { pid: number | null; file: string },
+  env: Environment,
+): Promise<ExitCode> {
+  const { config, log, statePath } = loaded;
+  const state = await peekState(loaded, env);
+  if (typeof state === "number") return state;
+  const stops: StopRef[] = config.providers.filter((p) => names.includes(p.name)).flatMap((p) => {
+    const stop = stopOf(state, p);
+    return stop === null ? [] : [{ key: p.key, name: p.name, code: stop.code, at: stop.at }];
+  });
+  if (stops.length === 0) {
+    env.out(`Nothing is stopped for ${names.join(", ")}; nothing to lift.\n`);
+    return ExitCode.Ok;
   }
-  return false;
+  const what = stops.map((r) => `${r.name} (${r.code} since ${r.at})`).join(", ");
+  const who = `The running dnsbeat${held.pid ? ` (pid ${held.pid})` : ""}`;
+  // Next to the state file as the daemon's lock resolved it, whatever path names it here.
+  try {
+    await requestResume(held.file, { stops, edited: await edited(config.path) });
+  } catch (e) {
+    log.error(
+      `${who} holds ${statePath}, but the request to lift the stop of ${what} could not be left beside it (${
+        describeFsError(e, resumeRequestPath(held.file))
+      }); nothing was lifted. Run \`dnsbeat resume\` as a user who may write in that directory (root, or dnsbeat's own).`,
+    );
+    return ExitCode.Failure;
+  }
+  const sleep = (ms: number) => env.clock.sleep(ms);
+  const taken = await goneWithin(resumeRequestPath(held.file), sleep, PICKUP_WAIT_MS);
+  if (taken || !(await withdrawResume(held.file))) {
+    env.out(
+      `${who} took the request to lift the stop of ${what}: it reads ${config.path} again, then lifts them; its log says what came of it.\n`,
+    );
+    return ExitCode.Ok;
+  }
+  log.error(
+    `${who} holds ${statePath} but did not take the request to lift the stop of ${what} within ${
+      formatDuration(PICKUP_WAIT_MS)
+    }: it is \`dnsbeat once\` (which takes no requests), or a daemon that cannot watch the state's directory. Nothing was lifted, and the request was taken back. Run \`dnsbeat resume\` again once that process has ended; for a daemon, its log says why it cannot watch.`,
+  );
+  return ExitCode.Locked;
 }
 
 /** The config file and when it was last changed; null when that cannot be told. */

@@ -1,13 +1,14 @@
 /**
  * `dnsbeat run`: the daemon. Waits for a sane clock and the network when configured, then runs
  * every provider until SIGINT/SIGTERM; `dnsbeat resume` and SIGHUP reach it while it runs;
- * shutdown waits for the state to be written.
+ * shutdown gives undelivered notifications up to 10 s and waits for the state to be written.
  *
  * @module
  */
 import { open } from "../app.ts";
 import { runDaemon } from "../daemon.ts";
 import { ExitCode } from "../exit_codes.ts";
+import { EXIT_SETTLE_MS } from "../notifier.ts";
 import { kindOf } from "../providers.ts";
 import { waitUntilReady } from "../startup.ts";
 import { type Command, globalOptions } from "./command.ts";
@@ -41,6 +42,15 @@ export const run: Command = {
         contextFor: opened.contextFor,
         control,
       });
+      // Whatever ends the daemon (a stop of every provider, SIGTERM), the events it has not
+      // delivered get one more chance first: those under way finish, those waiting to retry are
+      // tried once more; what does not arrive within EXIT_SETTLE_MS stays for the next start.
+      await opened.notifier.settle(EXIT_SETTLE_MS, true);
+      if (!(await ctx.store.flush())) {
+        log.error(
+          `Could not save the state before ending (${ctx.store.failing}); the notifications delivered at the end may be sent again at the next start.`,
+        );
+      }
       if (signal.aborted) log.info("dnsbeat stopped by signal; the state is saved.");
       return code;
     } finally {

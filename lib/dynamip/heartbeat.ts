@@ -209,23 +209,27 @@ async function answer(
   }
   if (parsed.kind === "error") {
     const stop = { code: parsed.title, hosts: [], at: beat.sent.at, fingerprint: p.fingerprint };
-    const saved = await save(ctx, p, (e) => {
+    const message = say.beatsStopped(p, parsed.title, ctx.configPath);
+    // The stop and its event are one write.
+    const events: ReturnType<typeof ctx.notify.stage>[] = [];
+    const saved = await ctx.store.record((s) => {
+      const e = entryOf(s, p);
       e.lastReply = lastReply;
       e.stop = stop;
+      events.push(ctx.notify.stage(s, {
+        kind: "stopped",
+        provider: p.name,
+        providerType: "dynamip",
+        hosts: [p.siteId],
+        reply: parsed.title,
+        message,
+        action: `Fix the cause named above, ${resumeHint(p.name, ctx.configPath)}`,
+        time: stop.at,
+      }));
     });
-    const message = say.beatsStopped(p, parsed.title, ctx.configPath);
     ctx.log.error(message);
     if (!saved) ctx.log.error(stateNotSaved(p.name, ctx.store.failing ?? "unknown error"));
-    await ctx.notify.event({
-      kind: "stopped",
-      provider: p.name,
-      providerType: "dynamip",
-      hosts: [p.siteId],
-      reply: parsed.title,
-      message,
-      action: `Fix the cause named above, ${resumeHint(p.name, ctx.configPath)}`,
-      time: stop.at,
-    });
+    ctx.notify.send(events);
     return { kind: "stopped" };
   }
   ctx.store.note((s) => {
@@ -274,7 +278,12 @@ async function confirmed(
   const newAddress = before.lastIp !== reply.ip;
   const material = before.lastBeat === null || newAddress ||
     before.expiry?.text !== reply.expiry?.text || warnExpiry || before.backoff !== null;
-  const change = (e: DynamipState) => {
+  const confirmedLine = say.beatConfirmed(p, reply.ip, reply.expiry, reply.remainHours);
+  const expiryLine = warnExpiry ? say.expiryWarning(p, hoursLeft!, reply.expiry) : null;
+  const event = { provider: p.name, providerType: "dynamip", hosts: [p.siteId] };
+  const events: ReturnType<typeof ctx.notify.stage>[] = [];
+  const change = (s: State) => {
+    const e = entryOf(s, p);
     e.backoff = null;
     e.lastBeat = beat.sent;
     e.lastIp = reply.ip;
@@ -282,40 +291,39 @@ async function confirmed(
     e.expiry = reply.expiry;
     e.remainHours = reply.remainHours;
     if (warnExpiry) e.expiryWarned = stamp(ctx.clock);
+    // The confirmation and the events telling of it are one write.
+    if (newAddress) {
+      events.push(ctx.notify.stage(s, {
+        ...event,
+        kind: "updated",
+        addresses: [reply.ip],
+        reply: "set",
+        message: confirmedLine,
+        time: beat.sent.at,
+      }));
+    }
+    if (expiryLine !== null) {
+      events.push(ctx.notify.stage(s, {
+        ...event,
+        kind: "expiring",
+        message: expiryLine,
+        action: `Renew the account at ${say.SITE}`,
+        time: beat.sent.at,
+      }));
+    }
   };
   if (material) {
-    const saved = await save(ctx, p, change);
+    const saved = await ctx.store.record(change);
     if (!saved) ctx.log.error(stateNotSaved(p.name, ctx.store.failing ?? "unknown error"));
   } else {
-    ctx.store.note((s) => change(entryOf(s, p)));
+    ctx.store.note(change);
   }
-  const confirmedLine = say.beatConfirmed(p, reply.ip, reply.expiry, reply.remainHours);
   ctx.log.info(confirmedLine);
   if (gap !== null && gap > OFFLINE_AFTER_MS) {
     ctx.log.warn(say.wasOffline(p, gap, OFFLINE_AFTER_MS));
   }
-  const event = { provider: p.name, providerType: "dynamip", hosts: [p.siteId] };
-  if (newAddress) {
-    await ctx.notify.event({
-      ...event,
-      kind: "updated",
-      addresses: [reply.ip],
-      reply: "set",
-      message: confirmedLine,
-      time: beat.sent.at,
-    });
-  }
-  if (warnExpiry) {
-    const message = say.expiryWarning(p, hoursLeft!, reply.expiry);
-    ctx.log.warn(message);
-    await ctx.notify.event({
-      ...event,
-      kind: "expiring",
-      message,
-      action: `Renew the account at ${say.SITE}`,
-      time: beat.sent.at,
-    });
-  }
+  if (expiryLine !== null) ctx.log.warn(expiryLine);
+  ctx.notify.send(events);
   return { kind: "ok", next: beat.next };
 }
 

@@ -12,6 +12,7 @@ import { backoffDelay } from "../backoff.ts";
 import type { Dyndns2Provider } from "../config_types.ts";
 import type { Context, RoundEnd, Stopping } from "../context.ts";
 import { type IpFamily } from "../ip.ts";
+import { LOOK_GAP_MS, LOOK_SETTLE_MS } from "../looks.ts";
 import { noAddress, resumeHint, stateNotSaved, stillStopped } from "../messages.ts";
 import * as say from "./messages.ts";
 import { endAt, type Moment, stamp, wallAt } from "../moment.ts";
@@ -24,6 +25,7 @@ import {
   emptyDyndns2,
   emptyHost,
   type State,
+  type Stop,
 } from "../state.ts";
 import { VERSION } from "../version.ts";
 import { adoptFromDns } from "./adopt.ts";
@@ -243,6 +245,13 @@ async function settle(
     o.kind === "stop" ? [{ o, host: attempt.hosts[i]! }] : []
   );
   const waited = outcomes.find((o) => o.kind === "wait");
+  const event = { provider: p.name, providerType: p.profile.type, time: now.at };
+  const good = outcomes.flatMap((o, i) => o.kind === "success" && o.code === "good" ? [i] : []);
+  const confirmed = outcomes[good[0] ?? -1];
+  const until = waited?.kind === "wait" ? endAt(now, waited.waitMs, ctx.clock) : null;
+  // The outcome and the events telling of it are one write: no kill can leave one without the
+  // other.
+  const events: ReturnType<typeof ctx.notify.stage>[] = [];
   const saved = await ctx.store.record((s) => {
     const e = entryOf(s, p);
     e.attempt = null;
@@ -277,6 +286,17 @@ async function settle(
       }
     });
     e.wait = null;
+    if (confirmed?.kind === "success") {
+      const hosts = good.map((i) => attempt.hosts[i]!);
+      events.push(ctx.notify.stage(s, {
+        ...event,
+        kind: "updated",
+        hosts,
+        addresses: confirmed.ips,
+        reply: "good",
+        message: say.updated(p, hosts, confirmed.ips),
+      }));
+    }
     const first = stopped[0];
     if (first !== undefined) {
       const code = first.o.code;
@@ -284,44 +304,31 @@ async function settle(
         ? []
         : stopped.filter((x) => x.o.code === code).map((x) => x.host);
       e.stop = { code, hosts, at: now.at, fingerprint: p.fingerprint };
-    } else if (waited?.kind === "wait") {
+      events.push(ctx.notify.stage(s, {
+        ...event,
+        kind: "stopped",
+        hosts: hosts.length > 0 ? hosts : attempt.hosts,
+        reply: code,
+        message: stopMessage(p, e.stop, first.o, ctx.configPath),
+        action: `Fix the cause named above, ${resumeHint(p.name, ctx.configPath)}`,
+      }));
+    } else if (waited?.kind === "wait" && until !== null) {
       e.wait = { code: waited.code, from: now, ms: waited.waitMs };
+      events.push(ctx.notify.stage(s, {
+        ...event,
+        kind: "waiting",
+        hosts: attempt.hosts,
+        reply: waited.code,
+        message: say.waiting(p, waited.code, until, waited.detail),
+      }));
     }
   });
   for (const say of said) say();
   const e = entryOf(ctx.store.state, p);
   if (!saved) ctx.log.error(stateNotSaved(p.name, ctx.store.failing ?? "unknown error"));
-  const event = { provider: p.name, providerType: p.profile.type, time: now.at };
-  const good = outcomes.flatMap((o, i) => o.kind === "success" && o.code === "good" ? [i] : []);
-  const confirmed = outcomes[good[0] ?? -1];
-  if (confirmed?.kind === "success") {
-    const hosts = good.map((i) => attempt.hosts[i]!);
-    await ctx.notify.event({
-      ...event,
-      kind: "updated",
-      hosts,
-      addresses: confirmed.ips,
-      reply: "good",
-      message: say.updated(p, hosts, confirmed.ips),
-    });
-  }
+  ctx.notify.send(events);
   if (e.stop !== null && stopped.length > 0) {
-    const first = stopped[0]!.o;
-    const message = say.stopped(
-      p,
-      e.stop,
-      ctx.configPath,
-      first.kind === "stop" ? first.detail : undefined,
-    );
-    ctx.log.error(message);
-    await ctx.notify.event({
-      ...event,
-      kind: "stopped",
-      hosts: e.stop.hosts.length > 0 ? e.stop.hosts : attempt.hosts,
-      reply: e.stop.code,
-      message,
-      action: `Fix the cause named above, ${resumeHint(p.name, ctx.configPath)}`,
-    });
+    ctx.log.error(stopMessage(p, e.stop, stopped[0]!.o, ctx.configPath));
     for (const other of new Set(stopped.map((x) => x.o.code))) {
       if (other === e.stop.code) continue;
       const hosts = stopped.filter((x) => x.o.code === other).map((x) => x.host);
@@ -329,20 +336,16 @@ async function settle(
     }
     return { kind: "stopped" };
   }
-  if (waited?.kind === "wait") {
-    const until = endAt(now, waited.waitMs, ctx.clock);
-    const message = say.waiting(p, waited.code, until, waited.detail);
-    ctx.log.warn(message);
-    await ctx.notify.event({
-      ...event,
-      kind: "waiting",
-      hosts: attempt.hosts,
-      reply: waited.code,
-      message,
-    });
+  if (waited?.kind === "wait" && until !== null) {
+    ctx.log.warn(say.waiting(p, waited.code, until, waited.detail));
     return { kind: "waiting" };
   }
   return { kind: "ok" };
+}
+
+/** What a stop says, with the detail of the reply that gave it (the log and its event alike). */
+function stopMessage(p: Dyndns2Provider, stop: Stop, outcome: Outcome, configPath: string): string {
+  return say.stopped(p, stop, configPath, outcome.kind === "stop" ? outcome.detail : undefined);
 }
 
 /** Runs rounds every `intervalMs` until `stopping` says so, or until `p` is stopped. */
@@ -351,17 +354,49 @@ export async function runDyndns2(
   p: Dyndns2Provider,
   stopping: Stopping,
 ): Promise<RoundEnd> {
+  // Started again by a reload: the next round comes when the interval says, not at once.
+  const last = ctx.lastRounds.get(p.key);
+  if (last !== undefined) await untilNextRound(ctx, p, stopping, last);
   while (!stopping.stop.aborted) {
     const started = ctx.clock.mono();
+    ctx.lastRounds.set(p.key, started);
     const end = await dyndns2Round(ctx, p, stopping.abort);
     await ctx.notify.round(p, p.profile.type, end);
     if (end.kind === "aborted" || end.kind === "stopped") return end;
-    const wake = started + p.intervalMs;
-    while (!stopping.stop.aborted && ctx.clock.mono() < wake) {
-      await ctx.clock.sleep(wake - ctx.clock.mono(), stopping.stop);
-    }
+    await untilNextRound(ctx, p, stopping, started);
   }
   return { kind: "aborted" };
+}
+
+/**
+ * Waits for the round after the one that started at `started`: one interval later, or sooner when
+ * a look is asked meanwhile (see `looks.ts`: after the burst settles, and never within
+ * {@link LOOK_GAP_MS} of `started`).
+ */
+async function untilNextRound(
+  ctx: Context,
+  p: Dyndns2Provider,
+  stopping: Stopping,
+  started: number,
+): Promise<void> {
+  let wake = started + p.intervalMs;
+  let looked = false;
+  const look = () => {
+    looked = true;
+    wake = Math.min(wake, Math.max(ctx.clock.mono() + LOOK_SETTLE_MS, started + LOOK_GAP_MS));
+    ctx.log.debug(
+      `${p.profile.label} "${p.name}": asked to look; the next round comes at ${
+        wallAt(wake, ctx.clock)
+      }.`,
+    );
+  };
+  // Asked while this round ran: it may have looked too early.
+  if ((ctx.looks.lastAt ?? -Infinity) >= started) look();
+  while (!stopping.stop.aborted && ctx.clock.mono() < wake) {
+    const asked = ctx.looks.asked;
+    await ctx.clock.sleep(wake - ctx.clock.mono(), AbortSignal.any([stopping.stop, asked]));
+    if (!looked && asked.aborted) look();
+  }
 }
 
 function byFamily(ips: readonly string[]): Addresses {

@@ -54,9 +54,13 @@ export interface HeaderTemplate {
   value: Template;
 }
 
-/** A webhook's body: plain text, or JSON built from the config's JSON. */
+/**
+ * A webhook's body: text, its values written for its content type (`form`: percent-encoded, for
+ * `application/x-www-form-urlencoded`; `plain`: as they are, for `text/plain`), or JSON built from
+ * the config's JSON.
+ */
 export type BodyTemplate =
-  | { kind: "text"; template: Template }
+  | { kind: "text"; format: "form" | "plain"; template: Template }
   | { kind: "json"; template: JsonTemplate };
 
 /** An HTTP request per event. */
@@ -413,22 +417,51 @@ function bodyTemplate(
     errors.push(`${field}: a GET request has no body; remove "body" or set "method" to "POST"`);
     return undefined;
   }
-  if (typeof body === "string") {
-    const jsonType = headers.some((h) =>
-      h.name.toLowerCase() === "content-type" && /json/i.test(h.value.source)
+  const typeHeader = headers.find((h) => h.name.toLowerCase() === "content-type");
+  if (typeHeader !== undefined && typeHeader.value.parts.some((p) => p.kind === "field")) {
+    errors.push(
+      `${
+        field.replace(/\.body$/, "")
+      }.headers.${typeHeader.name}: placeholders are not allowed here: dnsbeat must know the body's type to write its values safely`,
     );
+    return undefined;
+  }
+  const type = typeHeader?.value.source.split(";")[0]?.trim().toLowerCase() ?? null;
+  const jsonType = type !== null && /^application\/([a-z0-9.+-]*\+)?json$/.test(type);
+  if (typeof body === "string") {
     if (jsonType || looksLikeJson(body)) {
       errors.push(
         `${field}: write a JSON body as JSON, not as a string, so that dnsbeat can escape the values, e.g. "body": { "content": "{{message}}" }`,
       );
       return undefined;
     }
+    const format = type === null || type === "text/plain"
+      ? "plain"
+      : type === "application/x-www-form-urlencoded"
+      ? "form"
+      : null;
+    if (format === null) {
+      errors.push(
+        `${field}: dnsbeat writes values safely only into a plain-text (text/plain), form-encoded (application/x-www-form-urlencoded) or JSON body, and the Content-Type header says ${
+          JSON.stringify(type)
+        }: use one of these`,
+      );
+      return undefined;
+    }
     const parsed = parseTemplate(body, EVENT_FIELDS);
-    if (parsed.ok) return { kind: "text", template: parsed.template };
+    if (parsed.ok) return { kind: "text", format, template: parsed.template };
     errors.push(...parsed.problems.map((p) => `${field}: ${p}`));
     return undefined;
   }
   if (typeof body === "object" && body !== null) {
+    if (type !== null && !jsonType) {
+      errors.push(
+        `${field}: a JSON body is sent as JSON, and the Content-Type header says ${
+          JSON.stringify(type)
+        }: remove the header, or set it to application/json`,
+      );
+      return undefined;
+    }
     const parsed = parseJsonTemplate(body, EVENT_FIELDS);
     if (parsed.ok) return { kind: "json", template: parsed.template };
     errors.push(...parsed.problems.map((p) => `${field}${p}`));

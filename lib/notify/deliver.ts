@@ -10,11 +10,19 @@
 import type { ExecSink, HealthcheckSink, Sink, WebhookSink } from "./config.ts";
 import { formatTimeout } from "./config.ts";
 import { type EventKind, eventTitle, type NotifyEvent } from "./events.ts";
+import { BLOCKED_PORT, NOT_PERMITTED, TLS_FAILED } from "../http.ts";
 import { createRedactor } from "../redact.ts";
-import { sinkSecrets, urlSecrets } from "./secrets.ts";
+import { isCredentialHeader, sinkSecrets, urlSecrets } from "./secrets.ts";
 import type { SendFn, SendResult } from "./send.ts";
 import type { RunFn } from "./run.ts";
-import { eventFields, renderHeader, renderJson, renderText, renderUrl } from "./template.ts";
+import {
+  eventFields,
+  renderForm,
+  renderHeader,
+  renderJson,
+  renderText,
+  renderUrl,
+} from "./template.ts";
 
 /** What delivery needs from the outside. */
 export interface DeliverDeps {
@@ -143,7 +151,11 @@ async function webhook(
   for (const header of sink.headers) headers[header.name] = renderHeader(header.value, values);
   let body: string | null = null;
   if (sink.body?.kind === "json") body = renderJson(sink.body.template, values);
-  if (sink.body?.kind === "text") body = renderText(sink.body.template, values);
+  if (sink.body?.kind === "text") {
+    body = sink.body.format === "form"
+      ? renderForm(sink.body.template, values)
+      : renderText(sink.body.template, values);
+  }
   const typed = Object.keys(headers).some((name) => name.toLowerCase() === "content-type");
   if (sink.body !== null && !typed) {
     headers["Content-Type"] = sink.body.kind === "json"
@@ -158,7 +170,9 @@ async function webhook(
     timeoutMs: sink.timeoutMs,
     signal,
   });
-  return httpOutcome(result, sink, "url", [...urlSecrets(url), ...Object.values(headers)]);
+  // Rendered values of credential headers are masked; a Content-Type or a title is no secret.
+  const secret = Object.entries(headers).filter(([name]) => isCredentialHeader(name));
+  return httpOutcome(result, sink, "url", [...urlSecrets(url), ...secret.map(([, v]) => v)]);
 }
 
 /** The outcome of an HTTP attempt; `secrets` are masked in a quoted reply with the sink's own. */
@@ -174,11 +188,7 @@ function httpOutcome(
       return result;
     case "unreached":
     case "failed":
-      return {
-        kind: "failed",
-        reason: `${result.reason}; check the network and the server in ${url}`,
-        retryable: true,
-      };
+      return networkFailure(result.reason, url);
     case "reply":
       break;
   }
@@ -197,10 +207,7 @@ function httpOutcome(
   }
   if (status >= 500 || status === 408 || status === 429) {
     const what = status === 429 ? " (too many requests)" : status === 408 ? " (too slow)" : "";
-    return fail(
-      `the server answered HTTP ${status}${what}${said}; dnsbeat tries again later`,
-      true,
-    );
+    return fail(`the server answered HTTP ${status}${what}${said}`, true);
   }
   if (status === 401 || status === 403) {
     return fail(
@@ -267,6 +274,37 @@ async function exec(
     };
   }
   return { kind: "delivered", detail: `the command exited with status 0${output}` };
+}
+
+/**
+ * A request that got no answer, in the words the provider requests use too: a port fetch never
+ * connects to, or no permission to use the network, is fixed only by the user and not retried; a
+ * TLS failure names what to check; anything else is worth another try.
+ */
+function networkFailure(reason: string, url: string): DeliveryResult {
+  if (reason === BLOCKED_PORT) {
+    return { kind: "failed", reason: `${reason} in ${url}`, retryable: false };
+  }
+  if (reason === NOT_PERMITTED) {
+    return {
+      kind: "failed",
+      reason: `${reason}: dnsbeat runs without --allow-net for ${url}`,
+      retryable: false,
+    };
+  }
+  if (reason === TLS_FAILED) {
+    return {
+      kind: "failed",
+      reason:
+        `${reason}: check that the server in ${url} speaks HTTPS with a certificate this machine trusts, and that the machine's clock is right`,
+      retryable: true,
+    };
+  }
+  return {
+    kind: "failed",
+    reason: `${reason}; check the network and the server in ${url}`,
+    retryable: true,
+  };
 }
 
 /** `; LABEL: "TEXT"` with `text` on one line, cut and masked; empty for empty text. */

@@ -2,8 +2,9 @@
  * The notification queue. The daemon hands it events and round pings and goes on at once: every
  * delivery runs on its own, concurrently with the others and with the daemon's rounds, so a sink
  * that hangs or is down delays nothing but its own deliveries. Retryable failures are tried again
- * after 10 s, 20 s, 40 s, ... (at most 15 min apart) until 1 h after the first attempt; every
- * attempt's outcome goes to a callback, which logs it and records deliveries in the state file.
+ * after 10 s, 20 s, 40 s, ... (at most 15 min apart), the last attempt exactly 1 h after the first
+ * (which may have been made by an earlier process); every attempt's outcome goes to a callback,
+ * which logs it and records deliveries in the state file.
  *
  * @module
  */
@@ -22,6 +23,8 @@ import type { NotifyEvent } from "./events.ts";
 export interface NotifyClock {
   /** Milliseconds since the Unix epoch. */
   now(): number;
+  /** Monotonic milliseconds: the hour of retries is measured on it. */
+  mono(): number;
   /** Waits `ms`; resolves early, never rejects, when `signal` is aborted. */
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
@@ -32,7 +35,7 @@ export interface RetryPolicy {
   firstDelayMs: number;
   /** The longest wait between two attempts. */
   maxDelayMs: number;
-  /** No attempt starts later than this after the first one. */
+  /** The last attempt starts this long after the first one (none later). */
   giveUpAfterMs: number;
   /** Deliveries a sink may have queued or in flight; more are dropped (and reported). */
   maxPendingPerSink: number;
@@ -60,6 +63,11 @@ export interface AttemptReport {
   retryInMs: number | null;
   /** Whether a retryable failure is not tried again because the time for retries is over. */
   gaveUp: boolean;
+  /**
+   * Whether a retryable failure is left for the next start instead (a command that ends, or a
+   * daemon that is ending).
+   */
+  kept: boolean;
 }
 
 /** What a {@link Dispatcher} is built from. */
@@ -74,6 +82,8 @@ export interface DispatcherOptions extends DeliverDeps {
   signal?: AbortSignal;
   /** Changes to {@link DEFAULT_RETRY}. */
   retry?: Partial<RetryPolicy>;
+  /** No retries in this process: a retryable failure is kept for the next start. */
+  keep?: boolean;
 }
 
 type Item = AttemptReport["item"];
@@ -85,6 +95,7 @@ export class Dispatcher {
   #tasks = new Set<Promise<void>>();
   #inFlight = new Set<string>();
   #pending = new Map<string, number>();
+  #hurry = new AbortController();
 
   /** A queue over `options.sinks`; it sends nothing until given something. */
   constructor(options: DispatcherOptions) {
@@ -94,14 +105,29 @@ export class Dispatcher {
 
   /**
    * Queues `event` for every sink that wants its kind, except the sinks named in `skip` (those the
-   * state file records as having it already). Returns at once with the names of the sinks it was
-   * queued for; a sink that has this event in flight already is left out.
+   * state file records as having it already). `triedMsAgo`: how long ago it was first tried, by
+   * an earlier process too (null: never); its retries end {@link RetryPolicy.giveUpAfterMs} after
+   * that first attempt. Returns at once with the names of the sinks it was queued for; a sink that
+   * has this event in flight already is left out.
    */
-  enqueue(event: NotifyEvent, skip: readonly string[] = []): string[] {
+  enqueue(
+    event: NotifyEvent,
+    skip: readonly string[] = [],
+    triedMsAgo: number | null = null,
+  ): string[] {
+    const since = triedMsAgo === null ? null : this.#options.clock.mono() - triedMsAgo;
     return this.#options.sinks
       .filter((sink) => wantsEvent(sink, event.kind) && !skip.includes(sink.name))
-      .filter((sink) => this.#start(sink, `event ${event.id}`, { kind: "event", event }))
+      .filter((sink) => this.#start(sink, `event ${event.id}`, { kind: "event", event }, since))
       .map((sink) => sink.name);
+  }
+
+  /**
+   * The process is ending: a delivery waiting to retry is tried once more now, and no further;
+   * what still fails is reported as kept for the next start.
+   */
+  hurry(): void {
+    this.#hurry.abort();
   }
 
   /**
@@ -117,7 +143,7 @@ export class Dispatcher {
     };
     return this.#options.sinks
       .filter((sink) => sink.type === "healthcheck")
-      .filter((sink) => this.#start(sink, "ping", { kind: "ping", ping: health }))
+      .filter((sink) => this.#start(sink, "ping", { kind: "ping", ping: health }, null))
       .map((sink) => sink.name);
   }
 
@@ -132,7 +158,7 @@ export class Dispatcher {
   }
 
   /** Starts a delivery unless one with the same key is under way; whether it started. */
-  #start(sink: Sink, what: string, item: Item): boolean {
+  #start(sink: Sink, what: string, item: Item, since: number | null): boolean {
     if (this.#options.signal?.aborted) return false;
     const key = `${sink.name}\0${what}`;
     if (this.#inFlight.has(key)) return false;
@@ -151,13 +177,14 @@ export class Dispatcher {
           },
           retryInMs: null,
           gaveUp: false,
+          kept: false,
         })
       );
       return false;
     }
     this.#inFlight.add(key);
     this.#pending.set(sink.name, count + 1);
-    const task: Promise<void> = this.#attempts(sink, item)
+    const task: Promise<void> = this.#attempts(sink, item, since)
       .catch(() => {})
       .finally(() => {
         this.#inFlight.delete(key);
@@ -168,13 +195,15 @@ export class Dispatcher {
     return true;
   }
 
-  async #attempts(sink: Sink, item: Item): Promise<void> {
+  async #attempts(sink: Sink, item: Item, since: number | null): Promise<void> {
     // Nothing of the delivery runs before the caller of enqueue has gone on.
     await Promise.resolve();
     const { clock, signal } = this.#options;
-    const started = clock.now();
+    const waking = signal ? AbortSignal.any([signal, this.#hurry.signal]) : this.#hurry.signal;
+    let started = since;
     for (let attempt = 1;; attempt++) {
       if (signal?.aborted) return;
+      started ??= clock.mono();
       const result = item.kind === "event"
         ? await deliver(sink, item.event, this.#options, signal)
         : sink.type === "healthcheck"
@@ -183,17 +212,20 @@ export class Dispatcher {
       if (result === null) return;
       let retryInMs: number | null = null;
       let gaveUp = false;
+      let kept = false;
       if (result.kind === "failed" && result.retryable && item.kind === "event") {
-        const delay = Math.min(
-          this.#retry.firstDelayMs * 2 ** (attempt - 1),
-          this.#retry.maxDelayMs,
-        );
-        if (clock.now() + delay - started <= this.#retry.giveUpAfterMs) retryInMs = delay;
-        else gaveUp = true;
+        const left = started + this.#retry.giveUpAfterMs - clock.mono();
+        if (this.#options.keep || this.#hurry.signal.aborted) kept = true;
+        else if (left <= 0) gaveUp = true;
+        else {
+          const delay = this.#retry.firstDelayMs * 2 ** (attempt - 1);
+          // The last wait is cut short so that the last attempt falls at the end of the window.
+          retryInMs = Math.min(delay, this.#retry.maxDelayMs, left);
+        }
       }
-      this.#report({ sink: sink.name, item, attempt, result, retryInMs, gaveUp });
+      this.#report({ sink: sink.name, item, attempt, result, retryInMs, gaveUp, kept });
       if (retryInMs === null) return;
-      await clock.sleep(retryInMs, signal);
+      await clock.sleep(retryInMs, waking);
     }
   }
 
@@ -224,8 +256,10 @@ export function describeAttempt(report: AttemptReport): string {
     case "failed": {
       const next = report.retryInMs !== null
         ? `; trying again in ${formatDuration(report.retryInMs)} (attempt ${report.attempt})`
+        : report.kept
+        ? "; it stays in the state file and is tried again at the next start"
         : report.gaveUp
-        ? `; gave up after ${report.attempt} attempts`
+        ? report.attempt === 1 ? "; not tried again" : `; gave up after ${report.attempt} attempts`
         : "";
       return `${head}: could not deliver ${what}: ${result.reason}${next}`;
     }

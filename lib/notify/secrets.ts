@@ -29,6 +29,11 @@ import type { JsonTemplate, Template } from "./template.ts";
 const CREDENTIAL = /auth|token|key|secret|pass|sig|session|cookie/i;
 const BODY_CREDENTIAL = /auth|token|key|secret|pass|sig|session|cookie|^user$/i;
 
+/** Whether a header of this name holds a credential (`Authorization`, `X-Api-Key`, ...). */
+export function isCredentialHeader(name: string): boolean {
+  return CREDENTIAL.test(name);
+}
+
 /** Whether `text` looks like a token rather than a word. */
 function looksLikeToken(text: string): boolean {
   if (/\s/.test(text)) return false;
@@ -50,7 +55,7 @@ export function sinkSecrets(sinks: readonly Sink[]): string[] {
     }
     for (const header of sink.headers) {
       const text = header.value.source;
-      if (CREDENTIAL.test(header.name)) {
+      if (isCredentialHeader(header.name)) {
         found.push(text, text.replace(/^\S+\s+/, ""));
       } else if (!text.includes("{{") && looksLikeToken(text)) {
         found.push(text);

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { classifyFetchError } from "../http.ts";
 import { formatTimeout } from "./config.ts";
 
 /** One notification request. */
@@ -82,7 +83,7 @@ export function fetchSend(fetchFn: FetchFn = fetch): SendFn {
           signal: controller.signal,
         });
       } catch (error) {
-        return stopped() ?? classify(error);
+        return stopped() ?? classifyFetchError(error, url);
       }
       return await readReply(response, stopped);
     } finally {
@@ -110,7 +111,7 @@ async function readReply(
       size += take;
     }
   } catch {
-    return stopped() ?? { kind: "failed", reason: "the connection broke before the reply ended" };
+    return stopped() ?? { kind: "failed", reason: "connection reset before the reply ended" };
   } finally {
     await reader.cancel().catch(() => {});
   }
@@ -119,43 +120,4 @@ async function readReply(
     status,
     body: new TextDecoder().decode(bytes.subarray(0, size), { stream: size === MAX_REPLY_BYTES }),
   };
-}
-
-const UNREACHED: readonly (readonly [RegExp, string])[] = [
-  [
-    /dns error|failed to lookup|name or service not known|nodename nor servname|no address associated|name resolution/,
-    "the server's name could not be resolved (DNS)",
-  ],
-  [/connection refused/, "the connection was refused"],
-  [/network is unreachable|no route to host|host is unreachable/, "no route to the server"],
-];
-
-const FAILED: readonly (readonly [RegExp, string])[] = [
-  [
-    /connection reset|broken pipe|connection closed|incomplete message|unexpected eof/,
-    "the connection broke before the reply ended",
-  ],
-  [/certificate|tls|handshake|alert/, "the TLS handshake failed"],
-  [/timed out|timeout/, "the connection timed out"],
-];
-
-/** Classifies a rejected `fetch` by its error text, which is inspected but never returned. */
-function classify(error: unknown): SendResult {
-  if (error instanceof Deno.errors.NotCapable || error instanceof Deno.errors.PermissionDenied) {
-    return { kind: "unreached", reason: "network access is not permitted to dnsbeat" };
-  }
-  const parts: string[] = [];
-  let current = error;
-  for (let depth = 0; depth < 5 && current instanceof Error; depth++) {
-    parts.push(current.message);
-    current = current.cause;
-  }
-  const text = parts.join(" | ").replace(/[a-z][a-z0-9+.-]*:\/\/\S*/gi, "").toLowerCase();
-  for (const [pattern, reason] of UNREACHED) {
-    if (pattern.test(text)) return { kind: "unreached", reason };
-  }
-  for (const [pattern, reason] of FAILED) {
-    if (pattern.test(text)) return { kind: "failed", reason };
-  }
-  return { kind: "failed", reason: "the request failed" };
 }

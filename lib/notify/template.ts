@@ -8,7 +8,10 @@
  * - In a header, CR and LF become a space and other control characters are dropped, so a value
  *   cannot start another header; a value with characters outside ASCII is sent as one RFC 2047
  *   encoded word (`=?UTF-8?B?...?=`), which ntfy decodes.
- * - In a plain-text body, values are inserted as they are.
+ * - In a form-encoded body (`application/x-www-form-urlencoded`), each value is percent-encoded:
+ *   an `&` or `=` in a value can never start another field.
+ * - In a plain-text body (`text/plain`), which has no structure to break, values are inserted as
+ *   they are. A text body of any other type is refused by the config check.
  * - A JSON body is written in the config as JSON, not as a string. Each string in it is a
  *   template whose values end up inside that string: the body is built as data and serialized
  *   with `JSON.stringify`, so quotes, backslashes, newlines or `{{` in a value are escaped and can
@@ -220,6 +223,11 @@ export function renderText(template: Template, values: FieldValues): string {
 /** `template` with each placeholder's value percent-encoded. */
 export function renderUrl(template: Template, values: FieldValues): string {
   return render(template, values, (v) => encodeURIComponent(v.toWellFormed()));
+}
+
+/** A form-encoded body: each value percent-encoded, so that it stays one field's value. */
+export function renderForm(template: Template, values: FieldValues): string {
+  return renderUrl(template, values);
 }
 
 /**

@@ -5,6 +5,7 @@
  * @module
  */
 import type { Notices } from "../../lib/notifier.ts";
+import { createEvent } from "../../lib/notify/events.ts";
 import type { EventInput } from "../../lib/notify/events.ts";
 import type { Context } from "../../lib/context.ts";
 import type { Detection } from "../../lib/detect.ts";
@@ -14,6 +15,7 @@ import { createLogger } from "../../lib/log.ts";
 import { emptyState, type State } from "../../lib/state.ts";
 import { StateStore } from "../../lib/state_store.ts";
 import { FakeClock } from "./fake_clock.ts";
+import { Looks } from "../../lib/looks.ts";
 
 /** A resolver that knows no record at all (as `Deno.resolveDns` says it: NotFound). */
 export const NO_DNS: DnsDeps = {
@@ -39,6 +41,11 @@ export function recordingNotices(): Notices & { events: EventInput[] } {
   const events: EventInput[] = [];
   return {
     events,
+    stage: (_draft, input) => {
+      events.push(input);
+      return createEvent(input);
+    },
+    send: () => {},
     event: (input) => {
       events.push(input);
       return Promise.resolve();
@@ -89,6 +96,8 @@ export function testContext(options: TestContextOptions = {}): TestContext {
       write: (line) => logs.push(line),
     }),
     timeoutMs: 15_000,
+    lastRounds: new Map(),
+    looks: new Looks(),
     httpGet: options.httpGet ??
       (() => Promise.resolve({ kind: "unreached", reason: "no server in this test" })),
     lookup: options.lookup ?? (() => Promise.resolve([])),

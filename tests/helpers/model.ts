@@ -19,6 +19,11 @@
  * - Liveness: a changed address reaches the server within one interval (plus the time a round's
  *   requests may take) unless something the oracle names forbids it.
  * - No stop is ever lost, and the state file always parses.
+ * - Notifications (a webhook sink that goes down and comes back): a stop is never on disk without
+ *   its `stopped` event (in the same write's outbox, or delivered before); an event leaves the
+ *   outbox undelivered only a full hour after its first attempt; an event is delivered twice only
+ *   when a process ended in between, or a resume came in between, or the wall clock was set wrong
+ *   (ids are times, rebuilt from the state after a restart).
  *
  * What a server said can only be lost when the disk refused every write since and the process
  * ended: the oracle forgets it then, as the process did.
@@ -28,8 +33,10 @@
 import fc from "fast-check";
 import { DAY, HOUR, MINUTE, SECOND } from "../../lib/duration.ts";
 import type { Fault } from "../../lib/emulator/mod.ts";
+import type { StopRef } from "../../lib/resume.ts";
 import {
   ACCOUNTS,
+  DYNAMIP_SERVER,
   type Dyndns2Config,
   HangError,
   type Limits,
@@ -149,6 +156,12 @@ export class Oracle {
   readonly #lifts: (Learnt & { account?: string; stop?: AccountStop; dynamip?: DynamipStop })[] =
     [];
   readonly stats: Counts = noCounts();
+  /** Whether the wall clock was ever set wrong in this sequence. */
+  clockWasWrong = false;
+  /** State writes checked so far, and the event ids in the outbox of the last one. */
+  #written = 0;
+  #outbox = new Set<string>();
+  #deliveries = 0;
 
   constructor(w: World) {
     this.#w = w;
@@ -178,13 +191,22 @@ export class Oracle {
    * with `resume` every stop of a provider it names. `writes` is the disk's write count before
    * dnsbeat read it: a lift no later write saved is lost with the process.
    */
-  #configRead(config: WorldConfig, resume: boolean, writes: number, at: number): void {
+  #configRead(
+    config: WorldConfig,
+    resume: boolean,
+    named: StopRef[],
+    writes: number,
+    at: number,
+  ): void {
     const before = this.loaded;
     this.loaded = config;
     for (const p of config.dyndns2) {
       const account = accountOf(p.server, p.username);
+      const [host, username] = account.split(" ") as [string, string];
+      // `dnsbeat resume` lifts the stops the state file showed it: its key names the account.
+      const asked = resume && named.some((r) => r.key.includes(host) && r.key.endsWith(username));
       const stop = this.stops.get(account);
-      if (stop && (resume || stop.password !== p.password || stop.hostnames !== hostsOf(p))) {
+      if (stop && (asked || stop.password !== p.password || stop.hostnames !== hostsOf(p))) {
         this.#lifts.push({ account, stop, writes });
         this.stops.delete(account);
         this.#excuseAccount(account, at);
@@ -194,7 +216,9 @@ export class Oracle {
     }
     if (before === null || before.timeout !== config.timeout) this.#excuseAll(at);
     const dynamip = config.dynamip;
-    if (this.dynamipStop && dynamip && (resume || dynamip.password !== this.dynamipStop.password)) {
+    const dynamipHost = new URL(DYNAMIP_SERVER).host;
+    const asked = resume && named.some((r) => r.key.includes(dynamipHost));
+    if (this.dynamipStop && dynamip && (asked || dynamip.password !== this.dynamipStop.password)) {
       this.#lifts.push({ dynamip: this.dynamipStop, writes });
       this.dynamipStop = null;
       this.dynamipExcuse = Math.max(this.dynamipExcuse, at);
@@ -285,7 +309,7 @@ export class Oracle {
           }
           break;
         case "config":
-          this.#configRead(event.config, event.resume, event.writes, event.at);
+          this.#configRead(event.config, event.resume, event.named, event.writes, event.at);
           break;
         case "started":
           if (event.bootId !== this.#bootId) this.#rebooted(event.at - event.uptime);
@@ -302,12 +326,53 @@ export class Oracle {
           break;
       }
     }
+    this.#notifications();
     if (this.#w.disk.failing) this.excuse(now);
     if (this.dynamipStop) this.dynamipExcuse = now;
     this.#stopsKept();
     if (!this.#w.running || this.loaded === null || this.#w.disk.failing) return;
     this.#dynamipLive(now);
     this.#dyndns2Live(now);
+  }
+
+  /** The notification rules, over the writes and deliveries since the last check. */
+  #notifications(): void {
+    const w = this.#w;
+    for (; this.#deliveries < w.deliveries.length; this.#deliveries++) {
+      const d = w.deliveries[this.#deliveries]!;
+      const twice = d.ok && !this.clockWasWrong &&
+        w.deliveries.slice(0, this.#deliveries).some((e) =>
+          e.ok && e.id === d.id && e.ended === d.ended && e.controls === d.controls
+        );
+      if (twice) fail(`the ${d.kind} event ${d.id} was delivered twice by one process`);
+    }
+    for (; this.#written < w.written.length; this.#written++) {
+      const { state, at } = w.written[this.#written]!;
+      const outbox = new Set(state.notify.outbox.map((o) => o.event.id));
+      for (const e of Object.values(state.providers)) {
+        const stop = e.stop;
+        if (stop === null) continue;
+        const its = w.deliveries.filter((d) => d.kind === "stopped" && d.time === stop.at);
+        const told = state.notify.outbox.some((o) =>
+          o.event.kind === "stopped" && o.event.time === stop.at
+        ) || its.some((d) => d.ok) ||
+          // Given up after an hour of trying (by the wall clock, when it was set wrong).
+          (its[0] !== undefined && (at - its[0].at >= HOUR || this.clockWasWrong));
+        if (!told) fail(`the stop ${stop.code} at ${stop.at} was written without its event`);
+      }
+      for (const id of this.#outbox) {
+        if (outbox.has(id)) continue;
+        const got = w.deliveries.filter((d) => d.id === id);
+        if (got.some((d) => d.ok)) continue;
+        const first = got[0]?.at;
+        if (first === undefined) fail(`the event ${id} left the outbox without an attempt`);
+        else if (at - first < HOUR && !this.clockWasWrong) {
+          fail(`the event ${id} was given up ${(at - first) / SECOND} s after its first attempt`);
+        }
+      }
+      this.#outbox = outbox;
+      this.stats.notifications = w.deliveries.filter((d) => d.ok).length;
+    }
   }
 
   /** Every stop a write has saved is in the state file. */
@@ -404,7 +469,7 @@ export class Oracle {
         const before = this.sent.get(`${account} ${host} ${family}`);
         return before?.outcome === "success" && before.ip === ip;
       });
-      if (ips.length > 0 && again && !this.#refresh(account, host, ips, wire)) {
+      if (ips.length > 0 && again && !this.#refresh(account, host, wire)) {
         fail(`${host} sent ${ips.map(([, ip]) => ip)} again after a success`);
       }
     }
@@ -416,14 +481,15 @@ export class Oracle {
    * dates a refresh by the wall clock then, having nothing else: with the wall clock behind
    * before the reboot, the refresh is early, one needless `nochg`).
    */
-  #refresh(account: string, host: string, ips: [string, string][], wire: Wire): boolean {
-    return ips.every(([family]) => {
-      const before = this.sent.get(`${account} ${host} ${family}`)!;
-      const refresh = wire.sentAt - before.at >= REFRESH_MS ||
-        (before.boot !== this.#bootId && wire.wall - before.wall >= REFRESH_MS);
-      if (refresh) this.stats.refreshes++;
-      return refresh;
-    });
+  #refresh(account: string, host: string, wire: Wire): boolean {
+    // The host's last success, whichever family it confirmed.
+    const last = ["ipv4", "ipv6"].map((f) => this.sent.get(`${account} ${host} ${f}`))
+      .filter((e) => e?.outcome === "success").sort((a, b) => b!.at - a!.at)[0];
+    if (last === undefined) return false;
+    const refresh = wire.sentAt - last.at >= REFRESH_MS ||
+      (last.boot !== this.#bootId && wire.wall - last.wall >= REFRESH_MS);
+    if (refresh) this.stats.refreshes++;
+    return refresh;
   }
 
   /** dnsbeat got a reply, or never will: what it learnt from it. */
@@ -862,8 +928,9 @@ const COMMANDS: fc.Arbitrary<Cmd>[] = [
     -30 * DAY,
     -365 * DAY,
   ).map((ms) =>
-    step(`clock ${ms > 0 ? "+" : ""}${ms / MINUTE} min`, ({ w }) => {
+    step(`clock ${ms > 0 ? "+" : ""}${ms / MINUTE} min`, ({ w, o }) => {
       w.clock.shift(ms);
+      o.clockWasWrong = true;
     })
   ),
   fc.tuple(
@@ -876,6 +943,7 @@ const COMMANDS: fc.Arbitrary<Cmd>[] = [
         wrong / MINUTE
       } min`,
       async ({ w, o }) => {
+        if (wrong !== 0) o.clockWasWrong = true;
         await w.reboot(`boot-${++o.stats.reboots + 1}`, down, uptime, wrong);
         o.stats.kills++;
         o.stats.restarts++;
@@ -912,6 +980,11 @@ const COMMANDS: fc.Arbitrary<Cmd>[] = [
     step(how, async ({ w }) => {
       if (how === "resume") await w.resume();
       else await w.reload();
+    })
+  ),
+  fc.boolean().map((up) =>
+    step(up ? "the sink is back" : "the sink answers 503", ({ w }) => {
+      w.sink.up = up;
     })
   ),
   fc.boolean().map((failing) =>
@@ -994,6 +1067,8 @@ export interface Counts {
   reboots: number;
   edits: number;
   refreshes: number;
+  /** Events the sink took. */
+  notifications: number;
 }
 
 function noCounts(): Counts {
@@ -1011,6 +1086,7 @@ function noCounts(): Counts {
     reboots: 0,
     edits: 0,
     refreshes: 0,
+    notifications: 0,
   };
 }
 
@@ -1020,7 +1096,8 @@ export function describeRun(m: ModelRun): string {
     `${Math.round(m.hours)} virtual hours: ${m.dyndns2} DynDNS2 requests (${m.ipv6} with IPv6, ` +
     `${m.nochg} nochg), ${m.beats} DynamIP beats, ${m.detections} detections, ${m.stops} stops, ` +
     `${m.netFailures} network failures, ${m.lostReplies} lost replies, ${m.refreshes} refreshes across a reboot, ${m.edits} edits, ` +
-    `${m.kills} kills, ${m.restarts} restarts, ${m.reboots} reboots; at most ${m.maxTurns} ` +
+    `${m.kills} kills, ${m.restarts} restarts, ${m.reboots} reboots, ` +
+    `${m.notifications} notifications taken; at most ${m.maxTurns} ` +
     `event-loop turns in a sequence`;
 }
 

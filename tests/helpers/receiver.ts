@@ -1,6 +1,7 @@
 /**
  * A tiny HTTP server on 127.0.0.1 (port 0) that records every request and answers as told: a
- * status, an echo of the request, a slow answer, or no answer at all (until the receiver closes).
+ * status, an echo of the request, a slow answer, a reply cut off in the middle, or no answer at
+ * all (until the receiver closes).
  *
  * @module
  */
@@ -26,7 +27,9 @@ export type Behaviour =
   /** Answer `status` (default 200) after `delayMs`. */
   | { kind: "slow"; delayMs: number; status?: number }
   /** Never answer. */
-  | { kind: "hang" };
+  | { kind: "hang" }
+  /** Answer 200 and start the body, then close the connection before it ends. */
+  | { kind: "cut" };
 
 /** A running receiver. */
 export interface Receiver {
@@ -78,6 +81,17 @@ export function startReceiver(
       case "hang":
         await wait(Infinity, released);
         return new Response("", { status: 503 });
+      case "cut": {
+        const body = new ReadableStream<Uint8Array>({
+          start(controller) {
+            controller.enqueue(new TextEncoder().encode("half a rep"));
+          },
+          pull(controller) {
+            controller.error(new Error("cut"));
+          },
+        });
+        return new Response(body, { status: 200, headers: { "content-length": "1000" } });
+      }
     }
   });
   return {

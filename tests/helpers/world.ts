@@ -23,6 +23,7 @@ import { type Environment, type Files } from "../../lib/app.ts";
 import { run } from "../../lib/cli/run.ts";
 import { parseConfig } from "../../lib/config.ts";
 import { ControlQueue } from "../../lib/control.ts";
+import type { StopRef } from "../../lib/resume.ts";
 import { basicCredentials } from "../../lib/dyndns2/protocol.ts";
 import { createEmulator, type Emulator, type EmulatorRequest } from "../../lib/emulator/mod.ts";
 import type { ExitCode } from "../../lib/exit_codes.ts";
@@ -136,8 +137,10 @@ export interface ConfigRead {
   kind: "config";
   /** When (true time). */
   at: number;
-  /** For `dnsbeat resume`: then every stop is lifted too. */
+  /** For `dnsbeat resume`: then the stops it named are lifted too. */
   resume: boolean;
+  /** The stops `dnsbeat resume` named (it reads them from the state file). */
+  named: StopRef[];
   /** What the file said. */
   config: WorldConfig;
   /** The disk's write count before: a later write holds what dnsbeat made of it. */
@@ -177,6 +180,27 @@ export interface Reply {
   /** The disk's write count then: later writes hold what dnsbeat made of it. */
   writes: number;
 }
+
+/** One delivery of an event to the world's sink. */
+export interface SinkDelivery {
+  /** The event's id. */
+  id: string;
+  /** The event's kind. */
+  kind: string;
+  /** The event's time. */
+  time: string;
+  /** Whether the sink took it. */
+  ok: boolean;
+  /** When (true time). */
+  at: number;
+  /** How many processes had ended by then. */
+  ended: number;
+  /** How many resumes and reloads dnsbeat had read the config for by then. */
+  controls: number;
+}
+
+/** The notification sink of every world's config. */
+export const SINK_URL = "http://hook.test/notify";
 
 /** A running dnsbeat process. */
 interface Proc {
@@ -225,11 +249,21 @@ export class World {
   #sent = 0;
   /** Network faults queued for the next requests of their target. */
   readonly netFaults: { target: NetTarget; fault: NetFault }[] = [];
+  /** The notification sink at `hook.test`: whether it takes what it gets (else it answers 503). */
+  readonly sink: { up: boolean } = { up: true };
+  /** Every delivery the sink saw: the event, whether it took it, when (true time). */
+  readonly deliveries: SinkDelivery[] = [];
+  /** Every state written to the disk, with the true time of the write, oldest first. */
+  readonly written: { state: State; at: number }[] = [];
+  /** How many dnsbeat processes have ended so far. */
+  ended = 0;
+  /** How many resumes and reloads dnsbeat has read the config for so far. */
+  controls = 0;
   /** What the sequence is doing now, for a hang's message. */
   doing = "starting";
   #proc: Proc | null = null;
   /** Control events sent to the daemon and not yet read by it, oldest first. */
-  #pending: ("resume" | "reload")[] = [];
+  #pending: ({ kind: "reload" } | { kind: "resume"; stops: StopRef[] })[] = [];
   #activity = 0;
   #busy = 0;
   #turns = 0;
@@ -286,6 +320,12 @@ export class World {
       ipSources: order(v4),
       ipv6Sources: order(v6),
       providers,
+      notify: [{
+        type: "webhook",
+        name: "hook",
+        url: SINK_URL,
+        body: { id: "{{id}}", kind: "{{kind}}", time: "{{time}}" },
+      }],
     };
   }
 
@@ -315,6 +355,7 @@ export class World {
     proc.done = run.run({ config: CONFIG_PATH }, [], this.#environment(proc), controller.signal);
     proc.done.then((code) => {
       proc.exit = code;
+      this.ended++;
       this.events.push({
         kind: "ended",
         at: this.truth.now(),
@@ -383,8 +424,13 @@ export class World {
 
   async #control(kind: "resume" | "reload"): Promise<void> {
     if (!this.running) return;
-    this.#pending.push(kind);
-    this.#proc!.control.push(kind === "resume" ? { kind, names: [], edited: null } : { kind });
+    // `dnsbeat resume` names the stops the state file shows it.
+    const stops: StopRef[] = Object.entries(this.diskState()?.providers ?? {}).flatMap((
+      [key, e],
+    ) => e.stop === null ? [] : [{ key, name: e.name, code: e.stop.code, at: e.stop.at }]);
+    const event = kind === "resume" ? { kind, stops, edited: null } : { kind };
+    this.#pending.push(event);
+    this.#proc!.control.push(event);
     await this.settle();
   }
 
@@ -451,11 +497,13 @@ export class World {
     return {
       loadConfig: async (path) => {
         this.#busy++;
-        const resume = proc.reads++ > 0 && this.#pending.shift() === "resume";
+        const control = proc.reads++ > 0 ? this.#pending.shift() : undefined;
+        if (control !== undefined) this.controls++;
         this.events.push({
           kind: "config",
           at: this.truth.now(),
-          resume,
+          resume: control?.kind === "resume",
+          named: control?.kind === "resume" ? control.stops : [],
           config: structuredClone(this.config),
           writes: this.disk.writes,
         });
@@ -492,6 +540,7 @@ export class World {
         }
         this.disk.text = JSON.stringify(s);
         this.disk.writes++;
+        this.written.push({ state: structuredClone(s), at: this.truth.now() });
         return Promise.resolve();
       },
     };
@@ -528,6 +577,7 @@ export class World {
     this.#activity++;
     if (this.#disposed) return new Promise<never>(() => {});
     const url = new URL(input instanceof Request ? input.url : input);
+    if (url.href === SINK_URL) return this.#sinkGot(String(init?.body ?? ""));
     const signal = init?.signal ?? undefined;
     const target: NetTarget = SERVERS.some((s) => new URL(s).host === url.host) &&
         url.pathname.startsWith("/nic/")
@@ -586,6 +636,16 @@ export class World {
     } finally {
       this.#activity++;
     }
+  }
+
+  /** The sink: records the event, and takes it while it is up. */
+  #sinkGot(body: string): Promise<Response> {
+    this.#activity++;
+    const event = JSON.parse(body) as { id: string; kind: string; time: string };
+    const ok = this.sink.up;
+    const at = this.truth.now();
+    this.deliveries.push({ ...event, ok, at, ended: this.ended, controls: this.controls });
+    return Promise.resolve(new Response(ok ? "ok" : "down", { status: ok ? 200 : 503 }));
   }
 
   /** The reply of `wire` on its way back: late, lost or given up, as the network makes it. */
