@@ -100,6 +100,8 @@ interface AccountStop extends Learnt {
   password: string;
   hostnames: string;
   reason: string;
+  /** The stop's time as dnsbeat writes it (its wall clock), which `resume` names. */
+  stamp: string;
   /** When dnsbeat learnt it (true time). */
   at: number;
 }
@@ -107,6 +109,8 @@ interface AccountStop extends Learnt {
 interface DynamipStop extends Learnt {
   password: string;
   reason: string;
+  /** The stop's time as dnsbeat writes it (the beat's, on its wall clock). */
+  stamp: string;
   at: number;
 }
 
@@ -204,8 +208,9 @@ export class Oracle {
       const account = accountOf(p.server, p.username);
       const [host, username] = account.split(" ") as [string, string];
       // `dnsbeat resume` lifts the stops the state file showed it: its key names the account.
-      const asked = resume && named.some((r) => r.key.includes(host) && r.key.endsWith(username));
       const stop = this.stops.get(account);
+      const asked = resume &&
+        named.some((r) => r.key.includes(host) && r.key.endsWith(username) && r.at === stop?.stamp);
       if (stop && (asked || stop.password !== p.password || stop.hostnames !== hostsOf(p))) {
         this.#lifts.push({ account, stop, writes });
         this.stops.delete(account);
@@ -217,7 +222,8 @@ export class Oracle {
     if (before === null || before.timeout !== config.timeout) this.#excuseAll(at);
     const dynamip = config.dynamip;
     const dynamipHost = new URL(DYNAMIP_SERVER).host;
-    const asked = resume && named.some((r) => r.key.includes(dynamipHost));
+    const asked = resume &&
+      named.some((r) => r.key.includes(dynamipHost) && r.at === this.dynamipStop?.stamp);
     if (this.dynamipStop && dynamip && (asked || dynamip.password !== this.dynamipStop.password)) {
       this.#lifts.push({ dynamip: this.dynamipStop, writes });
       this.dynamipStop = null;
@@ -506,7 +512,7 @@ export class Oracle {
       const success = event.delivered && r.status === 200 &&
         r.reply.startsWith("IP Address for");
       if (!success) this.dynamipExcuse = Math.max(this.dynamipExcuse, event.at);
-      if (event.delivered) this.#dynamipReply(r, event.writes, event.at);
+      if (event.delivered) this.#dynamipReply(r, event.writes, event.at, wire.wall);
     } else if (!event.delivered || r.status !== 200) this.#failed("detect", wire.host, event.at);
   }
 
@@ -589,6 +595,7 @@ export class Oracle {
       hostnames: hostsOf(p),
       reason: r.status === 200 ? JSON.stringify(r.reply.slice(0, 40)) : `HTTP ${r.status}`,
       at: learnt,
+      stamp: new Date(wall).toISOString(),
       writes,
     });
   }
@@ -636,6 +643,7 @@ export class Oracle {
     r: { path: string; reply: string; status: number },
     writes: number,
     at: number,
+    sent: number,
   ): void {
     const title = /\{\{\{([^|]*)\|/.exec(r.reply)?.[1]?.toLowerCase().replace(/\s+/g, "") ?? "";
     const auto = new URL(r.path, "http://x").searchParams.get("IPAddr") === "AUTO";
@@ -644,7 +652,13 @@ export class Oracle {
     const stop = title !== "" && (title !== "invalidipaddress" || auto);
     if (stop && this.loaded?.dynamip) {
       this.stats.stops++;
-      this.dynamipStop = { password: this.loaded.dynamip.password, reason: title, writes, at };
+      this.dynamipStop = {
+        password: this.loaded.dynamip.password,
+        reason: title,
+        writes,
+        at,
+        stamp: new Date(sent).toISOString(),
+      };
     }
   }
 
