@@ -155,6 +155,8 @@ export class Oracle {
   /** The config the running process read last (null: none runs). */
   loaded: WorldConfig | null = null;
   #startedAt = START;
+  /** dnsbeat's wall clock when the running process started (and read its state). */
+  #startWall = START;
   #bootId: string | null = "boot-1";
   /** Stops lifted in dnsbeat's memory, with the write count when they were. */
   readonly #lifts: (Learnt & { account?: string; stop?: AccountStop; dynamip?: DynamipStop })[] =
@@ -321,6 +323,7 @@ export class Oracle {
           if (event.bootId !== this.#bootId) this.#rebooted(event.at - event.uptime);
           this.#bootId = event.bootId;
           this.#startedAt = event.at;
+          this.#startWall = event.wallClock;
           this.excuse(event.at);
           // dnsbeat's documented start-up: with a clock that reads before 2026 it waits for the
           // clock to be set, up to `startup.maxWait` (5 minutes by default; README).
@@ -493,7 +496,8 @@ export class Oracle {
       .filter((e) => e?.outcome === "success").sort((a, b) => b!.at - a!.at)[0];
     if (last === undefined) return false;
     const refresh = wire.sentAt - last.at >= REFRESH_MS ||
-      (last.boot !== this.#bootId && wire.wall - last.wall >= REFRESH_MS);
+      (last.boot !== this.#bootId &&
+        Math.max(wire.wall, this.#startWall) - last.wall >= REFRESH_MS);
     if (refresh) this.stats.refreshes++;
     return refresh;
   }
