@@ -151,7 +151,17 @@ async function update(
   try {
     // Hosts no longer configured keep their record: put back, they need no update.
     await ctx.store.commit((s) => {
-      entryOf(s, p).attempt = attempt;
+      const e = entryOf(s, p);
+      e.attempt = attempt;
+      // The request it replaces may have reached the server: where it carried another address
+      // than the one sent before, what the server holds is unknown until a success.
+      for (const host of unsettled?.hosts ?? []) {
+        const h = e.hosts[host];
+        for (const f of ["ipv4", "ipv6"] as const) {
+          const maybe = unsettled!.sent[f];
+          if (h?.sent && maybe !== null && maybe !== h.sent[f]) h.sent[f] = null;
+        }
+      }
     });
   } catch (e) {
     ctx.log.error(stateNotSaved(p.name, e instanceof Error ? e.message : String(e)));
