@@ -1,6 +1,6 @@
 /**
  * The model-based test of the whole client (see tests/helpers/model.ts): 1,000 random sequences
- * of restarts, kills, reboots, clock jumps, config edits, resume, reloads, address changes,
+ * of restarts, kills, reboots, clock jumps, config edits, resume, reloads, looks, address changes,
  * server replies, network failures, latency and disk failures, each step checked against the
  * protocols' rules. `MODEL_RUNS=N` runs N sequences; `MODEL_SEED=S MODEL_PATH=P` replays the
  * failure fast-check reported. `deno task fuzz` runs 100,000.
@@ -35,6 +35,7 @@ Deno.test("model: no needless request on any path, no stop lost, every change se
       run.edits,
       run.multi,
       run.notifications,
+      run.looks,
     ];
     assert.ok(RUNS < 200 || reached.every((n) => n > 0), JSON.stringify(run));
   }

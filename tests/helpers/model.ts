@@ -994,6 +994,14 @@ const COMMANDS: fc.Arbitrary<Cmd>[] = [
       },
     )
   ),
+  // Network events: a burst of looks, which may bring a round forward but never a request the
+  // rules forbid (every rule above still holds).
+  fc.integer({ min: 1, max: 20 }).map((count) =>
+    step(`look now ×${count}`, async ({ w, o }) => {
+      if (w.running) o.stats.looks += count;
+      for (let i = 0; i < count; i++) await w.look();
+    })
+  ),
   fc.constantFrom("resume", "reload").map((how) =>
     step(how, async ({ w }) => {
       if (how === "resume") await w.resume();
@@ -1087,6 +1095,8 @@ export interface Counts {
   refreshes: number;
   /** Events the sink took. */
   notifications: number;
+  /** Looks asked of a running dnsbeat (SIGUSR1, `dnsbeat look`). */
+  looks: number;
 }
 
 function noCounts(): Counts {
@@ -1105,6 +1115,7 @@ function noCounts(): Counts {
     edits: 0,
     refreshes: 0,
     notifications: 0,
+    looks: 0,
   };
 }
 
@@ -1115,7 +1126,7 @@ export function describeRun(m: ModelRun): string {
     `${m.nochg} nochg), ${m.beats} DynamIP beats, ${m.detections} detections, ${m.stops} stops, ` +
     `${m.netFailures} network failures, ${m.lostReplies} lost replies, ${m.refreshes} refreshes across a reboot, ${m.edits} edits, ` +
     `${m.kills} kills, ${m.restarts} restarts, ${m.reboots} reboots, ` +
-    `${m.notifications} notifications taken; at most ${m.maxTurns} ` +
+    `${m.notifications} notifications taken, ${m.looks} looks; at most ${m.maxTurns} ` +
     `event-loop turns in a sequence`;
 }
 

@@ -434,6 +434,13 @@ export class World {
     await this.settle();
   }
 
+  /** SIGUSR1 or `dnsbeat look` (a network event) while dnsbeat runs: look at the address now. */
+  async look(): Promise<void> {
+    if (!this.running) return;
+    this.#proc!.control.push({ kind: "look" });
+    await this.settle();
+  }
+
   /** Another client of the account sets `host` to `ip` at the server (dnsbeat does not know). */
   async otherClient(username: string, host: string, ip: string): Promise<void> {
     const auth = btoa(basicCredentials(username, RIGHT.dyndns2));
