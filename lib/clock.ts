@@ -129,8 +129,10 @@ export function testBoot(now: number, boot: string | undefined): Clock | string 
     return "DNSBEAT_BOOT must be a boot id, optionally with @ and the boot's time (ISO 8601 or " +
       "epoch milliseconds), not after DNSBEAT_NOW";
   }
-  const readAt = performance.now();
-  return systemClock(now - Date.now(), { id, uptimeMs: now - bootAt, readAt });
+  const uptimeMs = now - bootAt;
+  const machine = systemClock(0, { id, uptimeMs, readAt: performance.now() });
+  // Its wall clock moves with its monotonic clock, so that the two never disagree within a run.
+  return { ...machine, now: () => now + (machine.mono() - uptimeMs) };
 }
 
 /** Epoch milliseconds of an ISO 8601 time or of (signed) digits; NaN when it is neither. */
