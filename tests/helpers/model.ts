@@ -1002,10 +1002,11 @@ const COMMANDS: fc.Arbitrary<Cmd>[] = [
       for (let i = 0; i < count; i++) await w.look();
     })
   ),
-  fc.constantFrom("resume", "reload").map((how) =>
+  fc.constantFrom("resume", "reload", "reload and resume at once").map((how) =>
     step(how, async ({ w }) => {
       if (how === "resume") await w.resume();
-      else await w.reload();
+      else if (how === "reload") await w.reload();
+      else await w.reloadAndResume();
     })
   ),
   fc.boolean().map((up) =>

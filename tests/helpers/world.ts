@@ -422,16 +422,37 @@ export class World {
     await this.#control("reload");
   }
 
+  /**
+   * `dnsbeat resume` reads the state, then a SIGHUP is taken and its round runs before the resume
+   * request arrives: a stop that round gave is newer than the one the request names.
+   */
+  async reloadAndResume(): Promise<void> {
+    if (!this.running) return;
+    const seen = this.#stopsOnDisk();
+    this.#send("reload");
+    await this.settle();
+    if (this.running) this.#send("resume", seen);
+    await this.settle();
+  }
+
   async #control(kind: "resume" | "reload"): Promise<void> {
     if (!this.running) return;
-    // `dnsbeat resume` names the stops the state file shows it.
-    const stops: StopRef[] = Object.entries(this.diskState()?.providers ?? {}).flatMap((
+    this.#send(kind);
+    await this.settle();
+  }
+
+  /** The stops the state file shows, as `dnsbeat resume` names them. */
+  #stopsOnDisk(): StopRef[] {
+    return Object.entries(this.diskState()?.providers ?? {}).flatMap((
       [key, e],
     ) => e.stop === null ? [] : [{ key, name: e.name, code: e.stop.code, at: e.stop.at }]);
+  }
+
+  /** Hands dnsbeat a reload, or a resume naming `stops` (by default what the state shows now). */
+  #send(kind: "resume" | "reload", stops = this.#stopsOnDisk()): void {
     const event = kind === "resume" ? { kind, stops, edited: null } : { kind };
     this.#pending.push(event);
     this.#proc!.control.push(event);
-    await this.settle();
   }
 
   /** SIGUSR1 or `dnsbeat look` (a network event) while dnsbeat runs: look at the address now. */
