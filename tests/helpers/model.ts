@@ -1002,6 +1002,16 @@ const COMMANDS: fc.Arbitrary<Cmd>[] = [
       for (let i = 0; i < count; i++) await w.look();
     })
   ),
+  // The user fixes a password wrongly (a new wrong one lifts the stop), reloads and resumes at
+  // once: the reload's round gives a newer badauth, which the resume, naming the older, must keep.
+  fc.constant(
+    step("a wrong fix, then reload and resume at once", async ({ w }) => {
+      const p = w.config.dyndns2[0];
+      if (!p) return;
+      p.password = p.password === "wrong-noip-pw" ? "wrong-noip-pw-2" : "wrong-noip-pw";
+      await w.reloadAndResume();
+    }),
+  ),
   fc.constantFrom("resume", "reload", "reload and resume at once").map((how) =>
     step(how, async ({ w }) => {
       if (how === "resume") await w.resume();
