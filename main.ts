@@ -8,7 +8,7 @@ import { processEnvironment } from "./lib/app.ts";
 import { type Clock, epochMs, linuxBoot, systemClock, testBoot } from "./lib/clock.ts";
 import { type Command, COMMON_OPTIONS } from "./lib/cli/command.ts";
 import { ExitCode } from "./lib/exit_codes.ts";
-import { writeAll } from "./lib/log.ts";
+import { writeAll } from "./lib/log/mod.ts";
 import { VERSION } from "./lib/version.ts";
 
 /**
@@ -107,7 +107,7 @@ export async function main(args: string[]): Promise<number> {
   const signals: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
   const onSignal = () => controller.abort();
   for (const s of signals) Deno.addSignalListener(s, onSignal);
-  // SIGHUP ("read the config again") and SIGUSR1 ("look now") speak to the daemon (`control.ts`
+  // SIGHUP ("read the config again") and SIGUSR1 ("look now") speak to the daemon (`lib/daemon/control.ts`
   // listens while it runs); at any other moment, and to every other command, they must not end
   // the process (routers, network hooks and `systemctl reload` send them without knowing what
   // runs).

@@ -4,38 +4,43 @@
  *
  * @module
  */
-import { type Notices, Notifier } from "./notifier.ts";
+import { type Notices, Notifier } from "./notify/notifier.ts";
 import { commandRunner, type RunFn } from "./notify/run.ts";
 import type { Clock } from "./clock.ts";
-import { type ConfigResult, DEFAULT_CONFIG_PATH, loadConfig, systemConfigDeps } from "./config.ts";
-import type { Config } from "./config_types.ts";
+import {
+  type ConfigResult,
+  DEFAULT_CONFIG_PATH,
+  loadConfig,
+  systemConfigDeps,
+} from "./config/mod.ts";
+import type { Config } from "./config/types.ts";
 import type { Context } from "./context.ts";
-import { type Control, processControl } from "./control.ts";
-import { defaultDnsDeps, type DnsDeps, lookupAddresses } from "./dns.ts";
-import { type Detection, detectIp, isServiceOf, shareDetections } from "./detect.ts";
-import { systemIp } from "./iface_read.ts";
-import type { IpFamily } from "./ip.ts";
-import { natMessage } from "./nat.ts";
-import { sentAddresses } from "./network_notes.ts";
+import { type Control, processControl } from "./daemon/control.ts";
+import { defaultDnsDeps, type DnsDeps, lookupAddresses } from "./net/dns.ts";
+import { type Detection, detectIp, isServiceOf, shareDetections } from "./net/detect.ts";
+import { systemIp } from "./net/iface_read.ts";
+import type { IpFamily } from "./net/ip.ts";
+import { natMessage } from "./net/nat.ts";
+import { sentAddresses } from "./net/network_notes.ts";
 import { ExitCode } from "./exit_codes.ts";
-import { type FetchFn, httpGet } from "./http.ts";
-import { describeFsError } from "./fs.ts";
-import { acquireLock, type Lock, type LockResult } from "./lock.ts";
-import { Looks } from "./looks.ts";
-import { consoleLogger, type Level, type Logger, writeAll } from "./log.ts";
+import { type FetchFn, httpGet } from "./net/http.ts";
+import { describeFsError } from "./state/fs.ts";
+import { acquireLock, type Lock, type LockResult } from "./state/lock.ts";
+import { Looks } from "./daemon/looks.ts";
+import { consoleLogger, type Level, type Logger, writeAll } from "./log/mod.ts";
 import { stateCorrupt, stateLocked, stateUnreadable, waitsMoved } from "./messages.ts";
-import { kindOf } from "./providers.ts";
-import { liftChangedStops } from "./resume.ts";
-import { adoptState, type State } from "./state.ts";
+import { kindOf } from "./providers/mod.ts";
+import { liftChangedStops } from "./state/resume.ts";
+import { adoptState, type State } from "./state/mod.ts";
 import {
   type ReadResult,
   readState,
   removeStaleTemps,
   StateStore,
   writeStateAtomically,
-} from "./state_store.ts";
-import { defaultNetworkUp } from "./startup.ts";
-import { accountKeyChange, upgradeState } from "./state_upgrade.ts";
+} from "./state/store.ts";
+import { defaultNetworkUp } from "./daemon/startup.ts";
+import { accountKeyChange, upgradeState } from "./state/upgrade.ts";
 
 /** Options every command shares. */
 export interface GlobalOptions {

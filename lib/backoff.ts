@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { MINUTE, SECOND } from "./duration.ts";
+import { MINUTE, SECOND } from "./config/duration.ts";
 
 /** The longest back-off. */
 export const MAX_BACKOFF_MS = 30 * MINUTE;

@@ -8,7 +8,7 @@
  * every rule about "how long since" (DynamIP's 15 minutes, No-IP's 30 minutes after `911`, a
  * back-off) is measured on it. On Linux it counts from the machine's boot (the kernel's uptime),
  * so two processes of the same boot agree on it, and {@link Clock.bootId} names the boot: the
- * state file keeps it, and `state.ts` tells from it whether the machine restarted in between.
+ * state file keeps it, and `state/mod.ts` tells from it whether the machine restarted in between.
  * Elsewhere, or when the system does not tell, it counts from the process's start and `bootId`
  * is null: then nobody can tell whether a reboot happened, and the waits start again.
  *

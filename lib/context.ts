@@ -4,14 +4,14 @@
  *
  * @module
  */
-import type { Notices } from "./notifier.ts";
+import type { Notices } from "./notify/notifier.ts";
 import type { Clock } from "./clock.ts";
-import type { Detection } from "./detect.ts";
-import type { HttpGetRequest, HttpResult } from "./http.ts";
-import type { IpFamily } from "./ip.ts";
-import type { Logger } from "./log.ts";
-import type { Looks } from "./looks.ts";
-import type { StateStore } from "./state_store.ts";
+import type { Detection } from "./net/detect.ts";
+import type { HttpGetRequest, HttpResult } from "./net/http.ts";
+import type { IpFamily } from "./net/ip.ts";
+import type { Logger } from "./log/mod.ts";
+import type { Looks } from "./daemon/looks.ts";
+import type { StateStore } from "./state/store.ts";
 
 /** The dependencies of one provider's loop. */
 export interface Context {
@@ -33,7 +33,7 @@ export interface Context {
    * system's); null when the lookup failed.
    */
   lookup: (hostname: string, family: IpFamily, signal?: AbortSignal) => Promise<string[] | null>;
-  /** Where rounds report what a notification sink may want (`notifier.ts`). */
+  /** Where rounds report what a notification sink may want (`notify/notifier.ts`). */
   notify: Notices;
   /** The deadline of each request, in ms. */
   timeoutMs: number;

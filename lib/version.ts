@@ -10,6 +10,6 @@ export const VERSION = "0.1.0";
 /**
  * The maintainers' contact address: the default `userAgentContact`, sent as the User-Agent's
  * last field as No-IP requires (`NameOfUpdateProgram/VersionNumber maintainercontact@domain.com`,
- * see `contact.ts`), and named when a service refuses dnsbeat itself (`badagent`).
+ * see `config/contact.ts`), and named when a service refuses dnsbeat itself (`badagent`).
  */
 export const CONTACT = "dnsbeat@users.noreply.github.com";

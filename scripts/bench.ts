@@ -17,7 +17,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { writeAll } from "../lib/log.ts";
+import { writeAll } from "../lib/log/mod.ts";
 import { ACCOUNTS_JSON, SPECS } from "./bench_lib/clients.ts";
 import { measureClient, measureDeno } from "./bench_lib/costs.ts";
 import { simulateDynamip } from "./bench_lib/dynamip_sim.ts";

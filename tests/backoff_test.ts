@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { backoffDelay, FIRST_BACKOFF_MS, MAX_BACKOFF_MS } from "../lib/backoff.ts";
-import { MINUTE, SECOND } from "../lib/duration.ts";
+import { MINUTE, SECOND } from "../lib/config/duration.ts";
 
 const middle = () => 0.5;
 

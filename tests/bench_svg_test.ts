@@ -2,7 +2,7 @@
  * The benchmark's pure parts: the timeline SVG, the report and its verdicts, beat figures.
  */
 import assert from "node:assert/strict";
-import { BEAT_PERIOD_MS } from "../lib/dynamip/schedule.ts";
+import { BEAT_PERIOD_MS } from "../lib/providers/dynamip/schedule.ts";
 import { summarizeBeats } from "../scripts/bench_lib/beats.ts";
 import { judge, renderReport } from "../scripts/bench_lib/report.ts";
 import { COLORS, renderTimeline, timelineOf } from "../scripts/bench_lib/timeline_svg.ts";

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { ExitCode } from "../lib/exit_codes.ts";
-import { parseState } from "../lib/state.ts";
+import { parseState } from "../lib/state/mod.ts";
 import { finish, watch } from "./helpers/lines.ts";
 import { sandbox } from "./helpers/sandbox.ts";
 import { report } from "./helpers/report.ts";

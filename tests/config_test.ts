@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { NOIP } from "../lib/dyndns2/profiles.ts";
+import { NOIP } from "../lib/providers/dyndns2/profiles.ts";
 import fc from "fast-check";
 import {
   CONFIG_KEYS,
@@ -10,12 +10,12 @@ import {
   DEFAULT_STATE_PATH,
   loadConfig,
   parseConfig,
-} from "../lib/config.ts";
-import { fingerprint } from "../lib/identity.ts";
-import type { Config, Dyndns2Provider } from "../lib/config_types.ts";
-import { DEFAULT_SERVER as DYNAMIP_SERVER } from "../lib/dynamip/protocol.ts";
-import { DAY, MINUTE, SECOND } from "../lib/duration.ts";
-import { parseIpSource } from "../lib/detect.ts";
+} from "../lib/config/mod.ts";
+import { fingerprint } from "../lib/state/identity.ts";
+import type { Config, Dyndns2Provider } from "../lib/config/types.ts";
+import { DEFAULT_SERVER as DYNAMIP_SERVER } from "../lib/providers/dynamip/protocol.ts";
+import { DAY, MINUTE, SECOND } from "../lib/config/duration.ts";
+import { parseIpSource } from "../lib/net/detect.ts";
 import { CONTACT } from "../lib/version.ts";
 
 const PW = "S3cr3t-PW!";

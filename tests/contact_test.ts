@@ -1,7 +1,7 @@
 /** `userAgentContact`: an e-mail address or an http(s) URL, one field of the User-Agent. */
 import assert from "node:assert/strict";
-import { type ConfigDeps, parseConfig } from "../lib/config.ts";
-import { contactProblem } from "../lib/contact.ts";
+import { type ConfigDeps, parseConfig } from "../lib/config/mod.ts";
+import { contactProblem } from "../lib/config/contact.ts";
 import { CONTACT } from "../lib/version.ts";
 
 const DEPS: ConfigDeps = { readSecretFile: () => ({ error: "none" }), env: () => undefined };

@@ -10,8 +10,8 @@
  */
 import assert from "node:assert/strict";
 import { ExitCode } from "../lib/exit_codes.ts";
-import { type Dyndns2State, parseState } from "../lib/state.ts";
-import { writeStateAtomically } from "../lib/state_store.ts";
+import { type Dyndns2State, parseState } from "../lib/state/mod.ts";
+import { writeStateAtomically } from "../lib/state/store.ts";
 import { dnsbeatArgs } from "../scripts/dnsbeat.ts";
 import type { CliResult } from "./helpers/cli.ts";
 import { type Sandbox, sandbox } from "./helpers/sandbox.ts";

@@ -1,15 +1,15 @@
 import assert from "node:assert/strict";
-import type { StopRef } from "../lib/resume.ts";
-import { NOIP } from "../lib/dyndns2/profiles.ts";
-import type { ConfigResult } from "../lib/config.ts";
-import type { Config, DynamipProvider, Dyndns2Provider } from "../lib/config_types.ts";
-import { ControlQueue } from "../lib/control.ts";
-import { runDaemon } from "../lib/daemon.ts";
-import { MINUTE } from "../lib/duration.ts";
+import type { StopRef } from "../lib/state/resume.ts";
+import { NOIP } from "../lib/providers/dyndns2/profiles.ts";
+import type { ConfigResult } from "../lib/config/mod.ts";
+import type { Config, DynamipProvider, Dyndns2Provider } from "../lib/config/types.ts";
+import { ControlQueue } from "../lib/daemon/control.ts";
+import { runDaemon } from "../lib/daemon/mod.ts";
+import { MINUTE } from "../lib/config/duration.ts";
 import { ExitCode } from "../lib/exit_codes.ts";
-import type { HttpGetRequest, HttpResult } from "../lib/http.ts";
-import type { Dyndns2State, State } from "../lib/state.ts";
-import { StateStore } from "../lib/state_store.ts";
+import type { HttpGetRequest, HttpResult } from "../lib/net/http.ts";
+import type { Dyndns2State, State } from "../lib/state/mod.ts";
+import { StateStore } from "../lib/state/store.ts";
 import { testContext } from "./helpers/context.ts";
 
 const noip: Dyndns2Provider = {

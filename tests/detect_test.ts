@@ -10,9 +10,9 @@ import {
   parseIpSource,
   serverDomains,
   shareDetections,
-} from "../lib/detect.ts";
-import { NOIP } from "../lib/dyndns2/profiles.ts";
-import { httpGet, type HttpGetRequest, type HttpResult } from "../lib/http.ts";
+} from "../lib/net/detect.ts";
+import { NOIP } from "../lib/providers/dyndns2/profiles.ts";
+import { httpGet, type HttpGetRequest, type HttpResult } from "../lib/net/http.ts";
 import { NO_DNS } from "./helpers/context.ts";
 
 const http = (url: string): IpSource => ({ kind: "http", url });

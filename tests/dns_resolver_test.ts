@@ -6,8 +6,8 @@
  */
 
 import assert from "node:assert/strict";
-import { decodeReply, encodeQuery } from "../lib/dns_message.ts";
-import { nameServersIn } from "../lib/dns_resolver.ts";
+import { decodeReply, encodeQuery } from "../lib/net/dns_message.ts";
+import { nameServersIn } from "../lib/net/dns_resolver.ts";
 
 /** A reply to `query` (its question copied), with `flags` and `answers` (already encoded). */
 function replyTo(query: Uint8Array, flags: number, answers: Uint8Array[] = []): Uint8Array {

@@ -14,7 +14,7 @@ import {
   lookupAddresses,
   parseDnsSource,
   queryDnsSource,
-} from "../lib/dns.ts";
+} from "../lib/net/dns.ts";
 import { type DnsServer, type DnsServerOptions, startDnsServer } from "./helpers/dns_server.ts";
 
 function parsed(text: string): DnsSource {

@@ -1,5 +1,12 @@
 import assert from "node:assert/strict";
-import { DAY, formatDuration, HOUR, MINUTE, parseDuration, SECOND } from "../lib/duration.ts";
+import {
+  DAY,
+  formatDuration,
+  HOUR,
+  MINUTE,
+  parseDuration,
+  SECOND,
+} from "../lib/config/duration.ts";
 
 Deno.test("duration units are consistent", () => {
   assert.equal(SECOND, 1000);

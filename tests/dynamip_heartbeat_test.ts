@@ -1,19 +1,23 @@
 import { recordingNotices } from "./helpers/context.ts";
 import assert from "node:assert/strict";
-import type { DynamipProvider } from "../lib/config_types.ts";
+import type { DynamipProvider } from "../lib/config/types.ts";
 import type { Context, RoundEnd } from "../lib/context.ts";
-import type { Detection } from "../lib/detect.ts";
-import { beatOnce, EXPIRY_WARN_HOURS, runHeartbeat } from "../lib/dynamip/heartbeat.ts";
-import { BEAT_INTERVAL_MS, BEAT_PERIOD_MS, OFFLINE_AFTER_MS } from "../lib/dynamip/schedule.ts";
-import { DAY, formatDuration, HOUR, MINUTE, SECOND } from "../lib/duration.ts";
+import type { Detection } from "../lib/net/detect.ts";
+import { beatOnce, EXPIRY_WARN_HOURS, runHeartbeat } from "../lib/providers/dynamip/heartbeat.ts";
+import {
+  BEAT_INTERVAL_MS,
+  BEAT_PERIOD_MS,
+  OFFLINE_AFTER_MS,
+} from "../lib/providers/dynamip/schedule.ts";
+import { DAY, formatDuration, HOUR, MINUTE, SECOND } from "../lib/config/duration.ts";
 import { createEmulator, DEFAULT_ECHO_IP, type Emulator } from "../lib/emulator/mod.ts";
-import { type FetchFn, httpGet, type HttpGetRequest, type HttpResult } from "../lib/http.ts";
-import { createLogger, type Level } from "../lib/log.ts";
-import { iso } from "../lib/moment.ts";
-import { type DynamipState, emptyDynamip, emptyState, type State } from "../lib/state.ts";
-import { StateStore } from "../lib/state_store.ts";
+import { type FetchFn, httpGet, type HttpGetRequest, type HttpResult } from "../lib/net/http.ts";
+import { createLogger, type Level } from "../lib/log/mod.ts";
+import { iso } from "../lib/state/moment.ts";
+import { type DynamipState, emptyDynamip, emptyState, type State } from "../lib/state/mod.ts";
+import { StateStore } from "../lib/state/store.ts";
 import { FakeClock } from "./helpers/fake_clock.ts";
-import { Looks } from "../lib/looks.ts";
+import { Looks } from "../lib/daemon/looks.ts";
 
 const START = Date.UTC(2026, 0, 1);
 const SITE = "George";
@@ -378,7 +382,7 @@ Deno.test("after a reboot, the last beat counts from the boot, whatever the wall
   // The machine reboots with its wall clock a year ahead: only the uptime is sure to have passed.
   const saved = { ...structuredClone(h.ctx.store.state), boot: "first-boot" } as State;
   const rebooted = harness({ state: saved });
-  const adopted = (await import("../lib/state.ts")).adoptState(
+  const adopted = (await import("../lib/state/mod.ts")).adoptState(
     rebooted.ctx.store.state as State,
     new FakeClock(START + 365 * DAY, { bootId: "another-boot" }),
   );

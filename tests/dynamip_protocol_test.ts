@@ -9,8 +9,8 @@ import {
   maskOf,
   parseResponse,
   parseUsDate,
-} from "../lib/dynamip/protocol.ts";
-import { snippet, SNIPPET_LENGTH } from "../lib/snippet.ts";
+} from "../lib/providers/dynamip/protocol.ts";
+import { snippet, SNIPPET_LENGTH } from "../lib/log/snippet.ts";
 import { formatExpiry } from "../lib/emulator/mod.ts";
 
 const PASSWORD = "Te&st=1 +ü";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { HOUR, MINUTE, SECOND } from "../lib/duration.ts";
+import { HOUR, MINUTE, SECOND } from "../lib/config/duration.ts";
 import {
   BEAT_INTERVAL_MS,
   BEAT_MARGIN_MS,
@@ -10,7 +10,7 @@ import {
   nextMark,
   OFFLINE_AFTER_MS,
   retryAt,
-} from "../lib/dynamip/schedule.ts";
+} from "../lib/providers/dynamip/schedule.ts";
 
 const T = 1_000_000_000;
 const TIMEOUT = 15 * SECOND;

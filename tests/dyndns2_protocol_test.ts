@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
-import { DYNDNS2, DYNU, NOIP, PROFILES, type ServiceProfile } from "../lib/dyndns2/profiles.ts";
+import {
+  DYNDNS2,
+  DYNU,
+  NOIP,
+  PROFILES,
+  type ServiceProfile,
+} from "../lib/providers/dyndns2/profiles.ts";
 import fc from "fast-check";
 import {
   buildRequest,
@@ -10,10 +16,10 @@ import {
   SERVER_ERROR_WAIT_MS,
   type UpdateRequest,
   userAgent,
-} from "../lib/dyndns2/protocol.ts";
+} from "../lib/providers/dyndns2/protocol.ts";
 import { CONTACT, VERSION } from "../lib/version.ts";
-import { createRedactor, type Redactor } from "../lib/redact.ts";
-import { SNIPPET_LENGTH } from "../lib/snippet.ts";
+import { createRedactor, type Redactor } from "../lib/log/redact.ts";
+import { SNIPPET_LENGTH } from "../lib/log/snippet.ts";
 
 /** The parser, masking nothing unless a test gives a mask (the masks are tested on their own). */
 function parseResponse(

@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
-import { DYNU, NOIP } from "../lib/dyndns2/profiles.ts";
-import type { Dyndns2Provider } from "../lib/config_types.ts";
-import type { HttpGetRequest, HttpResult } from "../lib/http.ts";
-import { dyndns2Round, runDyndns2 } from "../lib/dyndns2/round.ts";
-import { type Dyndns2State, type State } from "../lib/state.ts";
-import { StateStore } from "../lib/state_store.ts";
-import { DAY, HOUR, MINUTE } from "../lib/duration.ts";
+import { DYNU, NOIP } from "../lib/providers/dyndns2/profiles.ts";
+import type { Dyndns2Provider } from "../lib/config/types.ts";
+import type { HttpGetRequest, HttpResult } from "../lib/net/http.ts";
+import { dyndns2Round, runDyndns2 } from "../lib/providers/dyndns2/round.ts";
+import { type Dyndns2State, type State } from "../lib/state/mod.ts";
+import { StateStore } from "../lib/state/store.ts";
+import { DAY, HOUR, MINUTE } from "../lib/config/duration.ts";
 import { testContext } from "./helpers/context.ts";
 
 const PASSWORD = "Pw-for-round-tests!";

@@ -7,7 +7,7 @@
  * tests/state_upgrade_test.ts, tests/config_test.ts.
  */
 import assert from "node:assert/strict";
-import { HOUR } from "../lib/duration.ts";
+import { HOUR } from "../lib/config/duration.ts";
 import { ExitCode } from "../lib/exit_codes.ts";
 import { report } from "./helpers/report.ts";
 import { ECHO_IP, NOIP_USER, type Sandbox, sandbox, SITE_ID } from "./helpers/sandbox.ts";

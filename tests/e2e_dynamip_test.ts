@@ -3,8 +3,8 @@
  * shows the beat, the expiry and the stop; both providers run side by side in one daemon.
  */
 import assert from "node:assert/strict";
-import { BEAT_PERIOD_MS } from "../lib/dynamip/schedule.ts";
-import { HOUR, MINUTE, SECOND } from "../lib/duration.ts";
+import { BEAT_PERIOD_MS } from "../lib/providers/dynamip/schedule.ts";
+import { HOUR, MINUTE, SECOND } from "../lib/config/duration.ts";
 import { startEmulator } from "../lib/emulator/mod.ts";
 import { ExitCode } from "../lib/exit_codes.ts";
 import { startDnsServer } from "./helpers/dns_server.ts";

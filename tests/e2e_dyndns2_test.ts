@@ -4,12 +4,12 @@
  * Time is injected with DNSBEAT_NOW, never waited for.
  */
 import assert from "node:assert/strict";
-import { MINUTE } from "../lib/duration.ts";
+import { MINUTE } from "../lib/config/duration.ts";
 import { startEmulator } from "../lib/emulator/mod.ts";
 import { ExitCode } from "../lib/exit_codes.ts";
 import { type DnsReply, startDnsServer } from "./helpers/dns_server.ts";
 import { dnsbeat } from "./helpers/cli.ts";
-import { DYNDNS2, DYNU, NOIP } from "../lib/dyndns2/profiles.ts";
+import { DYNDNS2, DYNU, NOIP } from "../lib/providers/dyndns2/profiles.ts";
 import { FakeClock } from "./helpers/fake_clock.ts";
 
 const PASSWORD = "e2e-N0ip-Secret";

@@ -6,9 +6,9 @@
  * believes, which a test may set wrong.
  */
 import assert from "node:assert/strict";
-import { DAY, HOUR, MINUTE, SECOND } from "../lib/duration.ts";
+import { DAY, HOUR, MINUTE, SECOND } from "../lib/config/duration.ts";
 import { TEST_BOOT } from "../lib/clock.ts";
-import { BEAT_PERIOD_MS } from "../lib/dynamip/schedule.ts";
+import { BEAT_PERIOD_MS } from "../lib/providers/dynamip/schedule.ts";
 import { ExitCode } from "../lib/exit_codes.ts";
 import type { CliResult } from "./helpers/cli.ts";
 import { FakeClock } from "./helpers/fake_clock.ts";

@@ -5,7 +5,7 @@
  * carrier-grade NAT. Time is injected with DNSBEAT_NOW.
  */
 import assert from "node:assert/strict";
-import { MINUTE } from "../lib/duration.ts";
+import { MINUTE } from "../lib/config/duration.ts";
 import { startEmulator } from "../lib/emulator/mod.ts";
 import { ExitCode } from "../lib/exit_codes.ts";
 import { dnsbeat } from "./helpers/cli.ts";

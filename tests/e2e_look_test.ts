@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { ExitCode } from "../lib/exit_codes.ts";
-import { LOOK_GAP_MS } from "../lib/looks.ts";
+import { LOOK_GAP_MS } from "../lib/daemon/looks.ts";
 import { finish, watch } from "./helpers/lines.ts";
 import { report } from "./helpers/report.ts";
 import { ECHO_IP, sandbox } from "./helpers/sandbox.ts";

@@ -5,9 +5,9 @@
  * injected with DNSBEAT_NOW; nothing here waits for an hour of real time.
  */
 import assert from "node:assert/strict";
-import { HOUR, MINUTE } from "../lib/duration.ts";
+import { HOUR, MINUTE } from "../lib/config/duration.ts";
 import { ExitCode } from "../lib/exit_codes.ts";
-import { EXIT_SETTLE_MS } from "../lib/notifier.ts";
+import { EXIT_SETTLE_MS } from "../lib/notify/notifier.ts";
 import { finish, watch } from "./helpers/lines.ts";
 import { type Receiver, startReceiver } from "./helpers/receiver.ts";
 import { report } from "./helpers/report.ts";

@@ -5,9 +5,9 @@
  * beat) is measured in process with the injected clock, in `notifier_test.ts`.
  */
 import assert from "node:assert/strict";
-import { MINUTE } from "../lib/duration.ts";
+import { MINUTE } from "../lib/config/duration.ts";
 import { ExitCode } from "../lib/exit_codes.ts";
-import { parseState } from "../lib/state.ts";
+import { parseState } from "../lib/state/mod.ts";
 import { startReceiver } from "./helpers/receiver.ts";
 import { sandbox } from "./helpers/sandbox.ts";
 

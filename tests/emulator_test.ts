@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { systemClock } from "../lib/clock.ts";
-import { HOUR, MINUTE, SECOND } from "../lib/duration.ts";
+import { HOUR, MINUTE, SECOND } from "../lib/config/duration.ts";
 import {
   type Accounts,
   createEmulator,

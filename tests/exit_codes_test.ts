@@ -5,7 +5,7 @@
  * here fails.
  */
 import assert from "node:assert/strict";
-import { MINUTE } from "../lib/duration.ts";
+import { MINUTE } from "../lib/config/duration.ts";
 import { ExitCode } from "../lib/exit_codes.ts";
 import type { CliResult } from "./helpers/cli.ts";
 import { finish, watch } from "./helpers/lines.ts";

@@ -4,14 +4,14 @@
  * applied to what is sent (a new prefix: one update per address; nothing new: nothing).
  */
 import assert from "node:assert/strict";
-import { parseConfig } from "../lib/config.ts";
-import type { Dyndns2Provider } from "../lib/config_types.ts";
-import { DAY, MINUTE } from "../lib/duration.ts";
-import { hostAddresses, requests } from "../lib/dyndns2/plan.ts";
-import { NOIP } from "../lib/dyndns2/profiles.ts";
-import { dyndns2Round } from "../lib/dyndns2/round.ts";
-import type { HttpGetRequest, HttpResult } from "../lib/http.ts";
-import { hostIdProblem, withHostId } from "../lib/ip.ts";
+import { parseConfig } from "../lib/config/mod.ts";
+import type { Dyndns2Provider } from "../lib/config/types.ts";
+import { DAY, MINUTE } from "../lib/config/duration.ts";
+import { hostAddresses, requests } from "../lib/providers/dyndns2/plan.ts";
+import { NOIP } from "../lib/providers/dyndns2/profiles.ts";
+import { dyndns2Round } from "../lib/providers/dyndns2/round.ts";
+import type { HttpGetRequest, HttpResult } from "../lib/net/http.ts";
+import { hostIdProblem, withHostId } from "../lib/net/ip.ts";
 import { testContext } from "./helpers/context.ts";
 
 const NAS = "::211:32ff:fe12:3456";

@@ -8,8 +8,8 @@
  * tables and properties in tests/noip_protocol_test.ts and tests/dynamip_protocol_test.ts.
  */
 import assert from "node:assert/strict";
-import type { DynamipStatus, Dyndns2Status, StatusReport } from "../lib/report.ts";
-import { MINUTE } from "../lib/duration.ts";
+import type { DynamipStatus, Dyndns2Status, StatusReport } from "../lib/providers/report.ts";
+import { MINUTE } from "../lib/config/duration.ts";
 import type { Fault } from "../lib/emulator/mod.ts";
 import { ExitCode } from "../lib/exit_codes.ts";
 import { ECHO_IP, NOIP_HOSTS, NOIP_USER, type Sandbox, sandbox } from "./helpers/sandbox.ts";

@@ -1,6 +1,6 @@
 /** The rules of a hostname in `hostnames`, and what each broken rule says. */
 import assert from "node:assert/strict";
-import { hostnameProblem } from "../lib/hostname.ts";
+import { hostnameProblem } from "../lib/config/hostname.ts";
 
 Deno.test("hostnameProblem: valid names and group names pass", () => {
   for (

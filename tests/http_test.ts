@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { type FetchFn, httpGet, type HttpResult } from "../lib/http.ts";
+import { type FetchFn, httpGet, type HttpResult } from "../lib/net/http.ts";
 
 const SECRET = "s3cr3t-VALUE";
 const encoder = new TextEncoder();

@@ -4,8 +4,8 @@
  */
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { type IfaceAddress, parseIpJson, parseIpText, pickIpv6 } from "../lib/iface_addrs.ts";
-import { type IpRun, readInterface, type RunIp, systemIp } from "../lib/iface_read.ts";
+import { type IfaceAddress, parseIpJson, parseIpText, pickIpv6 } from "../lib/net/iface_addrs.ts";
+import { type IpRun, readInterface, type RunIp, systemIp } from "../lib/net/iface_read.ts";
 
 const FIXTURES = new URL("./fixtures/ip/", import.meta.url);
 const fixture = (name: string) => Deno.readTextFileSync(new URL(name, FIXTURES));

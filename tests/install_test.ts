@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { loadConfig, systemConfigDeps } from "../lib/config.ts";
+import { loadConfig, systemConfigDeps } from "../lib/config/mod.ts";
 
 const REPO = new URL("..", import.meta.url).pathname;
 const INSTALL = `${REPO}scripts/install.sh`;

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { classifyIp, parseIp } from "../lib/ip.ts";
+import { classifyIp, parseIp } from "../lib/net/ip.ts";
 
 Deno.test("parseIp: valid addresses in canonical form", () => {
   const cases: [string, "ipv4" | "ipv6", string][] = [

@@ -1,6 +1,12 @@
 import assert from "node:assert/strict";
-import { describeFsError } from "../lib/fs.ts";
-import { acquireLock, lockPath, type LockResult, readPid, resolveStateFile } from "../lib/lock.ts";
+import { describeFsError } from "../lib/state/fs.ts";
+import {
+  acquireLock,
+  lockPath,
+  type LockResult,
+  readPid,
+  resolveStateFile,
+} from "../lib/state/lock.ts";
 
 async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
   const dir = await Deno.realPath(await Deno.makeTempDir({ prefix: "dnsbeat_lock_" }));
@@ -18,7 +24,7 @@ function acquired(result: LockResult): Extract<LockResult, { kind: "acquired" }>
 
 /** Starts a separate Deno process that takes the lock with acquireLock and keeps it. */
 async function lockingChild(statePath: string): Promise<Deno.ChildProcess> {
-  const lockModule = new URL("../lib/lock.ts", import.meta.url).href;
+  const lockModule = new URL("../lib/state/lock.ts", import.meta.url).href;
   const script = `
     const { acquireLock } = await import(${JSON.stringify(lockModule)});
     const result = await acquireLock(${JSON.stringify(statePath)});

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { createLogger, type Level, LEVELS, type LoggerOptions, writeAll } from "../lib/log.ts";
+import { createLogger, type Level, LEVELS, type LoggerOptions, writeAll } from "../lib/log/mod.ts";
 import { FakeClock } from "./helpers/fake_clock.ts";
 
 const START = Date.UTC(2026, 2, 4, 5, 6, 7, 890);

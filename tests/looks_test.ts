@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
-import type { Dyndns2Provider } from "../lib/config_types.ts";
-import { DAY, MINUTE, SECOND } from "../lib/duration.ts";
-import { NOIP } from "../lib/dyndns2/profiles.ts";
-import { runDyndns2 } from "../lib/dyndns2/round.ts";
-import type { HttpGetRequest, HttpResult } from "../lib/http.ts";
-import { LOOK_GAP_MS, LOOK_SETTLE_MS, Looks } from "../lib/looks.ts";
+import type { Dyndns2Provider } from "../lib/config/types.ts";
+import { DAY, MINUTE, SECOND } from "../lib/config/duration.ts";
+import { NOIP } from "../lib/providers/dyndns2/profiles.ts";
+import { runDyndns2 } from "../lib/providers/dyndns2/round.ts";
+import type { HttpGetRequest, HttpResult } from "../lib/net/http.ts";
+import { LOOK_GAP_MS, LOOK_SETTLE_MS, Looks } from "../lib/daemon/looks.ts";
 import { testContext } from "./helpers/context.ts";
 
 const START_IP = "81.2.69.142";

@@ -11,17 +11,17 @@
  */
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import type { DynamipProvider, Dyndns2Provider } from "../lib/config_types.ts";
-import { beatOnce } from "../lib/dynamip/heartbeat.ts";
-import { describeDynamip, dynamipStatus } from "../lib/dynamip/report.ts";
-import { NOIP } from "../lib/dyndns2/profiles.ts";
-import { basicCredentials } from "../lib/dyndns2/protocol.ts";
-import { describeDyndns2, dyndns2Status } from "../lib/dyndns2/report.ts";
-import { dyndns2Round } from "../lib/dyndns2/round.ts";
-import { MINUTE } from "../lib/duration.ts";
-import type { HttpGetRequest, HttpResult } from "../lib/http.ts";
-import { renderStatus } from "../lib/report.ts";
-import type { DynamipState, Dyndns2State } from "../lib/state.ts";
+import type { DynamipProvider, Dyndns2Provider } from "../lib/config/types.ts";
+import { beatOnce } from "../lib/providers/dynamip/heartbeat.ts";
+import { describeDynamip, dynamipStatus } from "../lib/providers/dynamip/report.ts";
+import { NOIP } from "../lib/providers/dyndns2/profiles.ts";
+import { basicCredentials } from "../lib/providers/dyndns2/protocol.ts";
+import { describeDyndns2, dyndns2Status } from "../lib/providers/dyndns2/report.ts";
+import { dyndns2Round } from "../lib/providers/dyndns2/round.ts";
+import { MINUTE } from "../lib/config/duration.ts";
+import type { HttpGetRequest, HttpResult } from "../lib/net/http.ts";
+import { renderStatus } from "../lib/providers/report.ts";
+import type { DynamipState, Dyndns2State } from "../lib/state/mod.ts";
 import { testContext } from "./helpers/context.ts";
 
 const USER = "me@example.com";

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { natMessage, natRange, natSight } from "../lib/nat.ts";
+import { natMessage, natRange, natSight } from "../lib/net/nat.ts";
 
 Deno.test("natSight: a private or carrier-grade NAT interface address and another public one", () => {
   assert.deepEqual(natSight("wan", "100.64.0.1", "81.2.69.160"), {

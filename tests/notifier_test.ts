@@ -4,18 +4,18 @@
  * is an hour old.
  */
 import assert from "node:assert/strict";
-import type { DynamipProvider, Dyndns2Provider } from "../lib/config_types.ts";
-import { HOUR, MINUTE, SECOND } from "../lib/duration.ts";
-import { runHeartbeat } from "../lib/dynamip/heartbeat.ts";
-import { BEAT_PERIOD_MS } from "../lib/dynamip/schedule.ts";
-import { NOIP } from "../lib/dyndns2/profiles.ts";
-import { dyndns2Round, runDyndns2 } from "../lib/dyndns2/round.ts";
-import type { HttpGetRequest, HttpResult } from "../lib/http.ts";
-import { Notifier, OUTBOX_MAX_AGE_MS } from "../lib/notifier.ts";
+import type { DynamipProvider, Dyndns2Provider } from "../lib/config/types.ts";
+import { HOUR, MINUTE, SECOND } from "../lib/config/duration.ts";
+import { runHeartbeat } from "../lib/providers/dynamip/heartbeat.ts";
+import { BEAT_PERIOD_MS } from "../lib/providers/dynamip/schedule.ts";
+import { NOIP } from "../lib/providers/dyndns2/profiles.ts";
+import { dyndns2Round, runDyndns2 } from "../lib/providers/dyndns2/round.ts";
+import type { HttpGetRequest, HttpResult } from "../lib/net/http.ts";
+import { Notifier, OUTBOX_MAX_AGE_MS } from "../lib/notify/notifier.ts";
 import { parseNotifyConfig } from "../lib/notify/config.ts";
 import { createEvent } from "../lib/notify/events.ts";
-import { lift } from "../lib/resume.ts";
-import type { State } from "../lib/state.ts";
+import { lift } from "../lib/state/resume.ts";
+import type { State } from "../lib/state/mod.ts";
 import { testContext } from "./helpers/context.ts";
 import { FakeClock } from "./helpers/fake_clock.ts";
 

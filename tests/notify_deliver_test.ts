@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { HOUR } from "../lib/duration.ts";
+import { HOUR } from "../lib/config/duration.ts";
 import { parseNotifyConfig, type Sink } from "../lib/notify/config.ts";
 import { deliver, type DeliverDeps, FAIL_KINDS, pingOf } from "../lib/notify/deliver.ts";
 import {

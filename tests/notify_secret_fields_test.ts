@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { type ConfigDeps, parseConfig } from "../lib/config.ts";
+import { type ConfigDeps, parseConfig } from "../lib/config/mod.ts";
 import { ExitCode } from "../lib/exit_codes.ts";
 import type { HealthcheckSink, WebhookSink } from "../lib/notify/config.ts";
 import { startReceiver } from "./helpers/receiver.ts";

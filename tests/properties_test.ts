@@ -4,10 +4,10 @@
  * The last test pins the parser bugs the properties found.
  */
 import assert from "node:assert/strict";
-import { NOIP } from "../lib/dyndns2/profiles.ts";
-import { parseResponse as parseDynamip } from "../lib/dynamip/protocol.ts";
-import { basicCredentials, parseResponse as parseNoip } from "../lib/dyndns2/protocol.ts";
-import { createRedactor } from "../lib/redact.ts";
+import { NOIP } from "../lib/providers/dyndns2/profiles.ts";
+import { parseResponse as parseDynamip } from "../lib/providers/dynamip/protocol.ts";
+import { basicCredentials, parseResponse as parseNoip } from "../lib/providers/dyndns2/protocol.ts";
+import { createRedactor } from "../lib/log/redact.ts";
 import { PROPERTIES } from "./helpers/properties.ts";
 import { report } from "./helpers/report.ts";
 

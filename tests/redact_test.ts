@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { createRedactor } from "../lib/redact.ts";
+import { createRedactor } from "../lib/log/redact.ts";
 
 const PW = "S3cr3t-PW!";
 

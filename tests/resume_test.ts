@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { NOIP } from "../lib/dyndns2/profiles.ts";
-import type { DynamipProvider, Dyndns2Provider } from "../lib/config_types.ts";
-import type { Logger } from "../lib/log.ts";
+import { NOIP } from "../lib/providers/dyndns2/profiles.ts";
+import type { DynamipProvider, Dyndns2Provider } from "../lib/config/types.ts";
+import type { Logger } from "../lib/log/mod.ts";
 import {
   clearStop,
   liftChangedStops,
@@ -10,9 +10,9 @@ import {
   stopOf,
   takeResumeRequest,
   withdrawResume,
-} from "../lib/resume.ts";
-import { emptyDynamip, emptyDyndns2, emptyState, type State, type Stop } from "../lib/state.ts";
-import { StateStore } from "../lib/state_store.ts";
+} from "../lib/state/resume.ts";
+import { emptyDynamip, emptyDyndns2, emptyState, type State, type Stop } from "../lib/state/mod.ts";
+import { StateStore } from "../lib/state/store.ts";
 import { recordingNotices } from "./helpers/context.ts";
 import { FakeClock } from "./helpers/fake_clock.ts";
 

@@ -4,8 +4,8 @@
  * and the warning for an inline password in a config every user can read.
  */
 import assert from "node:assert/strict";
-import { type ConfigDeps, type ConfigResult, parseConfig } from "../lib/config.ts";
-import { describePasswordLine, passwordLine } from "../lib/password_line.ts";
+import { type ConfigDeps, type ConfigResult, parseConfig } from "../lib/config/mod.ts";
+import { describePasswordLine, passwordLine } from "../lib/config/password_line.ts";
 
 const PW = "S3cr3t-PW!";
 const PATH = "/etc/dnsbeat/config.json";

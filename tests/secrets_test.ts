@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { ExitCode } from "../lib/exit_codes.ts";
-import { basicCredentials } from "../lib/dyndns2/protocol.ts";
+import { basicCredentials } from "../lib/providers/dyndns2/protocol.ts";
 import { dnsbeatArgs } from "../scripts/dnsbeat.ts";
 import type { CliResult } from "./helpers/cli.ts";
 import { finish, watch } from "./helpers/lines.ts";

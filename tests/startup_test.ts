@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
-import { HOUR, MINUTE, SECOND } from "../lib/duration.ts";
+import { HOUR, MINUTE, SECOND } from "../lib/config/duration.ts";
 import {
   defaultNetworkUp,
   hasRoutableAddress,
   SANE_CLOCK_AFTER,
   type StartupOptions,
   waitUntilReady,
-} from "../lib/startup.ts";
+} from "../lib/daemon/startup.ts";
 import { FakeClock } from "./helpers/fake_clock.ts";
 
 const JUNE_2026 = Date.UTC(2026, 5, 1, 12, 0, 0);

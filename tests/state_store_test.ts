@@ -1,13 +1,13 @@
 import assert from "node:assert/strict";
 import { report } from "./helpers/report.ts";
-import { emptyDynamip, emptyState, parseState, type State } from "../lib/state.ts";
+import { emptyDynamip, emptyState, parseState, type State } from "../lib/state/mod.ts";
 import {
   readState,
   removeStaleTemps,
   StateStore,
   stateTarget,
   writeStateAtomically,
-} from "../lib/state_store.ts";
+} from "../lib/state/store.ts";
 
 function sample(): State {
   const state = emptyState();

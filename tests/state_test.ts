@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { type Moment } from "../lib/moment.ts";
+import { type Moment } from "../lib/state/moment.ts";
 import {
   adoptState,
   emptyDynamip,
@@ -10,7 +10,7 @@ import {
   parseState,
   type State,
   STATE_VERSION,
-} from "../lib/state.ts";
+} from "../lib/state/mod.ts";
 import { FakeClock } from "./helpers/fake_clock.ts";
 
 const NOIP_KEY = "dyndns2 https://dynupdate.no-ip.com me@example.com";

@@ -5,16 +5,16 @@
  * the JSON list, first 16 bytes), not with dnsbeat's code. Black-box: tests/e2e_account_test.ts.
  */
 import assert from "node:assert/strict";
-import { parseConfig } from "../lib/config.ts";
-import type { Provider } from "../lib/config_types.ts";
+import { parseConfig } from "../lib/config/mod.ts";
+import type { Provider } from "../lib/config/types.ts";
 import {
   type Dyndns2State,
   emptyDyndns2,
   emptyState,
   type LegacyState,
   type State,
-} from "../lib/state.ts";
-import { accountKeyChange, upgradeState } from "../lib/state_upgrade.ts";
+} from "../lib/state/mod.ts";
+import { accountKeyChange, upgradeState } from "../lib/state/upgrade.ts";
 import { FakeClock } from "./helpers/fake_clock.ts";
 
 const USER = "me@example.com";

@@ -4,18 +4,18 @@
  *
  * @module
  */
-import type { Config } from "../config_types.ts";
+import type { Config } from "../config/types.ts";
 import { load, peekState } from "../app.ts";
-import { describeSource } from "../detect.ts";
-import { formatDuration } from "../duration.ts";
-import { systemIp } from "../iface_read.ts";
-import { natMessage } from "../nat.ts";
-import { interfaceChoices, natSights } from "../network_notes.ts";
+import { describeSource } from "../net/detect.ts";
+import { formatDuration } from "../config/duration.ts";
+import { systemIp } from "../net/iface_read.ts";
+import { natMessage } from "../net/nat.ts";
+import { interfaceChoices, natSights } from "../net/network_notes.ts";
 import { ExitCode } from "../exit_codes.ts";
-import { machineUserAgent } from "../dyndns2/round.ts";
-import { kindOf } from "../providers.ts";
+import { machineUserAgent } from "../providers/dyndns2/round.ts";
+import { kindOf } from "../providers/mod.ts";
 import { describeSink } from "../notify/secrets.ts";
-import { stopOf } from "../resume.ts";
+import { stopOf } from "../state/resume.ts";
 import { CONTACT } from "../version.ts";
 import { type Command, globalOptions } from "./command.ts";
 

@@ -8,12 +8,12 @@
  */
 import type { Environment } from "../app.ts";
 import type { Clock } from "../clock.ts";
-import { BEAT_PERIOD_MS } from "../dynamip/schedule.ts";
-import type { DnsDeps } from "../dns.ts";
-import { formatDuration, MINUTE } from "../duration.ts";
+import { BEAT_PERIOD_MS } from "../providers/dynamip/schedule.ts";
+import type { DnsDeps } from "../net/dns.ts";
+import { formatDuration, MINUTE } from "../config/duration.ts";
 import { type Accounts, type Emulator, startEmulator } from "../emulator/mod.ts";
 import { ExitCode } from "../exit_codes.ts";
-import { createLogger } from "../log.ts";
+import { createLogger } from "../log/mod.ts";
 import { type Command, type Values } from "./command.ts";
 import { once } from "./once.ts";
 import { resume } from "./resume.ts";

@@ -7,10 +7,10 @@
  *
  * @module
  */
-import { iso } from "../moment.ts";
+import { iso } from "../state/moment.ts";
 import { ExitCode } from "../exit_codes.ts";
 import { type Accounts, loadAccounts, startEmulator } from "../emulator/mod.ts";
-import { writeAll } from "../log.ts";
+import { writeAll } from "../log/mod.ts";
 import { demoAccounts } from "./demo.ts";
 import { type Command } from "./command.ts";
 

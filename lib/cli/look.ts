@@ -3,15 +3,15 @@
  * With a daemon running (it holds the lock), asks it to look at the address now: a request file
  * beside the state file, as `dnsbeat resume` leaves one, for scripts that do not know its PID
  * (`SIGUSR1` does the same for those that do). Without one, looks itself, as `dnsbeat once` does.
- * Either way nothing is sent sooner than the rules allow (`looks.ts`).
+ * Either way nothing is sent sooner than the rules allow (`daemon/looks.ts`).
  *
  * @module
  */
 import { load } from "../app.ts";
-import { formatDuration } from "../duration.ts";
+import { formatDuration } from "../config/duration.ts";
 import { ExitCode } from "../exit_codes.ts";
-import { describeFsError, goneWithin, withdrawRequest } from "../fs.ts";
-import { lookRequestPath, requestLook } from "../looks.ts";
+import { describeFsError, goneWithin, withdrawRequest } from "../state/fs.ts";
+import { lookRequestPath, requestLook } from "../daemon/looks.ts";
 import { type Command, globalOptions } from "./command.ts";
 import { once } from "./once.ts";
 import { PICKUP_WAIT_MS } from "./resume.ts";

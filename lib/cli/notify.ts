@@ -9,8 +9,8 @@
  */
 import { load, peekState } from "../app.ts";
 import { ExitCode } from "../exit_codes.ts";
-import { iso } from "../moment.ts";
-import { healthOf } from "../notifier.ts";
+import { iso } from "../state/moment.ts";
+import { healthOf } from "../notify/notifier.ts";
 import { type AttemptReport, describeAttempt, Dispatcher } from "../notify/dispatcher.ts";
 import { createEvent } from "../notify/events.ts";
 import { fetchSend } from "../notify/send.ts";

@@ -7,8 +7,8 @@
 import { open } from "../app.ts";
 import type { RoundEnd } from "../context.ts";
 import { ExitCode } from "../exit_codes.ts";
-import { SETTLE_MS } from "../notifier.ts";
-import { kindOf } from "../providers.ts";
+import { SETTLE_MS } from "../notify/notifier.ts";
+import { kindOf } from "../providers/mod.ts";
 import { type Command, globalOptions } from "./command.ts";
 
 /** The exit code for a set of round ends: a stop first, then anything short of done. */

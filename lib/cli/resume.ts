@@ -9,10 +9,10 @@
  * @module
  */
 import { type Environment, load, type Loaded, peekState, wire } from "../app.ts";
-import { formatDuration, SECOND } from "../duration.ts";
+import { formatDuration, SECOND } from "../config/duration.ts";
 import { ExitCode } from "../exit_codes.ts";
-import { describeFsError, goneWithin } from "../fs.ts";
-import { SETTLE_MS } from "../notifier.ts";
+import { describeFsError, goneWithin } from "../state/fs.ts";
+import { SETTLE_MS } from "../notify/notifier.ts";
 import {
   lift,
   requestResume,
@@ -21,7 +21,7 @@ import {
   stopOf,
   type StopRef,
   withdrawResume,
-} from "../resume.ts";
+} from "../state/resume.ts";
 import { type Command, globalOptions } from "./command.ts";
 
 /** How long `resume` waits for a running daemon to take its request. */

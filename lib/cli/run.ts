@@ -6,11 +6,11 @@
  * @module
  */
 import { open } from "../app.ts";
-import { runDaemon } from "../daemon.ts";
+import { runDaemon } from "../daemon/mod.ts";
 import { ExitCode } from "../exit_codes.ts";
-import { EXIT_SETTLE_MS } from "../notifier.ts";
-import { kindOf } from "../providers.ts";
-import { waitUntilReady } from "../startup.ts";
+import { EXIT_SETTLE_MS } from "../notify/notifier.ts";
+import { kindOf } from "../providers/mod.ts";
+import { waitUntilReady } from "../daemon/startup.ts";
 import { type Command, globalOptions } from "./command.ts";
 
 /** The `run` command. */

@@ -9,14 +9,20 @@
  */
 import type { Clock } from "../clock.ts";
 import { type Environment, load, type Loaded, lookupWith, peekState } from "../app.ts";
-import { formatServer } from "../dns.ts";
-import { systemIp } from "../iface_read.ts";
-import { iso } from "../moment.ts";
-import { natMessage } from "../nat.ts";
-import { natSights } from "../network_notes.ts";
-import { kindOf } from "../providers.ts";
-import { dnsKey, type DnsView, renderStatus, statusExit, type StatusReport } from "../report.ts";
-import type { State } from "../state.ts";
+import { formatServer } from "../net/dns.ts";
+import { systemIp } from "../net/iface_read.ts";
+import { iso } from "../state/moment.ts";
+import { natMessage } from "../net/nat.ts";
+import { natSights } from "../net/network_notes.ts";
+import { kindOf } from "../providers/mod.ts";
+import {
+  dnsKey,
+  type DnsView,
+  renderStatus,
+  statusExit,
+  type StatusReport,
+} from "../providers/report.ts";
+import type { State } from "../state/mod.ts";
 import { type Command, globalOptions } from "./command.ts";
 
 /** The longest a `status` waits for DNS: the lookups run at once, each within this. */

@@ -12,7 +12,7 @@
  *
  * @module
  */
-import { parseIp } from "../ip.ts";
+import { parseIp } from "../net/ip.ts";
 
 /** A No-IP account. */
 export interface NoipAccount {

@@ -5,8 +5,8 @@
  *
  * @module
  */
-import { HOUR, MINUTE } from "../duration.ts";
-import { classifyIp, type ParsedIp, parseIp } from "../ip.ts";
+import { HOUR, MINUTE } from "../config/duration.ts";
+import { classifyIp, type ParsedIp, parseIp } from "../net/ip.ts";
 import type { DynamipAccount } from "./accounts.ts";
 import type { Reply } from "./faults.ts";
 

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { type ParsedIp, parseIp } from "../ip.ts";
+import { type ParsedIp, parseIp } from "../net/ip.ts";
 import type { NoipAccount } from "./accounts.ts";
 import type { Reply } from "./faults.ts";
 

@@ -10,7 +10,7 @@
  * @module
  */
 import type { Clock } from "../clock.ts";
-import { type ParsedIp, parseIp, unmapIp } from "../ip.ts";
+import { type ParsedIp, parseIp, unmapIp } from "../net/ip.ts";
 import type { Accounts, EchoIp } from "./accounts.ts";
 import { handleControl } from "./control.ts";
 import { DynamipServer, type DynamipSiteState, isDynamipStop, queryParam } from "./dynamip.ts";

@@ -22,7 +22,7 @@
  *
  * @module
  */
-import { HOUR, MINUTE, parseDuration, SECOND } from "../duration.ts";
+import { HOUR, MINUTE, parseDuration, SECOND } from "../config/duration.ts";
 import { EVENT_KINDS, type EventKind } from "./events.ts";
 import {
   EVENT_FIELDS,

@@ -10,8 +10,8 @@
 import type { ExecSink, HealthcheckSink, Sink, WebhookSink } from "./config.ts";
 import { formatTimeout } from "./config.ts";
 import { type EventKind, eventTitle, type NotifyEvent } from "./events.ts";
-import { BLOCKED_PORT, NOT_PERMITTED, TLS_FAILED } from "../http.ts";
-import { createRedactor } from "../redact.ts";
+import { BLOCKED_PORT, NOT_PERMITTED, TLS_FAILED } from "../net/http.ts";
+import { createRedactor } from "../log/redact.ts";
 import { isCredentialHeader, sinkSecrets, urlSecrets } from "./secrets.ts";
 import type { SendFn, SendResult } from "./send.ts";
 import type { RunFn } from "./run.ts";

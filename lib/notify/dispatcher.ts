@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { formatDuration, HOUR, MINUTE, SECOND } from "../duration.ts";
+import { formatDuration, HOUR, MINUTE, SECOND } from "../config/duration.ts";
 import { type Sink, wantsEvent } from "./config.ts";
 import {
   deliver,

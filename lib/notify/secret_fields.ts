@@ -1,15 +1,20 @@
 /**
  * A sink's secrets from files and the environment, as a provider's password takes them
- * (`password_field.ts`), so that Docker secrets and systemd credentials can hold them: `urlFile` or
+ * (`config/password_field.ts`), so that Docker secrets and systemd credentials can hold them: `urlFile` or
  * `urlEnv` for `url`, `failUrlFile` or `failUrlEnv` for `failUrl`, and a header value written
  * `{ "file": PATH }` or `{ "env": NAME }` (a header's name is free, so its value takes the form).
  * Each is the first line of the file or variable, by the same rules and in the same words.
  *
  * @module
  */
-import { type Password, readSecret, secretFromEnv, secretFromFile } from "../password_field.ts";
-import { isObject } from "../state.ts";
-import type { Validator } from "../validate.ts";
+import {
+  type Password,
+  readSecret,
+  secretFromEnv,
+  secretFromFile,
+} from "../config/password_field.ts";
+import { isObject } from "../state/mod.ts";
+import type { Validator } from "../config/validate.ts";
 
 /** What stands for a URL that could not be read, so that it is not named twice. */
 const UNREAD = "https://unread.invalid/";

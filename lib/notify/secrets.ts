@@ -5,7 +5,7 @@
  * its scheme and host only, and header values, bodies and command arguments are never shown.
  *
  * {@link sinkSecrets} lists the strings masked where a sink's answer or a program's output enters a
- * message (`redact.ts`):
+ * message (`log/redact.ts`):
  * - every URL in full, and its path and query;
  * - each path segment and query value that looks like a token (no spaces; 8 or more characters
  *   with letters and digits, or 20 or more characters), and every query value whose name looks

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { classifyFetchError } from "../http.ts";
+import { classifyFetchError } from "../net/http.ts";
 import { formatTimeout } from "./config.ts";
 
 /** One notification request. */

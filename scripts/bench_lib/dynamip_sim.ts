@@ -5,12 +5,12 @@
  *
  * @module
  */
-import { DAY } from "../../lib/duration.ts";
-import { BEAT_PERIOD_MS } from "../../lib/dynamip/schedule.ts";
-import type { DynamipProvider } from "../../lib/config_types.ts";
-import { runHeartbeat } from "../../lib/dynamip/heartbeat.ts";
+import { DAY } from "../../lib/config/duration.ts";
+import { BEAT_PERIOD_MS } from "../../lib/providers/dynamip/schedule.ts";
+import type { DynamipProvider } from "../../lib/config/types.ts";
+import { runHeartbeat } from "../../lib/providers/dynamip/heartbeat.ts";
 import { createEmulator } from "../../lib/emulator/mod.ts";
-import { httpGet } from "../../lib/http.ts";
+import { httpGet } from "../../lib/net/http.ts";
 import { FakeClock } from "../../tests/helpers/fake_clock.ts";
 import { testContext } from "../../tests/helpers/context.ts";
 import { summarizeBeats } from "./beats.ts";

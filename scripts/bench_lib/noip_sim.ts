@@ -8,12 +8,12 @@
  *
  * @module
  */
-import { parseConfig } from "../../lib/config.ts";
-import { HOUR } from "../../lib/duration.ts";
-import { dyndns2Round, runDyndns2 } from "../../lib/dyndns2/round.ts";
+import { parseConfig } from "../../lib/config/mod.ts";
+import { HOUR } from "../../lib/config/duration.ts";
+import { dyndns2Round, runDyndns2 } from "../../lib/providers/dyndns2/round.ts";
 import { parseAccounts } from "../../lib/emulator/accounts.ts";
 import { createEmulator } from "../../lib/emulator/mod.ts";
-import { httpGet } from "../../lib/http.ts";
+import { httpGet } from "../../lib/net/http.ts";
 import { testContext } from "../../tests/helpers/context.ts";
 import { FakeClock } from "../../tests/helpers/fake_clock.ts";
 import { ACCOUNT, ACCOUNTS_JSON } from "./clients.ts";

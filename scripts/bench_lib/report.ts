@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { BEAT_PERIOD_MS } from "../../lib/dynamip/schedule.ts";
+import { BEAT_PERIOD_MS } from "../../lib/providers/dynamip/schedule.ts";
 import {
   type BenchData,
   classify,

@@ -4,18 +4,18 @@
  *
  * @module
  */
-import type { Notices } from "../../lib/notifier.ts";
+import type { Notices } from "../../lib/notify/notifier.ts";
 import { createEvent } from "../../lib/notify/events.ts";
 import type { EventInput } from "../../lib/notify/events.ts";
 import type { Context } from "../../lib/context.ts";
-import type { Detection } from "../../lib/detect.ts";
-import type { DnsDeps } from "../../lib/dns.ts";
-import type { HttpGetRequest, HttpResult } from "../../lib/http.ts";
-import { createLogger } from "../../lib/log.ts";
-import { emptyState, type State } from "../../lib/state.ts";
-import { StateStore } from "../../lib/state_store.ts";
+import type { Detection } from "../../lib/net/detect.ts";
+import type { DnsDeps } from "../../lib/net/dns.ts";
+import type { HttpGetRequest, HttpResult } from "../../lib/net/http.ts";
+import { createLogger } from "../../lib/log/mod.ts";
+import { emptyState, type State } from "../../lib/state/mod.ts";
+import { StateStore } from "../../lib/state/store.ts";
 import { FakeClock } from "./fake_clock.ts";
-import { Looks } from "../../lib/looks.ts";
+import { Looks } from "../../lib/daemon/looks.ts";
 
 /** A resolver that knows no record at all (as `Deno.resolveDns` says it: NotFound). */
 export const NO_DNS: DnsDeps = {

@@ -31,9 +31,9 @@
  * @module
  */
 import fc from "fast-check";
-import { DAY, HOUR, MINUTE, SECOND } from "../../lib/duration.ts";
+import { DAY, HOUR, MINUTE, SECOND } from "../../lib/config/duration.ts";
 import type { Fault } from "../../lib/emulator/mod.ts";
-import type { StopRef } from "../../lib/resume.ts";
+import type { StopRef } from "../../lib/state/resume.ts";
 import {
   ACCOUNTS,
   DYNAMIP_SERVER,
@@ -390,7 +390,7 @@ export class Oracle {
     const entries = Object.entries(state?.providers ?? {});
     for (const [account, stop] of this.stops) {
       if (stop.writes >= this.#w.disk.writes) continue;
-      // The entry's key names the account's server and username (lib/identity.ts).
+      // The entry's key names the account's server and username (lib/state/identity.ts).
       const [server, username] = account.split(" ") as [string, string];
       const kept = entries.some(([key, e]) =>
         e.type === "dyndns2" && e.stop !== null && key.includes(server) && key.endsWith(username)

@@ -10,13 +10,17 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { NOIP } from "../../lib/dyndns2/profiles.ts";
+import { NOIP } from "../../lib/providers/dyndns2/profiles.ts";
 import fc from "fast-check";
-import { CONFIG_KEYS, type ConfigDeps, parseConfig } from "../../lib/config.ts";
-import { parseResponse as parseDynamip } from "../../lib/dynamip/protocol.ts";
-import { parseIp } from "../../lib/ip.ts";
-import { basicCredentials, CODES, parseResponse as parseNoip } from "../../lib/dyndns2/protocol.ts";
-import { createRedactor } from "../../lib/redact.ts";
+import { CONFIG_KEYS, type ConfigDeps, parseConfig } from "../../lib/config/mod.ts";
+import { parseResponse as parseDynamip } from "../../lib/providers/dynamip/protocol.ts";
+import { parseIp } from "../../lib/net/ip.ts";
+import {
+  basicCredentials,
+  CODES,
+  parseResponse as parseNoip,
+} from "../../lib/providers/dyndns2/protocol.ts";
+import { createRedactor } from "../../lib/log/redact.ts";
 
 /** How a property run went. */
 export interface PropertyRun {

@@ -8,8 +8,8 @@
  *
  * @module
  */
-import { emptyDyndns2, parseState, type State, STATE_VERSION } from "../../lib/state.ts";
-import { writeStateAtomically } from "../../lib/state_store.ts";
+import { emptyDyndns2, parseState, type State, STATE_VERSION } from "../../lib/state/mod.ts";
+import { writeStateAtomically } from "../../lib/state/store.ts";
 
 /** State number `n`: grows and shrinks with `n` (1 to 120 hosts), its number in `backoff`. */
 export function numberedState(n: number): State {

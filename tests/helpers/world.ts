@@ -21,15 +21,15 @@
  */
 import { type Environment, type Files } from "../../lib/app.ts";
 import { run } from "../../lib/cli/run.ts";
-import { parseConfig } from "../../lib/config.ts";
-import { ControlQueue } from "../../lib/control.ts";
-import type { StopRef } from "../../lib/resume.ts";
-import { basicCredentials } from "../../lib/dyndns2/protocol.ts";
+import { parseConfig } from "../../lib/config/mod.ts";
+import { ControlQueue } from "../../lib/daemon/control.ts";
+import type { StopRef } from "../../lib/state/resume.ts";
+import { basicCredentials } from "../../lib/providers/dyndns2/protocol.ts";
 import { createEmulator, type Emulator, type EmulatorRequest } from "../../lib/emulator/mod.ts";
 import type { ExitCode } from "../../lib/exit_codes.ts";
-import { createLogger } from "../../lib/log.ts";
-import { emptyState, parseState, type State } from "../../lib/state.ts";
-import { stateFromText } from "../../lib/state_store.ts";
+import { createLogger } from "../../lib/log/mod.ts";
+import { emptyState, parseState, type State } from "../../lib/state/mod.ts";
+import { stateFromText } from "../../lib/state/store.ts";
 import { NO_DNS } from "./context.ts";
 import { FakeClock, turn } from "./fake_clock.ts";
 

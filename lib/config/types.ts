@@ -1,0 +1,138 @@
+/**
+ * The validated configuration, as the rest of dnsbeat sees it: every default applied, every
+ * secret resolved, every duration in milliseconds.
+ *
+ * @module
+ */
+import type { NotifyConfig } from "../notify/config.ts";
+import type { IpSource } from "../net/detect.ts";
+import type { NameServer } from "../net/dns.ts";
+import type { ServiceProfile } from "../providers/dyndns2/profiles.ts";
+import type { IpFamily } from "../net/ip.ts";
+import type { Level } from "../log/mod.ts";
+
+/** A device behind the router: its AAAA record is the detected prefix plus this interface id. */
+export interface Ipv6HostId {
+  /** The interface id, canonical (`::211:32ff:fe12:3456`). */
+  id: string;
+  /** How many leading bits of the detected IPv6 address are the prefix (64 by default). */
+  prefixLength: number;
+}
+
+/** A DynDNS2 account (No-IP, Dynu, any DynDNS2 server) and its hostnames. */
+export interface Dyndns2Provider {
+  /** Discriminant. */
+  kind: "dyndns2";
+  /** The service: its name, server, reply variations, detection service. */
+  profile: ServiceProfile;
+  /**
+   * Identity: the account at the server (`dyndns2`, server and username, whatever the profile);
+   * keys the provider's entry in the state file.
+   */
+  key: string;
+  /** Unique name, used in messages and `resume NAME`. */
+  name: string;
+  /** Account or DDNS-key username. */
+  username: string;
+  /** Resolved password (from `password`, `passwordFile` or `passwordEnv`). */
+  password: string;
+  /**
+   * Where the password came from and how it was read, for `dnsbeat check`, never the password:
+   * e.g. `password from /etc/x.secret: first line, 12 characters (stripped: a trailing CR)`.
+   */
+  passwordSource: string;
+  /**
+   * Hostnames or group names, sent together when their addresses are the same (at most the
+   * profile's `maxHosts` a request).
+   */
+  hostnames: string[];
+  /** The hostnames whose IPv6 address is the detected prefix plus an interface id (absent: none). */
+  ipv6HostIds?: Record<string, Ipv6HostId>;
+  /** Update server base URL. */
+  server: string;
+  /**
+   * The `server` field as the config writes it (the profile's server when it has none): dnsbeat
+   * 0.1 fingerprinted it so, and upgrading its state file compares with that.
+   */
+  serverAsWritten: string;
+  /** Which addresses to keep updated. */
+  families: IpFamily[];
+  /** How often to check the public address. */
+  intervalMs: number;
+  /** Send even when unchanged after this long (0 = never). */
+  forceRefreshMs: number;
+  /**
+   * The User-Agent's contact (the config's top-level `userAgentContact`): the last field of
+   * No-IP's rule `NameOfUpdateProgram/VersionNumber maintainercontact@domain.com` (default:
+   * dnsbeat's maintainers, `CONTACT`).
+   */
+  userAgentContact: string;
+  /**
+   * Fingerprint of server, username, password and hostnames (not the profile): a stop holds while
+   * it is unchanged.
+   */
+  fingerprint: string;
+}
+
+/** A DynamIP site. */
+export interface DynamipProvider {
+  /** Discriminant. */
+  kind: "dynamip";
+  /** Identity: `dynamip`, server and SiteID; keys the provider's entry in the state file. */
+  key: string;
+  /** Unique name. */
+  name: string;
+  /** DynamIP login (SiteID). */
+  siteId: string;
+  /** Resolved password. */
+  password: string;
+  /** Where the password came from, as for a DynDNS2 provider. */
+  passwordSource: string;
+  /** `auto`: let the server take the request's address; `detect`: send the detected address. */
+  ip: "auto" | "detect";
+  /** Server base URL. */
+  server: string;
+  /** The `server` field as the config writes it, as for a DynDNS2 provider. */
+  serverAsWritten: string;
+  /** Fingerprint of credentials and server. */
+  fingerprint: string;
+}
+
+/** Any provider. */
+export type Provider = Dyndns2Provider | DynamipProvider;
+
+/** Start-up gating for small devices. */
+export interface StartupConfig {
+  /** Wait this long before the first request. */
+  delayMs: number;
+  /** Wait until the system clock looks set (after NTP). */
+  waitForClock: boolean;
+  /** Wait until a non-loopback interface has an address. */
+  waitForNetwork: boolean;
+  /** Give up waiting (and go on) after this long. */
+  maxWaitMs: number;
+}
+
+/** The whole validated config. */
+export interface Config {
+  /** The file it was read from. */
+  path: string;
+  /** State file path. */
+  statePath: string;
+  /** IPv4 sources, in order. */
+  ipv4Sources: IpSource[];
+  /** IPv6 sources, in order. */
+  ipv6Sources: IpSource[];
+  /** Where notifications go, and when no update for a while is `failing`. */
+  notify: NotifyConfig;
+  /** The name server of dnsbeat's own lookups (the hosts' records); null: the system's. */
+  resolver: NameServer | null;
+  /** Per-request timeout of IP detection and updates. */
+  timeoutMs: number;
+  /** Log level. */
+  logLevel: Level;
+  /** Start-up gating. */
+  startup: StartupConfig;
+  /** Providers, in file order. */
+  providers: Provider[];
+}
