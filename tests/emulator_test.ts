@@ -960,3 +960,50 @@ Deno.test("/notify receives what a webhook posts, keeps it, and forgets it on re
   emulator.reset();
   assert.deepEqual(emulator.notifications, []);
 });
+
+Deno.test("emulator, Hurricane Electric: the host is the username, one address a request, interval after 10 in 2 minutes", async () => {
+  const t = setup();
+  const he = (query: string, auth: string | null = basic("home.ddns.net", "demo-secret")) =>
+    t.get(`/he/nic/update?${query}`, { auth });
+  assert.deepEqual((await he("hostname=home.ddns.net&myip=1.2.3.4")).body, "good 1.2.3.4");
+  assert.equal((await he("hostname=home.ddns.net&myip=1.2.3.4")).body, "nochg 1.2.3.4");
+  assert.equal((await he("hostname=home.ddns.net&myip=2001:db8::1")).body, "good 2001:db8::1");
+  assert.deepEqual(
+    [t.emulator.noipHost("home.ddns.net").ipv4, t.emulator.noipHost("home.ddns.net").ipv6],
+    ["1.2.3.4", "2001:db8::1"],
+  );
+  assert.equal((await he("hostname=home.ddns.net", DEMO)).body, "badauth");
+  assert.equal((await he("hostname=home.ddns.net", basic("home.ddns.net", "x"))).body, "badauth");
+  assert.equal((await he("hostname=home.ddns.net", null)).status, 401);
+  assert.equal((await he("hostname=none.ddns.net", basic("none.ddns.net", "x"))).body, "nohost");
+  assert.equal((await he("hostname=home.ddns.net&myip=1.2.3.4,2001:db8::1")).status, 400);
+  for (let i = 0; i < 6; i++) await he(`hostname=home.ddns.net&myip=1.2.3.${10 + i}`);
+  assert.equal((await he("hostname=home.ddns.net&myip=1.2.3.99")).body, "interval");
+  await t.clock.advance(2 * MINUTE);
+  assert.equal((await he("hostname=home.ddns.net&myip=1.2.3.99")).body, "good 1.2.3.99");
+});
+
+Deno.test("emulator, deSEC: token auth, statuses, preserve or delete, 2 updates per 2 minutes per domain", async () => {
+  const t = setup();
+  const desec = (query: string, auth = DEMO) => t.get(`/desec/?${query}`, { auth });
+  const host = () => t.emulator.noipHost("home.ddns.net");
+  const first = await desec("hostname=home.ddns.net&myipv4=1.2.3.4&myipv6=2001:db8::1");
+  assert.deepEqual([first.status, first.body], [200, "good"]);
+  assert.equal(host().ip, "1.2.3.4,2001:db8::1");
+  const kept = await desec("hostname=home.ddns.net&myipv4=1.2.3.5&myipv6=preserve");
+  assert.deepEqual([kept.status, kept.body], [200, "good"]);
+  assert.equal(host().ip, "1.2.3.5,2001:db8::1");
+  const limited = await desec("hostname=home.ddns.net&myipv4=1.2.3.6");
+  assert.equal(limited.status, 429);
+  assert.equal(limited.headers.get("retry-after"), "120");
+  await t.clock.advance(2 * MINUTE);
+  // No IPv6 parameter over an IPv4 connection: the AAAA record is deleted.
+  assert.equal((await desec("hostname=home.ddns.net&myipv4=1.2.3.6")).status, 200);
+  assert.equal(host().ip, "1.2.3.6");
+  assert.deepEqual(
+    Object.values(await desec("hostname=home.ddns.net", basic("x", "bad"))).slice(0, 2),
+    [401, "badauth"],
+  );
+  assert.deepEqual(Object.values(await desec("hostname=c.ddns.net")).slice(0, 2), [404, "nohost"]);
+  assert.equal((await desec("hostname=home.ddns.net,shop.example.org")).status, 400);
+});

@@ -13,8 +13,11 @@ export type FaultTarget = "update" | "noip" | "dynamip" | "ip";
 export type FaultAction =
   /** Replies 200 with `body` instead of the real reply; nothing is updated. */
   | { kind: "code"; body: string }
-  /** Replies `status` with `body` (default empty); nothing is updated. */
-  | { kind: "status"; status: number; body?: string }
+  /**
+   * Replies `status` with `body` (default empty), and a `Retry-After` of `retryAfter` seconds
+   * when given; nothing is updated.
+   */
+  | { kind: "status"; status: number; body?: string; retryAfter?: number }
   /** Waits `ms` on the emulator's clock, then replies normally. */
   | { kind: "delay"; ms: number }
   /** Never replies until the server closes (in process: until the request's signal fires). */
@@ -88,9 +91,15 @@ function parseAction(f: Record<string, unknown>): FaultAction | { error: string 
       if (f.body !== undefined && typeof f.body !== "string") {
         return { error: "fault.body: expected a string" };
       }
-      return f.body === undefined
-        ? { kind: "status", status: f.status }
-        : { kind: "status", status: f.status, body: f.body };
+      if (f.retryAfter !== undefined && !isCount(f.retryAfter, 0)) {
+        return { error: "fault.retryAfter: expected seconds ≥ 0" };
+      }
+      return {
+        kind: "status",
+        status: f.status,
+        ...(f.body === undefined ? {} : { body: f.body as string }),
+        ...(f.retryAfter === undefined ? {} : { retryAfter: f.retryAfter as number }),
+      };
     }
     case "delay":
       return isCount(f.ms, 0)

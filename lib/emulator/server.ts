@@ -3,7 +3,9 @@
  * request handler, usable in process ({@link Emulator.handle}) or on a loopback socket
  * ({@link startEmulator}). Every request is recorded, with passwords masked.
  *
- * Routes: `GET /nic/update` (No-IP), `GET /Login/updateip.asp` (DynamIP, any case), `GET /ip`
+ * Routes: `GET /nic/update` (No-IP, and Dynu and any DynDNS2 server), `GET /he/nic/update`
+ * (Hurricane Electric, `he.ts`), `GET /desec/` (deSEC, `desec.ts`), all three recorded as the
+ * `noip` route over the same accounts and hosts, `GET /Login/updateip.asp` (DynamIP, any case), `GET /ip`
  * (`?family=6`, `?format=json`), `/notify` (a receiver for dnsbeat's webhook notifications, see
  * {@link Emulator.notifications}), and `/_emulator/...` (see {@link handleControl}).
  *
@@ -26,6 +28,8 @@ import {
   trickleResponse,
 } from "./faults.ts";
 import { basicUser, hostnames, isNoipStop, type NoipHostState, NoipServer } from "./noip.ts";
+import { HeServer } from "./he.ts";
+import { DesecServer } from "./desec.ts";
 
 /** Which part of the emulator a request went to. */
 export type Route = "noip" | "dynamip" | "ip" | "notify" | "control" | "other";
@@ -150,6 +154,8 @@ export function createEmulator(o: EmulatorOptions): Emulator {
   const options = { ...DEFAULTS, ...withoutUndefined(o) };
   const { accounts, clock } = o;
   const noip = new NoipServer(accounts.noip, options);
+  const he = new HeServer(accounts.noip, noip);
+  const desec = new DesecServer(accounts.noip, noip);
   const dynamip = new DynamipServer(accounts.dynamip, options);
   const faults = new FaultQueue();
   const records: EmulatorRequest[] = [];
@@ -176,12 +182,15 @@ export function createEmulator(o: EmulatorOptions): Emulator {
       const echo = fault?.kind === "confirm" || fault?.kind === "v4-only"
         ? fault
         : { kind: "sent" as const };
-      return noip.update({
+      const update = {
         url,
         authorization: req.headers.get("authorization"),
         userAgent: req.headers.get("user-agent"),
         source: source(remote),
-      }, echo);
+      };
+      if (url.pathname === HE_PATH) return he.update(update, clock.now());
+      if (url.pathname === DESEC_PATH) return desec.update(update, clock.now());
+      return noip.update(update, echo);
     }
     if (route === "dynamip") {
       return dynamip.update({ url, source: source(remote), now: clock.now() });
@@ -292,6 +301,8 @@ export function createEmulator(o: EmulatorOptions): Emulator {
     },
     reset() {
       noip.reset();
+      he.reset();
+      desec.reset();
       dynamip.reset();
       faults.clear();
       records.length = 0;
@@ -341,8 +352,13 @@ export async function startEmulator(
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
+/** Where Hurricane Electric's endpoint is served. */
+const HE_PATH = "/he/nic/update";
+/** Where deSEC's endpoint is served. */
+const DESEC_PATH = "/desec/";
+
 function routeOf(pathname: string): Route {
-  if (pathname === "/nic/update") return "noip";
+  if (pathname === "/nic/update" || pathname === HE_PATH || pathname === DESEC_PATH) return "noip";
   if (pathname.toLowerCase() === "/login/updateip.asp") return "dynamip";
   if (pathname === "/ip") return "ip";
   if (pathname === "/notify" || pathname.startsWith("/notify/")) return "notify";
@@ -355,8 +371,11 @@ function faultReply(fault: FaultAction | null): Reply | null {
   switch (fault?.kind) {
     case "code":
       return { status: 200, body: fault.body, headers: TEXT };
-    case "status":
-      return { status: fault.status, body: fault.body ?? "", headers: TEXT };
+    case "status": {
+      const headers: Record<string, string> = { ...TEXT };
+      if (fault.retryAfter !== undefined) headers["retry-after"] = `${fault.retryAfter}`;
+      return { status: fault.status, body: fault.body ?? "", headers };
+    }
     case "html":
       return { status: 200, body: HTML_PAGE, headers: { "content-type": "text/html" } };
     case "redirect":

@@ -28,8 +28,11 @@ export interface HttpGetRequest {
 
 /** How a GET ended. */
 export type HttpResult =
-  /** The server replied (any status); `body` is UTF-8 decoded with replacement characters. */
-  | { kind: "reply"; status: number; body: string; truncated: boolean }
+  /**
+   * The server replied (any status); `body` is UTF-8 decoded with replacement characters;
+   * `retryAfter` is its `Retry-After` header, when it sent one.
+   */
+  | { kind: "reply"; status: number; body: string; truncated: boolean; retryAfter?: string }
   /** The request certainly never reached the server (DNS lookup failed, connection refused, ...). */
   | { kind: "unreached"; reason: string }
   /** The request may have reached the server (timeout, connection reset, TLS or protocol error). */
@@ -127,7 +130,11 @@ async function readBody(
   stopped: () => HttpResult | null,
 ): Promise<HttpResult> {
   const status = response.status;
-  if (response.body === null) return { kind: "reply", status, body: "", truncated: false };
+  const retry = response.headers.get("retry-after");
+  const retryAfter = retry === null ? {} : { retryAfter: retry };
+  if (response.body === null) {
+    return { kind: "reply", status, body: "", truncated: false, ...retryAfter };
+  }
   const reader = response.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -158,7 +165,7 @@ async function readBody(
   }
   // Streaming mode drops a character cut in half by the cap instead of showing U+FFFD for it.
   const body = new TextDecoder("utf-8").decode(bytes, { stream: truncated });
-  return { kind: "reply", status, body, truncated };
+  return { kind: "reply", status, body, truncated, ...retryAfter };
 }
 
 function parseHttpUrl(text: string, base?: URL): URL | null {

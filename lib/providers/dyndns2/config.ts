@@ -1,6 +1,6 @@
 /**
- * A DynDNS2 provider's entry in the config (`"type": "noip"`, `"dynu"` or `"dyndns2"`): its
- * fields, their defaults from the service's profile, and their validation.
+ * A DynDNS2 provider's entry in the config (`"type": "noip"`, `"dynu"`, `"he"`, `"desec"` or
+ * `"dyndns2"`): its fields, their defaults from the service's profile, and their validation.
  *
  * @module
  */
@@ -60,9 +60,15 @@ export async function parseDyndns2(
   const before = v.errors.length;
   v.unknownKeys(entry, DYNDNS2_KEYS, `${prefix}.`);
   const name = v.string(entry, "name", `${prefix}.`, profile.type);
-  const username = v.string(entry, "username", `${prefix}.`);
-  const password = v.password(entry, prefix);
   const hostnames = v.hostnames(entry.hostnames, `${prefix}.hostnames`, profile.label);
+  // Where each request authenticates as its host, the username only names the account.
+  const username = v.string(
+    entry,
+    "username",
+    `${prefix}.`,
+    profile.hostAsUsername ? hostnames[0] : undefined,
+  );
+  const password = v.password(entry, prefix);
   const server = v.url(entry, "server", `${prefix}.`, profile.server ?? undefined);
   const familiesValue = v.oneOf(entry, "families", `${prefix}.`, ["ipv4", "ipv6", "both"], "ipv4");
   const families: IpFamily[] = familiesValue === "both" ? ["ipv4", "ipv6"] : [familiesValue];

@@ -11,9 +11,12 @@ import type { Addresses, Stop } from "../../state/mod.ts";
 import { listOf } from "./plan.ts";
 import { codeInfo } from "./protocol.ts";
 
-/** The service's name at the start of a sentence. */
+/**
+ * The service's name at the start of a sentence: "the DynDNS2 server" capitalised, a brand name
+ * as the service writes it ("deSEC").
+ */
 function service(p: Dyndns2Provider): string {
-  return p.profile.label[0]!.toUpperCase() + p.profile.label.slice(1);
+  return p.profile.label.replace(/^the /, "The ");
 }
 
 /**

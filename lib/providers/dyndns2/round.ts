@@ -30,7 +30,14 @@ import {
 import { VERSION } from "../../version.ts";
 import { adoptFromDns } from "./adopt.ts";
 import { due, gate, listOf, merge, requests } from "./plan.ts";
-import { buildRequest, maskOf, type Outcome, parseResponse, userAgent } from "./protocol.ts";
+import {
+  buildRequest,
+  maskOf,
+  type Outcome,
+  parseResponse,
+  requestUser,
+  userAgent,
+} from "./protocol.ts";
 
 /**
  * The User-Agent DynDNS2 services require, for this machine: No-IP's rule
@@ -129,7 +136,15 @@ export async function dyndns2Round(
 
   // Hosts with the same addresses together, at most the service's `maxHosts` a request; a
   // request that does not end well ends the round.
-  for (const request of requests(send.hosts, send.addresses, p.profile.maxHosts)) {
+  const profile = p.profile;
+  for (
+    const request of requests(
+      send.hosts,
+      send.addresses,
+      profile.maxHosts,
+      profile.oneFamilyPerRequest,
+    )
+  ) {
     const end = await update(ctx, p, request.hosts, request.addresses, signal);
     if (end.kind !== "ok") return end;
   }
@@ -183,7 +198,7 @@ async function update(
   );
   const result = await ctx.httpGet({ url: request.url, headers: request.headers, signal });
   // A server may echo the request: its credentials must not reach a message, even in part.
-  const mask = maskOf(p.username, p.password);
+  const mask = maskOf(requestUser(p.profile, p.username, hosts), p.password);
   switch (result.kind) {
     case "aborted":
       // The attempt stays in the state: the next start counts it as sent and backs off.
@@ -242,8 +257,12 @@ async function settle(
   ctx: Context,
   p: Dyndns2Provider,
   { attempt, unsettled }: { attempt: Attempt; unsettled: Attempt | null },
-  outcomes: Outcome[],
+  replied: Outcome[],
 ): Promise<RoundEnd> {
+  // A success that names no address confirms the addresses sent.
+  const outcomes = replied.map((o) =>
+    o.kind === "success" && o.ips.length === 0 ? { ...o, ips: listOf(attempt.sent) } : o
+  );
   ctx.log.debug(
     `${p.profile.label} "${p.name}": reply codes ${
       outcomes.map((o, i) => `${attempt.hosts[i]} ${o.code}`).join(", ")
