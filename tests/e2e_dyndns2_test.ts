@@ -24,7 +24,7 @@ const PASSWORD = "e2e-N0ip-Secret";
 const T0 = Date.UTC(2026, 10, 23, 12, 0, 0);
 
 /** Where the emulator serves each service's endpoint (its `server` setting below the emulator). */
-const SERVED_AT: Record<string, string> = { he: "/he", desec: "/desec" };
+const SERVED_AT: Record<string, string> = { he: "/he" };
 
 /**
  * The reply each service documents for server trouble or too many requests, which must wait:

@@ -32,8 +32,8 @@ Deno.test("a stopped provider's server is not asked for the address by the other
     (url === s.server.url ? s.server : other).emulator.requests.filter((r) => r.provider === "ip")
       .length;
   try {
-    // Each service where the emulator serves it: Hurricane Electric and deSEC below a path.
-    const services = { noip: "", dyndns2: "", he: "/he", desec: "/desec" };
+    // Each service where the emulator serves it: Hurricane Electric's below a path of its own.
+    const services = { noip: "", dyndns2: "", he: "/he", desec: "" };
     for (const [type, path] of Object.entries(services)) {
       await Deno.remove(s.state).catch(() => {});
       s.server.emulator.reset();

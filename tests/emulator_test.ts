@@ -985,7 +985,7 @@ Deno.test("emulator, Hurricane Electric: the host is the username, one address a
 
 Deno.test("emulator, deSEC: token auth, statuses, preserve or delete, 2 updates per 2 minutes per domain", async () => {
   const t = setup();
-  const desec = (query: string, auth = DEMO) => t.get(`/desec/?${query}`, { auth });
+  const desec = (query: string, auth = DEMO) => t.get(`/?${query}`, { auth });
   const host = () => t.emulator.noipHost("home.ddns.net");
   const first = await desec("hostname=home.ddns.net&myipv4=1.2.3.4&myipv6=2001:db8::1");
   assert.deepEqual([first.status, first.body], [200, "good"]);

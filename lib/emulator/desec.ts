@@ -1,5 +1,5 @@
 /**
- * deSEC's `update.dedyn.io`, served at `/desec/` (its docs:
+ * deSEC's `update.dedyn.io`, served at `/` (its docs:
  * https://desec.readthedocs.io/en/latest/dyndns/update-api.html, and its server code
  * `desec-io/desec-stack` `api/desecapi/views/dyndns.py`): Basic auth whose password is the token
  * (an account's password here), the hostnames in `hostname` (else the Basic username), all of one
@@ -38,8 +38,8 @@ export class DesecServer {
   /** Answers one update at `now` and records its effect. */
   update(req: NoipUpdate, now: number): Reply {
     const credentials = basicCredentials(req.authorization);
-    const account = this.#accounts.find((a) => a.password === credentials?.password);
-    if (credentials === null || account === undefined) return textReply("badauth", 401);
+    const owners = this.#accounts.filter((a) => a.password === credentials?.password);
+    if (credentials === null || owners.length === 0) return textReply("badauth", 401);
     const param = req.url.searchParams.get("hostname");
     const names = (param === null || param === "" ? credentials.username : param).toLowerCase()
       .split(",");
@@ -47,8 +47,10 @@ export class DesecServer {
     if (domains.size > 1) {
       return textReply("Cannot update subdomains from more than one domain.", 400);
     }
-    if (names.some((name) => !account.hosts.includes(name))) return textReply("nohost", 404);
-    const domain = [...domains][0]!;
+    // The token's account that has every name (accounts here may share a password).
+    const account = owners.find((a) => names.every((name) => a.hosts.includes(name)));
+    if (account === undefined) return textReply("nohost", 404);
+    const domain = `${account.username} ${[...domains][0]}`;
     const recent = (this.#recent.get(domain) ?? []).filter((t) => now - t < RATE_WINDOW_MS);
     if (recent.length >= RATE_LIMIT) {
       const seconds = Math.ceil((recent[0]! + RATE_WINDOW_MS - now) / 1000);

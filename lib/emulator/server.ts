@@ -4,8 +4,8 @@
  * ({@link startEmulator}). Every request is recorded, with passwords masked.
  *
  * Routes: `GET /nic/update` (No-IP, and Dynu and any DynDNS2 server), `GET /he/nic/update`
- * (Hurricane Electric, `he.ts`), `GET /desec/` (deSEC, `desec.ts`), all three recorded as the
- * `noip` route over the same accounts and hosts, `GET /Login/updateip.asp` (DynamIP, any case), `GET /ip`
+ * (Hurricane Electric, `he.ts`: its path is No-IP's), `GET /` (deSEC, `desec.ts`, at its own
+ * path), all three recorded as the `noip` route over the same accounts and hosts, `GET /Login/updateip.asp` (DynamIP, any case), `GET /ip`
  * (`?family=6`, `?format=json`), `/notify` (a receiver for dnsbeat's webhook notifications, see
  * {@link Emulator.notifications}), and `/_emulator/...` (see {@link handleControl}).
  *
@@ -354,8 +354,8 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /** Where Hurricane Electric's endpoint is served. */
 const HE_PATH = "/he/nic/update";
-/** Where deSEC's endpoint is served. */
-const DESEC_PATH = "/desec/";
+/** Where deSEC's endpoint is served: its own path (`update.dedyn.io/`). */
+const DESEC_PATH = "/";
 
 function routeOf(pathname: string): Route {
   if (pathname === "/nic/update" || pathname === HE_PATH || pathname === DESEC_PATH) return "noip";
