@@ -73,9 +73,8 @@ export const check: Command = {
 
 /** The User-Agent of DynDNS2 updates and whose contact it names; none without such a provider. */
 function userAgentLine(config: Config): string[] {
-  const p = config.providers.find((p) => p.kind === "dyndns2");
-  if (p?.kind !== "dyndns2") return [];
-  const contact = p.userAgentContact;
+  const contact = config.providers.map((p) => kindOf(p).contact(p)).find((c) => c !== null);
+  if (contact === undefined || contact === null) return [];
   return [
     `User-Agent of DynDNS2 updates: ${machineUserAgent(contact)} (contact ${contact}: ${
       contact === CONTACT

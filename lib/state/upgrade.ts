@@ -21,11 +21,6 @@ import { parseIp } from "../net/ip.ts";
 import {
   type Addresses,
   type Backoff,
-  type DynamipState,
-  type Dyndns2State,
-  emptyDynamip,
-  emptyDyndns2,
-  emptyHost,
   emptyState,
   type LegacyDynamip,
   type LegacyNoip,
@@ -34,6 +29,8 @@ import {
   type State,
   type Stop,
 } from "./mod.ts";
+import { type DynamipState, emptyDynamip } from "../providers/dynamip/entry.ts";
+import { type Dyndns2State, emptyDyndns2, emptyHost } from "../providers/dyndns2/entry.ts";
 
 /** The wait version 1 kept as `retryNotBefore` lasted this long. */
 const LEGACY_WAIT_MS = 30 * MINUTE;

@@ -15,7 +15,8 @@ import type { Dyndns2Provider } from "../../config/types.ts";
 import type { Context } from "../../context.ts";
 import { stateNotSaved } from "../../messages.ts";
 import { stamp } from "../../state/moment.ts";
-import { type Addresses, type Dyndns2State, emptyHost } from "../../state/mod.ts";
+import { type Addresses } from "../../state/mod.ts";
+import { type Dyndns2State, emptyHost } from "./entry.ts";
 import { inDns } from "./messages.ts";
 import { listOf, requests, type Send } from "./plan.ts";
 

@@ -20,7 +20,8 @@ import type { Clock } from "../../clock.ts";
 import type { Dyndns2Provider } from "../../config/types.ts";
 import { type IpFamily, withHostId } from "../../net/ip.ts";
 import { left, since } from "../../state/moment.ts";
-import type { Addresses, Dyndns2State, Stop } from "../../state/mod.ts";
+import type { Addresses, Stop } from "../../state/mod.ts";
+import { type Dyndns2State } from "./entry.ts";
 
 /** Whether an account may send at all now. */
 export type Gate =

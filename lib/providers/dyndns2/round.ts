@@ -17,16 +17,8 @@ import { noAddress, resumeHint, stateNotSaved, stillStopped } from "../../messag
 import * as say from "./messages.ts";
 import { endAt, type Moment, stamp, wallAt } from "../../state/moment.ts";
 import { quoted } from "../../log/snippet.ts";
-import {
-  type Addresses,
-  type Attempt,
-  type Backoff,
-  type Dyndns2State,
-  emptyDyndns2,
-  emptyHost,
-  type State,
-  type Stop,
-} from "../../state/mod.ts";
+import { type Addresses, type Backoff, type State, type Stop } from "../../state/mod.ts";
+import { type Attempt, type Dyndns2State, emptyDyndns2, emptyHost } from "./entry.ts";
 import { VERSION } from "../../version.ts";
 import { adoptFromDns } from "./adopt.ts";
 import { due, gate, listOf, merge, requests } from "./plan.ts";
