@@ -369,10 +369,10 @@ const CASES: Case[] = [
     'providers[1].ip: expected one of "auto", "detect", found "manual"',
   ]],
   ["provider type unknown", (c) => (c.providers[0].type = "duckdns"), [
-    'providers[0].type: expected one of "noip", "dynu", "dyndns2", "dynamip", found "duckdns"',
+    'providers[0].type: expected one of "noip", "dynu", "dyndns2", "dynamip", "custom", found "duckdns"',
   ]],
   ["provider type missing", (c) => delete c.providers[0].type, [
-    'providers[0].type: expected one of "noip", "dynu", "dyndns2", "dynamip", found nothing',
+    'providers[0].type: expected one of "noip", "dynu", "dyndns2", "dynamip", "custom", found nothing',
   ]],
   ["provider not an object", (c) => (c.providers[1] = ["dynamip", "site", PW]), [
     "providers[1]: expected an object, found a list",

@@ -4,7 +4,12 @@
  */
 import assert from "node:assert/strict";
 import { type ConfigDeps, parseConfig } from "../lib/config/mod.ts";
-import type { DynamipProvider, Dyndns2Provider, Provider } from "../lib/config/types.ts";
+import type {
+  CustomProvider,
+  DynamipProvider,
+  Dyndns2Provider,
+  Provider,
+} from "../lib/config/types.ts";
 import { entryKindOf } from "../lib/providers/entries.ts";
 import { emptyDynamip } from "../lib/providers/dynamip/entry.ts";
 import { emptyDyndns2, emptyHost } from "../lib/providers/dyndns2/entry.ts";
@@ -41,27 +46,45 @@ async function noip(): Promise<Dyndns2Provider> {
   return p as Dyndns2Provider;
 }
 
+/** A `custom` provider's entry: a token in the query, one request per hostname. */
+const CUSTOM = {
+  type: "custom",
+  name: "own",
+  url: "https://dyn.example.co.uk/update?host={{hostname}}&ip={{ip}}&token={{token}}",
+  token: PW,
+  success: "^OK",
+  hostnames: ["a.example.co.uk", "b.example.co.uk"],
+};
+
+async function custom(): Promise<CustomProvider> {
+  const [p] = await read(CUSTOM);
+  return p as CustomProvider;
+}
+
 async function site(): Promise<DynamipProvider> {
   const [p] = await read({ type: "dynamip", name: "site", siteId: "George", password: PW });
   return p as DynamipProvider;
 }
 
-Deno.test("table: the config types are No-IP, Dynu, any DynDNS2 server and DynamIP", () => {
-  assert.deepEqual([...PROVIDER_TYPES].sort(), ["dynamip", "dyndns2", "dynu", "noip"]);
+Deno.test("table: the config types are No-IP, Dynu, any DynDNS2 server, DynamIP and custom", () => {
+  assert.deepEqual([...PROVIDER_TYPES].sort(), ["custom", "dynamip", "dyndns2", "dynu", "noip"]);
   assert.equal(readerOf("nope"), undefined);
   assert.equal(readerOf("toString"), undefined, "no type from Object's prototype");
 });
 
 Deno.test("table: each config type reads a provider that names that type", async () => {
+  const dyndns2 = {
+    username: "me",
+    password: PW,
+    hostnames: ["h.example.org"],
+    server: "https://u.example.org",
+  };
+  const entries: Record<string, Record<string, unknown>> = {
+    dynamip: { siteId: "George", password: PW },
+    custom: CUSTOM,
+  };
   for (const type of PROVIDER_TYPES) {
-    const entry = type === "dynamip" ? { type, siteId: "George", password: PW } : {
-      type,
-      username: "me",
-      password: PW,
-      hostnames: ["h.example.org"],
-      server: "https://u.example.org",
-    };
-    const [p] = await read(entry);
+    const [p] = await read({ ...(entries[type] ?? dyndns2), type });
     assert.equal(kindOf(p!).configType(p!), type);
   }
 });
@@ -114,6 +137,21 @@ Deno.test("dynamip row: no hosts, no contact, its server off limits, a beat ever
   assert.ok(!k.describe(p).includes(PW));
 });
 
+Deno.test("custom row: its hosts, its server's registrable domain off limits, secrets hidden", async () => {
+  const p = await custom();
+  const k = kindOf(p);
+  assert.deepEqual(k.hostnames(p), ["a.example.co.uk", "b.example.co.uk"]);
+  assert.deepEqual(k.records(p).map((r) => r.family), ["ipv4", "ipv4"]);
+  assert.equal(k.configType(p), "custom");
+  assert.equal(k.contact(p), "ops@example.org");
+  assert.deepEqual(k.detection(p), ["dyn.example.co.uk", "example.co.uk"]);
+  assert.equal(k.schedule(p), "dyn.example.co.uk, every 5m");
+  assert.ok(k.describe(p).includes("token={{token}}"), k.describe(p));
+  assert.ok(!k.describe(p).includes(PW));
+  assert.match(p.key, /^custom https:\/\/dyn\.example\.co\.uk secret [0-9a-f]{12}$/);
+  assert.ok(!p.key.includes(PW), "the state file's key holds no secret");
+});
+
 Deno.test("rows: a second provider for one account is refused with the row's reason", async () => {
   const twice = async (entry: Record<string, unknown>) => {
     const result = await parseConfig(
@@ -133,6 +171,11 @@ Deno.test("rows: a second provider for one account is refused with the row's rea
   assert.ok(
     account.some((e) => /^providers\[1\]: the same account .*providers\[0\]/.test(e)),
     account.join("\n"),
+  );
+  const own = await twice(CUSTOM);
+  assert.ok(
+    own.some((e) => /^providers\[1\]: the same account .*providers\[0\]/.test(e)),
+    own.join("\n"),
   );
   const beat = await twice({ type: "dynamip", siteId: "George", password: PW });
   assert.ok(

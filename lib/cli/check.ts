@@ -12,7 +12,7 @@ import { systemIp } from "../net/iface_read.ts";
 import { natMessage } from "../net/nat.ts";
 import { interfaceChoices, natSights } from "../net/network_notes.ts";
 import { ExitCode } from "../exit_codes.ts";
-import { machineUserAgent } from "../providers/dyndns2/round.ts";
+import { machineUserAgent } from "../providers/dyndns2/account.ts";
 import { kindOf } from "../providers/mod.ts";
 import { describeSink } from "../notify/secrets.ts";
 import { stopOf } from "../state/resume.ts";

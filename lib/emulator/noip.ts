@@ -196,7 +196,8 @@ export function isNoipStop(status: number, body: string): boolean {
   return status === 401 || body.split("\n").some((line) => NOIP_STOP_CODES.includes(line.trim()));
 }
 
-function basicCredentials(
+/** The username and password of a Basic `Authorization` header; null when it is not one. */
+export function basicCredentials(
   authorization: string | null,
 ): { username: string; password: string } | null {
   const match = /^Basic\s+([A-Za-z0-9+/]+={0,2})\s*$/i.exec(authorization ?? "");

@@ -8,7 +8,12 @@
  * @module
  */
 import type { Clock } from "../clock.ts";
-import type { DynamipProvider, Dyndns2Provider, Provider } from "../config/types.ts";
+import type {
+  CustomProvider,
+  DynamipProvider,
+  Dyndns2Provider,
+  Provider,
+} from "../config/types.ts";
 import type { Validator } from "../config/validate.ts";
 import type { Context, RoundEnd, Stopping } from "../context.ts";
 import { parseDynamip } from "./dynamip/config.ts";
@@ -17,8 +22,11 @@ import { describeDynamip, dynamipStatus, renderDynamip } from "./dynamip/report.
 import { BEAT_INTERVAL_MS, BEAT_PERIOD_MS } from "./dynamip/schedule.ts";
 import { parseDyndns2 } from "./dyndns2/config.ts";
 import { PROFILES } from "./dyndns2/profiles.ts";
-import { describeDyndns2, dyndns2Status, renderDyndns2 } from "./dyndns2/report.ts";
-import { dyndns2Round, runDyndns2 } from "./dyndns2/round.ts";
+import { describeDyndns2, dyndns2Status, hostsStatus, renderDyndns2 } from "./dyndns2/report.ts";
+import { dyndns2Round, hostsRound, runDyndns2, runHosts } from "./dyndns2/round.ts";
+import { customAccount } from "./custom/account.ts";
+import { parseCustom } from "./custom/config.ts";
+import { describeCustom } from "./custom/report.ts";
 import { serverDomains } from "../net/detect.ts";
 import { formatDuration, MINUTE } from "../config/duration.ts";
 import type { IpFamily } from "../net/ip.ts";
@@ -135,9 +143,44 @@ const DYNAMIP: Kind<DynamipProvider, DynamipStatus> = {
   detection: (p) => serverDomains(p.server, false),
 };
 
+const CUSTOM: Kind<CustomProvider, Dyndns2Status> = {
+  readers: { custom: parseCustom },
+  loop: (ctx, p, stopping) => runHosts(ctx, customAccount(p), stopping),
+  once: (ctx, p, signal) => hostsRound(ctx, customAccount(p), signal),
+  // Its state entry is a DynDNS2 account's: the same round keeps it.
+  status: (p, state, configPath, _timeoutMs, clock, dns) => {
+    const entry = state.providers[p.key];
+    return hostsStatus(
+      customAccount(p),
+      entry?.type === "dyndns2" ? entry : null,
+      configPath,
+      clock,
+      dns,
+    );
+  },
+  render: renderDyndns2,
+  records: (p) =>
+    p.hostnames.flatMap((hostname) => p.families.map((family) => ({ hostname, family }))),
+  hostnames: (p) => p.hostnames,
+  duplicate: (p, i, first) =>
+    `providers[${i}]: the same account (${
+      p.username || p.hostnames.join(", ")
+    } at ${p.server}) as providers[${first}]; put all its hostnames in one provider`,
+  configType: () => "custom",
+  describe: describeCustom,
+  schedule: (p) => `${p.service.label}, every ${formatDuration(p.intervalMs)}`,
+  contact: (p) => p.userAgentContact,
+  // A service that names no detection domains withholds the server's registrable domain.
+  detection: (p) => [
+    ...p.service.detection,
+    ...serverDomains(p.server, p.service.detection.length === 0),
+  ],
+};
+
 const KINDS: { [K in Provider["kind"]]: Kind<Extract<Provider, { kind: K }>, ProviderStatus> } = {
   dyndns2: DYNDNS2 as Kind<Dyndns2Provider, ProviderStatus>,
   dynamip: DYNAMIP as Kind<DynamipProvider, ProviderStatus>,
+  custom: CUSTOM as Kind<CustomProvider, ProviderStatus>,
 };
 
 /** The kind of `p`, typed for it. */
@@ -150,7 +193,7 @@ const READERS: Readonly<Record<string, Reader<Provider>>> = Object.assign(
   ...Object.values(KINDS).map((k) => k.readers),
 );
 
-/** Every provider `"type"` the config accepts: the DynDNS2 service profiles, and DynamIP. */
+/** Every provider `"type"` the config accepts: the DynDNS2 service profiles, DynamIP, `custom`. */
 export const PROVIDER_TYPES: readonly string[] = Object.keys(READERS);
 
 /** The reader of the config's provider `"type"` `type`; undefined for an unknown one. */

@@ -11,7 +11,7 @@
  *
  * @module
  */
-import type { Dyndns2Provider } from "../../config/types.ts";
+import type { HostsAccount } from "./account.ts";
 import type { Context } from "../../context.ts";
 import { stateNotSaved } from "../../messages.ts";
 import { stamp } from "../../state/moment.ts";
@@ -30,7 +30,7 @@ export const IN_DNS = "in DNS";
  */
 export async function adoptFromDns(
   ctx: Context,
-  p: Dyndns2Provider,
+  p: HostsAccount,
   send: Send,
   signal: AbortSignal,
 ): Promise<string[]> {

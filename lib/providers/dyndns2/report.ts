@@ -5,6 +5,7 @@
  */
 import type { Clock } from "../../clock.ts";
 import type { Dyndns2Provider } from "../../config/types.ts";
+import { dyndns2Account, type HostsAccount } from "./account.ts";
 import { formatDuration } from "../../config/duration.ts";
 import { endAt, since, wallAt } from "../../state/moment.ts";
 import { dnsKey, type DnsView, type Dyndns2Status } from "../report.ts";
@@ -24,13 +25,24 @@ export function dyndns2Status(
   clock: Clock,
   dns: DnsView,
 ): Dyndns2Status {
+  return hostsStatus(dyndns2Account(p), entry, configPath, clock, dns);
+}
+
+/** The part of the status report of an account the DynDNS2 round keeps (see `account.ts`). */
+export function hostsStatus(
+  p: HostsAccount,
+  entry: Dyndns2State | null,
+  configPath: string,
+  clock: Clock,
+  dns: DnsView,
+): Dyndns2Status {
   const s = entry ?? emptyDyndns2(p.name);
   const open = gate(s, clock);
   const list = (a: Addresses | null) => a === null ? null : listOf(a);
   return {
     name: p.name,
-    type: p.profile.type,
-    service: p.profile.label,
+    type: p.configType,
+    service: p.label,
     username: p.username,
     health: open.kind === "stopped"
       ? "stopped"
@@ -63,7 +75,7 @@ export function dyndns2Status(
         lastReply: h?.reply ?? null,
         lastSuccess: h?.success?.at ?? null,
         dns: answers.some((a) => a === null) ? null : answers.flatMap((a) => a ?? []),
-        dnsMismatch: differs && h?.success != null && since(h.success, clock) > p.profile.ttlMs,
+        dnsMismatch: differs && h?.success != null && since(h.success, clock) > p.ttlMs,
       };
     }),
   };
