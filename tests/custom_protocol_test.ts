@@ -246,6 +246,11 @@ Deno.test("check: the URL shown hides every literal that may be a secret", () =>
     "https://***@dyn.example.org/u/***/x?h={{hostname}}&key=***&t={{token}}&flag",
   );
   assert.equal(
+    shownUrl("https://{{username}}:{{password}}@d.example.org/u?h={{hostname}}&verbose=true&v=2x"),
+    "https://{{username}}:{{password}}@d.example.org/u?h={{hostname}}&verbose=true&v=***",
+    "placeholders and switches are shown; any other literal value is not",
+  );
+  assert.equal(
     shownUrl("https://freedns.afraid.org/dynamic/update.php?dGhpc2lzYXRva2VuMTIz"),
     "https://freedns.afraid.org/dynamic/update.php?***",
   );

@@ -148,6 +148,8 @@ Deno.test("custom row: its hosts, its server's registrable domain off limits, se
   assert.equal(k.schedule(p), "dyn.example.co.uk, every 5m");
   assert.ok(k.describe(p).includes("token={{token}}"), k.describe(p));
   assert.ok(!k.describe(p).includes(PW));
+  assert.deepEqual(k.secretSources(p), [p.tokenSource]);
+  assert.match(p.tokenSource, /^token/);
   assert.match(p.key, /^custom https:\/\/dyn\.example\.co\.uk secret [0-9a-f]{12}$/);
   assert.ok(!p.key.includes(PW), "the state file's key holds no secret");
 });

@@ -45,7 +45,7 @@ export const check: Command = {
     ];
     for (const p of config.providers) {
       lines.push(kindOf(p).describe(p));
-      lines.push(`  ${p.passwordSource}`);
+      for (const source of kindOf(p).secretSources(p)) lines.push(`  ${source}`);
       const stop = stopOf(state, p);
       if (stop !== null) {
         const changed = stop.fingerprint !== p.fingerprint;

@@ -103,6 +103,8 @@ export interface DynamipProvider {
 export interface CustomProvider {
   /** Discriminant. */
   kind: "custom";
+  /** Its config `"type"`: `custom`, or a built-in service's. */
+  configType: string;
   /** The service as data: its request template, the words of its reply, its detection hosts. */
   service: UrlService;
   /** The service, checked: what its requests are built and its replies read by. */

@@ -75,6 +75,8 @@ export interface Kind<P extends Provider, S extends ProviderStatus> {
   describe(p: P): string;
   /** Its service and how often it is looked after, for the daemon's first line. */
   schedule(p: P): string;
+  /** Where each of its secrets came from, never a secret (`password from /etc/x.secret: …`). */
+  secretSources(p: P): string[];
   /** The contact its requests' User-Agent names; null when they name none. */
   contact(p: P): string | null;
   /**
@@ -106,6 +108,7 @@ const DYNDNS2: Kind<Dyndns2Provider, Dyndns2Status> = {
   configType: (p) => p.profile.type,
   describe: describeDyndns2,
   schedule: (p) => `${p.profile.label}, every ${formatDuration(p.intervalMs)}`,
+  secretSources: (p) => [p.passwordSource],
   contact: (p) => p.userAgentContact,
   // A service that names no detection domains (any DynDNS2 server) withholds the server's
   // registrable domain, where its detection service most likely lives.
@@ -139,6 +142,7 @@ const DYNAMIP: Kind<DynamipProvider, DynamipStatus> = {
   configType: () => "dynamip",
   describe: describeDynamip,
   schedule: () => `DynamIP, every ${formatDuration(BEAT_PERIOD_MS)}`,
+  secretSources: (p) => [p.passwordSource],
   contact: () => null,
   detection: (p) => serverDomains(p.server, false),
 };
@@ -166,9 +170,10 @@ const CUSTOM: Kind<CustomProvider, Dyndns2Status> = {
     `providers[${i}]: the same account (${
       p.username || p.hostnames.join(", ")
     } at ${p.server}) as providers[${first}]; put all its hostnames in one provider`,
-  configType: () => "custom",
+  configType: (p) => p.configType,
   describe: describeCustom,
   schedule: (p) => `${p.service.label}, every ${formatDuration(p.intervalMs)}`,
+  secretSources: (p) => [p.passwordSource, p.tokenSource].filter((s) => s !== ""),
   contact: (p) => p.userAgentContact,
   // A service that names no detection domains withholds the server's registrable domain.
   detection: (p) => [

@@ -29,7 +29,7 @@ export function customAccount(p: CustomProvider): HostsAccount {
     families: p.families,
     intervalMs: p.intervalMs,
     forceRefreshMs: p.forceRefreshMs,
-    configType: "custom",
+    configType: p.configType,
     label: p.service.label,
     maxHosts: p.wire.hostList === null ? 1 : Infinity,
     oneFamily: p.wire.oneFamily,

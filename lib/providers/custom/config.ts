@@ -15,18 +15,10 @@ import { isObject } from "../../state/mod.ts";
 import { DEFAULT_INTERVAL_MS, forceRefresh, MIN_INTERVAL_MS } from "../dyndns2/config.ts";
 import { compileService, originOf, REFUSED_WIRE, type UrlService } from "./service.ts";
 
-/** The fields a `custom` provider may have. */
-export const CUSTOM_KEYS: readonly string[] = [
+/** The fields of a provider of a service that updates with one URL: its account and hosts. */
+export const ACCOUNT_KEYS: readonly string[] = [
   "type",
   "name",
-  "url",
-  "method",
-  "headers",
-  "body",
-  "success",
-  "nochange",
-  "wait",
-  "hostList",
   "username",
   "password",
   "passwordFile",
@@ -40,6 +32,19 @@ export const CUSTOM_KEYS: readonly string[] = [
   "forceRefresh",
 ];
 
+/** The fields a `custom` provider may have: an account's, and its service's description. */
+export const CUSTOM_KEYS: readonly string[] = [
+  ...ACCOUNT_KEYS,
+  "url",
+  "method",
+  "headers",
+  "body",
+  "success",
+  "nochange",
+  "wait",
+  "hostList",
+];
+
 /** The fields of a `custom` service that may be left out. */
 const OPTIONAL = ["method", "body", "nochange", "wait", "hostList"] as const;
 
@@ -50,7 +55,6 @@ export function parseCustom(
   prefix: string,
   contact: string,
 ): Promise<CustomProvider> {
-  v.unknownKeys(entry, CUSTOM_KEYS, `${prefix}.`);
   const at = `${prefix}.`;
   const url = v.string(entry, "url", at);
   const headers: Record<string, string> = {};
@@ -83,12 +87,14 @@ export function parseCustom(
     detection: [],
     docs: null,
   };
-  return readUrlProvider(v, entry, prefix, contact, service);
+  return readUrlProvider(v, entry, prefix, contact, service, "custom", CUSTOM_KEYS);
 }
 
 /**
- * Validates the entry at `prefix` of a provider of `service` (a `custom` one the user described,
- * or a built-in service's): its credentials, hostnames, families and intervals.
+ * Validates the entry at `prefix` of a provider of `service`, whose config `"type"` is
+ * `configType` and whose fields are `keys`: a `custom` one the user described, or a built-in
+ * service's (a fixed {@link UrlService}, the fields {@link ACCOUNT_KEYS}): its credentials,
+ * hostnames, families and intervals.
  */
 export async function readUrlProvider(
   v: Validator,
@@ -96,14 +102,17 @@ export async function readUrlProvider(
   prefix: string,
   contact: string,
   service: UrlService,
+  configType: string,
+  keys: readonly string[] = ACCOUNT_KEYS,
 ): Promise<CustomProvider> {
   const before = v.errors.length;
   const at = `${prefix}.`;
+  v.unknownKeys(entry, keys, at);
   const compiled = compileService(service);
   if (!compiled.ok) {
     for (const p of compiled.problems) v.errors.push(`${at}${p.field}: ${p.problem}`);
   }
-  const name = v.string(entry, "name", at, "custom");
+  const name = v.string(entry, "name", at, configType);
   const username = entry.username === undefined ? "" : v.string(entry, "username", at);
   const password = readSecret(v, entry, prefix, "password", "password");
   const token = readSecret(v, entry, prefix, "token", "token");
@@ -165,6 +174,7 @@ export async function readUrlProvider(
     : "";
   return {
     kind: "custom",
+    configType,
     service,
     wire: compiled.ok ? compiled.wire : REFUSED_WIRE,
     key: providerKey("custom", server, account),

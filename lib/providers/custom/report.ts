@@ -18,8 +18,8 @@ export function describeCustom(p: CustomProvider): string {
   ].filter((c) => c !== "");
   const each = p.wire.hostList === null
     ? "one request per hostname"
-    : `one request for all (joined by ${JSON.stringify(p.wire.hostList)})`;
-  return `provider "${p.name}" (${p.service.label}, custom)${
+    : `one request for all, joined by ${JSON.stringify(p.wire.hostList)}`;
+  return `provider "${p.name}" (${p.service.label}, ${p.configType})${
     credentials.length > 0 ? `: ${credentials.join(", ")}` : ""
   }; checks the ${families} address every ${
     formatDuration(p.intervalMs)
@@ -29,5 +29,7 @@ export function describeCustom(p: CustomProvider): string {
     p.forceRefreshMs > 0 ? ` (or after ${formatDuration(p.forceRefreshMs)} without an update)` : ""
   }; a reply is read by success ${p.wire.success}${
     p.wire.nochange ? `, nochange ${p.wire.nochange}` : ""
-  }${p.wire.wait ? `, wait ${p.wire.wait}` : ""}, anything else stops it.`;
+  }${p.wire.wait ? `, wait ${p.wire.wait}` : ""}, anything else stops it${
+    p.service.docs === null ? "" : ` (see ${p.service.docs})`
+  }.`;
 }

@@ -220,7 +220,13 @@ export function originOf(url: string): string {
  * secret as `***` (userinfo, query values, and path segments that look like a token).
  */
 export function shownUrl(url: string): string {
-  const [head, query] = splitOnce(url.replace(USERINFO, (_, scheme) => `${scheme}***@`), "?");
+  const [head, query] = splitOnce(
+    url.replace(
+      USERINFO,
+      (all, scheme, info) => /^(\{\{[A-Za-z0-9]+\}\}:?)+$/.test(info) ? all : `${scheme}***@`,
+    ),
+    "?",
+  );
   const path = head.replace(
     /(?<=[^/]\/)([^/]*)/g,
     (segment) => mayBeToken(segment) ? "***" : segment,
@@ -229,10 +235,13 @@ export function shownUrl(url: string): string {
   const fields = query.split("&").map((field) => {
     const [name, value] = splitOnce(field, "=");
     if (value === null) return mayBeToken(name) ? "***" : name;
-    return `${name}=${value === "" || templated(value) ? value : "***"}`;
+    return `${name}=${value === "" || templated(value) || SWITCH.test(value) ? value : "***"}`;
   });
   return `${path}?${fields.join("&")}`;
 }
+
+/** A query value that is a switch, never a secret: shown. */
+const SWITCH = /^(true|false|yes|no|on|off|0|1)$/i;
 
 function splitOnce(text: string, at: string): [string, string | null] {
   const i = text.indexOf(at);
