@@ -757,7 +757,10 @@ Deno.test("parseFault validates faults sent to the control API", () => {
     ],
     [{ kind: "confirm" }, "fault.ip: expected the address the success lines name"],
     [{ kind: "hang", times: 0 }, "fault.times: expected a whole number ≥ 1"],
-    [{ kind: "hang", target: "all" }, "fault.target: expected one of update, noip, dynamip, ip"],
+    [
+      { kind: "hang", target: "all" },
+      "fault.target: expected one of update, noip, dynamip, custom, ip",
+    ],
   ];
   for (const [json, error] of errors) assert.deepEqual(parseFault(json), { error }, error);
 });

@@ -6,9 +6,12 @@ import { dnsbeat } from "./helpers/cli.ts";
 const env = {
   DNSBEAT_NOIP_PASSWORD: "example-noip-password",
   DNSBEAT_DYNAMIP_PASSWORD: "example-dynamip-password",
+  DNSBEAT_DUCKDNS_TOKEN: "example-duckdns-token",
+  DNSBEAT_DYN_PASSWORD: "example-dyn-password",
+  DNSBEAT_API_TOKEN: "example-api-token",
 };
 
-for (const name of ["noip", "dynamip", "both", "notify", "router"]) {
+for (const name of ["noip", "dynamip", "both", "notify", "router", "custom"]) {
   Deno.test(`examples/${name}.json passes dnsbeat check`, async () => {
     const dir = await Deno.makeTempDir();
     try {

@@ -184,15 +184,6 @@ Deno.test("hostAddresses and requests: the prefix plus the id; one request per a
     { hosts: ["d"], addresses: same },
     { hosts: ["b"], addresses: other },
   ]);
-  // One family a request (Hurricane Electric): the IPv4 requests group as before, IPv6 apart.
-  const v6 = { ipv4: null, ipv6: "2a01:4f8::2" };
-  assert.deepEqual(
-    requests(["a", "b", "c"], { a: same, b: other, c: v6 }, 20, true),
-    [
-      { hosts: ["a", "b"], addresses: same },
-      { hosts: ["b", "c"], addresses: v6 },
-    ],
-  );
 });
 
 /** A scripted No-IP: `good` with the `myip` it got, per host; the requests are recorded. */

@@ -5,7 +5,9 @@
  *
  * Routes: `GET /nic/update` (No-IP, and Dynu and any DynDNS2 server), `GET /he/nic/update`
  * (Hurricane Electric, `he.ts`: its path is No-IP's), `GET /` (deSEC, `desec.ts`, at its own
- * path), all three recorded as the `noip` route over the same accounts and hosts, `GET /Login/updateip.asp` (DynamIP, any case), `GET /ip`
+ * path), all three recorded as the `noip` route over the same accounts and hosts,
+ * `GET /Login/updateip.asp` (DynamIP, any case), `GET` or `POST /custom/update` (a generic
+ * one-URL service, for `custom` providers), `GET /ip`
  * (`?family=6`, `?format=json`), `/notify` (a receiver for dnsbeat's webhook notifications, see
  * {@link Emulator.notifications}), and `/_emulator/...` (see {@link handleControl}).
  *
@@ -30,9 +32,10 @@ import {
 import { basicUser, hostnames, isNoipStop, type NoipHostState, NoipServer } from "./noip.ts";
 import { HeServer } from "./he.ts";
 import { DesecServer } from "./desec.ts";
+import { type CustomHostState, CustomServer, isCustomStop } from "./custom.ts";
 
 /** Which part of the emulator a request went to. */
-export type Route = "noip" | "dynamip" | "ip" | "notify" | "control" | "other";
+export type Route = "noip" | "dynamip" | "custom" | "ip" | "notify" | "control" | "other";
 
 /** How the emulator is set up. */
 export interface EmulatorOptions {
@@ -64,9 +67,9 @@ export interface EmulatorRequest {
   readonly provider: Route;
   /** Path and query, every password value `***`. */
   readonly path: string;
-  /** No-IP username or DynamIP SiteID, if the request named one. */
+  /** No-IP username (also of a custom update) or DynamIP SiteID, if the request named one. */
   readonly user?: string;
-  /** No-IP hostnames asked for, in order. */
+  /** No-IP (or custom) hostnames asked for, in order. */
   readonly hosts?: readonly string[];
   /** The first 200 characters of the reply body ("" while no reply, or none was sent). */
   readonly reply: string;
@@ -106,6 +109,8 @@ export interface Emulator {
   readonly notifications: readonly string[];
   /** A No-IP host's state. */
   noipHost(name: string): NoipHostState;
+  /** A host's state at the custom endpoint. */
+  customHost(name: string): CustomHostState;
   /** Whether a No-IP account is blocked (every reply `abuse`). */
   noipAccountBlocked(username: string): boolean;
   /** A DynamIP site's state now. */
@@ -157,6 +162,7 @@ export function createEmulator(o: EmulatorOptions): Emulator {
   const he = new HeServer(accounts.noip, noip);
   const desec = new DesecServer(accounts.noip, noip);
   const dynamip = new DynamipServer(accounts.dynamip, options);
+  const custom = new CustomServer(accounts.noip);
   const faults = new FaultQueue();
   const records: EmulatorRequest[] = [];
   const notifications: string[] = [];
@@ -172,11 +178,12 @@ export function createEmulator(o: EmulatorOptions): Emulator {
   };
 
   const endpoint = (
-    route: "noip" | "dynamip" | "ip",
+    route: "noip" | "dynamip" | "custom" | "ip",
     req: Request,
     url: URL,
     remote: string,
     fault: FaultAction | null,
+    body: string,
   ) => {
     if (route === "noip") {
       const echo = fault?.kind === "confirm" || fault?.kind === "v4-only"
@@ -195,6 +202,9 @@ export function createEmulator(o: EmulatorOptions): Emulator {
     if (route === "dynamip") {
       return dynamip.update({ url, source: source(remote), now: clock.now() });
     }
+    if (route === "custom") {
+      return custom.update({ ...customRequest(req, url, body), source: source(remote) });
+    }
     return echoReply(url, unmapped(remote), echo);
   };
 
@@ -211,13 +221,20 @@ export function createEmulator(o: EmulatorOptions): Emulator {
         status: 0,
       };
       records.push(entry);
+      const body = route === "custom" ? await req.text().catch(() => "") : "";
       const user = route === "noip"
         ? basicUser(req.headers.get("authorization"))
         : route === "dynamip"
         ? queryParam(url, "siteid")
+        : route === "custom"
+        ? custom.account(customRequest(req, url, body))?.username ?? null
         : null;
       if (user !== null) entry.user = secrets.includes(user) ? "***" : user;
-      const hosts = route === "noip" ? hostnames(url) : undefined;
+      const hosts = route === "noip"
+        ? hostnames(url)
+        : route === "custom"
+        ? custom.hostnames(customRequest(req, url, body))
+        : undefined;
       if (hosts) entry.hosts = hosts;
       const done = (reply: Reply) => {
         entry.status = reply.status;
@@ -242,11 +259,11 @@ export function createEmulator(o: EmulatorOptions): Emulator {
         afterError.set(user, (afterError.get(user) ?? 0) + 1);
         if (route === "noip" && options.blockOnRequestAfterError) noip.block(user);
       }
-      if (req.method !== "GET") {
+      if (req.method !== "GET" && !(route === "custom" && req.method === "POST")) {
         const reply = {
           status: 405,
           body: "method not allowed",
-          headers: { ...TEXT, allow: "GET" },
+          headers: { ...TEXT, allow: route === "custom" ? "GET, POST" : "GET" },
         };
         done(reply);
         return toResponse(reply);
@@ -270,7 +287,7 @@ export function createEmulator(o: EmulatorOptions): Emulator {
           return droppedResponse();
         }
       }
-      const reply = endpoint(route, req, url, remoteAddr, fault);
+      const reply = endpoint(route, req, url, remoteAddr, fault, body);
       done(reply);
       if (fault?.kind === "trickle") {
         const init = { status: reply.status, headers: reply.headers };
@@ -285,6 +302,7 @@ export function createEmulator(o: EmulatorOptions): Emulator {
       return records;
     },
     noipHost: (name) => noip.host(name),
+    customHost: (name) => custom.host(name),
     noipAccountBlocked: (username) => noip.blocked(username),
     dynamipSite: (siteId) => dynamip.site(siteId, clock.now()),
     requestsAfterError: (user) => afterError.get(user) ?? 0,
@@ -304,6 +322,7 @@ export function createEmulator(o: EmulatorOptions): Emulator {
       he.reset();
       desec.reset();
       dynamip.reset();
+      custom.reset();
       faults.clear();
       records.length = 0;
       notifications.length = 0;
@@ -360,6 +379,7 @@ const DESEC_PATH = "/";
 function routeOf(pathname: string): Route {
   if (pathname === "/nic/update" || pathname === HE_PATH || pathname === DESEC_PATH) return "noip";
   if (pathname.toLowerCase() === "/login/updateip.asp") return "dynamip";
+  if (pathname === "/custom/update") return "custom";
   if (pathname === "/ip") return "ip";
   if (pathname === "/notify" || pathname.startsWith("/notify/")) return "notify";
   if (pathname.startsWith("/_emulator/")) return "control";
@@ -389,6 +409,7 @@ function faultReply(fault: FaultAction | null): Reply | null {
 
 function isStop(route: Route, reply: Reply): boolean {
   if (route === "noip") return isNoipStop(reply.status, reply.body);
+  if (route === "custom") return isCustomStop(reply.body);
   return route === "dynamip" && isDynamipStop(reply.body);
 }
 
@@ -405,6 +426,16 @@ function echoReply(url: URL, remote: ParsedIp | null, echo: EchoIp): Reply {
   return url.searchParams.get("format") === "json"
     ? { status: 200, body: JSON.stringify({ ip }), headers: { "content-type": "application/json" } }
     : { status: 200, body: ip, headers: TEXT };
+}
+
+/** What the custom endpoint reads of a request. */
+function customRequest(req: Request, url: URL, body: string) {
+  return {
+    url,
+    authorization: req.headers.get("authorization"),
+    contentType: req.headers.get("content-type"),
+    body,
+  };
 }
 
 /** An address, with an IPv4-mapped IPv6 address read as IPv4. */

@@ -12,12 +12,16 @@ import { formatDuration, SECOND } from "../config/duration.ts";
 /** The shape of `fetch`, injectable for tests. */
 export type FetchFn = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
 
-/** One GET request. */
+/** One request: a GET, unless `method` says otherwise. */
 export interface HttpGetRequest {
   /** The URL (`http:` or `https:`); it may hold secrets and is never echoed in a result. */
   url: string;
+  /** The method (default `GET`). */
+  method?: string;
   /** Request headers; sent again to redirect targets only on the same server. */
   headers?: Record<string, string>;
+  /** The body, sent again to a redirect target only by a 307 or 308. */
+  body?: string;
   /** Overall deadline in ms, including reading the body (default 15 000). */
   timeoutMs?: number;
   /** Body cap in bytes (default 65 536): reading stops there and `truncated` is set. */
@@ -79,12 +83,16 @@ export async function httpGet(
       : null;
   try {
     let url = parseHttpUrl(req.url);
+    let method = req.method ?? "GET";
+    let body = req.body;
     if (url === null) return { kind: "unreached", reason: "not a valid http:// or https:// URL" };
     for (let hop = 0;; hop++) {
       let response: Response;
       try {
         response = await fetchFn(url.href, {
+          method,
           headers: req.headers,
+          ...(body === undefined ? {} : { body }),
           redirect: "manual",
           signal: controller.signal,
         });
@@ -117,6 +125,11 @@ export async function httpGet(
         };
       }
       url = next;
+      // RFC 9110: only 307 and 308 keep the method and body; the others go on as a GET.
+      if (response.status !== 307 && response.status !== 308) {
+        method = "GET";
+        body = undefined;
+      }
     }
   } finally {
     finished.abort();

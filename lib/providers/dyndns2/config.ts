@@ -105,7 +105,7 @@ export async function parseDyndns2(
 }
 
 /** `forceRefresh`: `"never"` (0), or a duration of at least {@link MIN_FORCE_REFRESH_MS}. */
-function forceRefresh(v: Validator, entry: Record<string, unknown>, prefix: string): number {
+export function forceRefresh(v: Validator, entry: Record<string, unknown>, prefix: string): number {
   if (entry.forceRefresh === "never") return 0;
   const ms = v.duration(entry, "forceRefresh", `${prefix}.`, DEFAULT_FORCE_REFRESH_MS, 0);
   if (ms >= MIN_FORCE_REFRESH_MS) return ms;

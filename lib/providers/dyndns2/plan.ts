@@ -11,18 +11,20 @@
  * - Otherwise a host is sent when, for a family that was detected this round, its address
  *   differs from the one last sent and accepted; a family not detected, or that the server did
  *   not echo back, is no change. And once `forceRefresh` passed since its last success.
- * - Where the service takes one family a request (Hurricane Electric), a host whose address
- *   changed is sent only the families that changed: the other would be a needless `nochg`.
  * - A host's address is the detected one, or for a device behind the router (an `ipv6HostId`)
  *   the detected IPv6 prefix plus its interface id: a new prefix changes it, nothing else does.
  *
  * @module
  */
 import type { Clock } from "../../clock.ts";
-import type { Dyndns2Provider } from "../../config/types.ts";
+import type { HostsAccount } from "./account.ts";
 import { type IpFamily, withHostId } from "../../net/ip.ts";
 import { left, since } from "../../state/moment.ts";
-import type { Addresses, Dyndns2State, Stop } from "../../state/mod.ts";
+import type { Addresses, Stop } from "../../state/mod.ts";
+import { type Dyndns2State } from "./entry.ts";
+
+/** What the plan needs of a provider: its hosts, its families, how often it sends anyway. */
+type Hosts = Pick<HostsAccount, "hostnames" | "families" | "ipv6HostIds" | "forceRefreshMs">;
 
 /** Whether an account may send at all now. */
 export type Gate =
@@ -62,7 +64,7 @@ export interface Send {
  * The addresses of `host` of `p` from the `detected` ones, of the provider's families only: the
  * detected ones, or the detected IPv6 prefix plus the host's `ipv6HostId` where it has one.
  */
-export function hostAddresses(p: Dyndns2Provider, host: string, detected: Addresses): Addresses {
+export function hostAddresses(p: Hosts, host: string, detected: Addresses): Addresses {
   const out: Addresses = { ipv4: null, ipv6: null };
   for (const family of p.families) out[family] = detected[family];
   const id = p.ipv6HostIds?.[host];
@@ -75,23 +77,15 @@ export function hostAddresses(p: Dyndns2Provider, host: string, detected: Addres
 /**
  * `hosts` in requests: those with the same addresses together (a request sends one address per
  * family for all its hosts), at most `max` a request, in the config's order of first appearance.
- * With `oneFamily`, each request carries one family's address, IPv4 first for each host.
  */
 export function requests(
   hosts: readonly string[],
   addresses: Record<string, Addresses>,
   max: number,
-  oneFamily = false,
 ): { hosts: string[]; addresses: Addresses }[] {
   const groups = new Map<string, { hosts: string[]; addresses: Addresses }>();
-  const units = hosts.flatMap((host) => {
+  for (const host of hosts) {
     const a = addresses[host]!;
-    if (!oneFamily) return [{ host, a }];
-    return (["ipv4", "ipv6"] as const).flatMap((f) =>
-      a[f] === null ? [] : [{ host, a: { ipv4: null, ipv6: null, [f]: a[f] } }]
-    );
-  });
-  for (const { host, a } of units) {
     const key = `${a.ipv4} ${a.ipv6}`;
     const group = groups.get(key) ?? { hosts: [], addresses: a };
     group.hosts.push(host);
@@ -111,7 +105,7 @@ export function requests(
  * an open {@link gate}.
  */
 export function due(
-  p: Dyndns2Provider,
+  p: Hosts,
   entry: Dyndns2State,
   detected: Addresses,
   clock: Clock,
@@ -131,33 +125,7 @@ export function due(
     ) reasons[host] = "refresh";
   }
   const hosts = p.hostnames.filter((host) => reasons[host] !== undefined);
-  if (p.profile.oneFamilyPerRequest) {
-    for (const host of hosts) {
-      const reason = reasons[host];
-      if (reason !== "changed" && reason !== "retry") continue;
-      const attempt = reason === "retry" ? entry.attempt!.sent : null;
-      addresses[host] = familiesDue(addresses[host]!, entry.hosts[host]?.sent ?? null, attempt);
-    }
-  }
   return hosts.length === 0 ? null : { hosts, addresses, reasons };
-}
-
-/**
- * Of `detected`, the families whose address differs from the one `sent` and confirmed before,
- * or that a request without reply (`attempt`) may have changed at the server; the others null.
- */
-function familiesDue(
-  detected: Addresses,
-  sent: Addresses | null,
-  attempt: Addresses | null,
-): Addresses {
-  const out: Addresses = { ipv4: null, ipv6: null };
-  for (const f of ["ipv4", "ipv6"] as const) {
-    const before = sent?.[f] ?? null;
-    const maybe = attempt?.[f] ?? null;
-    if (detected[f] !== before || (maybe !== null && maybe !== before)) out[f] = detected[f];
-  }
-  return out;
 }
 
 /**
@@ -167,7 +135,11 @@ function familiesDue(
  * certainly has (the attempt's family not detected this round): a needless `nochg`.
  */
 function resends(attempt: Addresses, detected: Addresses, sent: Addresses | null): boolean {
-  return listOf(familiesDue(detected, sent, attempt)).length > 0;
+  return (["ipv4", "ipv6"] as const).some((f) => {
+    const before = sent?.[f] ?? null;
+    return detected[f] !== null &&
+      (detected[f] !== before || (attempt[f] !== null && attempt[f] !== before));
+  });
 }
 
 /** True when a detected address of one of `families` differs from the one `sent`. */

@@ -521,9 +521,10 @@ function base64(text: string): string {
 }
 
 /**
- * What masks a reply of the service for this account: the password and the Basic credentials, in
+ * What masks a reply of the service for this account: the password and the Basic credentials of
+ * each username its requests send (the account's, or each host's where the service wants it), in
  * every form a server may echo them (the reply is outside text, see `log/snippet.ts`).
  */
-export function maskOf(username: string, password: string): Redactor {
-  return createRedactor([password, basicCredentials(username, password)]);
+export function maskOf(usernames: readonly string[], password: string): Redactor {
+  return createRedactor([password, ...usernames.map((u) => basicCredentials(u, password))]);
 }
