@@ -66,13 +66,17 @@ async function site(): Promise<DynamipProvider> {
   return p as DynamipProvider;
 }
 
-Deno.test("table: the config types are the DynDNS2 services, any DynDNS2 server, DynamIP and custom", () => {
+Deno.test("table: the config types are the services, any DynDNS2 server, DynamIP and custom", () => {
   assert.deepEqual([...PROVIDER_TYPES].sort(), [
     "custom",
+    "ddnss",
     "desec",
+    "duckdns",
     "dynamip",
     "dyndns2",
     "dynu",
+    "dynv6",
+    "freedns",
     "he",
     "noip",
   ]);
@@ -87,9 +91,14 @@ Deno.test("table: each config type reads a provider that names that type", async
     hostnames: ["h.example.org"],
     server: "https://u.example.org",
   };
+  const url = { token: PW, hostnames: ["h.example.org"] };
   const entries: Record<string, Record<string, unknown>> = {
     dynamip: { siteId: "George", password: PW },
     custom: CUSTOM,
+    duckdns: { token: PW, hostnames: ["h.duckdns.org"] },
+    freedns: url,
+    dynv6: url,
+    ddnss: url,
   };
   for (const type of PROVIDER_TYPES) {
     const [p] = await read({ ...(entries[type] ?? dyndns2), type });
@@ -295,4 +304,20 @@ Deno.test("entries: a lifted DynamIP stop ends its switch to AUTO; DynDNS2 keeps
   };
   entryKindOf(d).lift(d);
   assert.notEqual(d.wait, null);
+});
+
+Deno.test("custom row: a built-in service's stop puts its own detection domains and its server off limits", async () => {
+  // The services' detection hosts (README, "Supported services"): FreeDNS's check.php at
+  // freedns.afraid.org, ddnss.de's meineip.php; DuckDNS and dynv6 name none but their own domain.
+  const cases: [string, string, string[]][] = [
+    ["duckdns", "h.duckdns.org", ["duckdns.org", "www.duckdns.org"]],
+    ["freedns", "h.mooo.com", ["afraid.org", "sync.afraid.org"]],
+    ["dynv6", "h.dynv6.net", ["dynv6.com"]],
+    ["ddnss", "h.ddnss.de", ["ddnss.de"]],
+  ];
+  for (const [type, host, domains] of cases) {
+    const [p] = await read({ type, token: PW, hostnames: [host] });
+    const off = kindOf(p!).detection(p!);
+    for (const domain of domains) assert.ok(off.includes(domain), `${type}: ${domain} in ${off}`);
+  }
 });

@@ -91,6 +91,23 @@ export class CustomServer {
     return reply(changed ? "OK" : "NOCHANGE");
   }
 
+  /**
+   * Sets the addresses of host `name` (lower case) that `next` names; whether one changed (the
+   * built-in one-URL services of `urls.ts` keep their hosts here too).
+   */
+  assign(name: string, next: Partial<Record<"ipv4" | "ipv6", string>>): boolean {
+    const state = this.#hosts.get(name) ?? { ipv4: null, ipv6: null };
+    let changed = false;
+    for (const family of ["ipv4", "ipv6"] as const) {
+      const ip = next[family];
+      if (ip === undefined) continue;
+      changed ||= state[family] !== ip;
+      state[family] = ip;
+    }
+    this.#hosts.set(name, state);
+    return changed;
+  }
+
   /** The state of host `name` (any case). */
   host(name: string): CustomHostState {
     return { ...(this.#hosts.get(name.toLowerCase()) ?? { ipv4: null, ipv6: null }) };

@@ -7,7 +7,9 @@
  * (Hurricane Electric, `he.ts`: its path is No-IP's), `GET /` (deSEC, `desec.ts`, at its own
  * path), all three recorded as the `noip` route over the same accounts and hosts,
  * `GET /Login/updateip.asp` (DynamIP, any case), `GET` or `POST /custom/update` (a generic
- * one-URL service, for `custom` providers), `GET /ip`
+ * one-URL service, for `custom` providers), the built-in one-URL services at their own paths
+ * (`urls.ts`: DuckDNS `/update`, FreeDNS `/u/TOKEN/`, dynv6 `/api/update`, ddnss.de `/upd.php`,
+ * recorded as the `custom` route), `GET /ip`
  * (`?family=6`, `?format=json`), `/notify` (a receiver for dnsbeat's webhook notifications, see
  * {@link Emulator.notifications}), and `/_emulator/...` (see {@link handleControl}).
  *
@@ -33,6 +35,7 @@ import { basicUser, hostnames, isNoipStop, type NoipHostState, NoipServer } from
 import { HeServer } from "./he.ts";
 import { DesecServer } from "./desec.ts";
 import { type CustomHostState, CustomServer, isCustomStop } from "./custom.ts";
+import { urlEndpoint } from "./urls.ts";
 
 /** Which part of the emulator a request went to. */
 export type Route = "noip" | "dynamip" | "custom" | "ip" | "notify" | "control" | "other";
@@ -203,6 +206,8 @@ export function createEmulator(o: EmulatorOptions): Emulator {
       return dynamip.update({ url, source: source(remote), now: clock.now() });
     }
     if (route === "custom") {
+      const own = urlEndpoint(url.pathname);
+      if (own !== null) return own(accounts.noip, custom, { url, source: source(remote) });
       return custom.update({ ...customRequest(req, url, body), source: source(remote) });
     }
     return echoReply(url, unmapped(remote), echo);
@@ -379,7 +384,7 @@ const DESEC_PATH = "/";
 function routeOf(pathname: string): Route {
   if (pathname === "/nic/update" || pathname === HE_PATH || pathname === DESEC_PATH) return "noip";
   if (pathname.toLowerCase() === "/login/updateip.asp") return "dynamip";
-  if (pathname === "/custom/update") return "custom";
+  if (pathname === "/custom/update" || urlEndpoint(pathname) !== null) return "custom";
   if (pathname === "/ip") return "ip";
   if (pathname === "/notify" || pathname.startsWith("/notify/")) return "notify";
   if (pathname.startsWith("/_emulator/")) return "control";
@@ -448,9 +453,15 @@ function isLoopback(ip: ParsedIp): boolean {
   return ip.family === "ipv4" ? ip.address.startsWith("127.") : ip.address === "::1";
 }
 
-/** Path and query with the value of every password parameter, or known password, as `***`. */
+/**
+ * Path and query with the value of every password parameter, and every known password in the
+ * path or the query, as `***`.
+ */
 function redactPath(url: URL, secrets: readonly string[]): string {
-  if (url.search === "") return url.pathname;
+  // A token in the path (FreeDNS's `/u/TOKEN/`): each segment that is a known password.
+  const path = url.pathname.split("/").map((part) => secrets.includes(decode(part)) ? "***" : part)
+    .join("/");
+  if (url.search === "") return path;
   const parts = url.search.slice(1).split("&").map((part) => {
     const eq = part.indexOf("=");
     if (eq < 0) return part;
@@ -458,7 +469,7 @@ function redactPath(url: URL, secrets: readonly string[]): string {
     const value = decode(part.slice(eq + 1));
     return SECRET_PARAM.test(name) || secrets.includes(value) ? `${part.slice(0, eq)}=***` : part;
   });
-  return `${url.pathname}?${parts.join("&")}`;
+  return `${path}?${parts.join("&")}`;
 }
 
 function decode(text: string): string {

@@ -25,7 +25,8 @@ import { PROFILES } from "./dyndns2/profiles.ts";
 import { describeDyndns2, dyndns2Status, hostsStatus, renderDyndns2 } from "./dyndns2/report.ts";
 import { dyndns2Round, hostsRound, runDyndns2, runHosts } from "./dyndns2/round.ts";
 import { customAccount } from "./custom/account.ts";
-import { parseCustom } from "./custom/config.ts";
+import { BUILTIN_KEYS, parseCustom, readUrlProvider } from "./custom/config.ts";
+import { URL_SERVICES } from "./custom/services.ts";
 import { describeCustom } from "./custom/report.ts";
 import { serverDomains } from "../net/detect.ts";
 import { formatDuration, MINUTE } from "../config/duration.ts";
@@ -148,7 +149,17 @@ const DYNAMIP: Kind<DynamipProvider, DynamipStatus> = {
 };
 
 const CUSTOM: Kind<CustomProvider, Dyndns2Status> = {
-  readers: { custom: parseCustom },
+  // `custom`, which the user describes, and each built-in one-URL service, a fixed description.
+  readers: {
+    custom: parseCustom,
+    ...Object.fromEntries(
+      Object.entries(URL_SERVICES).map(([type, service]) => [
+        type,
+        (v, entry, prefix, contact) =>
+          readUrlProvider(v, entry, prefix, contact, service, type, BUILTIN_KEYS),
+      ]),
+    ),
+  },
   loop: (ctx, p, stopping) => runHosts(ctx, customAccount(p), stopping),
   once: (ctx, p, signal) => hostsRound(ctx, customAccount(p), signal),
   // Its state entry is a DynDNS2 account's: the same round keeps it.

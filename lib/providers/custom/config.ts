@@ -32,6 +32,12 @@ export const ACCOUNT_KEYS: readonly string[] = [
   "forceRefresh",
 ];
 
+/**
+ * The fields of a built-in service's provider: an account's, and `server`, the base URL its
+ * request goes to instead of the service's own (a mirror, a proxy, or a test's emulator).
+ */
+export const BUILTIN_KEYS: readonly string[] = [...ACCOUNT_KEYS, "server"];
+
 /** The fields a `custom` provider may have: an account's, and its service's description. */
 export const CUSTOM_KEYS: readonly string[] = [
   ...ACCOUNT_KEYS,
@@ -91,23 +97,29 @@ export function parseCustom(
 }
 
 /**
- * Validates the entry at `prefix` of a provider of `service`, whose config `"type"` is
+ * Validates the entry at `prefix` of a provider of the service `described`, whose config `"type"` is
  * `configType` and whose fields are `keys`: a `custom` one the user described, or a built-in
- * service's (a fixed {@link UrlService}, the fields {@link ACCOUNT_KEYS}): its credentials,
- * hostnames, families and intervals.
+ * service's (a fixed {@link UrlService}, the fields {@link BUILTIN_KEYS}, its `server` replacing
+ * the URL's): its credentials, hostnames, families and intervals.
  */
 export async function readUrlProvider(
   v: Validator,
   entry: Record<string, unknown>,
   prefix: string,
   contact: string,
-  service: UrlService,
+  described: UrlService,
   configType: string,
   keys: readonly string[] = ACCOUNT_KEYS,
 ): Promise<CustomProvider> {
   const before = v.errors.length;
   const at = `${prefix}.`;
   v.unknownKeys(entry, keys, at);
+  // A built-in service's request may go to another server: its origin replaced, the rest kept.
+  const own = originOf(described.url);
+  const moved = keys.includes("server") ? v.url(entry, "server", at, own) : own;
+  const service = moved === own
+    ? described
+    : { ...described, url: moved + described.url.slice(own.length) };
   const compiled = compileService(service);
   if (!compiled.ok) {
     for (const p of compiled.problems) v.errors.push(`${at}${p.field}: ${p.problem}`);
@@ -138,6 +150,17 @@ export async function readUrlProvider(
   const hostnames = v.hostnames(entry.hostnames, `${at}hostnames`, service.label);
   const familiesValue = v.oneOf(entry, "families", at, ["ipv4", "ipv6", "both"], "ipv4");
   const families: IpFamily[] = familiesValue === "both" ? ["ipv4", "ipv6"] : [familiesValue];
+  const can = service.families ?? ["ipv4", "ipv6"];
+  for (const family of families.filter((f) => !can.includes(f))) {
+    v.errors.push(
+      `${at}families: includes ${family}, which ${service.label}'s request cannot update; leave it out of "families"`,
+    );
+  }
+  if (compiled.ok && !compiled.wire.uses.has("hostname") && hostnames.length > 1) {
+    v.errors.push(
+      `${at}hostnames: the request names no host (its token stands for one), so it updates one hostname; give each hostname a provider of its own`,
+    );
+  }
   if (compiled.ok) {
     const sends = ["ip", ...families].filter((f) => compiled.wire.uses.has(f));
     for (const family of families) {

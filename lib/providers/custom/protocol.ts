@@ -43,14 +43,18 @@ export interface CustomRequest {
 }
 
 /**
- * The HTTP request of an update. Each value is written as where it stands needs: percent-encoded
+ * The HTTP request of an update; each hostname without the service's own domain where it wants
+ * that ({@link Wire.hostSuffix}). Each value is written as where it stands needs: percent-encoded
  * in the URL and in a form body, escaped inside a JSON string, on one line in a header (see
  * `notify/template.ts`). A URL's `{{username}}:{{password}}@` becomes HTTP Basic auth, since
  * fetch refuses credentials in a URL.
  */
 export function buildRequest(wire: Wire, r: CustomRequest): UpdateHttp {
+  const suffix = wire.hostSuffix.toLowerCase();
+  const bare = (host: string) =>
+    suffix !== "" && host.toLowerCase().endsWith(suffix) ? host.slice(0, -suffix.length) : host;
   const values: FieldValues = {
-    hostname: r.hostnames.join(wire.hostList ?? ","),
+    hostname: r.hostnames.map(bare).join(wire.hostList ?? ","),
     ip: r.addresses.ipv4 ?? r.addresses.ipv6 ?? "",
     ipv4: r.addresses.ipv4 ?? "",
     ipv6: r.addresses.ipv6 ?? "",

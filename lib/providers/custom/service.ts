@@ -8,6 +8,7 @@
  * @module
  */
 import { parseTemplate, type Template } from "../../notify/template.ts";
+import type { IpFamily } from "../../net/ip.ts";
 
 /** What dnsbeat needs to know of a service that updates with one HTTP request. */
 export interface UrlService {
@@ -35,6 +36,13 @@ export interface UrlService {
    * Absent: one request per hostname.
    */
   readonly hostList?: string;
+  /**
+   * The service's own domain, which its requests leave off the hostnames (DuckDNS wants
+   * `myhome` for `myhome.duckdns.org`); the config still gives each name in full.
+   */
+  readonly hostSuffix?: string;
+  /** The address families its request can update (default both). */
+  readonly families?: readonly IpFamily[];
   /** The domains of its own address-detection service, off limits while it is stopped. */
   readonly detection: readonly string[];
   /** Its documentation, for messages; null when there is none to point to. */
@@ -78,6 +86,8 @@ export interface Wire {
   wait: RegExp | null;
   /** The text joining several hosts in one request; null: one request per hostname. */
   hostList: string | null;
+  /** The domain a request leaves off each hostname ("" when none). */
+  hostSuffix: string;
   /** Whether the request sends one address, `{{ip}}`: a request per family then. */
   oneFamily: boolean;
   /** The placeholders it uses anywhere. */
@@ -172,6 +182,7 @@ export function compileService(
       nochange,
       wait,
       hostList: service.hostList ?? null,
+      hostSuffix: service.hostSuffix ?? "",
       oneFamily: uses.has("ip"),
       uses,
     },
@@ -272,6 +283,7 @@ export const REFUSED_WIRE: Wire = {
   nochange: null,
   wait: null,
   hostList: null,
+  hostSuffix: "",
   oneFamily: false,
   uses: new Set(),
 };
