@@ -84,7 +84,7 @@ for (const profile of [NOIP, DYNU, DYNDNS2]) {
   const said = profile.label[0]!.toUpperCase() + profile.label.slice(1);
 
   Deno.test(`${profile.label}: 10 starts with an unchanged address send exactly 1 request; a change sends 1 more`, async () => {
-    const t = await setup(profile.type);
+    const t = await setup(profile.configType);
     try {
       for (let i = 0; i < 10; i++) {
         const r = await t.run(["once"], T0 + i * MINUTE);
@@ -107,7 +107,7 @@ for (const profile of [NOIP, DYNU, DYNDNS2]) {
   });
 
   Deno.test(`${profile.label}: after badauth, 10 restarts send nothing until resume; a config change also lifts it`, async () => {
-    const t = await setup(profile.type);
+    const t = await setup(profile.configType);
     try {
       t.server.emulator.pushFault({ kind: "code", body: "badauth" });
       const first = await t.run(["once"]);
@@ -167,7 +167,7 @@ for (const profile of [NOIP, DYNU, DYNDNS2]) {
         "<html>Proxy error</html>",
       ].filter((code) => code !== "dnserr" || !profile.codes.includes(code))
     ) {
-      const t = await setup(profile.type);
+      const t = await setup(profile.configType);
       try {
         t.server.emulator.pushFault({ kind: "code", body: code });
         const r = await t.run(["once"]);
@@ -190,7 +190,7 @@ for (const profile of [NOIP, DYNU, DYNDNS2]) {
   });
 
   Deno.test(`${profile.label}: after 911 nothing is sent for 30 minutes, restarts included`, async () => {
-    const t = await setup(profile.type);
+    const t = await setup(profile.configType);
     try {
       t.server.emulator.pushFault({ kind: "code", body: "911" });
       const first = await t.run(["once"]);
@@ -224,7 +224,7 @@ for (const profile of [NOIP, DYNU, DYNDNS2]) {
   });
 
   Deno.test(`${profile.label}: check validates and masks secrets; a bad config exits 2 naming the field`, async () => {
-    const t = await setup(profile.type);
+    const t = await setup(profile.configType);
     try {
       const ok = await t.run(["check"]);
       assert.equal(ok.code, ExitCode.Ok, ok.stderr);
@@ -243,7 +243,7 @@ for (const profile of [NOIP, DYNU, DYNDNS2]) {
   });
 
   Deno.test(`${profile.label}: what dnsbeat made of an HTTP status or an unreadable reply is said in words; the code stays in --debug and --json`, async () => {
-    const t = await setup(profile.type);
+    const t = await setup(profile.configType);
     try {
       t.server.emulator.pushFault({ kind: "status", status: 403 });
       const r = await t.run(["once", "--debug"]);
@@ -277,7 +277,7 @@ for (const profile of [NOIP, DYNU, DYNDNS2]) {
   });
 
   Deno.test(`${profile.label}: a first start whose DNS already answers the address sends nothing; status shows the DNS view`, async () => {
-    const t = await setup(profile.type, { hostnames: ["a.ddns.net", "b.ddns.net"] });
+    const t = await setup(profile.configType, { hostnames: ["a.ddns.net", "b.ddns.net"] });
     try {
       t.dns.set("a.ddns.net", "A", {
         kind: "answer",
@@ -342,7 +342,7 @@ const FIRST_START_REPLIES: [string, DnsReply][] = [
 for (const [what, reply] of FIRST_START_REPLIES) {
   Deno.test(`first start, DNS answers ${what}: the host is sent, once`, async () => {
     // A resolver that never answers costs the lookup's whole timeout: keep it short.
-    const t = await setup(NOIP.type, { top: { timeout: "1s" } });
+    const t = await setup(NOIP.configType, { top: { timeout: "1s" } });
     try {
       t.dns.set("a.ddns.net", "A", reply);
       const first = await t.run(["once"]);
@@ -358,7 +358,7 @@ for (const [what, reply] of FIRST_START_REPLIES) {
 }
 
 Deno.test("dns: sources detect the address at the resolver (A, TXT); a failing one falls through to the next", async () => {
-  const t = await setup(NOIP.type);
+  const t = await setup(NOIP.configType);
   try {
     const resolver = `127.0.0.1:${t.dns.port}`;
     const a: DnsReply = { kind: "answer", records: [{ type: "A", address: "81.2.69.150" }] };

@@ -10,7 +10,7 @@
 /** What dnsbeat needs to know of one DynDNS2 service. */
 export interface ServiceProfile {
   /** The config's `"type"`. */
-  readonly type: string;
+  readonly configType: string;
   /** The service's name in messages. */
   readonly label: string;
   /** Its update server; null when it has none of its own (the config must give `server`). */
@@ -77,7 +77,7 @@ const DYNDNS2_CODES = [
  * `nochg`, `nohost`, `badauth`, `badagent`, `!donator`, `abuse` and `911`.
  */
 export const NOIP: ServiceProfile = {
-  type: "noip",
+  configType: "noip",
   label: "No-IP",
   server: "https://dynupdate.no-ip.com",
   path: "/nic/update",
@@ -97,7 +97,7 @@ export const NOIP: ServiceProfile = {
  * dnsbeat sends one. Its page lists no return codes of its own: Dyn's are assumed (README).
  */
 export const DYNU: ServiceProfile = {
-  type: "dynu",
+  configType: "dynu",
   label: "Dynu",
   server: "https://api.dynu.com",
   path: "/nic/update",
@@ -116,7 +116,7 @@ export const DYNU: ServiceProfile = {
  * hosts a request, its return codes, `good 127.0.0.1` for a refused client). `server` is required.
  */
 export const DYNDNS2: ServiceProfile = {
-  type: "dyndns2",
+  configType: "dyndns2",
   label: "the DynDNS2 server",
   server: null,
   path: "/nic/update",
@@ -133,7 +133,7 @@ export const DYNDNS2: ServiceProfile = {
 
 /** Every DynDNS2 profile, by the config's `"type"`. */
 export const PROFILES: Readonly<Record<string, ServiceProfile>> = {
-  [NOIP.type]: NOIP,
-  [DYNU.type]: DYNU,
-  [DYNDNS2.type]: DYNDNS2,
+  [NOIP.configType]: NOIP,
+  [DYNU.configType]: DYNU,
+  [DYNDNS2.configType]: DYNDNS2,
 };
