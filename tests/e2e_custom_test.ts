@@ -222,6 +222,9 @@ Deno.test("custom: a first start whose DNS already answers the address sends not
   );
   for (let i = 1; i <= 3; i++) await t.run(["once"], T0 + i * MINUTE);
   assert.equal(t.updates(), 0, "a lost state does not become a needless request");
+  const text = await t.run(["status"], T0 + 4 * MINUTE);
+  assert.match(text.stdout, /\nhome \(127\.0\.0\.1\)\n/, "a token account names no user");
+  assert.match(text.stdout, /a\.ddns\.net: 81\.2\.69\.142; last reply in DNS/);
   t.server.emulator.setEchoIp("81.2.69.160");
   assert.equal((await t.run(["once"], T0 + 5 * MINUTE)).code, ExitCode.Ok);
   assert.equal(t.updates(), 2, "a change: one request per hostname");

@@ -110,7 +110,7 @@ for (const profile of SUITE) {
   const said = profile.label.replace(/^the /, "The ");
 
   Deno.test(`${profile.label}: 10 starts with an unchanged address send exactly 1 request; a change sends 1 more`, async () => {
-    const t = await setup(profile.type);
+    const t = await setup(profile.configType);
     try {
       for (let i = 0; i < 10; i++) {
         const r = await t.run(["once"], T0 + i * MINUTE);
@@ -133,7 +133,7 @@ for (const profile of SUITE) {
   });
 
   Deno.test(`${profile.label}: after badauth, 10 restarts send nothing until resume; a config change also lifts it`, async () => {
-    const t = await setup(profile.type);
+    const t = await setup(profile.configType);
     try {
       t.server.emulator.pushFault({ kind: "code", body: "badauth" });
       const first = await t.run(["once"]);
@@ -193,7 +193,7 @@ for (const profile of SUITE) {
         "<html>Proxy error</html>",
       ].filter((code) => code !== "dnserr" || !profile.codes.includes(code))
     ) {
-      const t = await setup(profile.type);
+      const t = await setup(profile.configType);
       try {
         t.server.emulator.pushFault({ kind: "code", body: code });
         const r = await t.run(["once"]);
@@ -215,12 +215,12 @@ for (const profile of SUITE) {
     }
   });
 
-  const wait = WAIT_REPLY[profile.type]!;
+  const wait = WAIT_REPLY[profile.configType]!;
   const waitName = wait.kind === "code"
     ? wait.body
     : `HTTP ${wait.kind === "status" && wait.status}`;
   Deno.test(`${profile.label}: after ${waitName} nothing is sent for 30 minutes, restarts included`, async () => {
-    const t = await setup(profile.type);
+    const t = await setup(profile.configType);
     try {
       t.server.emulator.pushFault(wait);
       const first = await t.run(["once"]);
@@ -254,7 +254,7 @@ for (const profile of SUITE) {
   });
 
   Deno.test(`${profile.label}: HTTP 503 waits 30 minutes; HTTP 429 as long as its Retry-After asks`, async () => {
-    const t = await setup(profile.type);
+    const t = await setup(profile.configType);
     try {
       // Each wait, then the minute before it ends (nothing sent) and the minute after (sent).
       const cases: [Fault, number][] = [
@@ -283,7 +283,7 @@ for (const profile of SUITE) {
   });
 
   Deno.test(`${profile.label}: check validates and masks secrets; a bad config exits 2 naming the field`, async () => {
-    const t = await setup(profile.type);
+    const t = await setup(profile.configType);
     try {
       const ok = await t.run(["check"]);
       assert.equal(ok.code, ExitCode.Ok, ok.stderr);
@@ -302,7 +302,7 @@ for (const profile of SUITE) {
   });
 
   Deno.test(`${profile.label}: what dnsbeat made of an HTTP status or an unreadable reply is said in words; the code stays in --debug and --json`, async () => {
-    const t = await setup(profile.type);
+    const t = await setup(profile.configType);
     try {
       t.server.emulator.pushFault({ kind: "status", status: 403 });
       const r = await t.run(["once", "--debug"]);
@@ -336,7 +336,7 @@ for (const profile of SUITE) {
   });
 
   Deno.test(`${profile.label}: a first start whose DNS already answers the address sends nothing; status shows the DNS view`, async () => {
-    const t = await setup(profile.type, { hostnames: ["a.ddns.net", "b.ddns.net"] });
+    const t = await setup(profile.configType, { hostnames: ["a.ddns.net", "b.ddns.net"] });
     try {
       t.dns.set("a.ddns.net", "A", {
         kind: "answer",
@@ -401,7 +401,7 @@ const FIRST_START_REPLIES: [string, DnsReply][] = [
 for (const [what, reply] of FIRST_START_REPLIES) {
   Deno.test(`first start, DNS answers ${what}: the host is sent, once`, async () => {
     // A resolver that never answers costs the lookup's whole timeout: keep it short.
-    const t = await setup(NOIP.type, { top: { timeout: "1s" } });
+    const t = await setup(NOIP.configType, { top: { timeout: "1s" } });
     try {
       t.dns.set("a.ddns.net", "A", reply);
       const first = await t.run(["once"]);
@@ -417,7 +417,7 @@ for (const [what, reply] of FIRST_START_REPLIES) {
 }
 
 Deno.test("dns: sources detect the address at the resolver (A, TXT); a failing one falls through to the next", async () => {
-  const t = await setup(NOIP.type);
+  const t = await setup(NOIP.configType);
   try {
     const resolver = `127.0.0.1:${t.dns.port}`;
     const a: DnsReply = { kind: "answer", records: [{ type: "A", address: "81.2.69.150" }] };
@@ -473,7 +473,7 @@ Deno.test("dns: sources detect the address at the resolver (A, TXT); a failing o
 });
 
 Deno.test("Hurricane Electric: each family in a request of its own, only the one that changed; no username needed", async () => {
-  const t = await setup(HE.type);
+  const t = await setup(HE.configType);
   try {
     // "The username is also the hostname": the config may leave it out.
     await t.writeConfig({ username: undefined, families: "both" }, {
@@ -509,7 +509,7 @@ Deno.test("Hurricane Electric: each family in a request of its own, only the one
 });
 
 Deno.test("deSEC: a family the provider does not send is preserved, not deleted", async () => {
-  const t = await setup(DESEC.type);
+  const t = await setup(DESEC.configType);
   try {
     await t.writeConfig({ families: "both" }, { ipv6Sources: [`${t.server.url}/ip?family=6`] });
     assert.equal((await t.run(["once"])).code, ExitCode.Ok);
@@ -527,7 +527,7 @@ Deno.test("deSEC: a family the provider does not send is preserved, not deleted"
 });
 
 Deno.test("deSEC: a hostname the account does not have is HTTP 404 nohost, a stop named so", async () => {
-  const t = await setup(DESEC.type, { hostnames: ["c.ddns.net"] });
+  const t = await setup(DESEC.configType, { hostnames: ["c.ddns.net"] });
   try {
     const r = await t.run(["once"]);
     assert.equal(r.code, ExitCode.Stopped, r.stderr);

@@ -106,7 +106,7 @@ const DYNDNS2: Kind<Dyndns2Provider, Dyndns2Status> = {
   hostnames: (p) => p.hostnames,
   duplicate: (p, i, first) =>
     `providers[${i}]: the same account (${p.username} at ${p.server}) as providers[${first}]; put all its hostnames in one provider, they are sent together`,
-  configType: (p) => p.profile.type,
+  configType: (p) => p.profile.configType,
   describe: describeDyndns2,
   schedule: (p) => `${p.profile.label}, every ${formatDuration(p.intervalMs)}`,
   secretSources: (p) => [p.passwordSource],

@@ -49,7 +49,7 @@ export async function upgradeState(
     const p = providers.find((q): q is Dyndns2Provider | DynamipProvider =>
       q.name === name &&
       (old.type === "noip"
-        ? q.kind === "dyndns2" && q.profile.type === "noip"
+        ? q.kind === "dyndns2" && q.profile.configType === "noip"
         : q.kind === "dynamip")
     );
     if (p === undefined) {
@@ -125,7 +125,7 @@ export async function accountKeyChange(
       }
       const latest = found.filter(([, e]) => e.stop !== null)
         .sort(([, a], [, b]) => Date.parse(b.stop!.at) - Date.parse(a.stop!.at))[0];
-      const profile = providerKey(p.profile.type, p.server, p.username);
+      const profile = providerKey(p.profile.configType, p.server, p.username);
       const [, kept] = latest ?? found.find(([key]) => key === profile) ?? found[0]!;
       for (const [, other] of found) {
         kept.wait ??= other.wait;

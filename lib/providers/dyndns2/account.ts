@@ -111,7 +111,7 @@ export function dyndns2Account(p: Dyndns2Provider): HostsAccount {
     families: p.families,
     intervalMs: p.intervalMs,
     forceRefreshMs: p.forceRefreshMs,
-    configType: p.profile.type,
+    configType: p.profile.configType,
     label: p.profile.label,
     maxHosts: p.profile.maxHosts,
     oneFamily: p.profile.oneFamilyPerRequest,

@@ -59,7 +59,7 @@ export async function parseDyndns2(
 ): Promise<Dyndns2Provider> {
   const before = v.errors.length;
   v.unknownKeys(entry, DYNDNS2_KEYS, `${prefix}.`);
-  const name = v.string(entry, "name", `${prefix}.`, profile.type);
+  const name = v.string(entry, "name", `${prefix}.`, profile.configType);
   const hostnames = v.hostnames(entry.hostnames, `${prefix}.hostnames`, profile.label);
   // Where each request authenticates as its host, the username only names the account.
   const username = v.string(

@@ -1,6 +1,7 @@
 /**
- * A DynDNS2 account's entry in the state file (No-IP, Dynu, any DynDNS2 server): its shape, its
- * schema, and what the state file does with it.
+ * A DynDNS2 account's entry in the state file (No-IP, Dynu, any DynDNS2 server, and a `custom`
+ * provider's account, which the same round keeps): its shape, its schema, and what the state
+ * file does with it.
  *
  * @module
  */

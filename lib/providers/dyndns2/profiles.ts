@@ -10,7 +10,7 @@
 /** What dnsbeat needs to know of one DynDNS2 service. */
 export interface ServiceProfile {
   /** The config's `"type"`. */
-  readonly type: string;
+  readonly configType: string;
   /** The service's name in messages. */
   readonly label: string;
   /** Its update server; null when it has none of its own (the config must give `server`). */
@@ -123,7 +123,7 @@ const DYNDNS2_CODES = [
  */
 export const NOIP: ServiceProfile = {
   ...DYN_STYLE,
-  type: "noip",
+  configType: "noip",
   label: "No-IP",
   server: "https://dynupdate.no-ip.com",
   path: "/nic/update",
@@ -144,7 +144,7 @@ export const NOIP: ServiceProfile = {
  */
 export const DYNU: ServiceProfile = {
   ...DYN_STYLE,
-  type: "dynu",
+  configType: "dynu",
   label: "Dynu",
   server: "https://api.dynu.com",
   path: "/nic/update",
@@ -164,7 +164,7 @@ export const DYNU: ServiceProfile = {
  */
 export const DYNDNS2: ServiceProfile = {
   ...DYN_STYLE,
-  type: "dyndns2",
+  configType: "dyndns2",
   label: "the DynDNS2 server",
   server: null,
   path: "/nic/update",
@@ -192,7 +192,7 @@ export const DYNDNS2: ServiceProfile = {
  */
 export const HE: ServiceProfile = {
   ...DYN_STYLE,
-  type: "he",
+  configType: "he",
   label: "Hurricane Electric",
   server: "https://dyn.dns.he.net",
   path: "/nic/update",
@@ -219,7 +219,7 @@ export const HE: ServiceProfile = {
  * Records get a TTL of 60 seconds. Detection: `checkip{,v4,v6}.dedyn.io`.
  */
 export const DESEC: ServiceProfile = {
-  type: "desec",
+  configType: "desec",
   label: "deSEC",
   server: "https://update.dedyn.io",
   path: "/",
@@ -243,9 +243,9 @@ export const DESEC: ServiceProfile = {
 
 /** Every DynDNS2 profile, by the config's `"type"`. */
 export const PROFILES: Readonly<Record<string, ServiceProfile>> = {
-  [NOIP.type]: NOIP,
-  [DYNU.type]: DYNU,
-  [DYNDNS2.type]: DYNDNS2,
-  [HE.type]: HE,
-  [DESEC.type]: DESEC,
+  [NOIP.configType]: NOIP,
+  [DYNU.configType]: DYNU,
+  [DYNDNS2.configType]: DYNDNS2,
+  [HE.configType]: HE,
+  [DESEC.configType]: DESEC,
 };

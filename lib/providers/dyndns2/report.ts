@@ -102,7 +102,7 @@ export function describeDyndns2(p: Dyndns2Provider): string {
 
 /** The provider's part of `dnsbeat status` as text for a person. */
 export function renderDyndns2(p: Dyndns2Status): string[] {
-  const lines = [`\n${p.name} (${p.service}, ${p.username})`];
+  const lines = [`\n${p.name} (${p.service}${p.username === "" ? "" : `, ${p.username}`})`];
   if (p.stop) lines.push(`  STOPPED since ${p.stop.at}: ${p.stop.message}`);
   else if (p.wait) lines.push(`  waiting after ${p.wait.code}: no request before ${p.wait.until}`);
   if (p.backoff) {
