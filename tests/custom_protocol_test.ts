@@ -255,3 +255,21 @@ Deno.test("check: the URL shown hides every literal that may be a secret", () =>
     "https://freedns.afraid.org/dynamic/update.php?***",
   );
 });
+
+Deno.test("request: a service's own domain is left off each hostname where it wants that (DuckDNS)", () => {
+  // spec.jsp: `domains` is "comma separated list of the subnames".
+  const w = wire({
+    url: "https://www.duckdns.org/update?domains={{hostname}}&token={{token}}",
+    hostList: ",",
+    hostSuffix: ".duckdns.org",
+  });
+  const r = buildRequest(w, {
+    ...request,
+    hostnames: ["home.duckdns.org", "NAS.DuckDNS.org", "other.example.org"],
+  });
+  assert.equal(
+    new URL(r.url).searchParams.get("domains"),
+    "home,NAS,other.example.org",
+    "only the service's own domain is left off",
+  );
+});
