@@ -541,3 +541,18 @@ Deno.test("profiles: Dynu sends IPv6 in myipv6; the generic server reads good 12
     { kind: "success", code: "good", ips: ["127.0.0.1"] },
   ]);
 });
+
+Deno.test("parseResponse: an HTTP 4xx stop quotes what the server said of the request", () => {
+  const [outcome] = parseResponse(DESEC, {
+    status: 400,
+    body: "Cannot update subdomains from more than one domain.",
+  }, ["a.dedyn.io"]);
+  assert.deepEqual(outcome, {
+    kind: "stop",
+    code: "http4xx",
+    scope: "account",
+    detail: 'HTTP 400: "Cannot update subdomains from more than one domain."',
+  });
+  const [bare] = parseResponse(NOIP, { status: 410, body: "" }, ["a.ddns.net"]);
+  assert.deepEqual(bare, { kind: "stop", code: "http4xx", scope: "account", detail: "HTTP 410" });
+});

@@ -402,7 +402,11 @@ export function parseResponse(
     const asked = retryAfterMs(reply.retryAfter ?? null);
     return every(failure("http429", undefined, undefined, asked));
   }
-  if (status >= 400 && status < 500) return every(failure("http4xx"));
+  if (status >= 400 && status < 500) {
+    // Which request it was is the server's to say (deSEC: "Cannot update subdomains from more
+    // than one domain."): quoted.
+    return every(failure("http4xx", "account", withSnippet(`HTTP ${status}`, body, mask)));
+  }
   if (status >= 200 && status < 300) return parseBody(profile, body, hostnames, mask);
   if (status >= 500 && status < 600) {
     const reason = withSnippet(`HTTP ${status}`, body, mask);
