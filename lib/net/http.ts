@@ -35,7 +35,8 @@ export interface HttpRequest extends HttpGetRequest {
   body?: string | null;
   /**
    * `"same-server"` (the default) follows up to 3 redirects that keep the credentials with the
-   * same server and refuses the others; `"none"` follows none: a redirect is a reply like another.
+   * same server (sending the same method, headers and body) and refuses the others; `"none"`
+   * follows none: a redirect is a reply like another.
    */
   redirects?: "same-server" | "none";
 }
