@@ -23,7 +23,7 @@ import type { IpFamily } from "./net/ip.ts";
 import { natMessage } from "./net/nat.ts";
 import { sentAddresses } from "./net/network_notes.ts";
 import { ExitCode } from "./exit_codes.ts";
-import { type FetchFn, httpGet } from "./net/http.ts";
+import { type FetchFn, httpRequest } from "./net/http.ts";
 import { describeFsError } from "./state/fs.ts";
 import { acquireLock, type Lock, type LockResult } from "./state/lock.ts";
 import { Looks } from "./daemon/looks.ts";
@@ -343,7 +343,7 @@ export function context(
   looks: Looks = new Looks(),
 ): Context {
   const get: Context["httpGet"] = (request) =>
-    httpGet({ timeoutMs: config.timeoutMs, ...request }, env.fetch, env.clock);
+    httpRequest({ timeoutMs: config.timeoutMs, ...request }, env.fetch, env.clock);
   // The detection services of the providers stopped now: off limits (No-IP's rule).
   const forbidden = () =>
     config.providers.filter((p) => (store.state.providers[p.key]?.stop ?? null) !== null)
@@ -388,7 +388,7 @@ export function context(
                 ? "skipped: a stopped provider's server and detection service may not be used until it is resumed"
                 : null,
           }, {
-            httpGet: (request) => httpGet(request, env.fetch, env.clock),
+            httpGet: (request) => httpRequest(request, env.fetch, env.clock),
             networkInterfaces: () => Deno.networkInterfaces(),
             ip: systemIp,
             dns: env.dns,

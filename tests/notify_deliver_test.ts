@@ -486,6 +486,18 @@ Deno.test("exec: a non-zero exit is not retried; output is cut to 200 characters
   });
 });
 
+Deno.test("exec: a program writing far more than is kept can write it all", async () => {
+  await withTempDir(async (dir) => {
+    // Writing to a closed pipe would fail (SIGPIPE, status 141) and the script would exit 9.
+    const path = await script(dir, "chatty", "head -c 1048576 /dev/zero | tr '\\0' x || exit 9");
+    const sink = sinkOf({ type: "exec", command: [path], timeout: "5s" });
+    assert.deepEqual(await deliver(sink, event(), DEPS), {
+      kind: "delivered",
+      detail: `the command exited with status 0; stdout: "${"x".repeat(200)}"`,
+    });
+  });
+});
+
 Deno.test("exec: a timeout kills the program and everything it started, within the grace", async () => {
   await withTempDir(async (dir) => {
     const slow = await script(dir, "slow", "sleep 30");

@@ -22,7 +22,7 @@
  *
  * @module
  */
-import { HOUR, MINUTE, parseDuration, SECOND } from "../config/duration.ts";
+import { formatTimeout, HOUR, MINUTE, parseDuration, SECOND } from "../config/duration.ts";
 import { EVENT_KINDS, type EventKind } from "./events.ts";
 import {
   EVENT_FIELDS,
@@ -568,14 +568,6 @@ function duration(
     return fallback;
   }
   return parsed;
-}
-
-/** A duration as the config writes it: `"1h"`, `"5m"`, `"30s"`, or `"300ms"` below a second. */
-export function formatTimeout(ms: number): string {
-  if (ms % HOUR === 0) return `${ms / HOUR}h`;
-  if (ms % MINUTE === 0) return `${ms / MINUTE}m`;
-  if (ms % SECOND === 0) return `${ms / SECOND}s`;
-  return `${ms}ms`;
 }
 
 function unknownKeys(

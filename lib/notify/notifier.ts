@@ -29,7 +29,8 @@ import type { HealthStatus } from "./deliver.ts";
 import { type AttemptReport, describeAttempt, Dispatcher } from "./dispatcher.ts";
 import { createEvent, type EventInput, type NotifyEvent } from "./events.ts";
 import type { RunFn } from "./run.ts";
-import { type FetchFn, fetchSend } from "./send.ts";
+import type { FetchFn } from "../net/http.ts";
+import { fetchSend } from "./send.ts";
 import type { State } from "../state/mod.ts";
 import type { StateStore } from "../state/store.ts";
 

@@ -278,9 +278,7 @@ function textOf(value: FieldValue | undefined): string {
 }
 
 function encodedWord(value: string): string {
-  let binary = "";
-  for (const byte of new TextEncoder().encode(value)) binary += String.fromCharCode(byte);
-  return `=?UTF-8?B?${btoa(binary)}?=`;
+  return `=?UTF-8?B?${new TextEncoder().encode(value).toBase64()}?=`;
 }
 
 function unknownPlaceholder(inner: string, names: readonly string[]): string {
