@@ -32,3 +32,11 @@ export function formatDuration(ms: number): string {
   }
   return parts.length ? (ms < 0 ? "-" : "") + parts.join(" ") : "0s";
 }
+
+/** A duration as the config writes it: `"1h"`, `"5m"`, `"30s"`, or `"300ms"` below a second. */
+export function formatTimeout(ms: number): string {
+  if (ms % HOUR === 0) return `${ms / HOUR}h`;
+  if (ms % MINUTE === 0) return `${ms / MINUTE}m`;
+  if (ms % SECOND === 0) return `${ms / SECOND}s`;
+  return `${ms}ms`;
+}

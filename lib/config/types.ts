@@ -10,6 +10,7 @@ import type { NameServer } from "../net/dns.ts";
 import type { ServiceProfile } from "../providers/dyndns2/profiles.ts";
 import type { IpFamily } from "../net/ip.ts";
 import type { Level } from "../log/mod.ts";
+import type { StartupOptions } from "../daemon/startup.ts";
 
 /** A device behind the router: its AAAA record is the detected prefix plus this interface id. */
 export interface Ipv6HostId {
@@ -101,18 +102,6 @@ export interface DynamipProvider {
 /** Any provider. */
 export type Provider = Dyndns2Provider | DynamipProvider;
 
-/** Start-up gating for small devices. */
-export interface StartupConfig {
-  /** Wait this long before the first request. */
-  delayMs: number;
-  /** Wait until the system clock looks set (after NTP). */
-  waitForClock: boolean;
-  /** Wait until a non-loopback interface has an address. */
-  waitForNetwork: boolean;
-  /** Give up waiting (and go on) after this long. */
-  maxWaitMs: number;
-}
-
 /** The whole validated config. */
 export interface Config {
   /** The file it was read from. */
@@ -132,7 +121,7 @@ export interface Config {
   /** Log level. */
   logLevel: Level;
   /** Start-up gating. */
-  startup: StartupConfig;
+  startup: StartupOptions;
   /** Providers, in file order. */
   providers: Provider[];
 }

@@ -7,7 +7,7 @@
  * @module
  */
 import { classifyFetchError } from "../net/http.ts";
-import { formatTimeout } from "./config.ts";
+import { formatTimeout } from "../config/duration.ts";
 
 /** One notification request. */
 export interface SendRequest {

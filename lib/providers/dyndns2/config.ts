@@ -9,7 +9,9 @@ import { DAY, formatDuration, MINUTE } from "../../config/duration.ts";
 import { dyndns2Fingerprint, providerKey } from "../../state/identity.ts";
 import { hostIdProblem, type IpFamily, parseIp } from "../../net/ip.ts";
 import { isObject } from "../../state/mod.ts";
-import { show, type Validator } from "../../config/validate.ts";
+import { readPassword } from "../../config/password_field.ts";
+import { show } from "../../config/shown.ts";
+import type { Validator } from "../../config/validate.ts";
 import type { ServiceProfile } from "./profiles.ts";
 
 /** The fields a DynDNS2 provider may have. */
@@ -61,7 +63,7 @@ export async function parseDyndns2(
   v.unknownKeys(entry, DYNDNS2_KEYS, `${prefix}.`);
   const name = v.string(entry, "name", `${prefix}.`, profile.type);
   const username = v.string(entry, "username", `${prefix}.`);
-  const password = v.password(entry, prefix);
+  const password = readPassword(v, entry, prefix);
   const hostnames = v.hostnames(entry.hostnames, `${prefix}.hostnames`, profile.label);
   const server = v.url(entry, "server", `${prefix}.`, profile.server ?? undefined);
   const familiesValue = v.oneOf(entry, "families", `${prefix}.`, ["ipv4", "ipv6", "both"], "ipv4");
