@@ -50,6 +50,7 @@ export function nameLike(text: string): boolean {
 export function nearest(word: string, known: readonly string[]): string | undefined {
   let best: string | undefined, bestDistance = Infinity;
   for (const name of known) {
+    if (Math.abs(name.length - word.length) > 2) continue;
     const d = distance(name.toLowerCase(), word.toLowerCase());
     if (d <= (name.length > 4 ? 2 : 1) && d < bestDistance) [best, bestDistance] = [name, d];
   }

@@ -105,7 +105,7 @@ function forceRefresh(v: Validator, entry: Record<string, unknown>, prefix: stri
   if (entry.forceRefresh === "never") return 0;
   const ms = v.duration(entry, "forceRefresh", `${prefix}.`, DEFAULT_FORCE_REFRESH_MS, 0);
   if (ms >= MIN_FORCE_REFRESH_MS) return ms;
-  const found = JSON.stringify(entry.forceRefresh);
+  const found = show(entry.forceRefresh);
   v.errors.push(
     `${prefix}.forceRefresh: at least ${
       formatDuration(MIN_FORCE_REFRESH_MS)
