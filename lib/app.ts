@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { type Notices, Notifier } from "./notify/notifier.ts";
+import { Notifier } from "./notify/notifier.ts";
 import { commandRunner, type RunFn } from "./notify/run.ts";
 import type { Clock } from "./clock.ts";
 import {
@@ -14,7 +14,7 @@ import {
   systemConfigDeps,
 } from "./config/mod.ts";
 import type { Config } from "./config/types.ts";
-import type { Context } from "./context.ts";
+import type { Context, Notices } from "./context.ts";
 import { type Control, processControl } from "./daemon/control.ts";
 import { defaultDnsDeps, type DnsDeps, lookupAddresses } from "./net/dns.ts";
 import { type Detection, detectIp, isServiceOf, shareDetections } from "./net/detect.ts";

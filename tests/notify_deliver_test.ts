@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { HOUR } from "../lib/config/duration.ts";
 import { parseNotifyConfig, type Sink } from "../lib/notify/config.ts";
+import { Validator } from "../lib/config/validate.ts";
 import { deliver, type DeliverDeps, FAIL_KINDS, pingOf } from "../lib/notify/deliver.ts";
 import {
   type AttemptReport,
@@ -108,9 +109,10 @@ class Reports {
 }
 
 function sinksOf(...entries: unknown[]): Sink[] {
-  const result = parseNotifyConfig({ notify: entries });
-  if (!result.ok) throw new Error(result.errors.join("\n"));
-  return [...result.config.sinks];
+  const v = new Validator({ readSecretFile: () => ({ error: "none" }), env: () => undefined }, "");
+  const config = parseNotifyConfig(v, { notify: entries });
+  if (v.errors.length > 0) throw new Error(v.errors.join("\n"));
+  return [...config.sinks];
 }
 
 function sinkOf(entry: unknown): Sink {
