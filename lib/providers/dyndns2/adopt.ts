@@ -13,7 +13,7 @@
  */
 import type { Dyndns2Provider } from "../../config/types.ts";
 import type { Context } from "../../context.ts";
-import { stateNotSaved } from "../../messages.ts";
+import { recordOutcome } from "../record.ts";
 import { stamp } from "../../state/moment.ts";
 import { type Addresses, type Dyndns2State, emptyHost } from "../../state/mod.ts";
 import { inDns } from "./messages.ts";
@@ -51,25 +51,25 @@ export async function adoptFromDns(
   const adopted = candidates.filter((_, i) => matches[i]);
   if (adopted.length === 0 || signal.aborted) return [];
   const now = stamp(ctx.clock);
-  const saved = await ctx.store.record((s) => {
-    const entry = s.providers[p.key] as Dyndns2State;
-    for (const host of adopted) {
-      const h = (entry.hosts[host] ??= emptyHost());
-      h.sent = known(host);
-      h.confirmed = known(host);
-      h.reply = IN_DNS;
-      h.success = now;
-    }
-  });
-  if (!saved) ctx.log.error(stateNotSaved(p.name, ctx.store.failing ?? "unknown error"));
-  for (
-    const group of requests(
-      adopted,
-      Object.fromEntries(adopted.map((h) => [h, known(h)])),
-      Infinity,
-    )
-  ) {
-    ctx.log.info(inDns(p, group.hosts, listOf(group.addresses)));
-  }
+  const addresses = Object.fromEntries(adopted.map((h) => [h, known(h)]));
+  await recordOutcome(
+    ctx,
+    p,
+    (s) => {
+      const entry = s.providers[p.key] as Dyndns2State;
+      for (const host of adopted) {
+        const h = (entry.hosts[host] ??= emptyHost());
+        h.sent = known(host);
+        h.confirmed = known(host);
+        h.reply = IN_DNS;
+        h.success = now;
+      }
+      return [];
+    },
+    requests(adopted, addresses, Infinity).map((group) => ({
+      level: "info",
+      text: inDns(p, group.hosts, listOf(group.addresses)),
+    })),
+  );
   return adopted;
 }

@@ -33,7 +33,7 @@ function answered(p: Dyndns2Provider, code: string): string {
  */
 export function stopped(
   p: Dyndns2Provider,
-  stop: Stop,
+  stop: Pick<Stop, "code" | "hosts">,
   configPath: string,
   detail?: string,
 ): string {

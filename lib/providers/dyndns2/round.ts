@@ -13,7 +13,9 @@ import type { Dyndns2Provider } from "../../config/types.ts";
 import type { Context, RoundEnd, Stopping } from "../../context.ts";
 import { type IpFamily } from "../../net/ip.ts";
 import { LOOK_GAP_MS, LOOK_SETTLE_MS } from "../../daemon/looks.ts";
-import { noAddress, resumeHint, stateNotSaved, stillStopped } from "../../messages.ts";
+import { noAddress, stillStopped } from "../../messages.ts";
+import type { EventInput } from "../../notify/events.ts";
+import { notSaved, recordOutcome, recordStop, type Said } from "../record.ts";
 import * as say from "./messages.ts";
 import { endAt, type Moment, stamp, wallAt } from "../../state/moment.ts";
 import { quoted } from "../../log/snippet.ts";
@@ -163,8 +165,8 @@ async function update(
         }
       }
     });
-  } catch (e) {
-    ctx.log.error(stateNotSaved(p.name, e instanceof Error ? e.message : String(e)));
+  } catch {
+    notSaved(ctx, p.name);
     return { kind: "failed" };
   }
   const request = buildRequest(p.profile, {
@@ -184,32 +186,17 @@ async function update(
   const result = await ctx.httpGet({ url: request.url, headers: request.headers, signal });
   // A server may echo the request: its credentials must not reach a message, even in part.
   const mask = maskOf(p.username, p.password);
-  switch (result.kind) {
-    case "aborted":
-      // The attempt stays in the state: the next start counts it as sent and backs off.
-      return { kind: "aborted" };
-    case "unreached":
-      return await backOff(ctx, p, result.reason, null, unsettled);
-    case "failed":
-      return await backOff(ctx, p, result.reason, attempt, null);
-    case "redirect-refused":
-      ctx.log.warn(
-        `${p.profile.label} "${p.name}": ${result.reason} (to ${quoted(result.location, mask)}).`,
-      );
-      return await settle(
-        ctx,
-        p,
-        { attempt, unsettled },
-        parseResponse(p.profile, { status: result.status, body: "" }, hosts, mask),
-      );
-    case "reply":
-      return await settle(
-        ctx,
-        p,
-        { attempt, unsettled },
-        parseResponse(p.profile, result, hosts, mask),
-      );
+  // The attempt stays in the state: the next start counts it as sent and backs off.
+  if (result.kind === "aborted") return { kind: "aborted" };
+  if (result.kind === "unreached") return await backOff(ctx, p, result.reason, null, unsettled);
+  if (result.kind === "failed") return await backOff(ctx, p, result.reason, attempt, null);
+  if (result.kind === "redirect-refused") {
+    ctx.log.warn(
+      `${p.profile.label} "${p.name}": ${result.reason} (to ${quoted(result.location, mask)}).`,
+    );
   }
+  const reply = result.kind === "reply" ? result : { status: result.status, body: "" };
+  return await settle(ctx, p, { attempt, unsettled }, parseResponse(p.profile, reply, hosts, mask));
 }
 
 /**
@@ -223,17 +210,20 @@ async function backOff(
   unknown: Attempt | null,
   unsettled: Attempt | null,
 ): Promise<RoundEnd> {
-  const saved = await ctx.store.record((s) => {
+  const backoff = nextBackoff(entryOf(ctx.store.state, p).backoff, unknown?.at ?? stamp(ctx.clock));
+  const until = endAt(backoff.from, backoff.ms, ctx.clock);
+  await recordOutcome(ctx, p, (s) => {
     const e = entryOf(s, p);
-    e.backoff = nextBackoff(e.backoff, unknown?.at ?? stamp(ctx.clock));
+    e.backoff = backoff;
     // A request that never left settles nothing: an earlier one without reply stays unknown.
     if (unknown === null) e.attempt = unsettled;
-  });
-  const e = entryOf(ctx.store.state, p);
-  const until = endAt(e.backoff!.from, e.backoff!.ms, ctx.clock);
-  if (unknown === null) ctx.log.warn(say.backingOff(p, reason, until, e.backoff!.failures));
-  else ctx.log.warn(say.noReply(p, reason, until));
-  if (!saved) ctx.log.error(stateNotSaved(p.name, ctx.store.failing ?? "unknown error"));
+    return [];
+  }, [{
+    level: "warn",
+    text: unknown === null
+      ? say.backingOff(p, reason, until, backoff.failures)
+      : say.noReply(p, reason, until),
+  }]);
   return { kind: "failed" };
 }
 
@@ -250,7 +240,6 @@ async function settle(
     }.`,
   );
   const now = stamp(ctx.clock);
-  const said: (() => void)[] = [];
   const stopped = outcomes.flatMap((o, i) =>
     o.kind === "stop" ? [{ o, host: attempt.hosts[i]! }] : []
   );
@@ -259,10 +248,10 @@ async function settle(
   const good = outcomes.flatMap((o, i) => o.kind === "success" && o.code === "good" ? [i] : []);
   const confirmed = outcomes[good[0] ?? -1];
   const until = waited?.kind === "wait" ? endAt(now, waited.waitMs, ctx.clock) : null;
+  const first = stopped[0];
   // The outcome and the events telling of it are one write: no kill can leave one without the
   // other.
-  const events: ReturnType<typeof ctx.notify.stage>[] = [];
-  const saved = await ctx.store.record((s) => {
+  const change = (s: State): EventInput[] => {
     const e = entryOf(s, p);
     e.attempt = null;
     e.backoff = null;
@@ -277,84 +266,91 @@ async function settle(
         if (unsettled?.hosts.includes(host)) h.sent = null;
         return;
       }
-      const confirmed = byFamily(outcome.ips);
       h.sent = merge(h.sent, attempt.sent);
       // A family the request without reply carried and this one did not stays unknown there.
       for (const f of ["ipv4", "ipv6"] as const) {
         const before = unsettled?.hosts.includes(host) ? unsettled.sent[f] : null;
         if (attempt.sent[f] === null && before !== null && before !== h.sent[f]) h.sent[f] = null;
       }
-      h.confirmed = merge(h.confirmed, confirmed);
+      h.confirmed = merge(h.confirmed, byFamily(outcome.ips));
       h.reply = `${outcome.code} ${outcome.ips.join(",")}`;
       h.success = now;
-      said.push(() => ctx.log.info(say.confirmed(p, host, outcome.code, outcome.ips)));
-      const differs = (["ipv4", "ipv6"] as const).filter((f) =>
-        confirmed[f] !== null && attempt.sent[f] !== null && confirmed[f] !== attempt.sent[f]
-      );
-      if (differs.length > 0) {
-        said.push(() => ctx.log.warn(say.otherAddress(p, host, attempt.sent, confirmed)));
-      }
     });
     e.wait = null;
+    const events: EventInput[] = [];
     if (confirmed?.kind === "success") {
       const hosts = good.map((i) => attempt.hosts[i]!);
-      events.push(ctx.notify.stage(s, {
+      events.push({
         ...event,
         kind: "updated",
         hosts,
         addresses: confirmed.ips,
         reply: "good",
         message: say.updated(p, hosts, confirmed.ips),
-      }));
+      });
     }
-    const first = stopped[0];
-    if (first !== undefined) {
-      const code = first.o.code;
-      const hosts = first.o.kind === "stop" && first.o.scope === "account"
-        ? []
-        : stopped.filter((x) => x.o.code === code).map((x) => x.host);
-      e.stop = { code, hosts, at: now.at, fingerprint: p.fingerprint };
-      events.push(ctx.notify.stage(s, {
-        ...event,
-        kind: "stopped",
-        hosts: hosts.length > 0 ? hosts : attempt.hosts,
-        reply: code,
-        message: stopMessage(p, e.stop, first.o, ctx.configPath),
-        action: `Fix the cause named above, ${resumeHint(p.name, ctx.configPath)}`,
-      }));
-    } else if (waited?.kind === "wait" && until !== null) {
+    if (first === undefined && waited?.kind === "wait" && until !== null) {
       e.wait = { code: waited.code, from: now, ms: waited.waitMs };
-      events.push(ctx.notify.stage(s, {
+      events.push({
         ...event,
         kind: "waiting",
         hosts: attempt.hosts,
         reply: waited.code,
         message: say.waiting(p, waited.code, until, waited.detail),
-      }));
+      });
     }
-  });
-  for (const say of said) say();
-  const e = entryOf(ctx.store.state, p);
-  if (!saved) ctx.log.error(stateNotSaved(p.name, ctx.store.failing ?? "unknown error"));
-  ctx.notify.send(events);
-  if (e.stop !== null && stopped.length > 0) {
-    ctx.log.error(stopMessage(p, e.stop, stopped[0]!.o, ctx.configPath));
+    return events;
+  };
+  const said = confirmations(p, attempt, outcomes);
+  if (first !== undefined) {
+    const code = first.o.code;
+    const hosts = first.o.kind === "stop" && first.o.scope === "account"
+      ? []
+      : stopped.filter((x) => x.o.code === code).map((x) => x.host);
+    const message = stopMessage(p, { code, hosts }, first.o, ctx.configPath);
+    const named = { providerType: p.profile.type, hosts: hosts.length > 0 ? hosts : attempt.hosts };
+    await recordStop(ctx, p, { code, hosts, at: now.at, event: named, message }, change, said);
     for (const other of new Set(stopped.map((x) => x.o.code))) {
-      if (other === e.stop.code) continue;
+      if (other === code) continue;
       const hosts = stopped.filter((x) => x.o.code === other).map((x) => x.host);
-      ctx.log.error(say.stopped(p, { ...e.stop, code: other, hosts }, ctx.configPath));
+      ctx.log.error(say.stopped(p, { code: other, hosts }, ctx.configPath));
     }
     return { kind: "stopped" };
   }
   if (waited?.kind === "wait" && until !== null) {
-    ctx.log.warn(say.waiting(p, waited.code, until, waited.detail));
-    return { kind: "waiting" };
+    said.push({ level: "warn", text: say.waiting(p, waited.code, until, waited.detail) });
   }
-  return { kind: "ok" };
+  await recordOutcome(ctx, p, change, said);
+  return { kind: until === null ? "ok" : "waiting" };
+}
+
+/** What is said of the hosts `outcomes` confirmed: each one, and any address not the one sent. */
+function confirmations(p: Dyndns2Provider, attempt: Attempt, outcomes: Outcome[]): Said[] {
+  return attempt.hosts.flatMap((host, i): Said[] => {
+    const outcome = outcomes[i];
+    if (outcome?.kind !== "success") return [];
+    const confirmed = byFamily(outcome.ips);
+    const said: Said[] = [{
+      level: "info",
+      text: say.confirmed(p, host, outcome.code, outcome.ips),
+    }];
+    const differs = (["ipv4", "ipv6"] as const).some((f) =>
+      confirmed[f] !== null && attempt.sent[f] !== null && confirmed[f] !== attempt.sent[f]
+    );
+    if (differs) {
+      said.push({ level: "warn", text: say.otherAddress(p, host, attempt.sent, confirmed) });
+    }
+    return said;
+  });
 }
 
 /** What a stop says, with the detail of the reply that gave it (the log and its event alike). */
-function stopMessage(p: Dyndns2Provider, stop: Stop, outcome: Outcome, configPath: string): string {
+function stopMessage(
+  p: Dyndns2Provider,
+  stop: Pick<Stop, "code" | "hosts">,
+  outcome: Outcome,
+  configPath: string,
+): string {
   return say.stopped(p, stop, configPath, outcome.kind === "stop" ? outcome.detail : undefined);
 }
 
