@@ -21,6 +21,14 @@ export interface Said {
   text: string;
 }
 
+/** What a change of the state tells: events, staged in its write, and lines to log after it. */
+export interface Told {
+  /** The events, written in the same write as the change they tell of. */
+  events?: readonly EventInput[];
+  /** Lines for the log. */
+  said?: readonly Said[];
+}
+
 /**
  * Logs that the state could not be saved for provider `name`: why (the store's last failure), and
  * that nothing is sent until it can be.
@@ -30,21 +38,22 @@ export function notSaved(ctx: Pick<Context, "log" | "store">, name: string): voi
 }
 
 /**
- * Writes what came of a round of `p` now: `change` makes it in the state and returns the events
- * telling of it, staged in the same write. Then logs `said` (and that the state could not be
- * saved, if so) and hands the events to the sinks. Resolves whether the state was saved.
+ * Writes what came of a round of `p` now: `change` makes it in the state, and the events it tells
+ * of are staged in the same write. Then logs what it said (and that the state could not be saved,
+ * if so) and hands the events to the sinks. Resolves whether the state was saved.
  */
 export async function recordOutcome(
-  ctx: Context,
+  ctx: Pick<Context, "store" | "log" | "notify">,
   p: Provider,
-  change: (draft: State) => EventInput[],
-  said: readonly Said[] = [],
+  change: (draft: State) => Told,
 ): Promise<boolean> {
+  let told: Told = {};
   const events: ReturnType<Context["notify"]["stage"]>[] = [];
   const saved = await ctx.store.record((s) => {
-    for (const input of change(s)) events.push(ctx.notify.stage(s, input));
+    told = change(s);
+    for (const input of told.events ?? []) events.push(ctx.notify.stage(s, input));
   });
-  for (const line of said) ctx.log[line.level](line.text);
+  for (const line of told.said ?? []) ctx.log[line.level](line.text);
   if (!saved) notSaved(ctx, p.name);
   ctx.notify.send(events);
   return saved;
@@ -61,28 +70,29 @@ export interface StopOf extends Omit<Stop, "fingerprint"> {
 /**
  * Stops provider `p` until the user acts: writes the stop (tied by its fingerprint to the config
  * that caused it) and its `stopped` event in one write, with what `change` makes of the rest of
- * the reply (and its events); then logs `said` and the stop's message, and sends the events.
+ * the reply; then logs what that said and the stop's message, and sends the events.
  */
 export async function recordStop(
-  ctx: Context,
+  ctx: Pick<Context, "store" | "log" | "notify" | "configPath">,
   p: Provider,
   { event, message, ...of }: StopOf,
-  change: (draft: State) => EventInput[] = () => [],
-  said: readonly Said[] = [],
+  change: (draft: State) => Told = () => ({}),
 ): Promise<void> {
   const stop: Stop = { code: of.code, hosts: of.hosts, at: of.at, fingerprint: p.fingerprint };
-  const stopped: EventInput = {
-    kind: "stopped",
-    provider: p.name,
-    ...event,
-    reply: stop.code,
-    message,
-    action: `Fix the cause named above, ${resumeHint(p.name, ctx.configPath)}`,
-    time: stop.at,
-  };
   await recordOutcome(ctx, p, (s) => {
-    const events = change(s);
+    const { events = [], said = [] } = change(s);
     s.providers[p.key]!.stop = stop;
-    return [...events, stopped];
-  }, [...said, { level: "error", text: message }]);
+    return {
+      events: [...events, {
+        kind: "stopped",
+        provider: p.name,
+        ...event,
+        reply: stop.code,
+        message,
+        action: `Fix the cause named above, ${resumeHint(p.name, ctx.configPath)}`,
+        time: stop.at,
+      }],
+      said: [...said, { level: "error", text: message }],
+    };
+  });
 }

@@ -24,7 +24,7 @@ import { type DynamipState, emptyDynamip, type State } from "../../state/mod.ts"
 import * as say from "./messages.ts";
 import { buildRequest, maskOf } from "./protocol.ts";
 import { quoted } from "../../log/snippet.ts";
-import { notSaved, recordOutcome, recordStop } from "../record.ts";
+import { notSaved, recordOutcome, recordStop, type Told } from "../record.ts";
 import { type Beat, settle } from "./settle.ts";
 import { firstBeat, type LastRequest, nextMark, RETRY_FIRST_MS, retryAt } from "./schedule.ts";
 
@@ -171,11 +171,9 @@ async function unreached(
     const e = entryOf(s, p);
     e.lastRequest = previous;
     e.backoff = { failures, from: now, ms: retry - now.mono };
-    return [];
-  }, [{
-    level: "warn",
-    text: say.beatUnreached(p, reason, failures, retry - now.mono, ctx.configPath),
-  }]);
+    const text = say.beatUnreached(p, reason, failures, retry - now.mono, ctx.configPath);
+    return { said: [{ level: "warn", text }] };
+  });
   return { kind: "failed", next: retry };
 }
 
@@ -187,9 +185,9 @@ async function answer(
   reply: { status: number; body: string },
 ): Promise<BeatEnd> {
   const settled = settle(p, entryOf(ctx.store.state, p), beat, reply, ctx.clock, ctx.configPath);
-  const put = (s: State) => {
+  const put = (s: State): Told => {
     s.providers[p.key] = settled.entry;
-    return settled.end === "stopped" ? [] : settled.events;
+    return settled.end === "stopped" ? {} : settled;
   };
   if (settled.end === "stopped") {
     const event = { providerType: "dynamip", hosts: [p.siteId] };
@@ -197,10 +195,10 @@ async function answer(
     await recordStop(ctx, p, { code, hosts: [], at: beat.sent.at, event, message }, put);
     return { kind: "stopped" };
   }
-  if (settled.writeNow) await recordOutcome(ctx, p, put, settled.said);
+  if (settled.writeNow) await recordOutcome(ctx, p, put);
   else {
     ctx.store.note(put);
-    for (const line of settled.said) ctx.log[line.level](line.text);
+    for (const line of settled.said ?? []) ctx.log[line.level](line.text);
   }
   return { kind: settled.end, next: beat.next };
 }

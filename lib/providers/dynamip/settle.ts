@@ -20,7 +20,7 @@ import { quoted, snippet } from "../../log/snippet.ts";
 import type { EventInput } from "../../notify/events.ts";
 import { type Moment, since, stamp, wallAt } from "../../state/moment.ts";
 import type { DynamipState } from "../../state/mod.ts";
-import type { Said } from "../record.ts";
+import type { Said, Told } from "../record.ts";
 import * as say from "./messages.ts";
 import { type DynamipReply, firstLine, maskOf, parseResponse } from "./protocol.ts";
 import { OFFLINE_AFTER_MS } from "./schedule.ts";
@@ -41,16 +41,10 @@ export interface Beat {
 /** What came of a reply. */
 export type Settled =
   /**
-   * The beat was confirmed (`ok`) or not (`failed`): `entry` is to be written now (`writeNow`),
-   * else only noted (the next beat's write saves it), with `events` in the same write.
+   * Confirmed (`ok`) or not (`failed`): `entry` is written now (`writeNow`) with the events, else
+   * only noted (the next beat's write saves it); then the lines are logged.
    */
-  | {
-    end: "ok" | "failed";
-    entry: DynamipState;
-    writeNow: boolean;
-    said: Said[];
-    events: EventInput[];
-  }
+  | { end: "ok" | "failed"; entry: DynamipState; writeNow: boolean } & Told
   /** DynamIP refused with `code` (its title): beats stop; `message` says why and what to do. */
   | { end: "stopped"; entry: DynamipState; code: string; message: string };
 
@@ -78,23 +72,23 @@ export function settle(
       entry: { ...before, lastReply, useAuto: true },
       writeNow: true,
       said: [{ level: "warn", text: say.switchingToAuto(p, beat.ip, configPath) }],
-      events: [],
     };
   }
   if (parsed.kind === "error") {
     const message = say.beatsStopped(p, parsed.title, configPath);
     return { end: "stopped", entry: { ...before, lastReply }, code: parsed.title, message };
   }
-  const what = rejection(reply, parsed, p);
+  const text = say.beatRejected(
+    p,
+    rejection(reply, parsed, p),
+    wallAt(beat.next, clock),
+    configPath,
+  );
   return {
     end: "failed",
     entry: { ...before, lastReply },
     writeNow: false,
-    said: [{
-      level: "warn",
-      text: say.beatRejected(p, what, wallAt(beat.next, clock), configPath),
-    }],
-    events: [],
+    said: [{ level: "warn", text }],
   };
 }
 
@@ -136,7 +130,12 @@ function confirmed(
   if (gap !== null && gap > OFFLINE_AFTER_MS) {
     said.push({ level: "warn", text: say.wasOffline(p, gap, OFFLINE_AFTER_MS) });
   }
-  const event = { provider: p.name, providerType: "dynamip", hosts: [p.siteId] };
+  const event = {
+    provider: p.name,
+    providerType: "dynamip",
+    hosts: [p.siteId],
+    time: beat.sent.at,
+  };
   const events: EventInput[] = [];
   if (newAddress) {
     events.push({
@@ -145,7 +144,6 @@ function confirmed(
       addresses: [reply.ip],
       reply: "set",
       message: confirmedLine,
-      time: beat.sent.at,
     });
   }
   if (warnExpiry) {
@@ -156,7 +154,6 @@ function confirmed(
       kind: "expiring",
       message: expiryLine,
       action: `Renew the account at ${say.SITE}`,
-      time: beat.sent.at,
     });
   }
   return {

@@ -52,24 +52,19 @@ export async function adoptFromDns(
   if (adopted.length === 0 || signal.aborted) return [];
   const now = stamp(ctx.clock);
   const addresses = Object.fromEntries(adopted.map((h) => [h, known(h)]));
-  await recordOutcome(
-    ctx,
-    p,
-    (s) => {
-      const entry = s.providers[p.key] as Dyndns2State;
-      for (const host of adopted) {
-        const h = (entry.hosts[host] ??= emptyHost());
-        h.sent = known(host);
-        h.confirmed = known(host);
-        h.reply = IN_DNS;
-        h.success = now;
-      }
-      return [];
-    },
-    requests(adopted, addresses, Infinity).map((group) => ({
-      level: "info",
-      text: inDns(p, group.hosts, listOf(group.addresses)),
-    })),
-  );
+  await recordOutcome(ctx, p, (s) => {
+    const entry = s.providers[p.key] as Dyndns2State;
+    for (const host of adopted) {
+      const h = (entry.hosts[host] ??= emptyHost());
+      h.sent = known(host);
+      h.confirmed = known(host);
+      h.reply = IN_DNS;
+      h.success = now;
+    }
+    const groups = requests(adopted, addresses, Infinity);
+    return {
+      said: groups.map((g) => ({ level: "info", text: inDns(p, g.hosts, listOf(g.addresses)) })),
+    };
+  });
   return adopted;
 }

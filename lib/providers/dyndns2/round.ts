@@ -15,7 +15,7 @@ import { type IpFamily } from "../../net/ip.ts";
 import { LOOK_GAP_MS, LOOK_SETTLE_MS } from "../../daemon/looks.ts";
 import { noAddress, stillStopped } from "../../messages.ts";
 import type { EventInput } from "../../notify/events.ts";
-import { notSaved, recordOutcome, recordStop, type Said } from "../record.ts";
+import { notSaved, recordOutcome, recordStop, type Said, type Told } from "../record.ts";
 import * as say from "./messages.ts";
 import { endAt, type Moment, stamp, wallAt } from "../../state/moment.ts";
 import { quoted } from "../../log/snippet.ts";
@@ -217,13 +217,11 @@ async function backOff(
     e.backoff = backoff;
     // A request that never left settles nothing: an earlier one without reply stays unknown.
     if (unknown === null) e.attempt = unsettled;
-    return [];
-  }, [{
-    level: "warn",
-    text: unknown === null
+    const text = unknown === null
       ? say.backingOff(p, reason, until, backoff.failures)
-      : say.noReply(p, reason, until),
-  }]);
+      : say.noReply(p, reason, until);
+    return { said: [{ level: "warn", text }] };
+  });
   return { kind: "failed" };
 }
 
@@ -251,7 +249,8 @@ async function settle(
   const first = stopped[0];
   // The outcome and the events telling of it are one write: no kill can leave one without the
   // other.
-  const change = (s: State): EventInput[] => {
+  const change = (s: State): Told => {
+    const said: Said[] = [];
     const e = entryOf(s, p);
     e.attempt = null;
     e.backoff = null;
@@ -272,9 +271,17 @@ async function settle(
         const before = unsettled?.hosts.includes(host) ? unsettled.sent[f] : null;
         if (attempt.sent[f] === null && before !== null && before !== h.sent[f]) h.sent[f] = null;
       }
-      h.confirmed = merge(h.confirmed, byFamily(outcome.ips));
+      const confirmed = byFamily(outcome.ips);
+      h.confirmed = merge(h.confirmed, confirmed);
       h.reply = `${outcome.code} ${outcome.ips.join(",")}`;
       h.success = now;
+      said.push({ level: "info", text: say.confirmed(p, host, outcome.code, outcome.ips) });
+      const differs = (["ipv4", "ipv6"] as const).some((f) =>
+        confirmed[f] !== null && attempt.sent[f] !== null && confirmed[f] !== attempt.sent[f]
+      );
+      if (differs) {
+        said.push({ level: "warn", text: say.otherAddress(p, host, attempt.sent, confirmed) });
+      }
     });
     e.wait = null;
     const events: EventInput[] = [];
@@ -291,17 +298,12 @@ async function settle(
     }
     if (first === undefined && waited?.kind === "wait" && until !== null) {
       e.wait = { code: waited.code, from: now, ms: waited.waitMs };
-      events.push({
-        ...event,
-        kind: "waiting",
-        hosts: attempt.hosts,
-        reply: waited.code,
-        message: say.waiting(p, waited.code, until, waited.detail),
-      });
+      const message = say.waiting(p, waited.code, until, waited.detail);
+      events.push({ ...event, kind: "waiting", hosts: attempt.hosts, reply: waited.code, message });
+      said.push({ level: "warn", text: message });
     }
-    return events;
+    return { events, said };
   };
-  const said = confirmations(p, attempt, outcomes);
   if (first !== undefined) {
     const code = first.o.code;
     const hosts = first.o.kind === "stop" && first.o.scope === "account"
@@ -309,7 +311,7 @@ async function settle(
       : stopped.filter((x) => x.o.code === code).map((x) => x.host);
     const message = stopMessage(p, { code, hosts }, first.o, ctx.configPath);
     const named = { providerType: p.profile.type, hosts: hosts.length > 0 ? hosts : attempt.hosts };
-    await recordStop(ctx, p, { code, hosts, at: now.at, event: named, message }, change, said);
+    await recordStop(ctx, p, { code, hosts, at: now.at, event: named, message }, change);
     for (const other of new Set(stopped.map((x) => x.o.code))) {
       if (other === code) continue;
       const hosts = stopped.filter((x) => x.o.code === other).map((x) => x.host);
@@ -317,31 +319,8 @@ async function settle(
     }
     return { kind: "stopped" };
   }
-  if (waited?.kind === "wait" && until !== null) {
-    said.push({ level: "warn", text: say.waiting(p, waited.code, until, waited.detail) });
-  }
-  await recordOutcome(ctx, p, change, said);
+  await recordOutcome(ctx, p, change);
   return { kind: until === null ? "ok" : "waiting" };
-}
-
-/** What is said of the hosts `outcomes` confirmed: each one, and any address not the one sent. */
-function confirmations(p: Dyndns2Provider, attempt: Attempt, outcomes: Outcome[]): Said[] {
-  return attempt.hosts.flatMap((host, i): Said[] => {
-    const outcome = outcomes[i];
-    if (outcome?.kind !== "success") return [];
-    const confirmed = byFamily(outcome.ips);
-    const said: Said[] = [{
-      level: "info",
-      text: say.confirmed(p, host, outcome.code, outcome.ips),
-    }];
-    const differs = (["ipv4", "ipv6"] as const).some((f) =>
-      confirmed[f] !== null && attempt.sent[f] !== null && confirmed[f] !== attempt.sent[f]
-    );
-    if (differs) {
-      said.push({ level: "warn", text: say.otherAddress(p, host, attempt.sent, confirmed) });
-    }
-    return said;
-  });
 }
 
 /** What a stop says, with the detail of the reply that gave it (the log and its event alike). */
