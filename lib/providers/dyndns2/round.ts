@@ -27,7 +27,6 @@ import {
   emptyDyndns2,
   emptyHost,
   type State,
-  type Stop,
 } from "../../state/mod.ts";
 import { VERSION } from "../../version.ts";
 import { adoptFromDns } from "./adopt.ts";
@@ -309,7 +308,8 @@ async function settle(
     const hosts = first.o.kind === "stop" && first.o.scope === "account"
       ? []
       : stopped.filter((x) => x.o.code === code).map((x) => x.host);
-    const message = stopMessage(p, { code, hosts }, first.o, ctx.configPath);
+    const detail = first.o.kind === "stop" ? first.o.detail : undefined;
+    const message = say.stopped(p, { code, hosts }, ctx.configPath, detail);
     const named = { providerType: p.profile.type, hosts: hosts.length > 0 ? hosts : attempt.hosts };
     await recordStop(ctx, p, { code, hosts, at: now.at, event: named, message }, change);
     for (const other of new Set(stopped.map((x) => x.o.code))) {
@@ -321,16 +321,6 @@ async function settle(
   }
   await recordOutcome(ctx, p, change);
   return { kind: until === null ? "ok" : "waiting" };
-}
-
-/** What a stop says, with the detail of the reply that gave it (the log and its event alike). */
-function stopMessage(
-  p: Dyndns2Provider,
-  stop: Pick<Stop, "code" | "hosts">,
-  outcome: Outcome,
-  configPath: string,
-): string {
-  return say.stopped(p, stop, configPath, outcome.kind === "stop" ? outcome.detail : undefined);
 }
 
 /** Runs rounds every `intervalMs` until `stopping` says so, or until `p` is stopped. */
