@@ -5,7 +5,8 @@
  * body `IP Address for SiteID set to IP` with `Expiry[[[...]]]` and `Remain` (hours left), the
  * three documented `{{{Title|Message}}}` errors (all need the user), `AUTO` when the address is
  * not known, and the 20 minutes after which DynamIP takes a site for offline. The reply bodies
- * below are the page's, with an address filled in.
+ * below are the page's, with an address filled in; the page does not show the `Remain` line, so
+ * it is written `Remain[[[hours]]]`, the `Name[[[value]]]` form of its `Expiry` line.
  */
 import assert from "node:assert/strict";
 import type { Clock } from "../lib/clock.ts";

@@ -197,6 +197,7 @@ async function answer(
   }
   if (settled.writeNow) await recordOutcome(ctx, p, put);
   else {
+    // Routine: nothing to tell a sink (settle writes every event now), the next write saves it.
     ctx.store.note(put);
     for (const line of settled.said ?? []) ctx.log[line.level](line.text);
   }
