@@ -7,7 +7,8 @@
  * certainly never left (connection refused, DNS failure) is taken back. That one write also saves
  * what the previous reply said, so a steady day costs one write per beat; what needs the user
  * (a stop, a switch to `AUTO`) is written as soon as the reply says so. Refusals that need the
- * user stop the provider until the config changes or `dnsbeat resume`, across restarts.
+ * user stop the provider until the config changes or `dnsbeat resume`, across restarts. What a
+ * reply means is decided by `settle.ts`; this module waits, sends and writes.
  *
  * All times are monotonic (see `clock.ts`): a wall clock set forward or back, during a run or
  * across restarts of one boot, moves no beat.
@@ -160,13 +161,8 @@ async function unreached(
   const entry = entryOf(ctx.store.state, p);
   const failures = (entry.backoff?.failures ?? 0) + 1;
   const now = stamp(ctx.clock);
-  const retry = retryAt(
-    failures,
-    entry.lastBeat?.mono ?? null,
-    lastOf(previous),
-    now.mono,
-    ctx.timeoutMs,
-  );
+  const last = lastOf(previous);
+  const retry = retryAt(failures, entry.lastBeat?.mono ?? null, last, now.mono, ctx.timeoutMs);
   await recordOutcome(ctx, p, (s) => {
     const e = entryOf(s, p);
     e.lastRequest = previous;

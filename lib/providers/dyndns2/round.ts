@@ -264,13 +264,13 @@ async function settle(
         if (unsettled?.hosts.includes(host)) h.sent = null;
         return;
       }
+      const confirmed = byFamily(outcome.ips);
       h.sent = merge(h.sent, attempt.sent);
       // A family the request without reply carried and this one did not stays unknown there.
       for (const f of ["ipv4", "ipv6"] as const) {
         const before = unsettled?.hosts.includes(host) ? unsettled.sent[f] : null;
         if (attempt.sent[f] === null && before !== null && before !== h.sent[f]) h.sent[f] = null;
       }
-      const confirmed = byFamily(outcome.ips);
       h.confirmed = merge(h.confirmed, confirmed);
       h.reply = `${outcome.code} ${outcome.ips.join(",")}`;
       h.success = now;
