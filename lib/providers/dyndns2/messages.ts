@@ -37,7 +37,7 @@ function answered(p: Speaker, code: string): string {
  */
 export function stopped(
   p: Speaker,
-  stop: Stop,
+  stop: Pick<Stop, "code" | "hosts">,
   configPath: string,
   detail?: string,
 ): string {
