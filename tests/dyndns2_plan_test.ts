@@ -15,10 +15,10 @@ import {
   due,
   gate,
   hostAddresses,
-  listOf,
   merge,
   requests,
 } from "../lib/providers/dyndns2/plan.ts";
+import { addressList } from "../lib/state/parts.ts";
 import type { Addresses, Stop } from "../lib/state/mod.ts";
 import { type Dyndns2State, emptyDyndns2, type HostState } from "../lib/providers/dyndns2/entry.ts";
 
@@ -73,7 +73,7 @@ function host(sent: Addresses, successAgo = MINUTE): HostState {
   return {
     sent,
     confirmed: sent,
-    reply: `good ${listOf(sent).join(",")}`,
+    reply: `good ${addressList(sent).join(",")}`,
     success: ago(successAgo),
   };
 }
@@ -229,6 +229,6 @@ Deno.test("changed, merge, listOf: the small rules", () => {
     ipv4: V4,
     ipv6: V6,
   });
-  assert.deepEqual(listOf({ ipv4: V4, ipv6: V6 }), [V4, V6]);
-  assert.deepEqual(listOf({ ipv4: null, ipv6: V6 }), [V6]);
+  assert.deepEqual(addressList({ ipv4: V4, ipv6: V6 }), [V4, V6]);
+  assert.deepEqual(addressList({ ipv4: null, ipv6: V6 }), [V6]);
 });

@@ -18,7 +18,8 @@ import { stamp } from "../../state/moment.ts";
 import { type Addresses } from "../../state/mod.ts";
 import { type Dyndns2State, emptyHost } from "./entry.ts";
 import { inDns } from "./messages.ts";
-import { listOf, requests, type Send } from "./plan.ts";
+import { requests, type Send } from "./plan.ts";
+import { addressList } from "../../state/parts.ts";
 
 /** What a host's `reply` says when dnsbeat found DNS already answering its address. */
 export const IN_DNS = "in DNS";
@@ -64,7 +65,10 @@ export async function adoptFromDns(
     }
     const groups = requests(adopted, addresses, Infinity);
     return {
-      said: groups.map((g) => ({ level: "info", text: inDns(p, g.hosts, listOf(g.addresses)) })),
+      said: groups.map((g) => ({
+        level: "info",
+        text: inDns(p, g.hosts, addressList(g.addresses)),
+      })),
     };
   });
   return adopted;

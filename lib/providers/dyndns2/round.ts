@@ -23,7 +23,8 @@ import { quoted } from "../../log/snippet.ts";
 import type { Addresses, Backoff, State } from "../../state/mod.ts";
 import { type Attempt, type Dyndns2State, emptyDyndns2, emptyHost } from "./entry.ts";
 import { adoptFromDns } from "./adopt.ts";
-import { due, gate, listOf, merge, requests, type Send } from "./plan.ts";
+import { due, gate, merge, requests, type Send } from "./plan.ts";
+import { addressList } from "../../state/parts.ts";
 import type { Outcome } from "./protocol.ts";
 
 /** The entry of `p` in `state`. */
@@ -100,7 +101,7 @@ export async function hostsRound(
     if (found.kind === "found") detected[family] = found.ip;
     else ctx.log.warn(noAddress(familyName(family), found.problems));
   }
-  if (listOf(detected).length === 0) return { kind: "failed" };
+  if (addressList(detected).length === 0) return { kind: "failed" };
 
   const wanted = due(p, entry, detected, ctx.clock);
   const adopted = wanted === null ? [] : await adoptFromDns(ctx, p, wanted, signal);
@@ -108,7 +109,9 @@ export async function hostsRound(
   const send = wanted && { ...wanted, hosts: wanted.hosts.filter((h) => !adopted.includes(h)) };
   if (send === null || send.hosts.length === 0) {
     ctx.log.debug(
-      `${p.label} "${p.name}": address unchanged (${listOf(detected).join(", ")}); nothing sent.`,
+      `${p.label} "${p.name}": address unchanged (${
+        addressList(detected).join(", ")
+      }); nothing sent.`,
     );
     return { kind: "ok" };
   }
@@ -163,7 +166,7 @@ async function update(
   }
   const request = p.request(hosts, addresses);
   ctx.log.debug(
-    `${p.label} "${p.name}": sending ${hosts.join(", ")} → ${listOf(addresses).join(", ")}.`,
+    `${p.label} "${p.name}": sending ${hosts.join(", ")} → ${addressList(addresses).join(", ")}.`,
   );
   const result = await ctx.httpGet({ ...request, signal });
   switch (result.kind) {
