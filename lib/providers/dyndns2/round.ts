@@ -388,12 +388,19 @@ function byFamily(ips: readonly string[]): Addresses {
 
 /**
  * Whether host `h` of `send` needs the addresses `a` (of one family) sent: unless only its address
- * of another family changed.
+ * of another family changed, or (a retry) the request without reply was of another family and
+ * this one's address is confirmed already.
  */
 function needs(entry: Dyndns2State, send: Send, h: string, a: Addresses): boolean {
-  if (send.reasons[h] !== "changed") return true;
+  const reason = send.reasons[h];
+  if (reason !== "changed" && reason !== "retry") return true;
   const sent = entry.hosts[h]?.sent ?? null;
-  return (["ipv4", "ipv6"] as const).some((f) => a[f] !== null && a[f] !== (sent?.[f] ?? null));
+  const attempt = reason === "retry" ? entry.attempt?.sent ?? null : null;
+  return (["ipv4", "ipv6"] as const).some((f) => {
+    const before = sent?.[f] ?? null;
+    return a[f] !== null &&
+      (a[f] !== before || (attempt !== null && attempt[f] !== null && attempt[f] !== before));
+  });
 }
 
 /** `a` as one set of addresses per family it has (itself when it has none). */
