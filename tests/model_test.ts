@@ -24,6 +24,8 @@ Deno.test("model: no needless request on any path, no stop lost, every change se
     // Every path the oracle judges was reached.
     const reached = [
       run.dyndns2,
+      run.custom,
+      run.duckdns,
       run.ipv6,
       run.nochg,
       run.beats,

@@ -14,6 +14,12 @@
  *   that server for the account for 30 minutes of real time. No host is sent the same addresses
  *   again after a success ("only send on change"). While an account is stopped nothing asks its
  *   server, nor No-IP's detection service when it is No-IP.
+ * - `custom` and the one-URL services (issue 21, README "Any service that updates with one URL"):
+ *   only HTTP 2xx whose body matches `nochange` or `success` is a success, and it confirms the
+ *   addresses sent; a body matching `wait`, HTTP 5xx and 429: nothing for the provider for 30
+ *   minutes; every other reply and every other status stops the provider until `resume` names it
+ *   or the request or the credentials change. Send only on change, liveness, the stop across
+ *   restarts and its server's host off limits to detection, as for DynDNS2.
  * - DynamIP (its seed): no two beats less than 15:00 apart at the server, whatever happens to
  *   dnsbeat; no beat while stopped; no gap over 20 minutes without a reason the oracle names.
  * - Liveness: a changed address reaches the server within one interval (plus the time a round's
@@ -36,6 +42,10 @@ import type { Fault } from "../../lib/emulator/mod.ts";
 import type { StopRef } from "../../lib/state/resume.ts";
 import {
   ACCOUNTS,
+  CUSTOM_ACCOUNT,
+  CUSTOM_SERVERS,
+  type CustomConfig,
+  customUrl,
   DYNAMIP_SERVER,
   type Dyndns2Config,
   HangError,
@@ -135,7 +145,49 @@ function accountOf(server: string, username: string): string {
   return `${new URL(server).host} ${username}`;
 }
 
-function hostsOf(p: Dyndns2Config): string {
+/**
+ * A one-URL provider's identity (README: its URL's server and its `username`, else its token):
+ * the server's host, then one word.
+ */
+function customAccountOf(c: CustomConfig): string {
+  return c.type === "duckdns"
+    ? `${new URL(CUSTOM_SERVERS.duckdns).host} custom:token:${c.secret}`
+    : `${new URL(CUSTOM_SERVERS.custom).host} custom:${CUSTOM_ACCOUNT.username}`;
+}
+
+/** The identity a one-URL request speaks for: its Basic-auth user, else its token. */
+function customAccountOfRequest(host: string, path: string, user: string | null): string {
+  const token = new URL(path, "http://x").searchParams.get("token");
+  return `${host} custom:${user ?? `token:${token}`}`;
+}
+
+/** What a stop of a one-URL provider is tied to: the request (its URL) and the credentials. */
+function customRequestOf(c: CustomConfig): string {
+  return `${c.type === "duckdns" ? "duckdns" : customUrl(c)} ${c.secret}`;
+}
+
+/** The hosts a one-URL request names: DuckDNS's `domains` (sub-names), else `hostname`. */
+function customHosts(host: string, path: string): string[] {
+  const q = new URL(path, "http://x").searchParams;
+  if (host === new URL(CUSTOM_SERVERS.duckdns).host) {
+    return (q.get("domains") ?? "").split(",").filter((n) => n !== "").map((n) =>
+      `${n}.duckdns.org`
+    );
+  }
+  return (q.get("hostname") ?? "").split(",").filter((n) => n !== "");
+}
+
+/**
+ * How a one-URL reply reads: the world's `custom` entry's expressions, and DuckDNS's words
+ * (README, its spec: `OK`, with `verbose=true` then `UPDATED` or `NOCHANGE`; `KO`).
+ */
+function customRules(host: string): { success: RegExp; nochange: RegExp; wait: RegExp | null } {
+  return host === new URL(CUSTOM_SERVERS.duckdns).host
+    ? { success: /^OK\b/, nochange: /^OK[\s\S]*NOCHANGE/, wait: null }
+    : { success: /^OK/, nochange: /^NOCHANGE/, wait: /^WAIT/ };
+}
+
+function hostsOf(p: { hostnames: string[] }): string {
   return [...p.hostnames].sort().join(",");
 }
 
@@ -186,6 +238,7 @@ export class Oracle {
     for (const p of this.#w.config.dyndns2) {
       this.#excuseAccount(accountOf(p.server, p.username), at);
     }
+    if (this.#w.config.custom) this.#excuseAccount(customAccountOf(this.#w.config.custom), at);
     this.#excuseAll(at);
   }
 
@@ -227,6 +280,25 @@ export class Oracle {
       }
       const old = before?.dyndns2.find((q) => accountOf(q.server, q.username) === account);
       if (JSON.stringify(old) !== JSON.stringify(p)) this.#excuseAccount(account, at);
+    }
+    if (config.custom) {
+      const c = config.custom;
+      const account = customAccountOf(c);
+      const host = account.split(" ")[0]!;
+      const stop = this.stops.get(account);
+      const asked = resume &&
+        named.some((r) =>
+          r.key.startsWith("custom ") && r.key.includes(host) && r.at === stop?.stamp
+        );
+      if (
+        stop &&
+        (asked || stop.password !== customRequestOf(c) || stop.hostnames !== hostsOf(c))
+      ) {
+        this.#lifts.push({ account, stop, writes });
+        this.stops.delete(account);
+        this.#excuseAccount(account, at);
+      }
+      if (JSON.stringify(before?.custom) !== JSON.stringify(c)) this.#excuseAccount(account, at);
     }
     if (before === null || before.timeout !== config.timeout) this.#excuseAll(at);
     const dynamip = config.dynamip;
@@ -275,6 +347,9 @@ export class Oracle {
       ...(this.loaded?.dyndns2 ?? []).map((p) => accountOf(p.server, p.username))
         .filter((account) => !this.stops.has(account)),
       ...(this.loaded?.dynamip && this.dynamipStop === null ? ["DynamIP"] : []),
+      ...(this.loaded?.custom && !this.stops.has(customAccountOf(this.loaded.custom))
+        ? [customAccountOf(this.loaded.custom)]
+        : []),
     ];
     if (code !== 3 || open.length > 0) {
       fail(`dnsbeat ended by itself (exit ${code}) while ${open.join(", ")} was not stopped`);
@@ -309,6 +384,7 @@ export class Oracle {
       switch (event.kind) {
         case "wire":
           if (event.target === "dyndns2") this.#dyndns2Arrival(event);
+          else if (event.target === "custom") this.#customArrival(event);
           else if (event.target === "dynamip") this.#dynamipArrival(event);
           else this.#detection(event);
           break;
@@ -321,6 +397,9 @@ export class Oracle {
           // Refused and DNS say it never left; the rest may have reached the server.
           if (event.target === "dyndns2" && !["refused", "dns"].includes(event.fault)) {
             this.#unknown(`http://${event.host}`, event.user ?? "", event.path, event.at);
+          }
+          if (event.target === "custom" && !["refused", "dns"].includes(event.fault)) {
+            this.#customUnknown(event.host, event.path, event.user, event.at);
           }
           break;
         case "config":
@@ -358,7 +437,8 @@ export class Oracle {
       const d = w.deliveries[this.#deliveries]!;
       const twice = d.ok && !this.clockWasWrong &&
         w.deliveries.slice(0, this.#deliveries).some((e) =>
-          e.ok && e.id === d.id && e.ended === d.ended && e.controls === d.controls
+          e.ok && e.id === d.id && e.message === d.message && e.ended === d.ended &&
+          e.controls === d.controls
         );
       if (twice) fail(`the ${d.kind} event ${d.id} was delivered twice by one process`);
     }
@@ -399,9 +479,15 @@ export class Oracle {
       if (stop.writes >= this.#w.disk.writes) continue;
       // The entry's key names the account's server and username (lib/state/identity.ts).
       const [server, username] = account.split(" ") as [string, string];
-      const kept = entries.some(([key, e]) =>
-        e.type === "dyndns2" && e.stop !== null && key.includes(server) && key.endsWith(username)
-      );
+      // A one-URL provider's key: `custom`, its URL's origin, its account (README).
+      const kept = username.startsWith("custom:")
+        ? entries.some(([key, e]) =>
+          key.startsWith("custom ") && key.includes(server) && e.stop !== null
+        )
+        : entries.some(([key, e]) =>
+          e.type === "dyndns2" && e.stop !== null && key.includes(server) &&
+          key.endsWith(username)
+        );
       if (!kept) fail(`the stop of ${account} (${stop.reason}) is not in the state file`);
     }
     if (this.dynamipStop && this.dynamipStop.writes < this.#w.disk.writes) {
@@ -425,12 +511,16 @@ export class Oracle {
     }
   }
 
-  /** DynDNS2: a changed address is sent within one interval when nothing forbids it. */
+  /** DynDNS2 and one-URL: a changed address is sent within one interval when nothing forbids it. */
   #dyndns2Live(now: number): void {
     const config = this.loaded!;
     const slack = 6 * seconds(config.timeout) + MINUTE;
-    for (const p of config.dyndns2) {
-      const account = accountOf(p.server, p.username);
+    const providers = [
+      ...config.dyndns2.map((p) => ({ ...p, account: accountOf(p.server, p.username) })),
+      ...(config.custom ? [{ ...config.custom, account: customAccountOf(config.custom) }] : []),
+    ];
+    for (const p of providers) {
+      const account = p.account;
       if (this.stops.has(account)) continue;
       const wait = this.waits.get(account);
       if (wait && wait.late > now) continue;
@@ -498,9 +588,9 @@ export class Oracle {
    * dates a refresh by the wall clock then, having nothing else: with the wall clock behind
    * before the reboot, the refresh is early, one needless `nochg`).
    */
-  #refresh(account: string, host: string, wire: Wire): boolean {
-    // The host's last success, whichever family it confirmed.
-    const last = ["ipv4", "ipv6"].map((f) => this.sent.get(`${account} ${host} ${f}`))
+  #refresh(account: string, host: string, wire: Wire, families = ["ipv4", "ipv6"]): boolean {
+    // The host's last success, whichever family (of those the request sends) it confirmed.
+    const last = families.map((f) => this.sent.get(`${account} ${host} ${f}`))
       .filter((e) => e?.outcome === "success").sort((a, b) => b!.at - a!.at)[0];
     if (last === undefined) return false;
     const refresh = wire.sentAt - last.at >= REFRESH_MS ||
@@ -520,6 +610,8 @@ export class Oracle {
     }
     if (wire.target === "dyndns2") {
       this.#dyndns2Reply(wire, event.delivered, event.writes, event.at, event.wall);
+    } else if (wire.target === "custom") {
+      this.#customReply(wire, event.delivered, event.writes, event.at, event.wall);
     } else if (wire.target === "dynamip") {
       const success = event.delivered && r.status === 200 &&
         r.reply.startsWith("IP Address for");
@@ -536,6 +628,10 @@ export class Oracle {
         this.dynamipExcuse = Math.max(this.dynamipExcuse, at);
       }
       this.#excuseAll(at);
+    } else if (target === "custom") {
+      const c = this.loaded?.custom;
+      const account = c ? customAccountOf(c) : "";
+      if (c && account.startsWith(`${host} `)) this.#excuseAccount(account, at + UNKNOWN_GRACE_MS);
     } else {
       for (const p of this.loaded?.dyndns2 ?? []) {
         if (new URL(p.server).hostname === host) {
@@ -636,6 +732,107 @@ export class Oracle {
     }
   }
 
+  #customArrival(wire: Wire): void {
+    this.stats.custom++;
+    const r = wire.record;
+    if (wire.host === new URL(CUSTOM_SERVERS.duckdns).host) this.stats.duckdns++;
+    const account = customAccountOfRequest(wire.host, wire.path, wire.user);
+    const stop = this.stops.get(account);
+    if (stop && stop.at < wire.sentAt) {
+      fail(`a request to ${account} while it is stopped (${stop.reason}): ${r.path}`);
+    }
+    const wait = this.waits.get(account);
+    if (wait && r.at < wait.until) {
+      fail(
+        `a request to ${account} ${(wait.until - r.at) / SECOND} s before its 30-minute wait ends`,
+      );
+    }
+    const ips = customAddresses(r.path);
+    if (ips.some(([family]) => family === "ipv6")) this.stats.ipv6++;
+    for (const host of customHosts(wire.host, r.path)) {
+      const again = ips.every(([family, ip]) => {
+        const before = this.sent.get(`${account} ${host} ${family}`);
+        return before?.outcome === "success" && before.ip === ip;
+      });
+      // A request per family (`{{ip}}`) refreshes each family on its own.
+      const families = ips.map(([family]) => family);
+      if (ips.length > 0 && again && !this.#refresh(account, host, wire, families)) {
+        fail(`${host} sent ${ips.map(([, ip]) => ip)} again after a success (${account})`);
+      }
+    }
+  }
+
+  /**
+   * A one-URL reply (README): 2xx matching `nochange` or `success` confirms what was sent;
+   * `wait`, 429 and 5xx wait 30 minutes; anything else stops the provider.
+   */
+  #customReply(
+    wire: Wire,
+    delivered: boolean,
+    writes: number,
+    learnt: number,
+    wall: number,
+  ): void {
+    const r = wire.record;
+    const account = customAccountOfRequest(wire.host, wire.path, wire.user);
+    if (!delivered || r.status === 0) {
+      this.#customUnknown(wire.host, wire.path, wire.user, r.at);
+      return;
+    }
+    const rules = customRules(wire.host);
+    const ok = r.status >= 200 && r.status < 300;
+    if (ok && (rules.nochange.test(r.reply) || rules.success.test(r.reply))) {
+      if (rules.nochange.test(r.reply)) this.stats.nochg++;
+      for (const host of customHosts(wire.host, r.path)) {
+        for (const [family, ip] of customAddresses(r.path)) {
+          this.sent.set(`${account} ${host} ${family}`, {
+            ip,
+            at: r.at,
+            outcome: "success",
+            writes,
+            wall,
+            boot: this.#bootId,
+          });
+        }
+      }
+      return;
+    }
+    if (r.status >= 500 || r.status === 429 || rules.wait?.test(r.reply)) {
+      this.waits.set(account, { until: r.at + WAIT_MS, late: r.at + WAIT_MS, writes });
+      return;
+    }
+    const c = this.loaded?.custom;
+    if (!c || customAccountOf(c) !== account) return;
+    this.stats.stops++;
+    this.stops.set(account, {
+      password: customRequestOf(c),
+      hostnames: hostsOf(c),
+      reason: ok ? JSON.stringify(r.reply.slice(0, 40)) : `HTTP ${r.status}`,
+      at: learnt,
+      stamp: new Date(wall).toISOString(),
+      writes,
+    });
+  }
+
+  /** A one-URL request whose outcome dnsbeat cannot know. */
+  #customUnknown(host: string, path: string, user: string | null, at: number): void {
+    const account = customAccountOfRequest(host, path, user);
+    for (const name of customHosts(host, path)) {
+      for (const [family, ip] of customAddresses(path)) {
+        const before = this.sent.get(`${account} ${name} ${family}`);
+        if (before?.outcome === "success" && before.ip === ip) continue;
+        this.sent.set(`${account} ${name} ${family}`, {
+          ip,
+          at,
+          outcome: "unknown",
+          writes: 0,
+          wall: this.#w.clock.now(),
+          boot: this.#bootId,
+        });
+      }
+    }
+  }
+
   #dynamipArrival(wire: Wire): void {
     this.stats.beats++;
     const at = wire.record.at;
@@ -694,6 +891,12 @@ export class Oracle {
         fail(`${wire.host} asked for the address while ${account} is stopped (${stop.reason})`);
       }
     }
+    // A one-URL provider's stop puts its server's domain off limits (README).
+    const c = this.loaded?.custom;
+    const stop = c ? this.stops.get(customAccountOf(c)) : undefined;
+    if (c && stop && stop.at < wire.sentAt && customAccountOf(c).startsWith(`${wire.host} `)) {
+      fail(`${wire.host} asked for the address while ${c.name} is stopped (${stop.reason})`);
+    }
   }
 }
 
@@ -704,6 +907,13 @@ function addressesOf(path: string, server: string): ["ipv4" | "ipv6", string][] 
   return ["myip", "myipv4", "myipv6"].map((name) => url.searchParams.get(name))
     .flatMap((list) => list === null ? [] : list.split(","))
     .filter((ip) => ip !== "preserve")
+    .map((ip) => [ip.includes(":") ? "ipv6" : "ipv4", ip]);
+}
+
+/** The addresses a one-URL request sends: `ip`, `ipv4`, `ipv6` (empty: none). */
+function customAddresses(path: string): ["ipv4" | "ipv6", string][] {
+  const q = new URL(path, "http://x").searchParams;
+  return ["ip", "ipv4", "ipv6"].map((name) => q.get(name) ?? "").filter((ip) => ip !== "")
     .map((ip) => [ip.includes(":") ? "ipv6" : "ipv4", ip]);
 }
 
@@ -787,7 +997,106 @@ const DYNAMIP_FAULTS: Fault[] = [
 ];
 
 const NET_FAULTS: NetFault[] = ["refused", "dns", "tls", "reset", "blackhole", "lost", "silent"];
-const NET_TARGETS: NetTarget[] = ["dyndns2", "dynamip", "detect"];
+const NET_TARGETS: NetTarget[] = ["dyndns2", "dynamip", "custom", "detect"];
+
+/** Replies of the one-URL servers: their words, others', and every class of HTTP status. */
+const CUSTOM_FAULTS: Fault[] = [
+  { kind: "code", body: "OK" },
+  { kind: "code", body: "NOCHANGE" },
+  { kind: "code", body: "KO" },
+  { kind: "code", body: "KO badauth" },
+  { kind: "code", body: "WAIT 30 minutes" },
+  { kind: "code", body: "911" },
+  { kind: "code", body: "good 81.2.69.142" },
+  { kind: "code", body: "<html>Proxy error</html>" },
+  { kind: "code", body: "" },
+  { kind: "hang" },
+  { kind: "close" },
+  { kind: "status", status: 302 },
+  { kind: "status", status: 401 },
+  { kind: "status", status: 403 },
+  { kind: "status", status: 404, body: "OK" },
+  { kind: "status", status: 429 },
+  { kind: "status", status: 500 },
+  { kind: "status", status: 502, body: "OK" },
+  { kind: "status", status: 503, times: 3 },
+];
+
+/** The one-URL provider's names (a rename toggles), and its hosts (one the account lacks). */
+const CUSTOM_NAMES = ["url", "duck"];
+const CUSTOM_HOSTS = [...CUSTOM_ACCOUNT.hosts, "gone.duckdns.org"];
+
+type CustomEdit =
+  | { field: "type" | "name" | "secret" | "list" | "ip" }
+  | { field: "hostnames"; bits: number }
+  | { field: "families"; value: CustomConfig["families"] }
+  | { field: "interval"; value: string };
+
+const CUSTOM_EDIT: fc.Arbitrary<CustomEdit> = fc.oneof(
+  fc.constantFrom<CustomEdit>(
+    { field: "type" },
+    { field: "name" },
+    { field: "secret" },
+    { field: "list" },
+    { field: "ip" },
+  ),
+  fc.nat(7).map((bits): CustomEdit => ({ field: "hostnames", bits })),
+  fc.constantFrom("ipv4", "ipv6", "both").map((value): CustomEdit => ({
+    field: "families",
+    value: value as CustomConfig["families"],
+  })),
+  fc.constantFrom("1m", "5m").map((value): CustomEdit => ({ field: "interval", value })),
+);
+
+function applyCustomEdit(c: CustomConfig, edit: CustomEdit): void {
+  switch (edit.field) {
+    case "type":
+      c.type = c.type === "custom" ? "duckdns" : "custom";
+      break;
+    case "name":
+      c.name = c.name === CUSTOM_NAMES[0] ? CUSTOM_NAMES[1]! : CUSTOM_NAMES[0]!;
+      break;
+    case "secret":
+      c.secret = c.secret === RIGHT.custom ? "wrong-custom-pw" : RIGHT.custom;
+      break;
+    case "list":
+      c.list = !c.list;
+      break;
+    case "ip":
+      c.ip = !c.ip;
+      break;
+    case "hostnames":
+      c.hostnames = pickCustomHosts(edit.bits);
+      break;
+    case "families":
+      c.families = edit.value;
+      break;
+    case "interval":
+      c.interval = edit.value;
+      break;
+  }
+}
+
+/** A non-empty subset of the one-URL hosts, from bits. */
+function pickCustomHosts(bits: number): string[] {
+  const picked = CUSTOM_HOSTS.filter((_, i) => (bits >> i) & 1);
+  return picked.length > 0 ? picked : [CUSTOM_HOSTS[0]!];
+}
+
+/** The one-URL provider of a sequence. */
+const CUSTOM_CONFIG: fc.Arbitrary<CustomConfig> = fc.record({
+  type: fc.constantFrom("custom" as const, "custom" as const, "duckdns" as const),
+  name: fc.constant(CUSTOM_NAMES[0]!),
+  secret: fc.constantFrom(RIGHT.custom, RIGHT.custom, RIGHT.custom, "wrong-custom-pw"),
+  hostnames: fc.oneof(
+    { weight: 5, arbitrary: fc.nat(3).map(pickCustomHosts) },
+    { weight: 1, arbitrary: fc.nat(7).map(pickCustomHosts) },
+  ),
+  families: fc.constantFrom("ipv4" as const, "both" as const, "ipv6" as const),
+  interval: fc.constantFrom("1m", "5m", "5m"),
+  list: fc.boolean(),
+  ip: fc.boolean(),
+});
 
 /** Names of each DynDNS2 slot (a rename toggles), and of DynamIP. */
 const NAMES = [["home", "house"], ["work", "office"]];
@@ -898,6 +1207,17 @@ const COMMANDS: fc.Arbitrary<Cmd>[] = [
       w.emulator.pushFault({ ...f, target: "noip" });
     })
   ),
+  fc.constantFrom(...CUSTOM_FAULTS).map((f) =>
+    step(`one-URL server replies ${JSON.stringify(f)}`, ({ w }) => {
+      w.emulator.pushFault({ ...f, target: "custom" });
+    })
+  ),
+  CUSTOM_EDIT.map((edit) =>
+    step(`edit the one-URL provider ${JSON.stringify(edit)}`, ({ w, o }) => {
+      if (w.config.custom) applyCustomEdit(w.config.custom, edit);
+      o.stats.edits++;
+    })
+  ),
   fc.constantFrom(...DYNAMIP_FAULTS).map((f) =>
     step(`DynamIP replies ${JSON.stringify(f)}`, ({ w }) => {
       w.emulator.pushFault({ ...f, target: "dynamip" });
@@ -990,14 +1310,15 @@ const COMMANDS: fc.Arbitrary<Cmd>[] = [
       o.stats.edits++;
     })
   ),
-  fc.constantFrom("name", "password", "ip", "timeout", "sources").map((field) =>
+  fc.constantFrom("name", "password", "ip", "timeout", "sources", "customSources").map((field) =>
     step(
-      `edit ${field === "timeout" || field === "sources" ? "" : "DynamIP "}${field}`,
+      `edit ${["timeout", "sources", "customSources"].includes(field) ? "" : "DynamIP "}${field}`,
       ({ w, o }) => {
         const c = w.config;
         o.stats.edits++;
         if (field === "timeout") c.timeout = c.timeout === "5s" ? "15s" : "5s";
         else if (field === "sources") c.noipFirst = !c.noipFirst;
+        else if (field === "customSources") c.customFirst = !c.customFirst;
         else if (c.dynamip && field === "name") {
           c.dynamip.name = c.dynamip.name === DYNAMIP_NAMES[0]
             ? DYNAMIP_NAMES[1]!
@@ -1087,9 +1408,14 @@ const INITIAL: fc.Arbitrary<WorldConfig> = fc.record({
     }),
     { freq: 6 },
   ),
+  custom: fc.oneof(
+    { weight: 3, arbitrary: fc.constant(null) },
+    { weight: 1, arbitrary: CUSTOM_CONFIG },
+  ),
   timeout: fc.constantFrom("5s", "15s", "15s"),
   noipFirst: fc.boolean(),
-}).filter((c) => c.dyndns2.length > 0 || c.dynamip !== null);
+  customFirst: fc.boolean(),
+}).filter((c) => c.dyndns2.length > 0 || c.dynamip !== null || c.custom !== null);
 
 /** Totals over a run, to show what the sequences reached. */
 export interface ModelRun extends Counts {
@@ -1110,6 +1436,10 @@ export interface Counts {
   dyndns2: number;
   /** DynDNS2 requests in deSEC's form (to `/`). */
   desec: number;
+  /** One-URL requests (`custom` and DuckDNS). */
+  custom: number;
+  /** Of which DuckDNS's. */
+  duckdns: number;
   ipv6: number;
   nochg: number;
   beats: number;
@@ -1132,6 +1462,8 @@ function noCounts(): Counts {
   return {
     dyndns2: 0,
     desec: 0,
+    custom: 0,
+    duckdns: 0,
     ipv6: 0,
     nochg: 0,
     beats: 0,
@@ -1155,7 +1487,8 @@ export function describeRun(m: ModelRun): string {
     `${
       Math.round(m.hours)
     } virtual hours: ${m.dyndns2} DynDNS2 requests (${m.desec} deSEC, ${m.ipv6} with IPv6, ` +
-    `${m.nochg} nochg), ${m.beats} DynamIP beats, ${m.detections} detections, ${m.stops} stops, ` +
+    `${m.nochg} nochg), ${m.custom} one-URL requests (${m.duckdns} DuckDNS), ` +
+    `${m.beats} DynamIP beats, ${m.detections} detections, ${m.stops} stops, ` +
     `${m.netFailures} network failures, ${m.lostReplies} lost replies, ${m.refreshes} refreshes across a reboot, ${m.edits} edits, ` +
     `${m.kills} kills, ${m.restarts} restarts, ${m.reboots} reboots, ` +
     `${m.notifications} notifications taken, ${m.looks} looks; at most ${m.maxTurns} ` +

@@ -9,8 +9,11 @@
  *   can set wrong, and the boot's monotonic clock, which restarts near zero at a reboot.
  * - The network: every URL dnsbeat asks is answered by the emulator, after the world's latency
  *   each way. `noip.test` and `members.test` are DynDNS2 update servers (both the emulator's
- *   No-IP at `/nic/update`, and its deSEC at `/`), `dynamip.test` DynamIP's; No-IP's detection service (`ip1.dynupdate.no-ip.com`), a
- *   service on `members.test` and a neutral one (`ip.test`) echo the emulator's addresses. A
+ *   No-IP at `/nic/update`, and its deSEC at `/`), `dynamip.test` DynamIP's, `custom.test` the
+ *   emulator's generic one-URL endpoint (`/custom/update`, for a `"type": "custom"` provider) and
+ *   `www.duckdns.org` its DuckDNS (`/update`); No-IP's detection service
+ *   (`ip1.dynupdate.no-ip.com`), a service on `members.test`, on each one-URL server, and a
+ *   neutral one (`ip.test`) echo the emulator's addresses. A
  *   request can fail the way fetch fails: refused, DNS, TLS, reset, a black hole (no answer
  *   until dnsbeat gives up), or a reply lost after the server acted on the request.
  * - The disk: the state file's last successful write. A killed process writes nothing more.
@@ -37,10 +40,21 @@ import { FakeClock, turn } from "./fake_clock.ts";
 export const SERVERS = ["http://noip.test", "http://members.test"] as const;
 /** DynamIP's server, as the world's config names it. */
 export const DYNAMIP_SERVER = "http://dynamip.test";
+/** The one-URL servers: the generic endpoint of a `custom` provider, and DuckDNS's. */
+export const CUSTOM_SERVERS = { custom: "http://custom.test", duckdns: "https://www.duckdns.org" };
+/** The one-URL account (a No-IP account of the emulator: Basic auth, or its password as token). */
+export const CUSTOM_ACCOUNT = {
+  username: "custom-user",
+  hosts: ["home.duckdns.org", "nas.duckdns.org"],
+} as const;
 /** The DynamIP site. */
 export const SITE = "George";
 /** Passwords the emulator accepts. */
-export const RIGHT = { dyndns2: "right-noip-pw", dynamip: "right-dyn-pw" };
+export const RIGHT = {
+  dyndns2: "right-noip-pw",
+  dynamip: "right-dyn-pw",
+  custom: "right-custom-pw",
+};
 /** The two DynDNS2 accounts (the same at both servers) and their hosts. */
 export const ACCOUNTS = [
   { username: "user@example.com", hosts: ["a.ddns.net", "b.ddns.net", "c.ddns.net"] },
@@ -50,6 +64,8 @@ export const ACCOUNTS = [
 export const NOIP_DETECT = ["http://ip1.dynupdate.no-ip.com/", "http://ip1.dynupdate6.no-ip.com/"];
 /** The DynDNS2 servers answer detection too (their own service), IPv4 and IPv6. */
 export const SERVER_DETECT = SERVERS.map((s) => [`${s}/ip`, `${s}/ip6`]);
+/** The one-URL servers answer detection too, IPv4 and IPv6 (their domains are theirs). */
+export const CUSTOM_DETECT = Object.values(CUSTOM_SERVERS).map((s) => [`${s}/ip`, `${s}/ip6`]);
 /** A detection service that belongs to no provider, IPv4 and IPv6. */
 export const NEUTRAL_DETECT = ["http://ip.test/", "http://ip6.test/"];
 /** When the world starts (true time). */
@@ -72,16 +88,66 @@ export interface Dyndns2Config {
   interval: string;
 }
 
+/**
+ * The one-URL provider: `"type": "custom"` at {@link CUSTOM_SERVERS}.custom (Basic auth from the
+ * URL's userinfo, `OK`/`NOCHANGE`/`WAIT` as its words), or the built-in `duckdns` (token).
+ */
+export interface CustomConfig {
+  type: "custom" | "duckdns";
+  name: string;
+  /** The password (`custom`) or the token (`duckdns`). */
+  secret: string;
+  hostnames: string[];
+  families: "ipv4" | "ipv6" | "both";
+  interval: string;
+  /** `custom`: whether the URL takes every host at once (`"hostList": ","`). */
+  list: boolean;
+  /** `custom`: `{{ip}}` (a request per family), else `{{ipv4}}` and `{{ipv6}}` in one. */
+  ip: boolean;
+}
+
+/** The config entry of `c`, as the user writes it. */
+export function customEntry(c: CustomConfig): Record<string, unknown> {
+  const common = {
+    name: c.name,
+    hostnames: c.hostnames,
+    families: c.families,
+    interval: c.interval,
+  };
+  if (c.type === "duckdns") return { type: "duckdns", token: c.secret, ...common };
+  return {
+    type: "custom",
+    url: customUrl(c),
+    username: CUSTOM_ACCOUNT.username,
+    password: c.secret,
+    success: "^OK",
+    nochange: "^NOCHANGE",
+    wait: "^WAIT",
+    ...(c.list ? { hostList: "," } : {}),
+    ...common,
+  };
+}
+
+/** The URL template of a `custom` provider. */
+export function customUrl(c: CustomConfig): string {
+  const ip = c.ip ? "ip={{ip}}" : "ipv4={{ipv4}}&ipv6={{ipv6}}";
+  return `http://{{username}}:{{password}}@custom.test/custom/update?hostname={{hostname}}&${ip}`;
+}
+
 /** What the config file says (the world writes it as dnsbeat would read it). */
 export interface WorldConfig {
   /** The DynDNS2 providers (at most one per account of {@link ACCOUNTS}, in that order). */
   dyndns2: Dyndns2Config[];
   /** The DynamIP provider, if configured. */
   dynamip: { name: string; password: string; ip: "auto" | "detect" } | null;
+  /** The one-URL provider, if configured. */
+  custom: CustomConfig | null;
   /** The config's `timeout`. */
   timeout: string;
   /** Whether No-IP's detection service comes first in the sources (else last). */
   noipFirst: boolean;
+  /** Whether the one-URL servers' detection comes before every other source (else after all). */
+  customFirst: boolean;
 }
 
 /** How a request fails on the way (see the module's text). */
@@ -91,7 +157,7 @@ export type NetFault = "refused" | "dns" | "tls" | "reset" | "blackhole" | "lost
 const UNREACHED: readonly NetFault[] = ["refused", "dns", "tls", "reset", "blackhole"];
 
 /** Which requests a network fault hits. */
-export type NetTarget = "dyndns2" | "dynamip" | "detect";
+export type NetTarget = "dyndns2" | "dynamip" | "custom" | "detect";
 
 /** What happened in the world, in order. */
 export type WorldEvent =
@@ -110,7 +176,7 @@ export interface Unreached {
   host: string;
   /** Path and query, as the server would have seen them. */
   path: string;
-  /** The DynDNS2 username it carried, if any. */
+  /** The Basic-auth username it carried, if any. */
   user: string | null;
   fault: NetFault;
   /** When it failed. */
@@ -155,6 +221,10 @@ export interface Wire {
   target: NetTarget;
   /** The host dnsbeat asked. */
   host: string;
+  /** The Basic-auth username it carried, if any (the emulator records only those it knows). */
+  user: string | null;
+  /** Path and query as dnsbeat sent them (the emulator's record hides secrets). */
+  path: string;
   /** When dnsbeat sent it (true time; it arrived at `record.at`). */
   sentAt: number;
   /** What dnsbeat's wall clock read when it sent it. */
@@ -189,6 +259,8 @@ export interface SinkDelivery {
   kind: string;
   /** The event's time. */
   time: string;
+  /** Its message (two events may share an id: it leaves the addresses out). */
+  message: string;
   /** Whether the sink took it. */
   ok: boolean;
   /** When (true time). */
@@ -278,13 +350,22 @@ export class World {
     this.emulator = createEmulator({
       clock: this.truth,
       accounts: {
-        noip: ACCOUNTS.map((a) => ({
-          username: a.username,
-          password: RIGHT.dyndns2,
-          hosts: [...a.hosts],
-          groups: {},
-          donator: false,
-        })),
+        noip: [
+          ...ACCOUNTS.map((a) => ({
+            username: a.username,
+            password: RIGHT.dyndns2,
+            hosts: [...a.hosts],
+            groups: {},
+            donator: false,
+          })),
+          {
+            username: CUSTOM_ACCOUNT.username,
+            password: RIGHT.custom,
+            hosts: [...CUSTOM_ACCOUNT.hosts],
+            groups: {},
+            donator: false,
+          },
+        ],
         dynamip: [{ siteId: SITE, password: RIGHT.dynamip, expiry: START + 10 * 365 * 86_400_000 }],
         echoIp: { ipv4: "81.2.69.142", ipv6: "2a02:1810::1" },
       },
@@ -310,21 +391,25 @@ export class World {
         ip: dynamip.ip,
       });
     }
+    if (this.config.custom) providers.push(customEntry(this.config.custom));
     const v4 = [NOIP_DETECT[0], ...SERVER_DETECT.map((d) => d[0]), NEUTRAL_DETECT[0]];
     const v6 = [NOIP_DETECT[1], ...SERVER_DETECT.map((d) => d[1]), NEUTRAL_DETECT[1]];
-    const order = (list: (string | undefined)[]) =>
-      this.config.noipFirst ? list : [...list.slice(1), list[0]];
+    const order = (list: (string | undefined)[], family: 0 | 1) => {
+      const own = CUSTOM_DETECT.map((d) => d[family]);
+      const rest = this.config.noipFirst ? list : [...list.slice(1), list[0]];
+      return this.config.customFirst ? [...own, ...rest] : [...rest, ...own];
+    };
     return {
       state: STATE_PATH,
       timeout: this.config.timeout,
-      ipSources: order(v4),
-      ipv6Sources: order(v6),
+      ipSources: order(v4, 0),
+      ipv6Sources: order(v6, 1),
       providers,
       notify: [{
         type: "webhook",
         name: "hook",
         url: SINK_URL,
-        body: { id: "{{id}}", kind: "{{kind}}", time: "{{time}}" },
+        body: { id: "{{id}}", kind: "{{kind}}", time: "{{time}}", message: "{{message}}" },
       }],
     };
   }
@@ -613,21 +698,28 @@ export class World {
       ? "dyndns2"
       : url.host === new URL(DYNAMIP_SERVER).host
       ? "dynamip"
+      : Object.values(CUSTOM_SERVERS).some((s) => new URL(s).host === url.host) &&
+          !url.pathname.startsWith("/ip")
+      ? "custom"
       : "detect";
-    const v6 = [NOIP_DETECT[1], ...SERVER_DETECT.map((d) => d[1]), NEUTRAL_DETECT[1]].some((d) =>
-      new URL(d!).host === url.host && new URL(d!).pathname === url.pathname
-    );
+    const v6 = [
+      NOIP_DETECT[1],
+      ...SERVER_DETECT.map((d) => d[1]),
+      ...CUSTOM_DETECT.map((d) => d[1]),
+      NEUTRAL_DETECT[1],
+    ].some((d) => new URL(d!).host === url.host && new URL(d!).pathname === url.pathname);
     const path = target === "detect" ? `/ip?family=${v6 ? 6 : 4}` : url.pathname + url.search;
     const at = this.truth.now();
     const wall = this.clock.now();
     const auth = new Headers(init?.headers).get("authorization");
+    const user = auth === null ? null : atob(auth.replace(/^Basic /, "")).split(":")[0] ?? null;
     const unreached = (fault: NetFault) =>
       this.events.push({
         kind: "unreached",
         target,
         host: url.hostname,
         path: url.pathname + url.search,
-        user: auth === null ? null : atob(auth.replace(/^Basic /, "")).split(":")[0] ?? null,
+        user,
         fault,
         at,
       });
@@ -654,6 +746,8 @@ export class World {
         kind: "wire",
         target,
         host: url.hostname,
+        user,
+        path: url.pathname + url.search,
         sentAt: at,
         wall,
         record: this.emulator.requests.at(-1)!,
@@ -670,7 +764,7 @@ export class World {
   /** The sink: records the event, and takes it while it is up. */
   #sinkGot(body: string): Promise<Response> {
     this.#activity++;
-    const event = JSON.parse(body) as { id: string; kind: string; time: string };
+    const event = JSON.parse(body) as { id: string; kind: string; time: string; message: string };
     const ok = this.sink.up;
     const at = this.truth.now();
     this.deliveries.push({ ...event, ok, at, ended: this.ended, controls: this.controls });
