@@ -5,8 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { ExitCode } from "../lib/exit_codes.ts";
-import { dnsbeat } from "./helpers/cli.ts";
-import { sandbox } from "./helpers/sandbox.ts";
+import { dnsbeat, sandbox } from "./helpers/sandbox.ts";
 import { report } from "./helpers/report.ts";
 
 const PASSWORD = "bad-C0nfig&pw=?";

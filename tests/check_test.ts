@@ -6,7 +6,8 @@
 import assert from "node:assert/strict";
 import { ExitCode } from "../lib/exit_codes.ts";
 import { CONTACT, VERSION } from "../lib/version.ts";
-import { ECHO_IP, sandbox } from "./helpers/sandbox.ts";
+import { ECHO_IP } from "./helpers/fixtures.ts";
+import { sandbox } from "./helpers/sandbox.ts";
 
 const NOIP_PW = "check-N0ip-pw";
 const DYNAMIP_PW = "check-Dyn-pw";

@@ -12,10 +12,9 @@
  */
 import assert from "node:assert/strict";
 import { ExitCode } from "../lib/exit_codes.ts";
-import { FAKETIME } from "./helpers/cli.ts";
+import { FAKETIME, type Sandbox, sandbox } from "./helpers/sandbox.ts";
 import { FakeClock } from "./helpers/fake_clock.ts";
 import { report } from "./helpers/report.ts";
-import { type Sandbox, sandbox } from "./helpers/sandbox.ts";
 
 const MINUTE = 60_000;
 const SKIP = FAKETIME === null

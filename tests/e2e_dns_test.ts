@@ -7,7 +7,8 @@
 import assert from "node:assert/strict";
 import { ExitCode } from "../lib/exit_codes.ts";
 import type { DnsReply } from "./helpers/dns_server.ts";
-import { ECHO_IP, type Sandbox, sandbox } from "./helpers/sandbox.ts";
+import { ECHO_IP } from "./helpers/fixtures.ts";
+import { type Sandbox, sandbox } from "./helpers/sandbox.ts";
 
 async function within(test: (s: Sandbox) => Promise<void>): Promise<void> {
   const s = await sandbox();

@@ -8,7 +8,7 @@ import { HOUR, MINUTE, SECOND } from "../lib/config/duration.ts";
 import { startEmulator } from "../lib/emulator/mod.ts";
 import { ExitCode } from "../lib/exit_codes.ts";
 import { startDnsServer } from "./helpers/dns_server.ts";
-import { dnsbeat, spawnDnsbeat } from "./helpers/cli.ts";
+import { dnsbeat, spawnDnsbeat } from "./helpers/sandbox.ts";
 import { FakeClock } from "./helpers/fake_clock.ts";
 
 const PASSWORD = "Dyn-e2e/Pass&word=1";

@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { ExitCode } from "../lib/exit_codes.ts";
-import { dnsbeat, spawnDnsbeat } from "./helpers/cli.ts";
+import { dnsbeat, spawnDnsbeat } from "./helpers/sandbox.ts";
 import { startDnsServer } from "./helpers/dns_server.ts";
 import { finish, watch } from "./helpers/lines.ts";
 

@@ -10,11 +10,11 @@ import { DAY, HOUR, MINUTE, SECOND } from "../lib/config/duration.ts";
 import { TEST_BOOT } from "../lib/clock.ts";
 import { BEAT_PERIOD_MS } from "../lib/providers/dynamip/schedule.ts";
 import { ExitCode } from "../lib/exit_codes.ts";
-import type { CliResult } from "./helpers/cli.ts";
+import { ECHO_IP, SITE_ID } from "./helpers/fixtures.ts";
+import { type CliResult, type Sandbox, sandbox } from "./helpers/sandbox.ts";
 import { FakeClock } from "./helpers/fake_clock.ts";
 import { finish, watch } from "./helpers/lines.ts";
 import { report } from "./helpers/report.ts";
-import { ECHO_IP, type Sandbox, sandbox, SITE_ID } from "./helpers/sandbox.ts";
 import { fill, mountTmpfs, system } from "./helpers/system.ts";
 
 const T0 = Date.UTC(2026, 10, 23, 12, 0, 0);

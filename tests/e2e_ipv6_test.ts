@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { MINUTE } from "../lib/config/duration.ts";
 import { startEmulator } from "../lib/emulator/mod.ts";
 import { ExitCode } from "../lib/exit_codes.ts";
-import { dnsbeat } from "./helpers/cli.ts";
+import { dnsbeat } from "./helpers/sandbox.ts";
 import { startDnsServer } from "./helpers/dns_server.ts";
 import { FakeClock } from "./helpers/fake_clock.ts";
 

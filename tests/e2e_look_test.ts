@@ -10,7 +10,8 @@ import { ExitCode } from "../lib/exit_codes.ts";
 import { LOOK_GAP_MS } from "../lib/daemon/looks.ts";
 import { finish, watch } from "./helpers/lines.ts";
 import { report } from "./helpers/report.ts";
-import { ECHO_IP, sandbox } from "./helpers/sandbox.ts";
+import { ECHO_IP } from "./helpers/fixtures.ts";
+import { sandbox } from "./helpers/sandbox.ts";
 
 const NEW_IP = "81.2.69.160";
 

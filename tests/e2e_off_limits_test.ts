@@ -9,7 +9,8 @@ import assert from "node:assert/strict";
 import { systemClock } from "../lib/clock.ts";
 import { startEmulator } from "../lib/emulator/mod.ts";
 import { ExitCode } from "../lib/exit_codes.ts";
-import { ECHO_IP, NOIP_USER, sandbox } from "./helpers/sandbox.ts";
+import { ECHO_IP, NOIP_USER } from "./helpers/fixtures.ts";
+import { sandbox } from "./helpers/sandbox.ts";
 
 Deno.test("a stopped provider's server is not asked for the address by the others", async () => {
   const s = await sandbox();

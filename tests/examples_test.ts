@@ -1,7 +1,7 @@
 /** The example configs the README links to are valid: `dnsbeat check` accepts each. */
 import assert from "node:assert/strict";
 import { ExitCode } from "../lib/exit_codes.ts";
-import { dnsbeat } from "./helpers/cli.ts";
+import { dnsbeat } from "./helpers/sandbox.ts";
 
 const env = {
   DNSBEAT_NOIP_PASSWORD: "example-noip-password",

@@ -7,9 +7,8 @@
 import assert from "node:assert/strict";
 import { MINUTE } from "../lib/config/duration.ts";
 import { ExitCode } from "../lib/exit_codes.ts";
-import type { CliResult } from "./helpers/cli.ts";
+import { type CliResult, sandbox } from "./helpers/sandbox.ts";
 import { finish, watch } from "./helpers/lines.ts";
-import { sandbox } from "./helpers/sandbox.ts";
 
 const README = new URL("../README.md", import.meta.url);
 

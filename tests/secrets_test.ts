@@ -9,9 +9,9 @@ import assert from "node:assert/strict";
 import { ExitCode } from "../lib/exit_codes.ts";
 import { basicCredentials } from "../lib/providers/dyndns2/protocol.ts";
 import { dnsbeatArgs } from "../scripts/dnsbeat.ts";
-import type { CliResult } from "./helpers/cli.ts";
+import { NOIP_USER, SITE_ID } from "./helpers/fixtures.ts";
+import { type CliResult, sandbox } from "./helpers/sandbox.ts";
 import { finish, watch } from "./helpers/lines.ts";
-import { NOIP_USER, sandbox, SITE_ID } from "./helpers/sandbox.ts";
 import { report } from "./helpers/report.ts";
 
 const NOIP_PW = "p&ss=w@rd/?#";
