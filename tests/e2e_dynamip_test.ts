@@ -99,9 +99,7 @@ Deno.test("Invalid UserID/Password and Account Expired stop, and the stop surviv
 
 Deno.test("both providers in one daemon: a No-IP stop never stops DynamIP; SIGTERM ends both", async () => {
   await using t = await setup();
-  await t.writeConfig([t.noip(),
-    t.dynamip(),
-  ]);
+  await t.writeConfig([t.noip(), t.dynamip()]);
   t.server.emulator.pushFault({ kind: "code", body: "badauth", target: "noip" });
   const child = t.spawn(["run"], { now: T0 });
   const deadline = Date.now() + 10 * SECOND;

@@ -10,6 +10,7 @@ import { ExitCode } from "../lib/exit_codes.ts";
 import { parseState } from "../lib/state/mod.ts";
 import { startReceiver } from "./helpers/receiver.ts";
 import { sandbox } from "./helpers/sandbox.ts";
+import { assertNoSecret } from "./helpers/secret.ts";
 
 const T0 = Date.UTC(2026, 10, 30, 12, 0, 0);
 const TOKEN = "hook-Token-7f3a9c";
@@ -71,12 +72,8 @@ async function setup(sinks: { hookTimeout?: string; hookSleeps?: number } = {}) 
   return { s, receiver, hookLines, webhooks, pings, close, write };
 }
 
-function assertNoSecret(...texts: string[]) {
-  for (const text of texts) {
-    assert.ok(!text.includes(TOKEN), `the webhook token appeared: ${text.slice(0, 300)}`);
-    assert.ok(!text.includes("notify-NoIP-pw"), "the provider password appeared");
-  }
-}
+/** The webhook's token and the provider's password. */
+const SECRETS = [TOKEN, "notify-NoIP-pw"];
 
 Deno.test("notify: updated, waiting, stopped and resumed reach the webhook, the healthcheck and the hook, once each", async () => {
   const t = await setup();
@@ -139,7 +136,7 @@ Deno.test("notify: updated, waiting, stopped and resumed reach the webhook, the 
       check.stdout,
       /webhook "phone" \(notify\[0\]\): POST http:\/\/127\.0\.0\.1:\d+\/…/,
     );
-    assertNoSecret(...outputs, state);
+    assertNoSecret([...outputs, state], SECRETS);
   } finally {
     await t.close();
   }
@@ -168,7 +165,7 @@ Deno.test("notify: an event the sink did not take waits in the state's outbox an
     assert.deepEqual(JSON.parse(await Deno.readTextFile(t.s.state)).notify.outbox, []);
     await t.s.run(["once"], { now: T0 + 10 * MINUTE });
     assert.equal(t.webhooks().filter((w) => w.kind === "stopped").length, 2, "and never again");
-    assertNoSecret(first.stdout, first.stderr, second.stdout, second.stderr);
+    assertNoSecret([first.stdout, first.stderr, second.stdout, second.stderr], SECRETS);
   } finally {
     await t.close();
   }
@@ -204,7 +201,7 @@ Deno.test("notify-test: one test event to every sink, whatever events it wants; 
     assert.equal(bad.code, ExitCode.Failure);
     assert.match(bad.stdout, /2 of 3 sink\(s\) did not take the test notification/);
     assert.equal(t.s.noipRequests(), 0, "notify-test sends nothing to the providers");
-    assertNoSecret(ok.stdout, ok.stderr, bad.stdout, bad.stderr);
+    assertNoSecret([ok.stdout, ok.stderr, bad.stdout, bad.stderr], SECRETS);
   } finally {
     await t.close();
   }
