@@ -17,12 +17,8 @@ const WRONG = "a-wrong-password";
 const PROFILES = ["noip", "dyndns2", "dynu"];
 
 async function within(test: (s: Sandbox) => Promise<void>): Promise<void> {
-  const s = await sandbox();
-  try {
-    await test(s);
-  } finally {
-    await s.close();
-  }
+  await using s = await sandbox();
+  await test(s);
 }
 
 function beats(s: Sandbox): number {

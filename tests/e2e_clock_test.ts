@@ -30,12 +30,8 @@ async function bootId(): Promise<string> {
 }
 
 async function withSandbox(run: (t: Sandbox) => Promise<void>): Promise<void> {
-  const t = await sandbox();
-  try {
-    await run(t);
-  } finally {
-    await t.close();
-  }
+  await using t = await sandbox();
+  await run(t);
 }
 
 function dynamipRequests(t: Sandbox): number {
@@ -106,39 +102,35 @@ Deno.test("a reboot with the wall clock hours ahead: waits count from the boot",
   // after its reboot.
   const t0 = Date.parse("2026-06-01T12:00:00Z");
   const truth = new FakeClock(t0);
-  const t = await sandbox({ clock: truth });
-  try {
-    await t.writeConfig([t.noip(), t.dynamip()]);
-    const run = (trueTime: number, boot: string, bootAt: number, ahead = 0) => {
-      truth.set(trueTime);
-      return t.run(["once"], {
-        now: trueTime + ahead,
-        env: { DNSBEAT_BOOT: `${boot}@${bootAt + ahead}` },
-      });
-    };
-    t.server.emulator.pushFault({ kind: "code", body: "911", target: "noip" });
-    await run(t0, "first", t0 - 60 * MINUTE);
-    assert.equal(t.noipRequests(), 1);
-    assert.equal(dynamipRequests(t), 1);
-    // Down for a minute, up again for 5: the wall clock says 3 hours more have passed.
-    const up = t0 + MINUTE;
-    const early = await run(up + 5 * MINUTE, "second", up, 180 * MINUTE);
-    assert.equal(early.code, ExitCode.Failure, early.stderr);
-    assert.match(early.stdout, /restarted since dnsbeat last ran/);
-    assert.equal(t.noipRequests(), 1, "the 911 wait counts from the boot");
-    assert.equal(dynamipRequests(t), 1, "the beat floor counts from the boot");
-    // 16 minutes after the boot: DynamIP's floor is over, No-IP's 30 minutes are not.
-    await run(up + 16 * MINUTE, "second", up, 180 * MINUTE);
-    assert.equal(dynamipRequests(t), 2);
-    assert.equal(t.noipRequests(), 1);
-    // 31 minutes after the boot: the 911 wait is over.
-    await run(up + 31 * MINUTE, "second", up, 180 * MINUTE);
-    assert.equal(t.noipRequests(), 2);
-    const noip = t.server.emulator.requests.filter((r) => r.provider === "noip").map((r) => r.at);
-    assert.ok(noip[1]! - noip[0]! >= 30 * MINUTE);
-  } finally {
-    await t.close();
-  }
+  await using t = await sandbox({ clock: truth });
+  await t.writeConfig([t.noip(), t.dynamip()]);
+  const run = (trueTime: number, boot: string, bootAt: number, ahead = 0) => {
+    truth.set(trueTime);
+    return t.run(["once"], {
+      now: trueTime + ahead,
+      env: { DNSBEAT_BOOT: `${boot}@${bootAt + ahead}` },
+    });
+  };
+  t.server.emulator.pushFault({ kind: "code", body: "911", target: "noip" });
+  await run(t0, "first", t0 - 60 * MINUTE);
+  assert.equal(t.noipRequests(), 1);
+  assert.equal(dynamipRequests(t), 1);
+  // Down for a minute, up again for 5: the wall clock says 3 hours more have passed.
+  const up = t0 + MINUTE;
+  const early = await run(up + 5 * MINUTE, "second", up, 180 * MINUTE);
+  assert.equal(early.code, ExitCode.Failure, early.stderr);
+  assert.match(early.stdout, /restarted since dnsbeat last ran/);
+  assert.equal(t.noipRequests(), 1, "the 911 wait counts from the boot");
+  assert.equal(dynamipRequests(t), 1, "the beat floor counts from the boot");
+  // 16 minutes after the boot: DynamIP's floor is over, No-IP's 30 minutes are not.
+  await run(up + 16 * MINUTE, "second", up, 180 * MINUTE);
+  assert.equal(dynamipRequests(t), 2);
+  assert.equal(t.noipRequests(), 1);
+  // 31 minutes after the boot: the 911 wait is over.
+  await run(up + 31 * MINUTE, "second", up, 180 * MINUTE);
+  assert.equal(t.noipRequests(), 2);
+  const noip = t.server.emulator.requests.filter((r) => r.provider === "noip").map((r) => r.at);
+  assert.ok(noip[1]! - noip[0]! >= 30 * MINUTE);
 });
 
 Deno.test("DNSBEAT_BOOT that is not a boot is a usage error", () =>

@@ -11,12 +11,8 @@ import { ECHO_IP } from "./helpers/fixtures.ts";
 import { type Sandbox, sandbox } from "./helpers/sandbox.ts";
 
 async function within(test: (s: Sandbox) => Promise<void>): Promise<void> {
-  const s = await sandbox();
-  try {
-    await test(s);
-  } finally {
-    await s.close();
-  }
+  await using s = await sandbox();
+  await test(s);
 }
 
 /** What the responder answers for the host after 1.2 s: the address the emulator echoes. */

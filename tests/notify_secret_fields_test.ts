@@ -119,31 +119,26 @@ Deno.test("sink secrets: the password's rules and words, each problem named once
 });
 
 Deno.test("black-box: a webhook URL and a header from files reach the receiver; no output holds them", async () => {
-  const s = await sandbox();
-  const receiver = startReceiver();
-  try {
-    const urlFile = `${s.dir}/hook.url`;
-    await Deno.writeTextFile(urlFile, `${receiver.url}/hook/${TOKEN}\n`, { mode: 0o600 });
-    await s.writeConfig([s.noip()], {
-      notify: [{
-        type: "webhook",
-        name: "phone",
-        urlFile,
-        headers: { Authorization: { env: "DNSBEAT_HOOK_AUTH" } },
-        timeout: "2s",
-      }],
-    });
-    const env = { DNSBEAT_HOOK_AUTH: `Bearer ${TOKEN}` };
-    const check = await s.run(["check"], { env });
-    assert.equal(check.code, ExitCode.Ok, check.stderr);
-    const sent = await s.run(["notify-test"], { env });
-    assert.equal(sent.code, ExitCode.Ok, sent.stderr);
-    const [request] = await receiver.received(1);
-    assert.equal(request?.path, `/hook/${TOKEN}`);
-    assert.equal(request?.headers.authorization, `Bearer ${TOKEN}`);
-    for (const r of [check, sent]) assert.ok(!(r.stdout + r.stderr).includes(TOKEN));
-  } finally {
-    await receiver.close();
-    await s.close();
-  }
+  await using s = await sandbox();
+  await using receiver = startReceiver();
+  const urlFile = `${s.dir}/hook.url`;
+  await Deno.writeTextFile(urlFile, `${receiver.url}/hook/${TOKEN}\n`, { mode: 0o600 });
+  await s.writeConfig([s.noip()], {
+    notify: [{
+      type: "webhook",
+      name: "phone",
+      urlFile,
+      headers: { Authorization: { env: "DNSBEAT_HOOK_AUTH" } },
+      timeout: "2s",
+    }],
+  });
+  const env = { DNSBEAT_HOOK_AUTH: `Bearer ${TOKEN}` };
+  const check = await s.run(["check"], { env });
+  assert.equal(check.code, ExitCode.Ok, check.stderr);
+  const sent = await s.run(["notify-test"], { env });
+  assert.equal(sent.code, ExitCode.Ok, sent.stderr);
+  const [request] = await receiver.received(1);
+  assert.equal(request?.path, `/hook/${TOKEN}`);
+  assert.equal(request?.headers.authorization, `Bearer ${TOKEN}`);
+  for (const r of [check, sent]) assert.ok(!(r.stdout + r.stderr).includes(TOKEN));
 });
