@@ -4,6 +4,7 @@ import { ExitCode } from "../lib/exit_codes.ts";
 import type { HealthcheckSink, WebhookSink } from "../lib/notify/config.ts";
 import { startReceiver } from "./helpers/receiver.ts";
 import { sandbox } from "./helpers/sandbox.ts";
+import { noipProvider } from "./helpers/fixtures.ts";
 
 const PATH = "/etc/dnsbeat/config.json";
 const TOKEN = "tk_9f2Rw-secret";
@@ -22,13 +23,7 @@ function deps(
 /** A config with one No-IP provider and `notify`. */
 function config(notify: unknown[]) {
   return {
-    providers: [{
-      type: "noip",
-      name: "home",
-      username: "me@example.com",
-      password: "Pw-for-sink-tests!",
-      hostnames: ["a.ddns.net"],
-    }],
+    providers: [noipProvider({ name: "home", password: "Pw-for-sink-tests!" })],
     notify,
   };
 }

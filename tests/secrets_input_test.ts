@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { type ConfigDeps, type ConfigResult, parseConfig } from "../lib/config/mod.ts";
 import { describePasswordLine, passwordLine } from "../lib/config/password_line.ts";
+import { dynamipProvider, noipProvider } from "./helpers/fixtures.ts";
 
 const PW = "S3cr3t-PW!";
 const PATH = "/etc/dnsbeat/config.json";
@@ -228,8 +229,8 @@ Deno.test("password inline in a config every user can read: the passwordFile war
 Deno.test("password inline: one warning per provider, each naming its field", async () => {
   const data = {
     providers: [
-      { type: "noip", username: "u", password: PW, hostnames: ["a.ddns.net"] },
-      { type: "dynamip", siteId: "s", password: PW },
+      noipProvider({ password: PW }),
+      dynamipProvider({ password: PW }),
     ],
   };
   const result = await parseConfig(data, PATH, deps({ configMode: 0o666 }));

@@ -23,7 +23,14 @@ import {
 import { dnsbeatArgs } from "../../scripts/dnsbeat.ts";
 import { type DnsServer, startDnsServer } from "./dns_server.ts";
 import { FakeClock } from "./fake_clock.ts";
-import { ECHO_IP, NOIP_HOSTS, NOIP_USER, SITE_ID } from "./fixtures.ts";
+import {
+  dynamipProvider,
+  ECHO_IP,
+  NOIP_HOSTS,
+  NOIP_USER,
+  noipProvider,
+  SITE_ID,
+} from "./fixtures.ts";
 
 /** What one run printed and how it ended. */
 export interface CliResult {
@@ -197,23 +204,10 @@ export async function sandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const dir = await Deno.makeTempDir({ prefix: "dnsbeat-sandbox-" });
   const config = `${dir}/config.json`;
   const state = `${dir}/state.json`;
-  const noip = (overrides: Record<string, unknown> = {}) => ({
-    type: "noip",
-    name: "home",
-    username: NOIP_USER,
-    password: noipPassword,
-    hostnames: [NOIP_HOSTS[0]],
-    server: server.url,
-    ...overrides,
-  });
-  const dynamip = (overrides: Record<string, unknown> = {}) => ({
-    type: "dynamip",
-    name: "site",
-    siteId: SITE_ID,
-    password: dynamipPassword,
-    server: server.url,
-    ...overrides,
-  });
+  const noip = (overrides: Record<string, unknown> = {}) =>
+    noipProvider({ name: "home", password: noipPassword, server: server.url, ...overrides });
+  const dynamip = (overrides: Record<string, unknown> = {}) =>
+    dynamipProvider({ name: "site", password: dynamipPassword, server: server.url, ...overrides });
   const writeConfig = (providers: unknown[], extra: Record<string, unknown> = {}) =>
     Deno.writeTextFile(
       config,
