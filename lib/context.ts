@@ -17,15 +17,15 @@ import type { StateStore } from "./state/store.ts";
 export interface Context {
   /** Time source; all waits go through it. */
   clock: Clock;
-  /** The process's logger (redacting). */
+  /** The process's logger. */
   log: Logger;
   /** The state file. */
   store: StateStore;
   /** One HTTP GET with deadline, body cap and redirect rules. */
   httpGet: (request: HttpGetRequest) => Promise<HttpResult>;
   /**
-   * Detects the public address of `family` from the configured sources, leaving out No-IP's own
-   * detection service while a No-IP stop is active (No-IP forbids its use then).
+   * Detects the public address of `family` from the configured sources, leaving out the detection
+   * hosts of every stopped provider (No-IP forbids asking its own while it refuses the account).
    */
   detect: (family: IpFamily, signal?: AbortSignal) => Promise<Detection>;
   /**

@@ -111,7 +111,7 @@ const STOPS: Record<KnownError, (p: DynamipProvider) => { meaning: string; fix: 
 };
 
 /**
- * An error DynamIP's protocol does not list: an error all the same, so beats stop (the seed: an
+ * An error DynamIP's protocol does not list: an error all the same, so beats stop (DynamIP's guide: an
  * error needs the user). DynamIP disallows a site that beats more often than every 15 minutes:
  * dnsbeat never does, so another client must be beating for the same site.
  */
