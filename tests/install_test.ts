@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { loadConfig, systemConfigDeps } from "../lib/config/mod.ts";
-import { tempDir } from "./helpers/sandbox.ts";
+import { tempDir } from "./helpers/temp_dir.ts";
 
 const REPO = new URL("..", import.meta.url).pathname;
 const INSTALL = `${REPO}scripts/install.sh`;

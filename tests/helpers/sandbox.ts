@@ -3,7 +3,7 @@
  * permission flags (lib/permissions.ts), checked by stdout, stderr, exit code and the requests the
  * emulator counts. A {@link sandbox} is a throw-away world for such runs: the emulator and a DNS
  * responder on 127.0.0.1, and a temporary directory with a config naming them. Every sandbox is
- * `AsyncDisposable` (`await using s = await sandbox()`), as is {@link tempDir}.
+ * `AsyncDisposable` (`await using s = await sandbox()`).
  *
  * Time is real unless the sandbox is given a {@link FakeClock}: then {@link Sandbox.runAt} sets
  * the emulator's clock and tells dnsbeat the same moment through `DNSBEAT_NOW`, so that no test
@@ -99,21 +99,6 @@ export async function dnsbeat(args: string[], options: CliOptions = {}): Promise
 /** Starts `dnsbeat ARGS...` and leaves it running (for signal and lock tests). */
 export function spawnDnsbeat(args: string[], options: CliOptions = {}): Deno.ChildProcess {
   return command(args, options).spawn();
-}
-
-/** A temporary directory, removed with everything in it when disposed. */
-export interface TempDir extends AsyncDisposable {
-  /** Its path. */
-  path: string;
-}
-
-/** Makes a temporary directory named `dnsbeat-PREFIX-...`. */
-export async function tempDir(prefix = "test"): Promise<TempDir> {
-  const path = await Deno.makeTempDir({ prefix: `dnsbeat-${prefix}-` });
-  return {
-    path,
-    [Symbol.asyncDispose]: () => Deno.remove(path, { recursive: true }),
-  };
 }
 
 /** Options of {@link sandbox}. */
