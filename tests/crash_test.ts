@@ -78,7 +78,11 @@ async function killLane(lane: number, kills: number): Promise<Kills> {
 Deno.test("crash: 200 SIGKILLs at random moments leave the old or the new state, never a mix", async () => {
   const started = performance.now();
   // Two writers (one a core), each on its own state file, side by side: 100 kills each.
-  const lanes = await Promise.all([1, 2].map((lane) => killLane(lane, 100)));
+  const settled = await Promise.allSettled([1, 2].map((lane) => killLane(lane, 100)));
+  const lanes = settled.map((lane) => {
+    if (lane.status === "rejected") throw lane.reason;
+    return lane.value;
+  });
   const sum = (pick: (k: Kills) => number) => lanes.reduce((total, k) => total + pick(k), 0);
   const written = sum((k) => k.last);
   const advanced = sum((k) => k.advanced);
