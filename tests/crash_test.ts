@@ -18,10 +18,10 @@ import { tempDir } from "./helpers/temp_dir.ts";
 import { numberedState, numberOf } from "./helpers/state_writer.ts";
 import { report } from "./helpers/report.ts";
 import { fill, isRoot, mountTmpfs, system } from "./helpers/system.ts";
+import { NEW_IP } from "./helpers/fixtures.ts";
 
 const WRITER = new URL("./helpers/state_writer.ts", import.meta.url).pathname;
 const NOBODY = 65534;
-const NEW_IP = "81.2.69.160";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

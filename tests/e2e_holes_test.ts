@@ -10,16 +10,12 @@ import { DAY, HOUR, MINUTE, SECOND } from "../lib/config/duration.ts";
 import { TEST_BOOT } from "../lib/clock.ts";
 import { BEAT_PERIOD_MS } from "../lib/providers/dynamip/schedule.ts";
 import { ExitCode } from "../lib/exit_codes.ts";
-import { ECHO_IP, SITE_ID } from "./helpers/fixtures.ts";
+import { ECHO_IP, ECHO_IPV6, NEW_IP, SITE_ID, T0 } from "./helpers/fixtures.ts";
 import { type CliResult, type Sandbox, sandbox } from "./helpers/sandbox.ts";
 import { FakeClock } from "./helpers/fake_clock.ts";
 import { finish, watch } from "./helpers/lines.ts";
 import { report } from "./helpers/report.ts";
 import { fill, mountTmpfs, system } from "./helpers/system.ts";
-
-const T0 = Date.UTC(2026, 10, 23, 12, 0, 0);
-const V6 = "2a02:1810::1";
-const NEW_IP = "81.2.69.160";
 
 interface World extends AsyncDisposable {
   s: Sandbox;
@@ -54,7 +50,7 @@ async function world(): Promise<World> {
 
 Deno.test("dual stack: an IPv4-only echo and a round without IPv6 send nothing more", async () => {
   await using w = await world();
-  w.s.server.emulator.setEchoIp(ECHO_IP, V6);
+  w.s.server.emulator.setEchoIp(ECHO_IP, ECHO_IPV6);
   await w.s.writeConfig([w.s.noip({ families: "both" })], {
     ipv6Sources: [`${w.s.server.url}/ip?family=6`],
   });
@@ -66,14 +62,14 @@ Deno.test("dual stack: an IPv4-only echo and a round without IPv6 send nothing m
   assert.equal(w.noip().length, 1, "6 runs, 1 update");
   assert.equal(
     new URL(w.noip()[0]!.path, "http://x").searchParams.get("myip"),
-    `${ECHO_IP},${V6}`,
+    `${ECHO_IP},${ECHO_IPV6}`,
   );
   assert.match(w.noip()[0]!.reply, new RegExp(`^good ${ECHO_IP}$`));
 
   // A round without IPv6 while IPv4 changes: an IPv4-only update; IPv6's return is no change.
   w.s.server.emulator.setEchoIp(NEW_IP, null);
   await w.run(T0 + 30 * MINUTE, ["once"]);
-  w.s.server.emulator.setEchoIp(NEW_IP, V6);
+  w.s.server.emulator.setEchoIp(NEW_IP, ECHO_IPV6);
   for (let i = 7; i < 10; i++) await w.run(T0 + i * 5 * MINUTE, ["once"]);
   assert.equal(w.noip().length, 2);
   assert.equal(new URL(w.noip()[1]!.path, "http://x").searchParams.get("myip"), NEW_IP);

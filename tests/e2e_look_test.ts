@@ -10,10 +10,8 @@ import { ExitCode } from "../lib/exit_codes.ts";
 import { LOOK_GAP_MS } from "../lib/daemon/looks.ts";
 import { finish, watch } from "./helpers/lines.ts";
 import { report } from "./helpers/report.ts";
-import { ECHO_IP } from "./helpers/fixtures.ts";
+import { ECHO_IP, NEW_IP } from "./helpers/fixtures.ts";
 import { sandbox } from "./helpers/sandbox.ts";
-
-const NEW_IP = "81.2.69.160";
 
 Deno.test("a burst of 20 SIGUSR1 and 3 `dnsbeat look` is one address check and one update", async () => {
   await using s = await sandbox();

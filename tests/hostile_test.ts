@@ -12,11 +12,10 @@ import type { DynamipStatus, Dyndns2Status, StatusReport } from "../lib/provider
 import { MINUTE } from "../lib/config/duration.ts";
 import type { Fault } from "../lib/emulator/mod.ts";
 import { ExitCode } from "../lib/exit_codes.ts";
-import { ECHO_IP, NOIP_HOSTS, NOIP_USER } from "./helpers/fixtures.ts";
+import { ECHO_IP, NEW_IP, NOIP_HOSTS, NOIP_USER } from "./helpers/fixtures.ts";
 import { type Sandbox, sandbox } from "./helpers/sandbox.ts";
 import { report } from "./helpers/report.ts";
 
-const NEW_IP = "81.2.69.160";
 const NOIP_PASSWORD = "hostile-N0ip-pw";
 const DYNAMIP_PASSWORD = "hostile-Dyn-pw";
 
