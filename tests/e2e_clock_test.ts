@@ -29,11 +29,6 @@ async function bootId(): Promise<string> {
   return new TextDecoder().decode(out.stdout).trim();
 }
 
-async function withSandbox(run: (t: Sandbox) => Promise<void>): Promise<void> {
-  await using t = await sandbox();
-  await run(t);
-}
-
 function dynamipRequests(t: Sandbox): number {
   return t.server.emulator.requests.filter((r) => r.provider === "dynamip").length;
 }
@@ -41,27 +36,27 @@ function dynamipRequests(t: Sandbox): number {
 Deno.test({
   name: "the shipped binary's state names the machine's boot, read without --allow-all",
   ignore: Deno.build.os !== "linux",
-  fn: () =>
-    withSandbox(async (t) => {
-      assert.equal((await t.run(["once"])).code, ExitCode.Ok);
-      assert.equal((await t.readState()).boot, await bootId());
-    }),
+  fn: async () => {
+    await using t = await sandbox();
+    assert.equal((await t.run(["once"])).code, ExitCode.Ok);
+    assert.equal((await t.readState()).boot, await bootId());
+  },
 });
 
 for (const shift of ["+31m", "-31m", "+1d"]) {
   Deno.test({
     name: `No-IP: after 911, a run with the wall clock ${shift} sends nothing`,
     ignore: SKIP !== null,
-    fn: () =>
-      withSandbox(async (t) => {
-        t.server.emulator.pushFault({ kind: "code", body: "911" });
-        assert.equal((await t.run(["once"])).code, ExitCode.Failure);
-        assert.equal(t.noipRequests(), 1);
-        const later = await t.run(["once", "--debug"], { faketime: shift });
-        assert.equal(later.code, ExitCode.Failure, later.stderr);
-        assert.match(later.stdout, /the server said 911/);
-        assert.equal(t.noipRequests(), 1, "no request before 30 minutes of real time");
-      }),
+    fn: async () => {
+      await using t = await sandbox();
+      t.server.emulator.pushFault({ kind: "code", body: "911" });
+      assert.equal((await t.run(["once"])).code, ExitCode.Failure);
+      assert.equal(t.noipRequests(), 1);
+      const later = await t.run(["once", "--debug"], { faketime: shift });
+      assert.equal(later.code, ExitCode.Failure, later.stderr);
+      assert.match(later.stdout, /the server said 911/);
+      assert.equal(t.noipRequests(), 1, "no request before 30 minutes of real time");
+    },
   });
 }
 
@@ -69,32 +64,32 @@ for (const shift of ["+16m", "-16m", "+20m"]) {
   Deno.test({
     name: `DynamIP: after a beat, a run with the wall clock ${shift} sends no beat`,
     ignore: SKIP !== null,
-    fn: () =>
-      withSandbox(async (t) => {
-        await t.writeConfig([t.dynamip()]);
-        assert.equal((await t.run(["once"])).code, ExitCode.Ok);
-        assert.equal(dynamipRequests(t), 1);
-        const later = await t.run(["once"], { faketime: shift });
-        assert.equal(dynamipRequests(t), 1, "no beat before 15 minutes of real time");
-        assert.doesNotMatch(later.stderr, /Disallowed/);
-      }),
+    fn: async () => {
+      await using t = await sandbox();
+      await t.writeConfig([t.dynamip()]);
+      assert.equal((await t.run(["once"])).code, ExitCode.Ok);
+      assert.equal(dynamipRequests(t), 1);
+      const later = await t.run(["once"], { faketime: shift });
+      assert.equal(dynamipRequests(t), 1, "no beat before 15 minutes of real time");
+      assert.doesNotMatch(later.stderr, /Disallowed/);
+    },
   });
 }
 
 Deno.test({
   name: "a state without a boot (from an older dnsbeat): waits start again, and dnsbeat says why",
   ignore: SKIP !== null,
-  fn: () =>
-    withSandbox(async (t) => {
-      t.server.emulator.pushFault({ kind: "code", body: "911" });
-      await t.run(["once"]);
-      const state = await t.readState();
-      await Deno.writeTextFile(t.state, JSON.stringify({ ...state, boot: null }));
-      const later = await t.run(["once"], { faketime: "+2h" });
-      assert.equal(later.code, ExitCode.Failure);
-      assert.match(later.stdout, /cannot tell whether the machine restarted/);
-      assert.equal(t.noipRequests(), 1);
-    }),
+  fn: async () => {
+    await using t = await sandbox();
+    t.server.emulator.pushFault({ kind: "code", body: "911" });
+    await t.run(["once"]);
+    const state = await t.readState();
+    await Deno.writeTextFile(t.state, JSON.stringify({ ...state, boot: null }));
+    const later = await t.run(["once"], { faketime: "+2h" });
+    assert.equal(later.code, ExitCode.Failure);
+    assert.match(later.stdout, /cannot tell whether the machine restarted/);
+    assert.equal(t.noipRequests(), 1);
+  },
 });
 
 Deno.test("a reboot with the wall clock hours ahead: waits count from the boot", async () => {
@@ -133,12 +128,12 @@ Deno.test("a reboot with the wall clock hours ahead: waits count from the boot",
   assert.ok(noip[1]! - noip[0]! >= 30 * MINUTE);
 });
 
-Deno.test("DNSBEAT_BOOT that is not a boot is a usage error", () =>
-  withSandbox(async (t) => {
-    const now = Date.parse("2026-06-01T12:00:00Z");
-    for (const bad of ["@1", "x@yesterday", `x@${now + 1}`]) {
-      const result = await t.run(["once"], { now, env: { DNSBEAT_BOOT: bad } });
-      assert.equal(result.code, ExitCode.Usage, bad);
-      assert.match(result.stderr, /DNSBEAT_BOOT must be a boot id/);
-    }
-  }));
+Deno.test("DNSBEAT_BOOT that is not a boot is a usage error", async () => {
+  await using t = await sandbox();
+  const now = Date.parse("2026-06-01T12:00:00Z");
+  for (const bad of ["@1", "x@yesterday", `x@${now + 1}`]) {
+    const result = await t.run(["once"], { now, env: { DNSBEAT_BOOT: bad } });
+    assert.equal(result.code, ExitCode.Usage, bad);
+    assert.match(result.stderr, /DNSBEAT_BOOT must be a boot id/);
+  }
+});
