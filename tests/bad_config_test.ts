@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { ExitCode } from "../lib/exit_codes.ts";
 import { dnsbeat, sandbox } from "./helpers/sandbox.ts";
 import { report } from "./helpers/report.ts";
+import { assertNoSecret } from "./helpers/secret.ts";
 
 const PASSWORD = "bad-C0nfig&pw=?";
 
@@ -216,7 +217,7 @@ Deno.test("bad config: a world-readable passwordFile is a warning; dnsbeat still
         `warn: config .*: providers\\[0\\]\\.passwordFile: ${file} can be read by every user; run: chmod 600 ${file}`,
       ),
     );
-    assert.ok(!(r.stdout + r.stderr).includes(PASSWORD));
+    assertNoSecret([r.stdout, r.stderr], PASSWORD);
   }
   assert.equal(s.noipRequests(), 1, "the update went out");
   report("world-readable passwordFile: warning naming chmod 600, check and once exit 0");
@@ -235,7 +236,7 @@ Deno.test("bad config: the first line of a passwordFile is empty: exit 2 saying 
     ),
     r.stderr,
   );
-  assert.ok(!(r.stdout + r.stderr).includes(PASSWORD));
+  assertNoSecret([r.stdout, r.stderr], PASSWORD);
 });
 
 Deno.test("bad config: an inline password in a config every user can read is a warning", async () => {
@@ -250,7 +251,7 @@ Deno.test("bad config: an inline password in a config every user can read is a w
       ),
       r.stderr,
     );
-    assert.ok(!(r.stdout + r.stderr).includes(PASSWORD));
+    assertNoSecret([r.stdout, r.stderr], PASSWORD);
   }
   await Deno.chmod(s.config, 0o600);
   const quiet = await s.run(["check"]);

@@ -15,6 +15,7 @@ import { ExitCode } from "../lib/exit_codes.ts";
 import { ECHO_IP, NEW_IP, NOIP_HOSTS, NOIP_USER } from "./helpers/fixtures.ts";
 import { type Sandbox, sandbox } from "./helpers/sandbox.ts";
 import { report } from "./helpers/report.ts";
+import { assertNoSecret } from "./helpers/secret.ts";
 
 const NOIP_PASSWORD = "hostile-N0ip-pw";
 const DYNAMIP_PASSWORD = "hostile-Dyn-pw";
@@ -121,7 +122,7 @@ async function noipCase(s: Sandbox, seed: string, c: NoipCase): Promise<void> {
     const out = r.stdout + r.stderr;
     assert.equal(r.code, c.code, `${c.name}: ${out}`);
     assert.match(r.stderr, c.message, c.name);
-    assert.ok(!out.includes(NOIP_PASSWORD), `${c.name}: the password in the output`);
+    assertNoSecret(out, NOIP_PASSWORD, `${c.name}: the output`);
     assert.doesNotMatch(out, /^\s+at /m, `${c.name}: a stack trace`);
     if (c.fault) assert.equal(s.noipRequests(), before + 1, `${c.name}: one request`);
 
@@ -435,9 +436,7 @@ Deno.test("DynamIP: hostile replies are never a beat; the attempt still counts f
       const out = r.stdout + r.stderr;
       assert.equal(r.code, c.stops ? ExitCode.Stopped : ExitCode.Failure, `${c.name}: ${out}`);
       assert.match(r.stderr, c.message, `${c.name}: ${r.stderr}`);
-      for (const form of [DYNAMIP_PASSWORD, encodeURIComponent(DYNAMIP_PASSWORD)]) {
-        assert.ok(!out.includes(form), `${c.name}: the password in the output`);
-      }
+      assertNoSecret(out, DYNAMIP_PASSWORD, `${c.name}: the output`);
       const shown = JSON.parse((await s.run(["status", "--json", "--state", state])).stdout);
       const p = (shown as StatusReport).providers[0] as DynamipStatus;
       assert.equal(p.lastBeat, null, `${c.name}: no beat recorded`);
