@@ -1,8 +1,8 @@
 /**
  * The accounts, addresses and config entries the tests share: the emulator's No-IP login and
- * DynamIP site, the addresses its `/ip` echoes, the DynDNS2 replies that stop updates (from
- * /work/shared/PROTOCOLS.md and the seeds, not from dnsbeat's tables), and provider entries as a
- * user writes them in the config file.
+ * DynamIP site, the addresses its `/ip` echoes, the DynDNS2 replies that stop updates (from the
+ * protocol's documentation, not from dnsbeat's tables), and provider entries as a user writes them
+ * in the config file.
  *
  * @module
  */
