@@ -370,11 +370,11 @@ const CASES: Case[] = [
   ["dynamip ip unknown", (c) => (c.providers[1].ip = "manual"), [
     'providers[1].ip: expected one of "auto", "detect", found "manual"',
   ]],
-  ["provider type unknown", (c) => (c.providers[0].type = "duckdns"), [
-    'providers[0].type: expected one of "noip", "dynu", "dyndns2", "dynamip", found "duckdns"',
+  ["provider type unknown", (c) => (c.providers[0].type = "changeip"), [
+    'providers[0].type: expected one of "noip", "dynu", "dyndns2", "he", "desec", "dynamip", "custom", "duckdns", "freedns", "dynv6", "ddnss", found "changeip"',
   ]],
   ["provider type missing", (c) => delete c.providers[0].type, [
-    'providers[0].type: expected one of "noip", "dynu", "dyndns2", "dynamip", found nothing',
+    'providers[0].type: expected one of "noip", "dynu", "dyndns2", "he", "desec", "dynamip", "custom", "duckdns", "freedns", "dynv6", "ddnss", found nothing',
   ]],
   ["provider not an object", (c) => (c.providers[1] = ["dynamip", "site", PW]), [
     "providers[1]: expected an object, found a list",

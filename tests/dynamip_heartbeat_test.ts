@@ -14,7 +14,8 @@ import { createEmulator, DEFAULT_ECHO_IP, type Emulator } from "../lib/emulator/
 import { type FetchFn, httpGet, type HttpGetRequest, type HttpResult } from "../lib/net/http.ts";
 import { createLogger, type Level } from "../lib/log/mod.ts";
 import { iso } from "../lib/state/moment.ts";
-import { type DynamipState, emptyDynamip, emptyState, type State } from "../lib/state/mod.ts";
+import { emptyState, type State } from "../lib/state/mod.ts";
+import { type DynamipState, emptyDynamip } from "../lib/providers/dynamip/entry.ts";
 import { StateStore } from "../lib/state/store.ts";
 import { FakeClock } from "./helpers/fake_clock.ts";
 import { Looks } from "../lib/daemon/looks.ts";

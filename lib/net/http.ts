@@ -12,12 +12,16 @@ import { formatDuration, SECOND } from "../config/duration.ts";
 /** The shape of `fetch`, injectable for tests. */
 export type FetchFn = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
 
-/** One GET request. */
+/** One request: a GET, unless `method` says otherwise. */
 export interface HttpGetRequest {
   /** The URL (`http:` or `https:`); it may hold secrets and is never echoed in a result. */
   url: string;
+  /** The method (default `GET`). */
+  method?: string;
   /** Request headers; sent again to redirect targets only on the same server. */
   headers?: Record<string, string>;
+  /** The body, sent again to a redirect target only by a 307 or 308. */
+  body?: string;
   /** Overall deadline in ms, including reading the body (default 15 000). */
   timeoutMs?: number;
   /** Body cap in bytes (default 65 536): reading stops there and `truncated` is set. */
@@ -28,8 +32,11 @@ export interface HttpGetRequest {
 
 /** How a GET ended. */
 export type HttpResult =
-  /** The server replied (any status); `body` is UTF-8 decoded with replacement characters. */
-  | { kind: "reply"; status: number; body: string; truncated: boolean }
+  /**
+   * The server replied (any status); `body` is UTF-8 decoded with replacement characters;
+   * `retryAfter` is its `Retry-After` header, when it sent one.
+   */
+  | { kind: "reply"; status: number; body: string; truncated: boolean; retryAfter?: string }
   /** The request certainly never reached the server (DNS lookup failed, connection refused, ...). */
   | { kind: "unreached"; reason: string }
   /** The request may have reached the server (timeout, connection reset, TLS or protocol error). */
@@ -76,12 +83,16 @@ export async function httpGet(
       : null;
   try {
     let url = parseHttpUrl(req.url);
+    let method = req.method ?? "GET";
+    let body = req.body;
     if (url === null) return { kind: "unreached", reason: "not a valid http:// or https:// URL" };
     for (let hop = 0;; hop++) {
       let response: Response;
       try {
         response = await fetchFn(url.href, {
+          method,
           headers: req.headers,
+          ...(body === undefined ? {} : { body }),
           redirect: "manual",
           signal: controller.signal,
         });
@@ -114,6 +125,11 @@ export async function httpGet(
         };
       }
       url = next;
+      // RFC 9110: only 307 and 308 keep the method and body; the others go on as a GET.
+      if (response.status !== 307 && response.status !== 308) {
+        method = "GET";
+        body = undefined;
+      }
     }
   } finally {
     finished.abort();
@@ -127,7 +143,11 @@ async function readBody(
   stopped: () => HttpResult | null,
 ): Promise<HttpResult> {
   const status = response.status;
-  if (response.body === null) return { kind: "reply", status, body: "", truncated: false };
+  const retry = response.headers.get("retry-after");
+  const retryAfter = retry === null ? {} : { retryAfter: retry };
+  if (response.body === null) {
+    return { kind: "reply", status, body: "", truncated: false, ...retryAfter };
+  }
   const reader = response.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -158,7 +178,7 @@ async function readBody(
   }
   // Streaming mode drops a character cut in half by the cap instead of showing U+FFFD for it.
   const body = new TextDecoder("utf-8").decode(bytes, { stream: truncated });
-  return { kind: "reply", status, body, truncated };
+  return { kind: "reply", status, body, truncated, ...retryAfter };
 }
 
 function parseHttpUrl(text: string, base?: URL): URL | null {

@@ -114,7 +114,7 @@ function parseParts(source: string, names: readonly string[]): ParseResult<Templ
       break;
     }
     const inner = source.slice(open + 2, close).trim();
-    const match = /^(json:)?([A-Za-z]+)$/.exec(inner);
+    const match = /^(json:)?([A-Za-z][A-Za-z0-9]*)$/.exec(inner);
     const name = match?.[2];
     if (name === undefined || !names.includes(name)) {
       problems.add(unknownPlaceholder(inner, names));
@@ -285,7 +285,7 @@ function encodedWord(value: string): string {
 
 function unknownPlaceholder(inner: string, names: readonly string[]): string {
   // Only what looks like a misspelt name is shown: anything else may be a pasted token.
-  const shown = /^(json:)?[A-Za-z_]{1,20}$/.test(inner) ? `{{${inner}}}` : "a placeholder";
+  const shown = /^(json:)?[A-Za-z0-9_]{1,20}$/.test(inner) ? `{{${inner}}}` : "a placeholder";
   const bare = inner.replace(/^json:/, "").toLowerCase();
   const [near] = names
     .map((name) => ({ name, distance: editDistance(name.toLowerCase(), bare) }))

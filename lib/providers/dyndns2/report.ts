@@ -1,14 +1,16 @@
 /**
- * A DynDNS2 provider in `dnsbeat status` and `dnsbeat check`.
+ * A DynDNS2 provider in `dnsbeat status` (its part of the report, and as text) and `dnsbeat check`.
  *
  * @module
  */
 import type { Clock } from "../../clock.ts";
 import type { Dyndns2Provider } from "../../config/types.ts";
+import { dyndns2Account, type HostsAccount } from "./account.ts";
 import { formatDuration } from "../../config/duration.ts";
 import { endAt, since, wallAt } from "../../state/moment.ts";
 import { dnsKey, type DnsView, type Dyndns2Status } from "../report.ts";
-import { type Addresses, type Dyndns2State, emptyDyndns2 } from "../../state/mod.ts";
+import { type Addresses } from "../../state/mod.ts";
+import { type Dyndns2State, emptyDyndns2 } from "./entry.ts";
 import { stopped } from "./messages.ts";
 import { gate, listOf } from "./plan.ts";
 
@@ -23,13 +25,24 @@ export function dyndns2Status(
   clock: Clock,
   dns: DnsView,
 ): Dyndns2Status {
+  return hostsStatus(dyndns2Account(p), entry, configPath, clock, dns);
+}
+
+/** The part of the status report of an account the DynDNS2 round keeps (see `account.ts`). */
+export function hostsStatus(
+  p: HostsAccount,
+  entry: Dyndns2State | null,
+  configPath: string,
+  clock: Clock,
+  dns: DnsView,
+): Dyndns2Status {
   const s = entry ?? emptyDyndns2(p.name);
   const open = gate(s, clock);
   const list = (a: Addresses | null) => a === null ? null : listOf(a);
   return {
     name: p.name,
-    type: p.profile.type,
-    service: p.profile.label,
+    type: p.configType,
+    service: p.label,
     username: p.username,
     health: open.kind === "stopped"
       ? "stopped"
@@ -62,7 +75,7 @@ export function dyndns2Status(
         lastReply: h?.reply ?? null,
         lastSuccess: h?.success?.at ?? null,
         dns: answers.some((a) => a === null) ? null : answers.flatMap((a) => a ?? []),
-        dnsMismatch: differs && h?.success != null && since(h.success, clock) > p.profile.ttlMs,
+        dnsMismatch: differs && h?.success != null && since(h.success, clock) > p.ttlMs,
       };
     }),
   };
@@ -85,4 +98,45 @@ export function describeDyndns2(p: Dyndns2Provider): string {
       `\n  ${host}: IPv6 address = the detected /${id.prefixLength} prefix + ${id.id} (a device behind this one; sent on its own when its address differs)`
     ).join("")
   }`;
+}
+
+/** The provider's part of `dnsbeat status` as text for a person. */
+export function renderDyndns2(p: Dyndns2Status): string[] {
+  const lines = [`\n${p.name} (${p.service}${p.username === "" ? "" : `, ${p.username}`})`];
+  if (p.stop) lines.push(`  STOPPED since ${p.stop.at}: ${p.stop.message}`);
+  else if (p.wait) lines.push(`  waiting after ${p.wait.code}: no request before ${p.wait.until}`);
+  if (p.backoff) {
+    lines.push(
+      `  backing off after ${p.backoff.failures} failure(s) in a row: no request before ${p.backoff.until}`,
+    );
+  }
+  if (p.unanswered) {
+    lines.push(
+      `  the request of ${p.unanswered.at} (${
+        p.unanswered.hosts.join(", ")
+      }) got no reply: it counts as sent, and is sent again once the back-off is over`,
+    );
+  }
+  if (p.nextCheck) lines.push(`  next check: from ${p.nextCheck}`);
+  for (const h of p.hosts) {
+    const confirmed = h.confirmed && h.confirmed.join(",") !== h.sent?.join(",")
+      ? ` (the server confirmed ${h.confirmed.join(", ")})`
+      : "";
+    const dns = h.dns === null
+      ? "DNS lookup failed"
+      : `DNS answers ${h.dns.length === 0 ? "nothing" : h.dns.join(", ")}`;
+    lines.push(
+      `  ${h.hostname}: ${h.sent?.join(", ") ?? "never updated"}${confirmed}; last reply ${
+        h.lastReply ?? "none"
+      }${h.lastSuccess ? `, last accepted ${h.lastSuccess}` : ""}; ${dns}`,
+    );
+    if (h.dnsMismatch) {
+      lines.push(
+        `    DNS MISMATCH: DNS should answer ${
+          (h.confirmed ?? []).join(", ")
+        } by now (longer than ${p.service}'s TTL since the last update): something else updates this host (another client, the service's website), or the resolver keeps old answers`,
+      );
+    }
+  }
+  return lines;
 }

@@ -10,6 +10,7 @@
 import { ensureEntry } from "../../state/store.ts";
 import { backoffDelay } from "../../backoff.ts";
 import type { Dyndns2Provider } from "../../config/types.ts";
+import { dyndns2Account, type HostsAccount } from "./account.ts";
 import type { Context, RoundEnd, Stopping } from "../../context.ts";
 import { type IpFamily } from "../../net/ip.ts";
 import { LOOK_GAP_MS, LOOK_SETTLE_MS } from "../../daemon/looks.ts";
@@ -17,38 +18,14 @@ import { noAddress, resumeHint, stateNotSaved, stillStopped } from "../../messag
 import * as say from "./messages.ts";
 import { endAt, type Moment, stamp, wallAt } from "../../state/moment.ts";
 import { quoted } from "../../log/snippet.ts";
-import {
-  type Addresses,
-  type Attempt,
-  type Backoff,
-  type Dyndns2State,
-  emptyDyndns2,
-  emptyHost,
-  type State,
-  type Stop,
-} from "../../state/mod.ts";
-import { VERSION } from "../../version.ts";
+import { type Addresses, type Backoff, type State, type Stop } from "../../state/mod.ts";
+import { type Attempt, type Dyndns2State, emptyDyndns2, emptyHost } from "./entry.ts";
 import { adoptFromDns } from "./adopt.ts";
-import { due, gate, listOf, merge, requests } from "./plan.ts";
-import { buildRequest, maskOf, type Outcome, parseResponse, userAgent } from "./protocol.ts";
-
-/**
- * The User-Agent DynDNS2 services require, for this machine: No-IP's rule
- * `NameOfUpdateProgram/VersionNumber maintainercontact@domain.com` (see `config/contact.ts`), with
- * `contact` (the config's `userAgentContact`) as its last field.
- */
-export function machineUserAgent(contact: string): string {
-  let release: string | null = null;
-  try {
-    release = Deno.osRelease();
-  } catch {
-    release = null;
-  }
-  return userAgent(Deno.build.os, Deno.build.arch, release, VERSION, contact);
-}
+import { due, gate, listOf, merge, requests, type Send } from "./plan.ts";
+import type { Outcome } from "./protocol.ts";
 
 /** The entry of `p` in `state`. */
-function entryOf(state: Readonly<State>, p: Dyndns2Provider): Dyndns2State {
+function entryOf(state: Readonly<State>, p: HostsAccount): Dyndns2State {
   return state.providers[p.key] as Dyndns2State;
 }
 
@@ -57,7 +34,7 @@ function entryOf(state: Readonly<State>, p: Dyndns2Provider): Dyndns2State {
  * saves it), and that a request left without an answer by an earlier process has started its
  * back-off (written at once).
  */
-async function prepare(ctx: Context, p: Dyndns2Provider): Promise<Dyndns2State> {
+async function prepare(ctx: Context, p: HostsAccount): Promise<Dyndns2State> {
   ensureEntry(ctx.store, p.key, emptyDyndns2(p.name));
   const attempt = entryOf(ctx.store.state, p).attempt;
   if (attempt !== null && !counted(entryOf(ctx.store.state, p).backoff, attempt)) {
@@ -82,10 +59,19 @@ function nextBackoff(previous: Backoff | null, from: Moment): Backoff {
   return { failures, from, ms: backoffDelay(failures) };
 }
 
-/** One round for provider `p` (also what `dnsbeat once` runs). */
-export async function dyndns2Round(
+/** One round for DynDNS2 provider `p` (also what `dnsbeat once` runs). */
+export function dyndns2Round(
   ctx: Context,
   p: Dyndns2Provider,
+  signal: AbortSignal,
+): Promise<RoundEnd> {
+  return hostsRound(ctx, dyndns2Account(p), signal);
+}
+
+/** One round for the account `p` (a DynDNS2 provider's, a `custom` one's). */
+export async function hostsRound(
+  ctx: Context,
+  p: HostsAccount,
   signal: AbortSignal,
 ): Promise<RoundEnd> {
   const entry = await prepare(ctx, p);
@@ -96,7 +82,7 @@ export async function dyndns2Round(
   }
   if (open.kind === "waiting") {
     ctx.log.info(
-      `${p.profile.label} "${p.name}": nothing may be sent before ${
+      `${p.label} "${p.name}": nothing may be sent before ${
         wallAt(ctx.clock.mono() + open.leftMs, ctx.clock)
       } (${
         open.code === null ? "backing off after failures" : `the server said ${open.code}`
@@ -120,18 +106,24 @@ export async function dyndns2Round(
   const send = wanted && { ...wanted, hosts: wanted.hosts.filter((h) => !adopted.includes(h)) };
   if (send === null || send.hosts.length === 0) {
     ctx.log.debug(
-      `${p.profile.label} "${p.name}": address unchanged (${
-        listOf(detected).join(", ")
-      }); nothing sent.`,
+      `${p.label} "${p.name}": address unchanged (${listOf(detected).join(", ")}); nothing sent.`,
     );
     return { kind: "ok" };
   }
 
-  // Hosts with the same addresses together, at most the service's `maxHosts` a request; a
-  // request that does not end well ends the round.
-  for (const request of requests(send.hosts, send.addresses, p.profile.maxHosts)) {
-    const end = await update(ctx, p, request.hosts, request.addresses, signal);
-    if (end.kind !== "ok") return end;
+  // Hosts with the same addresses together, at most the service's `maxHosts` a request (and a
+  // request per family where a request sends one address); one that does not end well ends the
+  // round.
+  for (const request of requests(send.hosts, send.addresses, p.maxHosts)) {
+    const each = p.oneFamily
+      ? perFamily(request.addresses).filter((a) =>
+        request.hosts.some((h) => needs(entry, send, h, a))
+      )
+      : [request.addresses];
+    for (const addresses of each) {
+      const end = await update(ctx, p, request.hosts, addresses, signal);
+      if (end.kind !== "ok") return end;
+    }
   }
   return { kind: "ok" };
 }
@@ -139,7 +131,7 @@ export async function dyndns2Round(
 /** Sends one request for `hosts` with `addresses`, written down first, and settles its reply. */
 async function update(
   ctx: Context,
-  p: Dyndns2Provider,
+  p: HostsAccount,
   hosts: string[],
   addresses: Addresses,
   signal: AbortSignal,
@@ -167,23 +159,11 @@ async function update(
     ctx.log.error(stateNotSaved(p.name, e instanceof Error ? e.message : String(e)));
     return { kind: "failed" };
   }
-  const request = buildRequest(p.profile, {
-    server: p.server,
-    username: p.username,
-    password: p.password,
-    hostnames: hosts,
-    ipv4: addresses.ipv4 ?? undefined,
-    ipv6: addresses.ipv6 ?? undefined,
-    userAgent: machineUserAgent(p.userAgentContact),
-  });
+  const request = p.request(hosts, addresses);
   ctx.log.debug(
-    `${p.profile.label} "${p.name}": sending ${hosts.join(", ")} → ${
-      listOf(addresses).join(", ")
-    }.`,
+    `${p.label} "${p.name}": sending ${hosts.join(", ")} → ${listOf(addresses).join(", ")}.`,
   );
-  const result = await ctx.httpGet({ url: request.url, headers: request.headers, signal });
-  // A server may echo the request: its credentials must not reach a message, even in part.
-  const mask = maskOf(p.username, p.password);
+  const result = await ctx.httpGet({ ...request, signal });
   switch (result.kind) {
     case "aborted":
       // The attempt stays in the state: the next start counts it as sent and backs off.
@@ -194,20 +174,20 @@ async function update(
       return await backOff(ctx, p, result.reason, attempt, null);
     case "redirect-refused":
       ctx.log.warn(
-        `${p.profile.label} "${p.name}": ${result.reason} (to ${quoted(result.location, mask)}).`,
+        `${p.label} "${p.name}": ${result.reason} (to ${quoted(result.location, p.mask)}).`,
       );
       return await settle(
         ctx,
         p,
         { attempt, unsettled },
-        parseResponse(p.profile, { status: result.status, body: "" }, hosts, mask),
+        p.read({ status: result.status, body: "" }, hosts, addresses),
       );
     case "reply":
       return await settle(
         ctx,
         p,
         { attempt, unsettled },
-        parseResponse(p.profile, result, hosts, mask),
+        p.read(result, hosts, addresses),
       );
   }
 }
@@ -218,7 +198,7 @@ async function update(
  */
 async function backOff(
   ctx: Context,
-  p: Dyndns2Provider,
+  p: HostsAccount,
   reason: string,
   unknown: Attempt | null,
   unsettled: Attempt | null,
@@ -240,12 +220,12 @@ async function backOff(
 /** Records the server's answer to `attempt` and says what came of it. */
 async function settle(
   ctx: Context,
-  p: Dyndns2Provider,
+  p: HostsAccount,
   { attempt, unsettled }: { attempt: Attempt; unsettled: Attempt | null },
   outcomes: Outcome[],
 ): Promise<RoundEnd> {
   ctx.log.debug(
-    `${p.profile.label} "${p.name}": reply codes ${
+    `${p.label} "${p.name}": reply codes ${
       outcomes.map((o, i) => `${attempt.hosts[i]} ${o.code}`).join(", ")
     }.`,
   );
@@ -255,7 +235,7 @@ async function settle(
     o.kind === "stop" ? [{ o, host: attempt.hosts[i]! }] : []
   );
   const waited = outcomes.find((o) => o.kind === "wait");
-  const event = { provider: p.name, providerType: p.profile.type, time: now.at };
+  const event = { provider: p.name, providerType: p.configType, time: now.at };
   const good = outcomes.flatMap((o, i) => o.kind === "success" && o.code === "good" ? [i] : []);
   const confirmed = outcomes[good[0] ?? -1];
   const until = waited?.kind === "wait" ? endAt(now, waited.waitMs, ctx.clock) : null;
@@ -354,14 +334,23 @@ async function settle(
 }
 
 /** What a stop says, with the detail of the reply that gave it (the log and its event alike). */
-function stopMessage(p: Dyndns2Provider, stop: Stop, outcome: Outcome, configPath: string): string {
+function stopMessage(p: HostsAccount, stop: Stop, outcome: Outcome, configPath: string): string {
   return say.stopped(p, stop, configPath, outcome.kind === "stop" ? outcome.detail : undefined);
 }
 
-/** Runs rounds every `intervalMs` until `stopping` says so, or until `p` is stopped. */
-export async function runDyndns2(
+/** Runs DynDNS2 provider `p`'s rounds (see {@link runHosts}). */
+export function runDyndns2(
   ctx: Context,
   p: Dyndns2Provider,
+  stopping: Stopping,
+): Promise<RoundEnd> {
+  return runHosts(ctx, dyndns2Account(p), stopping);
+}
+
+/** Runs rounds every `intervalMs` until `stopping` says so, or until `p` is stopped. */
+export async function runHosts(
+  ctx: Context,
+  p: HostsAccount,
   stopping: Stopping,
 ): Promise<RoundEnd> {
   // Started again by a reload: the next round comes when the interval says, not at once.
@@ -370,8 +359,8 @@ export async function runDyndns2(
   while (!stopping.stop.aborted) {
     const started = ctx.clock.mono();
     ctx.lastRounds.set(p.key, started);
-    const end = await dyndns2Round(ctx, p, stopping.abort);
-    await ctx.notify.round(p, p.profile.type, end);
+    const end = await hostsRound(ctx, p, stopping.abort);
+    await ctx.notify.round(p, p.configType, end);
     if (end.kind === "aborted" || end.kind === "stopped") return end;
     await untilNextRound(ctx, p, stopping, started);
   }
@@ -385,7 +374,7 @@ export async function runDyndns2(
  */
 async function untilNextRound(
   ctx: Context,
-  p: Dyndns2Provider,
+  p: HostsAccount,
   stopping: Stopping,
   started: number,
 ): Promise<void> {
@@ -395,9 +384,7 @@ async function untilNextRound(
     looked = true;
     wake = Math.min(wake, Math.max(ctx.clock.mono() + LOOK_SETTLE_MS, started + LOOK_GAP_MS));
     ctx.log.debug(
-      `${p.profile.label} "${p.name}": asked to look; the next round comes at ${
-        wallAt(wake, ctx.clock)
-      }.`,
+      `${p.label} "${p.name}": asked to look; the next round comes at ${wallAt(wake, ctx.clock)}.`,
     );
   };
   // Asked while this round ran: it may have looked too early.
@@ -413,6 +400,23 @@ function byFamily(ips: readonly string[]): Addresses {
   const out: Addresses = { ipv4: null, ipv6: null };
   for (const ip of ips) out[ip.includes(":") ? "ipv6" : "ipv4"] = ip;
   return out;
+}
+
+/**
+ * Whether host `h` of `send` needs the addresses `a` (of one family) sent: unless only its address
+ * of another family changed.
+ */
+function needs(entry: Dyndns2State, send: Send, h: string, a: Addresses): boolean {
+  if (send.reasons[h] !== "changed") return true;
+  const sent = entry.hosts[h]?.sent ?? null;
+  return (["ipv4", "ipv6"] as const).some((f) => a[f] !== null && a[f] !== (sent?.[f] ?? null));
+}
+
+/** `a` as one set of addresses per family it has (itself when it has none). */
+function perFamily(a: Addresses): Addresses[] {
+  const each = [{ ipv4: a.ipv4, ipv6: null }, { ipv4: null, ipv6: a.ipv6 }];
+  const some = each.filter((x) => x.ipv4 !== null || x.ipv6 !== null);
+  return some.length > 0 ? some : [a];
 }
 
 function familyName(family: IpFamily): string {
