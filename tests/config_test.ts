@@ -475,7 +475,7 @@ const CASES: Case[] = [
     'providers[0].interval: expected a duration like "90s", "5m", "1h30m" or "25d", found "5 minutes"',
   ]],
   ["interval below 1 minute", (c) => (c.providers[0].interval = "59s"), [
-    'providers[0].interval: must be at least 60s, found "59s"',
+    'providers[0].interval: must be at least 1m, found "59s"',
   ]],
   ["interval a number", (c) => (c.providers[0].interval = 300), [
     "providers[0].interval: expected a duration",

@@ -123,6 +123,9 @@ Deno.test("buildRequest: server with a trailing slash or a path prefix", () => {
 Deno.test("buildRequest: Basic auth over UTF-8, ':' in the username as %3A, User-Agent", () => {
   const plain = buildRequest(NOIP, request());
   assert.deepEqual(plain.headers, { "Authorization": "Basic dXNlcjpwYXNz", "User-Agent": UA });
+  // RFC 7617's example, whose encoding ends in padding.
+  const padded = buildRequest(NOIP, request({ username: "Aladdin", password: "open sesame" }));
+  assert.equal(padded.headers["Authorization"], "Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==");
 
   const password = "pässwörd:✓🔑";
   const { url, headers } = buildRequest(NOIP, request({ username: "key:id", password }));

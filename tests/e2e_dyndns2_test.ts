@@ -222,7 +222,7 @@ for (const profile of SUITE) {
     const bad = await t.runAt(T0, ["check"]);
     assert.equal(bad.code, ExitCode.Usage);
     assert.match(bad.stderr, /providers\[0\]\.hostnames\[1\]/);
-    assert.match(bad.stderr, /providers\[0\]\.interval: must be at least 60s/);
+    assert.match(bad.stderr, /providers\[0\]\.interval: must be at least 1m/);
     assert.doesNotMatch(bad.stderr, /at \w+ \(file:/, "no stack trace");
     assertNoSecret([bad.stdout, bad.stderr], PASSWORD);
   });

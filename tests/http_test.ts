@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { type FetchFn, httpGet, type HttpResult } from "../lib/net/http.ts";
+import { type FetchFn, httpRequest, type HttpResult } from "../lib/net/http.ts";
 import { assertNoSecret } from "./helpers/secret.ts";
 
 const SECRET = "s3cr3t-VALUE";
@@ -60,20 +60,20 @@ function freePort(): number {
   return port;
 }
 
-Deno.test("httpGet: a normal reply, headers sent", async () => {
+Deno.test("httpRequest: a normal reply, headers sent", async () => {
   let seen: string | null = null;
   await using server = serve((req) => {
     seen = req.headers.get("x-test");
     return new Response("hello\n", { status: 200 });
   });
-  const result = await httpGet({ url: `${server.url}/ip`, headers: { "x-test": "yes" } });
+  const result = await httpRequest({ url: `${server.url}/ip`, headers: { "x-test": "yes" } });
   assert.deepEqual(result, { kind: "reply", status: 200, body: "hello\n", truncated: false });
   assert.equal(seen, "yes");
 });
 
-Deno.test("httpGet: error statuses are replies too", async () => {
+Deno.test("httpRequest: error statuses are replies too", async () => {
   await using server = serve(() => new Response("nope", { status: 500 }));
-  assert.deepEqual(await httpGet({ url: server.url }), {
+  assert.deepEqual(await httpRequest({ url: server.url }), {
     kind: "reply",
     status: 500,
     body: "nope",
@@ -81,19 +81,19 @@ Deno.test("httpGet: error statuses are replies too", async () => {
   });
 });
 
-Deno.test("httpGet: an empty body", async () => {
+Deno.test("httpRequest: an empty body", async () => {
   await using server = serve((req) =>
     new URL(req.url).pathname === "/204"
       ? new Response(null, { status: 204 })
       : new Response("", { status: 200 })
   );
-  assert.deepEqual(await httpGet({ url: server.url }), {
+  assert.deepEqual(await httpRequest({ url: server.url }), {
     kind: "reply",
     status: 200,
     body: "",
     truncated: false,
   });
-  assert.deepEqual(await httpGet({ url: `${server.url}/204` }), {
+  assert.deepEqual(await httpRequest({ url: `${server.url}/204` }), {
     kind: "reply",
     status: 204,
     body: "",
@@ -101,9 +101,9 @@ Deno.test("httpGet: an empty body", async () => {
   });
 });
 
-Deno.test("httpGet: invalid UTF-8 becomes replacement characters", async () => {
+Deno.test("httpRequest: invalid UTF-8 becomes replacement characters", async () => {
   await using server = serve(() => new Response(new Uint8Array([0x68, 0xff, 0x69, 0xc3])));
-  assert.deepEqual(await httpGet({ url: server.url }), {
+  assert.deepEqual(await httpRequest({ url: server.url }), {
     kind: "reply",
     status: 200,
     body: "h\uFFFDi\uFFFD",
@@ -111,7 +111,7 @@ Deno.test("httpGet: invalid UTF-8 becomes replacement characters", async () => {
   });
 });
 
-Deno.test("httpGet: a 10 MB body is cut at maxBytes quickly", async () => {
+Deno.test("httpRequest: a 10 MB body is cut at maxBytes quickly", async () => {
   const chunk = new Uint8Array(64 * 1024).fill(0x61);
   let sent = 0;
   await using server = serve(() =>
@@ -126,7 +126,7 @@ Deno.test("httpGet: a 10 MB body is cut at maxBytes quickly", async () => {
     )
   );
   const started = performance.now();
-  const result = await httpGet({ url: server.url, maxBytes: 1000 });
+  const result = await httpRequest({ url: server.url, maxBytes: 1000 });
   assert.deepEqual(result, {
     kind: "reply",
     status: 200,
@@ -137,17 +137,17 @@ Deno.test("httpGet: a 10 MB body is cut at maxBytes quickly", async () => {
   assert.ok(sent < 10_000_000, "the server was not drained");
 });
 
-Deno.test("httpGet: a body of exactly maxBytes is not truncated, one byte more is", async () => {
+Deno.test("httpRequest: a body of exactly maxBytes is not truncated, one byte more is", async () => {
   await using server = serve((req) =>
     new Response("x".repeat(Number(new URL(req.url).searchParams.get("n"))))
   );
-  assert.deepEqual(await httpGet({ url: `${server.url}/?n=100`, maxBytes: 100 }), {
+  assert.deepEqual(await httpRequest({ url: `${server.url}/?n=100`, maxBytes: 100 }), {
     kind: "reply",
     status: 200,
     body: "x".repeat(100),
     truncated: false,
   });
-  assert.deepEqual(await httpGet({ url: `${server.url}/?n=101`, maxBytes: 100 }), {
+  assert.deepEqual(await httpRequest({ url: `${server.url}/?n=101`, maxBytes: 100 }), {
     kind: "reply",
     status: 200,
     body: "x".repeat(100),
@@ -155,9 +155,9 @@ Deno.test("httpGet: a body of exactly maxBytes is not truncated, one byte more i
   });
 });
 
-Deno.test("httpGet: the cap does not leave half a character", async () => {
+Deno.test("httpRequest: the cap does not leave half a character", async () => {
   await using server = serve(() => new Response("aé"));
-  assert.deepEqual(await httpGet({ url: server.url, maxBytes: 2 }), {
+  assert.deepEqual(await httpRequest({ url: server.url, maxBytes: 2 }), {
     kind: "reply",
     status: 200,
     body: "a",
@@ -165,16 +165,16 @@ Deno.test("httpGet: the cap does not leave half a character", async () => {
   });
 });
 
-Deno.test("httpGet: a server that never answers fails at the deadline", async () => {
+Deno.test("httpRequest: a server that never answers fails at the deadline", async () => {
   await using server = rawServer((conn) => drain(conn));
   const started = performance.now();
-  const result = await httpGet({ url: server.url, timeoutMs: 300 });
+  const result = await httpRequest({ url: server.url, timeoutMs: 300 });
   const elapsed = performance.now() - started;
   assert.deepEqual(result, { kind: "failed", reason: "no complete reply within 300ms" });
   assert.ok(elapsed >= 250 && elapsed < 1500, `${elapsed}ms`);
 });
 
-Deno.test("httpGet: a server trickling one byte every 50ms is cut at the deadline", async () => {
+Deno.test("httpRequest: a server trickling one byte every 50ms is cut at the deadline", async () => {
   await using server = rawServer(async (conn, closing) => {
     await conn.read(new Uint8Array(4096));
     await conn.write(encoder.encode("HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\n\r\n"));
@@ -184,83 +184,83 @@ Deno.test("httpGet: a server trickling one byte every 50ms is cut at the deadlin
     }
   });
   const started = performance.now();
-  const result = await httpGet({ url: server.url, timeoutMs: 300 });
+  const result = await httpRequest({ url: server.url, timeoutMs: 300 });
   const elapsed = performance.now() - started;
   assert.deepEqual(result, { kind: "failed", reason: "no complete reply within 300ms" });
   assert.ok(elapsed >= 250 && elapsed < 1500, `${elapsed}ms`);
 });
 
-Deno.test("httpGet: the deadline in whole seconds reads like 15s", async () => {
+Deno.test("httpRequest: the deadline in whole seconds reads like 15s", async () => {
   const fetchFn: FetchFn = (_input, init) =>
     new Promise((_resolve, reject) =>
       init?.signal?.addEventListener("abort", () => reject(init.signal?.reason))
     );
-  const result = await httpGet({ url: "https://example.test/", timeoutMs: 1000 }, fetchFn);
+  const result = await httpRequest({ url: "https://example.test/", timeoutMs: 1000 }, fetchFn);
   assert.deepEqual(result, { kind: "failed", reason: "no complete reply within 1s" });
 });
 
-Deno.test("httpGet: connection refused is unreached, without the secret", async () => {
+Deno.test("httpRequest: connection refused is unreached, without the secret", async () => {
   const url = `http://user:${SECRET}@127.0.0.1:${freePort()}/x?password=${SECRET}`;
-  const result = await httpGet({ url, timeoutMs: 2000 });
+  const result = await httpRequest({ url, timeoutMs: 2000 });
   assert.deepEqual(result, { kind: "unreached", reason: "connection refused" });
   assertNoSecret(JSON.stringify(result), SECRET);
 });
 
-Deno.test("httpGet: a port fetch never connects to says so, not that the request failed", async () => {
+Deno.test("httpRequest: a port fetch never connects to says so, not that the request failed", async () => {
   for (const port of [1, 9, 25]) {
-    const result = await httpGet({ url: `http://127.0.0.1:${port}/`, timeoutMs: 2000 });
+    const result = await httpRequest({ url: `http://127.0.0.1:${port}/`, timeoutMs: 2000 });
     assert.equal(result.kind, "unreached", `port ${port}`);
     assert.match(result.kind === "unreached" ? result.reason : "", /port .*use another port/);
   }
 });
 
-Deno.test("httpGet: a reply that is not HTTP fails", async () => {
+Deno.test("httpRequest: a reply that is not HTTP fails", async () => {
   await using server = rawServer(async (conn) => {
     await conn.read(new Uint8Array(4096));
     await conn.write(encoder.encode("garbage garbage\r\n\r\n"));
     conn.close();
   });
-  assert.deepEqual(await httpGet({ url: `${server.url}/?password=${SECRET}` }), {
+  assert.deepEqual(await httpRequest({ url: `${server.url}/?password=${SECRET}` }), {
     kind: "failed",
     reason: "the reply was not valid HTTP",
   });
 });
 
-Deno.test("httpGet: a connection closed before any reply fails (it may have arrived)", async () => {
+Deno.test("httpRequest: a connection closed before any reply fails (it may have arrived)", async () => {
   await using server = rawServer(async (conn) => {
     await conn.read(new Uint8Array(4096));
     conn.close();
   });
-  assert.deepEqual(await httpGet({ url: server.url }), {
+  assert.deepEqual(await httpRequest({ url: server.url }), {
     kind: "failed",
     reason: "connection reset before the reply ended",
   });
 });
 
-Deno.test("httpGet: a connection closed in the middle of the body fails", async () => {
+Deno.test("httpRequest: a connection closed in the middle of the body fails", async () => {
   await using server = rawServer(async (conn) => {
     await conn.read(new Uint8Array(4096));
     await conn.write(encoder.encode("HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\nabc"));
     conn.close();
   });
-  assert.deepEqual(await httpGet({ url: server.url }), {
+  assert.deepEqual(await httpRequest({ url: server.url }), {
     kind: "failed",
     reason: "connection reset before the reply ended",
   });
 });
 
-Deno.test("httpGet: TLS to a plain HTTP server fails as a TLS error", async () => {
+Deno.test("httpRequest: TLS to a plain HTTP server fails as a TLS error", async () => {
   await using server = rawServer(async (conn) => {
     await conn.read(new Uint8Array(4096));
     await conn.write(encoder.encode("HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n\r\n"));
     conn.close();
   });
   const url = server.url.replace("http:", "https:") + `/?password=${SECRET}`;
-  const result = await httpGet({ url });
+  const result = await httpRequest({ url });
   assert.deepEqual(result, { kind: "failed", reason: "TLS handshake failed" });
 });
 
-Deno.test("httpGet: fetch errors are classified by their text, which is never echoed", async () => {
+Deno.test("httpRequest: fetch errors are classified by their text, which is never echoed", async () => {
   const url = `https://user:${SECRET}@connection-refused.dns-error.test/?password=${SECRET}`;
   const inner = (detail: string) =>
     new TypeError("fetch failed", {
@@ -306,26 +306,26 @@ Deno.test("httpGet: fetch errors are classified by their text, which is never ec
     }],
   ];
   for (const [error, expected] of cases) {
-    const result = await httpGet({ url }, () => Promise.reject(error));
+    const result = await httpRequest({ url }, () => Promise.reject(error));
     assert.deepEqual(result, expected, String(error));
     assertNoSecret(JSON.stringify(result), SECRET);
   }
 });
 
-Deno.test("httpGet: URLs that are not http(s) are never fetched", async () => {
+Deno.test("httpRequest: URLs that are not http(s) are never fetched", async () => {
   let calls = 0;
   const fetchFn: FetchFn = () => {
     calls++;
     return Promise.resolve(new Response("x"));
   };
   for (const url of ["ftp://example.test/", "not a url", `http://[::1/${SECRET}`]) {
-    const result = await httpGet({ url }, fetchFn);
+    const result = await httpRequest({ url }, fetchFn);
     assert.deepEqual(result, { kind: "unreached", reason: "not a valid http:// or https:// URL" });
   }
   assert.equal(calls, 0);
 });
 
-Deno.test("httpGet: a same-origin redirect is followed with the headers", async () => {
+Deno.test("httpRequest: a same-origin redirect is followed with the headers", async () => {
   const seen: [string, string | null][] = [];
   await using server = serve((req) => {
     const url = new URL(req.url);
@@ -335,7 +335,7 @@ Deno.test("httpGet: a same-origin redirect is followed with the headers", async 
     }
     return new Response("done");
   });
-  const result = await httpGet({
+  const result = await httpRequest({
     url: `${server.url}/start`,
     headers: { authorization: "Basic abc" },
   });
@@ -343,7 +343,7 @@ Deno.test("httpGet: a same-origin redirect is followed with the headers", async 
   assert.deepEqual(seen, [["/start", "Basic abc"], ["/end?x=1", "Basic abc"]]);
 });
 
-Deno.test("httpGet: a cross-origin redirect is refused; the other server gets nothing", async () => {
+Deno.test("httpRequest: a cross-origin redirect is refused; the other server gets nothing", async () => {
   const other: (string | null)[] = [];
   await using second = serve((req) => {
     other.push(req.headers.get("authorization"));
@@ -355,7 +355,10 @@ Deno.test("httpGet: a cross-origin redirect is refused; the other server gets no
       headers: { location: `${second.url.replace("//", `//u:${SECRET}@`)}/land?pw=${SECRET}#f` },
     })
   );
-  const result = await httpGet({ url: first.url, headers: { authorization: `Basic ${SECRET}` } });
+  const result = await httpRequest({
+    url: first.url,
+    headers: { authorization: `Basic ${SECRET}` },
+  });
   assert.deepEqual(result, {
     kind: "redirect-refused",
     status: 307,
@@ -382,14 +385,14 @@ function tableFetch(table: Record<string, Response>): { fetchFn: FetchFn; calls:
 const redirect = (status: number, location: string) =>
   new Response(null, { status, headers: { location } });
 
-Deno.test("httpGet: an https to http downgrade is refused, even on the same host", async () => {
+Deno.test("httpRequest: an https to http downgrade is refused, even on the same host", async () => {
   const { fetchFn, calls } = tableFetch({
     "https://dyn.example/nic/update?x=1": redirect(
       302,
       `http://dyn.example/nic?password=${SECRET}`,
     ),
   });
-  const result = await httpGet({ url: "https://dyn.example/nic/update?x=1" }, fetchFn);
+  const result = await httpRequest({ url: "https://dyn.example/nic/update?x=1" }, fetchFn);
   assert.deepEqual(result, {
     kind: "redirect-refused",
     status: 302,
@@ -399,32 +402,32 @@ Deno.test("httpGet: an https to http downgrade is refused, even on the same host
   assert.equal(calls.length, 1);
 });
 
-Deno.test("httpGet: the same host upgrading http to https is followed", async () => {
+Deno.test("httpRequest: the same host upgrading http to https is followed", async () => {
   const { fetchFn, calls } = tableFetch({
     "http://dyn.example:8245/ip": redirect(301, "https://dyn.example/ip"),
     "https://dyn.example/ip": new Response("1.2.3.4"),
   });
-  const result = await httpGet({ url: "http://dyn.example:8245/ip" }, fetchFn);
+  const result = await httpRequest({ url: "http://dyn.example:8245/ip" }, fetchFn);
   assert.deepEqual(result, { kind: "reply", status: 200, body: "1.2.3.4", truncated: false });
   assert.deepEqual(calls, ["http://dyn.example:8245/ip", "https://dyn.example/ip"]);
 });
 
-Deno.test("httpGet: an upgrade to another host is refused", async () => {
+Deno.test("httpRequest: an upgrade to another host is refused", async () => {
   const { fetchFn } = tableFetch({
     "http://dyn.example/ip": redirect(301, "https://evil.example/ip"),
   });
-  const result = await httpGet({ url: "http://dyn.example/ip" }, fetchFn);
+  const result = await httpRequest({ url: "http://dyn.example/ip" }, fetchFn);
   assert.equal(result.kind, "redirect-refused");
 });
 
-Deno.test("httpGet: at most 3 redirects are followed", async () => {
+Deno.test("httpRequest: at most 3 redirects are followed", async () => {
   let requests = 0;
   await using server = serve((req) => {
     requests++;
     const n = Number(new URL(req.url).pathname.slice(1) || 0);
     return redirect(302, `/${n + 1}`);
   });
-  assert.deepEqual(await httpGet({ url: server.url }), {
+  assert.deepEqual(await httpRequest({ url: server.url }), {
     kind: "redirect-refused",
     status: 302,
     location: `${server.url}/4`,
@@ -433,18 +436,18 @@ Deno.test("httpGet: at most 3 redirects are followed", async () => {
   assert.equal(requests, 4);
 });
 
-Deno.test("httpGet: a redirect to a non-http scheme is refused; no Location is a reply", async () => {
+Deno.test("httpRequest: a redirect to a non-http scheme is refused; no Location is a reply", async () => {
   const { fetchFn } = tableFetch({
     "https://a.example/": redirect(302, "file:///etc/passwd"),
     "https://b.example/": new Response("see other", { status: 302 }),
   });
-  assert.deepEqual(await httpGet({ url: "https://a.example/" }, fetchFn), {
+  assert.deepEqual(await httpRequest({ url: "https://a.example/" }, fetchFn), {
     kind: "redirect-refused",
     status: 302,
     location: "",
     reason: "the server redirected to something that is not an http:// or https:// URL",
   });
-  assert.deepEqual(await httpGet({ url: "https://b.example/" }, fetchFn), {
+  assert.deepEqual(await httpRequest({ url: "https://b.example/" }, fetchFn), {
     kind: "reply",
     status: 302,
     body: "see other",
@@ -452,13 +455,17 @@ Deno.test("httpGet: a redirect to a non-http scheme is refused; no Location is a
   });
 });
 
-Deno.test("httpGet: the caller's abort ends the request as aborted", async () => {
+Deno.test("httpRequest: the caller's abort ends the request as aborted", async () => {
   const server = rawServer((conn) => drain(conn));
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), 50);
   try {
     const started = performance.now();
-    const result = await httpGet({ url: server.url, timeoutMs: 5000, signal: controller.signal });
+    const result = await httpRequest({
+      url: server.url,
+      timeoutMs: 5000,
+      signal: controller.signal,
+    });
     assert.deepEqual(result, { kind: "aborted" });
     assert.ok(performance.now() - started < 1500);
   } finally {
@@ -467,7 +474,7 @@ Deno.test("httpGet: the caller's abort ends the request as aborted", async () =>
   }
 });
 
-Deno.test("httpGet: the caller's abort while the body trickles is aborted", async () => {
+Deno.test("httpRequest: the caller's abort while the body trickles is aborted", async () => {
   const server = rawServer(async (conn, closing) => {
     await conn.read(new Uint8Array(4096));
     await conn.write(encoder.encode("HTTP/1.1 200 OK\r\n\r\n"));
@@ -479,7 +486,11 @@ Deno.test("httpGet: the caller's abort while the body trickles is aborted", asyn
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), 150);
   try {
-    const result = await httpGet({ url: server.url, timeoutMs: 5000, signal: controller.signal });
+    const result = await httpRequest({
+      url: server.url,
+      timeoutMs: 5000,
+      signal: controller.signal,
+    });
     assert.deepEqual(result, { kind: "aborted" });
   } finally {
     clearTimeout(timer);
@@ -487,9 +498,12 @@ Deno.test("httpGet: the caller's abort while the body trickles is aborted", asyn
   }
 });
 
-Deno.test("httpGet: an already aborted signal never fetches", async () => {
+Deno.test("httpRequest: an already aborted signal never fetches", async () => {
   const { fetchFn, calls } = tableFetch({});
-  const result = await httpGet({ url: "https://a.example/", signal: AbortSignal.abort() }, fetchFn);
+  const result = await httpRequest(
+    { url: "https://a.example/", signal: AbortSignal.abort() },
+    fetchFn,
+  );
   assert.deepEqual(result, { kind: "aborted" });
   assert.deepEqual(calls, []);
 });

@@ -16,7 +16,8 @@ import { SECOND } from "./duration.ts";
 import { type Level, LEVELS } from "../log/mod.ts";
 import { worldReadable } from "./password_field.ts";
 import { isObject } from "../state/mod.ts";
-import { type ConfigDeps, kind, STARTUP_KEYS, Validator } from "./validate.ts";
+import { kind } from "./shown.ts";
+import { type ConfigDeps, STARTUP_KEYS, Validator } from "./validate.ts";
 
 export type { ConfigDeps } from "./validate.ts";
 
@@ -94,9 +95,8 @@ export async function parseConfig(
     }
     duplicates(v, providers);
   }
-  const notify = parseNotifyConfig({ ...data, notify: readSinkSecrets(v, data.notify) });
-  if (!notify.ok) v.errors.push(...notify.errors);
-  if (v.errors.length > 0 || !notify.ok) return { ok: false, errors: v.errors };
+  const notify = parseNotifyConfig(v, { ...data, notify: readSinkSecrets(v, data.notify) });
+  if (v.errors.length > 0) return { ok: false, errors: v.errors };
   return {
     ok: true,
     warnings: v.warnings,
@@ -110,7 +110,7 @@ export async function parseConfig(
       logLevel,
       startup,
       providers,
-      notify: notify.config,
+      notify,
     },
   };
 }

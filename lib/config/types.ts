@@ -11,6 +11,7 @@ import type { ServiceProfile } from "../providers/dyndns2/profiles.ts";
 import type { UrlService, Wire } from "../providers/custom/service.ts";
 import type { IpFamily } from "../net/ip.ts";
 import type { Level } from "../log/mod.ts";
+import type { StartupOptions } from "../daemon/startup.ts";
 
 /** A device behind the router: its AAAA record is the detected prefix plus this interface id. */
 export interface Ipv6HostId {
@@ -145,18 +146,6 @@ export interface CustomProvider {
 /** Any provider. */
 export type Provider = Dyndns2Provider | DynamipProvider | CustomProvider;
 
-/** Start-up gating for small devices. */
-export interface StartupConfig {
-  /** Wait this long before the first request. */
-  delayMs: number;
-  /** Wait until the system clock looks set (after NTP). */
-  waitForClock: boolean;
-  /** Wait until a non-loopback interface has an address. */
-  waitForNetwork: boolean;
-  /** Give up waiting (and go on) after this long. */
-  maxWaitMs: number;
-}
-
 /** The whole validated config. */
 export interface Config {
   /** The file it was read from. */
@@ -176,7 +165,7 @@ export interface Config {
   /** Log level. */
   logLevel: Level;
   /** Start-up gating. */
-  startup: StartupConfig;
+  startup: StartupOptions;
   /** Providers, in file order. */
   providers: Provider[];
 }

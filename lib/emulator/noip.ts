@@ -220,7 +220,7 @@ export function basicCredentials(
   if (!match) return null;
   let text: string;
   try {
-    text = new TextDecoder().decode(Uint8Array.from(atob(match[1]!), (c) => c.charCodeAt(0)));
+    text = new TextDecoder().decode(Uint8Array.fromBase64(match[1]!));
   } catch {
     return null;
   }

@@ -9,7 +9,9 @@ import { DAY, formatDuration, MINUTE } from "../../config/duration.ts";
 import { dyndns2Fingerprint, providerKey } from "../../state/identity.ts";
 import { hostIdProblem, type IpFamily, parseIp } from "../../net/ip.ts";
 import { isObject } from "../../state/mod.ts";
-import { show, type Validator } from "../../config/validate.ts";
+import { readPassword } from "../../config/password_field.ts";
+import { show } from "../../config/shown.ts";
+import type { Validator } from "../../config/validate.ts";
 import type { ServiceProfile } from "./profiles.ts";
 
 /** The fields a DynDNS2 provider may have. */
@@ -68,7 +70,7 @@ export async function parseDyndns2(
     `${prefix}.`,
     profile.hostAsUsername ? hostnames[0] : undefined,
   );
-  const password = v.password(entry, prefix);
+  const password = readPassword(v, entry, prefix);
   const server = v.url(entry, "server", `${prefix}.`, profile.server ?? undefined);
   const familiesValue = v.oneOf(entry, "families", `${prefix}.`, ["ipv4", "ipv6", "both"], "ipv4");
   const families: IpFamily[] = familiesValue === "both" ? ["ipv4", "ipv6"] : [familiesValue];
@@ -109,7 +111,7 @@ export function forceRefresh(v: Validator, entry: Record<string, unknown>, prefi
   if (entry.forceRefresh === "never") return 0;
   const ms = v.duration(entry, "forceRefresh", `${prefix}.`, DEFAULT_FORCE_REFRESH_MS, 0);
   if (ms >= MIN_FORCE_REFRESH_MS) return ms;
-  const found = JSON.stringify(entry.forceRefresh);
+  const found = show(entry.forceRefresh);
   v.errors.push(
     `${prefix}.forceRefresh: at least ${
       formatDuration(MIN_FORCE_REFRESH_MS)

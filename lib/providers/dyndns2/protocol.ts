@@ -88,7 +88,10 @@ export function buildRequest(
   const credentials = basicCredentials(requestUser(profile, r.username, r.hostnames), r.password);
   return {
     url: `${r.server.replace(/\/+$/, "")}${profile.path}?${query.join("&")}`,
-    headers: { "Authorization": `Basic ${base64(credentials)}`, "User-Agent": r.userAgent },
+    headers: {
+      "Authorization": `Basic ${new TextEncoder().encode(credentials).toBase64()}`,
+      "User-Agent": r.userAgent,
+    },
   };
 }
 
@@ -517,11 +520,6 @@ function withSnippet(prefix: string, body: string, mask: Redactor): string {
 
 function token(text: string): string {
   return text.replace(/[^A-Za-z0-9._+@-]/g, "").slice(0, MAX_CONTACT_LENGTH);
-}
-
-function base64(text: string): string {
-  const bytes = new TextEncoder().encode(text);
-  return btoa(Array.from(bytes, (byte) => String.fromCharCode(byte)).join(""));
 }
 
 /**

@@ -8,7 +8,7 @@
  * @module
  */
 import { ensureEntry } from "../../state/store.ts";
-import { backoffDelay } from "../../backoff.ts";
+import { backoffDelay, PROVIDER_BACKOFF } from "../../backoff.ts";
 import type { Dyndns2Provider } from "../../config/types.ts";
 import { dyndns2Account, type HostsAccount } from "./account.ts";
 import type { Context, RoundEnd, Stopping } from "../../context.ts";
@@ -56,7 +56,7 @@ function counted(backoff: Backoff | null, attempt: Attempt): boolean {
 
 function nextBackoff(previous: Backoff | null, from: Moment): Backoff {
   const failures = (previous?.failures ?? 0) + 1;
-  return { failures, from, ms: backoffDelay(failures) };
+  return { failures, from, ms: backoffDelay(failures, PROVIDER_BACKOFF) };
 }
 
 /** One round for DynDNS2 provider `p` (also what `dnsbeat once` runs). */
