@@ -97,7 +97,7 @@ export interface Files {
 }
 
 /** The real files. */
-export const diskFiles: Files = {
+const diskFiles: Files = {
   loadConfig: (path, env) => loadConfig(path, { ...systemConfigDeps, env }),
   makeDirectory: async (path) => {
     await Deno.mkdir(path, { recursive: true, mode: 0o700 });

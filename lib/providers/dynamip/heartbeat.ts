@@ -31,9 +31,9 @@ import { type Beat, settle } from "./settle.ts";
 import { firstBeat, type LastRequest, nextMark, RETRY_FIRST_MS, retryAt } from "./schedule.ts";
 
 /** How long before its mark a beat detects the address it sends, so detection causes no drift. */
-export const DETECT_LEAD_MS: number = 30 * SECOND;
+const DETECT_LEAD_MS: number = 30 * SECOND;
 /** `dnsbeat once` waits this long at most for the floor (cron starts a little early or late). */
-export const ONCE_MAX_WAIT_MS: number = MINUTE;
+const ONCE_MAX_WAIT_MS: number = MINUTE;
 
 /** How a beat ended; `next` is when the following one is due (monotonic). */
 type BeatEnd =

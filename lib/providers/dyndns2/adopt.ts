@@ -22,7 +22,7 @@ import { requests, type Send } from "./plan.ts";
 import { addressList } from "../../state/parts.ts";
 
 /** What a host's `reply` says when dnsbeat found DNS already answering its address. */
-export const IN_DNS = "in DNS";
+const IN_DNS = "in DNS";
 
 /**
  * The hosts of `send` that have no record yet and whose DNS answers already match the detected
