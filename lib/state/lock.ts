@@ -75,9 +75,12 @@ export async function acquireLock(statePath: string): Promise<LockResult> {
     return { kind: "held", pid: previous, file: resolved };
   }
   try {
-    await file.truncate(0);
+    // Written over the old pid, then cut to length: the file is never empty while held, so a
+    // process that reads it to name the holder never finds nothing there.
+    const pid = new TextEncoder().encode(`${Deno.pid}\n`);
     await file.seek(0, Deno.SeekMode.Start);
-    await file.write(new TextEncoder().encode(`${Deno.pid}\n`));
+    await file.write(pid);
+    await file.truncate(pid.length);
   } catch {
     // The pid only serves messages; the flock is the lock. On a full disk the state write that
     // follows fails with a message that says so, rather than this write with a stack trace.
