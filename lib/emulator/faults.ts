@@ -6,8 +6,11 @@
  */
 import type { Clock } from "../clock.ts";
 
-/** Which requests a fault applies to: `update` is any No-IP or DynamIP update (the default). */
-export type FaultTarget = "update" | "noip" | "dynamip" | "ip";
+/**
+ * Which requests a fault applies to: `update` is any No-IP, DynamIP or Cloudflare request (the
+ * default).
+ */
+export type FaultTarget = "update" | "noip" | "dynamip" | "cloudflare" | "ip";
 
 /** What a fault does, without the queueing options. */
 export type FaultAction =
@@ -37,7 +40,7 @@ export type FaultAction =
 /** A scripted fault: an action, for the next `times` (default 1) requests of `target`. */
 export type Fault = FaultAction & { times?: number; target?: FaultTarget };
 
-const TARGETS: readonly FaultTarget[] = ["update", "noip", "dynamip", "ip"];
+const TARGETS: readonly FaultTarget[] = ["update", "noip", "dynamip", "cloudflare", "ip"];
 const REDIRECTS = [301, 302, 303, 307, 308];
 
 /** The HTML page of the `html` fault. */
@@ -144,7 +147,7 @@ export class FaultQueue {
   }
 
   /** The first pending fault for a request of `provider`, used up once; `null` if none. */
-  take(provider: "noip" | "dynamip" | "ip"): FaultAction | null {
+  take(provider: "noip" | "dynamip" | "cloudflare" | "ip"): FaultAction | null {
     const index = this.#faults.findIndex(({ fault }) => {
       const target = fault.target ?? "update";
       return target === provider || (target === "update" && provider !== "ip");

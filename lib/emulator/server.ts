@@ -3,7 +3,8 @@
  * request handler, usable in process ({@link Emulator.handle}) or on a loopback socket
  * ({@link startEmulator}). Every request is recorded, with passwords masked.
  *
- * Routes: `GET /nic/update` (No-IP), `GET /Login/updateip.asp` (DynamIP, any case), `GET /ip`
+ * Routes: `GET /nic/update` (No-IP), `GET /Login/updateip.asp` (DynamIP, any case),
+ * `/client/v4/...` (Cloudflare's DNS records API, see `cloudflare.ts`), `GET /ip`
  * (`?family=6`, `?format=json`), `/notify` (a receiver for dnsbeat's webhook notifications, see
  * {@link Emulator.notifications}), and `/_emulator/...` (see {@link handleControl}).
  *
@@ -12,6 +13,12 @@
 import type { Clock } from "../clock.ts";
 import { type ParsedIp, parseIp, unmapIp } from "../net/ip.ts";
 import type { Accounts, EchoIp } from "./accounts.ts";
+import {
+  CLOUDFLARE_PREFIX,
+  CloudflareServer,
+  type CloudflareZone,
+  isCloudflareStop,
+} from "./cloudflare.ts";
 import { handleControl } from "./control.ts";
 import { DynamipServer, type DynamipSiteState, isDynamipStop, queryParam } from "./dynamip.ts";
 import {
@@ -28,7 +35,7 @@ import {
 import { basicUser, hostnames, isNoipStop, type NoipHostState, NoipServer } from "./noip.ts";
 
 /** Which part of the emulator a request went to. */
-export type Route = "noip" | "dynamip" | "ip" | "notify" | "control" | "other";
+export type Route = "noip" | "dynamip" | "cloudflare" | "ip" | "notify" | "control" | "other";
 
 /** How the emulator is set up. */
 export interface EmulatorOptions {
@@ -60,7 +67,7 @@ export interface EmulatorRequest {
   readonly provider: Route;
   /** Path and query, every password value `***`. */
   readonly path: string;
-  /** No-IP username or DynamIP SiteID, if the request named one. */
+  /** No-IP username, DynamIP SiteID or Cloudflare token label, if the request named one. */
   readonly user?: string;
   /** No-IP hostnames asked for, in order. */
   readonly hosts?: readonly string[];
@@ -78,7 +85,9 @@ export interface EmulatorState {
   noip: { hosts: Record<string, NoipHostState>; blocked: string[] };
   /** Every DynamIP site, by SiteID. */
   dynamip: Record<string, DynamipSiteState>;
-  /** Requests after a stop reply, by username or SiteID. */
+  /** Cloudflare's zones and their records. */
+  cloudflare: CloudflareZone[];
+  /** Requests after a stop reply, by username, SiteID or Cloudflare token label. */
   requestsAfterError: Record<string, number>;
   /** The current echo addresses. */
   echoIp: EchoIp;
@@ -106,6 +115,8 @@ export interface Emulator {
   noipAccountBlocked(username: string): boolean;
   /** A DynamIP site's state now. */
   dynamipSite(siteId: string): DynamipSiteState;
+  /** The content of Cloudflare's record `name` of `type`, or null when there is none. */
+  cloudflareRecord(name: string, type: "A" | "AAAA"): string | null;
   /** How many requests a No-IP username or DynamIP SiteID sent after it got a stop reply. */
   requestsAfterError(user: string): number;
   /** Everything the emulator remembers. */
@@ -151,6 +162,7 @@ export function createEmulator(o: EmulatorOptions): Emulator {
   const { accounts, clock } = o;
   const noip = new NoipServer(accounts.noip, options);
   const dynamip = new DynamipServer(accounts.dynamip, options);
+  const cloudflare = new CloudflareServer(accounts.cloudflare ?? { zones: [], tokens: [] });
   const faults = new FaultQueue();
   const records: EmulatorRequest[] = [];
   const notifications: string[] = [];
@@ -165,13 +177,13 @@ export function createEmulator(o: EmulatorOptions): Emulator {
     return ip && !isLoopback(ip) ? ip : parseIp(echo.ipv4);
   };
 
-  const endpoint = (
-    route: "noip" | "dynamip" | "ip",
+  const endpoint = async (
+    route: "noip" | "dynamip" | "cloudflare" | "ip",
     req: Request,
     url: URL,
     remote: string,
     fault: FaultAction | null,
-  ) => {
+  ): Promise<Reply> => {
     if (route === "noip") {
       const echo = fault?.kind === "confirm" || fault?.kind === "v4-only"
         ? fault
@@ -185,6 +197,15 @@ export function createEmulator(o: EmulatorOptions): Emulator {
     }
     if (route === "dynamip") {
       return dynamip.update({ url, source: source(remote), now: clock.now() });
+    }
+    if (route === "cloudflare") {
+      return cloudflare.handle({
+        method: req.method,
+        url,
+        authorization: req.headers.get("authorization"),
+        body: await req.text().catch(() => ""),
+        now: clock.now(),
+      });
     }
     return echoReply(url, unmapped(remote), echo);
   };
@@ -206,6 +227,8 @@ export function createEmulator(o: EmulatorOptions): Emulator {
         ? basicUser(req.headers.get("authorization"))
         : route === "dynamip"
         ? queryParam(url, "siteid")
+        : route === "cloudflare"
+        ? cloudflare.label(req.headers.get("authorization"))
         : null;
       if (user !== null) entry.user = secrets.includes(user) ? "***" : user;
       const hosts = route === "noip" ? hostnames(url) : undefined;
@@ -233,7 +256,7 @@ export function createEmulator(o: EmulatorOptions): Emulator {
         afterError.set(user, (afterError.get(user) ?? 0) + 1);
         if (route === "noip" && options.blockOnRequestAfterError) noip.block(user);
       }
-      if (req.method !== "GET") {
+      if (req.method !== "GET" && route !== "cloudflare") {
         const reply = {
           status: 405,
           body: "method not allowed",
@@ -261,7 +284,7 @@ export function createEmulator(o: EmulatorOptions): Emulator {
           return droppedResponse();
         }
       }
-      const reply = endpoint(route, req, url, remoteAddr, fault);
+      const reply = await endpoint(route, req, url, remoteAddr, fault);
       done(reply);
       if (fault?.kind === "trickle") {
         const init = { status: reply.status, headers: reply.headers };
@@ -278,10 +301,12 @@ export function createEmulator(o: EmulatorOptions): Emulator {
     noipHost: (name) => noip.host(name),
     noipAccountBlocked: (username) => noip.blocked(username),
     dynamipSite: (siteId) => dynamip.site(siteId, clock.now()),
+    cloudflareRecord: (name, type) => cloudflare.record(name, type)?.content ?? null,
     requestsAfterError: (user) => afterError.get(user) ?? 0,
     state: () => ({
       noip: { hosts: noip.hosts(), blocked: noip.blockedUsers() },
       dynamip: dynamip.sites(clock.now()),
+      cloudflare: cloudflare.zones(),
       requestsAfterError: Object.fromEntries(afterError),
       echoIp: { ...echo },
       faults: faults.pending(),
@@ -293,6 +318,7 @@ export function createEmulator(o: EmulatorOptions): Emulator {
     reset() {
       noip.reset();
       dynamip.reset();
+      cloudflare.reset();
       faults.clear();
       records.length = 0;
       notifications.length = 0;
@@ -344,6 +370,7 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 function routeOf(pathname: string): Route {
   if (pathname === "/nic/update") return "noip";
   if (pathname.toLowerCase() === "/login/updateip.asp") return "dynamip";
+  if (pathname.startsWith(CLOUDFLARE_PREFIX)) return "cloudflare";
   if (pathname === "/ip") return "ip";
   if (pathname === "/notify" || pathname.startsWith("/notify/")) return "notify";
   if (pathname.startsWith("/_emulator/")) return "control";
@@ -370,6 +397,7 @@ function faultReply(fault: FaultAction | null): Reply | null {
 
 function isStop(route: Route, reply: Reply): boolean {
   if (route === "noip") return isNoipStop(reply.status, reply.body);
+  if (route === "cloudflare") return isCloudflareStop(reply);
   return route === "dynamip" && isDynamipStop(reply.body);
 }
 
