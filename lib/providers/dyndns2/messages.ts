@@ -59,21 +59,6 @@ export function waiting(
   }. ${info.fix} (no request before ${untilIso}).`;
 }
 
-/** A network problem or a server error: back off. */
-export function backingOff(
-  p: Dyndns2Provider,
-  reason: string,
-  untilIso: string,
-  failures: number,
-): string {
-  return `Update of provider "${p.name}" failed: ${reason}. Trying again from ${untilIso} (failure ${failures} in a row); check the network or the provider's "server" setting if it persists.`;
-}
-
-/** A request that may have reached the service, but whose reply never came. */
-export function noReply(p: Dyndns2Provider, reason: string, untilIso: string): string {
-  return `Update of provider "${p.name}": no reply (${reason}). It may have reached ${p.profile.label}, so it counts as sent: no request before ${untilIso}, then it is sent again once.`;
-}
-
 /** Hosts that now point to a new address, in one sentence (a notification's). */
 export function updated(p: Dyndns2Provider, hosts: string[], ips: string[]): string {
   return `${p.profile.label} "${p.name}": ${hosts.join(", ")} now point${

@@ -7,27 +7,16 @@
  *
  * @module
  */
-import { ensureEntry } from "../../state/store.ts";
-import { backoffDelay } from "../../backoff.ts";
 import type { Dyndns2Provider } from "../../config/types.ts";
 import type { Context, RoundEnd, Stopping } from "../../context.ts";
 import { type IpFamily } from "../../net/ip.ts";
-import { LOOK_GAP_MS, LOOK_SETTLE_MS } from "../../daemon/looks.ts";
 import { noAddress, resumeHint, stateNotSaved, stillStopped } from "../../messages.ts";
 import * as say from "./messages.ts";
-import { endAt, type Moment, stamp, wallAt } from "../../state/moment.ts";
+import { endAt, stamp } from "../../state/moment.ts";
 import { quoted } from "../../log/snippet.ts";
-import {
-  type Addresses,
-  type Attempt,
-  type Backoff,
-  type Dyndns2State,
-  emptyDyndns2,
-  emptyHost,
-  type State,
-  type Stop,
-} from "../../state/mod.ts";
+import { type Addresses, type Attempt, emptyHost, type Stop } from "../../state/mod.ts";
 import { VERSION } from "../../version.ts";
+import { type Account, backOff, entryOf, gateLine, prepare, runRounds } from "./account.ts";
 import { adoptFromDns } from "./adopt.ts";
 import { due, gate, listOf, merge, requests } from "./plan.ts";
 import { buildRequest, maskOf, type Outcome, parseResponse, userAgent } from "./protocol.ts";
@@ -47,61 +36,20 @@ export function machineUserAgent(contact: string): string {
   return userAgent(Deno.build.os, Deno.build.arch, release, VERSION, contact);
 }
 
-/** The entry of `p` in `state`. */
-function entryOf(state: Readonly<State>, p: Dyndns2Provider): Dyndns2State {
-  return state.providers[p.key] as Dyndns2State;
-}
-
-/**
- * Makes sure the state has an entry for `p` under its current name (in memory: the next write
- * saves it), and that a request left without an answer by an earlier process has started its
- * back-off (written at once).
- */
-async function prepare(ctx: Context, p: Dyndns2Provider): Promise<Dyndns2State> {
-  ensureEntry(ctx.store, p.key, emptyDyndns2(p.name));
-  const attempt = entryOf(ctx.store.state, p).attempt;
-  if (attempt !== null && !counted(entryOf(ctx.store.state, p).backoff, attempt)) {
-    await ctx.store.record((s) => {
-      entryOf(s, p).backoff = nextBackoff(entryOf(s, p).backoff, attempt.at);
-    });
-    const b = entryOf(ctx.store.state, p).backoff!;
-    ctx.log.warn(
-      say.noReply(p, "dnsbeat ended before the reply came", endAt(b.from, b.ms, ctx.clock)),
-    );
-  }
-  return entryOf(ctx.store.state, p);
-}
-
-/** Whether `backoff` already counts `attempt` (it started when or after the attempt was sent). */
-function counted(backoff: Backoff | null, attempt: Attempt): boolean {
-  return backoff !== null && backoff.from.mono >= attempt.at.mono;
-}
-
-function nextBackoff(previous: Backoff | null, from: Moment): Backoff {
-  const failures = (previous?.failures ?? 0) + 1;
-  return { failures, from, ms: backoffDelay(failures) };
-}
-
 /** One round for provider `p` (also what `dnsbeat once` runs). */
 export async function dyndns2Round(
   ctx: Context,
   p: Dyndns2Provider,
   signal: AbortSignal,
 ): Promise<RoundEnd> {
-  const entry = await prepare(ctx, p);
+  const entry = await prepare(ctx, accountOf(p));
   const open = gate(entry, ctx.clock);
   if (open.kind === "stopped") {
     ctx.log.error(stillStopped(p.name, open.stop.at, say.stopped(p, open.stop, ctx.configPath)));
     return { kind: "stopped" };
   }
   if (open.kind === "waiting") {
-    ctx.log.info(
-      `${p.profile.label} "${p.name}": nothing may be sent before ${
-        wallAt(ctx.clock.mono() + open.leftMs, ctx.clock)
-      } (${
-        open.code === null ? "backing off after failures" : `the server said ${open.code}`
-      }); this check sends nothing.`,
-    );
+    ctx.log.info(gateLine(ctx, accountOf(p), open));
     return { kind: "waiting" };
   }
 
@@ -189,9 +137,9 @@ async function update(
       // The attempt stays in the state: the next start counts it as sent and backs off.
       return { kind: "aborted" };
     case "unreached":
-      return await backOff(ctx, p, result.reason, null, unsettled);
+      return await backOff(ctx, accountOf(p), result.reason, null, unsettled);
     case "failed":
-      return await backOff(ctx, p, result.reason, attempt, null);
+      return await backOff(ctx, accountOf(p), result.reason, attempt, null);
     case "redirect-refused":
       ctx.log.warn(
         `${p.profile.label} "${p.name}": ${result.reason} (to ${quoted(result.location, mask)}).`,
@@ -210,31 +158,6 @@ async function update(
         parseResponse(p.profile, result, hosts, mask),
       );
   }
-}
-
-/**
- * A request that got no answer: back off. `unknown` is the attempt when it may have reached the
- * server (it stays in the state, and counts as sent), null when it certainly did not.
- */
-async function backOff(
-  ctx: Context,
-  p: Dyndns2Provider,
-  reason: string,
-  unknown: Attempt | null,
-  unsettled: Attempt | null,
-): Promise<RoundEnd> {
-  const saved = await ctx.store.record((s) => {
-    const e = entryOf(s, p);
-    e.backoff = nextBackoff(e.backoff, unknown?.at ?? stamp(ctx.clock));
-    // A request that never left settles nothing: an earlier one without reply stays unknown.
-    if (unknown === null) e.attempt = unsettled;
-  });
-  const e = entryOf(ctx.store.state, p);
-  const until = endAt(e.backoff!.from, e.backoff!.ms, ctx.clock);
-  if (unknown === null) ctx.log.warn(say.backingOff(p, reason, until, e.backoff!.failures));
-  else ctx.log.warn(say.noReply(p, reason, until));
-  if (!saved) ctx.log.error(stateNotSaved(p.name, ctx.store.failing ?? "unknown error"));
-  return { kind: "failed" };
 }
 
 /** Records the server's answer to `attempt` and says what came of it. */
@@ -359,54 +282,23 @@ function stopMessage(p: Dyndns2Provider, stop: Stop, outcome: Outcome, configPat
 }
 
 /** Runs rounds every `intervalMs` until `stopping` says so, or until `p` is stopped. */
-export async function runDyndns2(
+export function runDyndns2(
   ctx: Context,
   p: Dyndns2Provider,
   stopping: Stopping,
 ): Promise<RoundEnd> {
-  // Started again by a reload: the next round comes when the interval says, not at once.
-  const last = ctx.lastRounds.get(p.key);
-  if (last !== undefined) await untilNextRound(ctx, p, stopping, last);
-  while (!stopping.stop.aborted) {
-    const started = ctx.clock.mono();
-    ctx.lastRounds.set(p.key, started);
-    const end = await dyndns2Round(ctx, p, stopping.abort);
-    await ctx.notify.round(p, p.profile.type, end);
-    if (end.kind === "aborted" || end.kind === "stopped") return end;
-    await untilNextRound(ctx, p, stopping, started);
-  }
-  return { kind: "aborted" };
+  return runRounds(
+    ctx,
+    accountOf(p),
+    stopping,
+    (signal) => dyndns2Round(ctx, p, signal),
+    (end) => ctx.notify.round(p, p.profile.type, end),
+  );
 }
 
-/**
- * Waits for the round after the one that started at `started`: one interval later, or sooner when
- * a look is asked meanwhile (see `daemon/looks.ts`: after the burst settles, and never within
- * {@link LOOK_GAP_MS} of `started`).
- */
-async function untilNextRound(
-  ctx: Context,
-  p: Dyndns2Provider,
-  stopping: Stopping,
-  started: number,
-): Promise<void> {
-  let wake = started + p.intervalMs;
-  let looked = false;
-  const look = () => {
-    looked = true;
-    wake = Math.min(wake, Math.max(ctx.clock.mono() + LOOK_SETTLE_MS, started + LOOK_GAP_MS));
-    ctx.log.debug(
-      `${p.profile.label} "${p.name}": asked to look; the next round comes at ${
-        wallAt(wake, ctx.clock)
-      }.`,
-    );
-  };
-  // Asked while this round ran: it may have looked too early.
-  if ((ctx.looks.lastAt ?? -Infinity) >= started) look();
-  while (!stopping.stop.aborted && ctx.clock.mono() < wake) {
-    const asked = ctx.looks.asked;
-    await ctx.clock.sleep(wake - ctx.clock.mono(), AbortSignal.any([stopping.stop, asked]));
-    if (!looked && asked.aborted) look();
-  }
+/** `p` as the account machinery sees it. */
+function accountOf(p: Dyndns2Provider): Account {
+  return { key: p.key, name: p.name, label: p.profile.label, intervalMs: p.intervalMs };
 }
 
 function byFamily(ips: readonly string[]): Addresses {
