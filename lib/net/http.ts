@@ -1,8 +1,9 @@
 /**
- * The one HTTP GET dnsbeat makes: an overall deadline that includes reading the body, a cap on the
- * body, redirects followed only where credentials stay with the same server, and outcomes that say
- * whether the request may have reached the server. Reasons are fixed phrases: never the URL, the
- * headers or the runtime's error text, which quotes the URL (and with it any password).
+ * The one HTTP request path of providers and detection (a GET, or Cloudflare's PATCH): an overall
+ * deadline that includes reading the body, a cap on the body, redirects followed only where
+ * credentials stay with the same server, and outcomes that say whether the request may have
+ * reached the server. Reasons are fixed phrases: never the URL, the headers or the runtime's error
+ * text, which quotes the URL (and with it any password or token).
  *
  * @module
  */
@@ -26,10 +27,21 @@ export interface HttpGetRequest {
   signal?: AbortSignal;
 }
 
-/** How a GET ended. */
+/** One request of any method (Cloudflare's API PATCHes a record). */
+export interface HttpRequest extends HttpGetRequest {
+  /** The method (default `GET`). */
+  method?: string;
+  /** The body, or `null` (the default). */
+  body?: string | null;
+}
+
+/** How a request ended. */
 export type HttpResult =
-  /** The server replied (any status); `body` is UTF-8 decoded with replacement characters. */
-  | { kind: "reply"; status: number; body: string; truncated: boolean }
+  /**
+   * The server replied (any status); `body` is UTF-8 decoded with replacement characters;
+   * `retryAfter` is its `Retry-After` header, when it sent one.
+   */
+  | { kind: "reply"; status: number; body: string; truncated: boolean; retryAfter?: string }
   /** The request certainly never reached the server (DNS lookup failed, connection refused, ...). */
   | { kind: "unreached"; reason: string }
   /** The request may have reached the server (timeout, connection reset, TLS or protocol error). */
@@ -51,7 +63,7 @@ const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
  * cancelled.
  */
 export async function httpGet(
-  req: HttpGetRequest,
+  req: HttpRequest,
   fetchFn: FetchFn = fetch,
   clock: Pick<Clock, "sleep"> = systemClock(),
 ): Promise<HttpResult> {
@@ -81,7 +93,9 @@ export async function httpGet(
       let response: Response;
       try {
         response = await fetchFn(url.href, {
+          method: req.method,
           headers: req.headers,
+          body: req.body,
           redirect: "manual",
           signal: controller.signal,
         });
@@ -127,7 +141,11 @@ async function readBody(
   stopped: () => HttpResult | null,
 ): Promise<HttpResult> {
   const status = response.status;
-  if (response.body === null) return { kind: "reply", status, body: "", truncated: false };
+  const header = response.headers.get("retry-after");
+  const retryAfter = header === null ? {} : { retryAfter: header };
+  if (response.body === null) {
+    return { kind: "reply", status, body: "", truncated: false, ...retryAfter };
+  }
   const reader = response.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -158,7 +176,7 @@ async function readBody(
   }
   // Streaming mode drops a character cut in half by the cap instead of showing U+FFFD for it.
   const body = new TextDecoder("utf-8").decode(bytes, { stream: truncated });
-  return { kind: "reply", status, body, truncated };
+  return { kind: "reply", status, body, truncated, ...retryAfter };
 }
 
 function parseHttpUrl(text: string, base?: URL): URL | null {

@@ -82,7 +82,7 @@ export interface Notices {
   /** An event of its own write: {@link Notices.stage} in one write, then {@link Notices.send}. */
   event(input: EventInput): Promise<void>;
   /** A round of `p` ended as `end` (it tracks `failing` and `recovered`, and pings healthchecks). */
-  round(p: Provider, type: string, end: RoundEnd): Promise<void>;
+  round(p: Pick<Provider, "name">, type: string, end: RoundEnd): Promise<void>;
 }
 
 /** What a {@link Notifier} needs from the outside. */
@@ -209,7 +209,7 @@ export class Notifier implements Notices {
     this.send(staged);
   }
 
-  async round(p: Provider, type: string, end: RoundEnd): Promise<void> {
+  async round(p: Pick<Provider, "name">, type: string, end: RoundEnd): Promise<void> {
     const now = this.#deps.clock.now();
     if (end.kind === "failed") {
       if (!this.#failing.has(p.name)) {
@@ -259,7 +259,7 @@ export class Notifier implements Notices {
   }
 
   async #sayFailing(
-    p: Provider,
+    p: Pick<Provider, "name">,
     type: string,
     f: { since: number; said: boolean },
   ): Promise<void> {

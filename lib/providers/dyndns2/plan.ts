@@ -22,6 +22,15 @@ import { type IpFamily, withHostId } from "../../net/ip.ts";
 import { left, since } from "../../state/moment.ts";
 import type { Addresses, Dyndns2State, Stop } from "../../state/mod.ts";
 
+/**
+ * What the plan reads of a provider: its hosts, their families, the devices behind the router and
+ * the refresh (a DynDNS2 provider; Cloudflare's, whose records need no refresh, with 0).
+ */
+export type Hosts = Pick<
+  Dyndns2Provider,
+  "hostnames" | "families" | "ipv6HostIds" | "forceRefreshMs"
+>;
+
 /** Whether an account may send at all now. */
 export type Gate =
   | { kind: "open" }
@@ -60,7 +69,7 @@ export interface Send {
  * The addresses of `host` of `p` from the `detected` ones, of the provider's families only: the
  * detected ones, or the detected IPv6 prefix plus the host's `ipv6HostId` where it has one.
  */
-export function hostAddresses(p: Dyndns2Provider, host: string, detected: Addresses): Addresses {
+export function hostAddresses(p: Hosts, host: string, detected: Addresses): Addresses {
   const out: Addresses = { ipv4: null, ipv6: null };
   for (const family of p.families) out[family] = detected[family];
   const id = p.ipv6HostIds?.[host];
@@ -101,7 +110,7 @@ export function requests(
  * an open {@link gate}.
  */
 export function due(
-  p: Dyndns2Provider,
+  p: Hosts,
   entry: Dyndns2State,
   detected: Addresses,
   clock: Clock,
