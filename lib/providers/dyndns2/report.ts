@@ -1,5 +1,6 @@
 /**
- * A DynDNS2 provider in `dnsbeat status` and `dnsbeat check`.
+ * A DynDNS2 provider in `dnsbeat status` and `dnsbeat check`, and the status of any account whose
+ * entry is a DynDNS2 account's ({@link accountStatus}).
  *
  * @module
  */
@@ -8,7 +9,8 @@ import type { Dyndns2Provider } from "../../config/types.ts";
 import { formatDuration } from "../../config/duration.ts";
 import { endAt, since, wallAt } from "../../state/moment.ts";
 import { dnsKey, type DnsView, type Dyndns2Status } from "../report.ts";
-import { type Addresses, type Dyndns2State, emptyDyndns2 } from "../../state/mod.ts";
+import { type Addresses, type Dyndns2State, emptyDyndns2, type Stop } from "../../state/mod.ts";
+import type { IpFamily } from "../../net/ip.ts";
 import { stopped } from "./messages.ts";
 import { gate, listOf } from "./plan.ts";
 
@@ -23,20 +25,67 @@ export function dyndns2Status(
   clock: Clock,
   dns: DnsView,
 ): Dyndns2Status {
+  return accountStatus(
+    {
+      name: p.name,
+      type: p.profile.type,
+      service: p.profile.label,
+      username: p.username,
+      hostnames: p.hostnames,
+      families: p.families,
+      ttlMs: p.profile.ttlMs,
+      stopMessage: (stop) => stopped(p, stop, configPath),
+    },
+    entry,
+    clock,
+    dns,
+  );
+}
+
+/** What the status of an account with hosts reads of its provider. */
+export interface AccountView {
+  /** The provider's name. */
+  name: string;
+  /** Its config `"type"`. */
+  type: string;
+  /** The service's name. */
+  service: string;
+  /** The account, as the report names it. */
+  username: string;
+  /** Its hostnames. */
+  hostnames: readonly string[];
+  /** Its families. */
+  families: readonly IpFamily[];
+  /** How long DNS may answer an older address after an update before it is a mismatch. */
+  ttlMs: number;
+  /** What a stop says. */
+  stopMessage(stop: Stop): string;
+}
+
+/**
+ * The status of an account whose entry is a {@link Dyndns2State} (every DynDNS2 service, and
+ * Cloudflare), from its entry (none: never run) and what DNS answered for its hosts.
+ */
+export function accountStatus(
+  p: AccountView,
+  entry: Dyndns2State | null,
+  clock: Clock,
+  dns: DnsView,
+): Dyndns2Status {
   const s = entry ?? emptyDyndns2(p.name);
   const open = gate(s, clock);
   const list = (a: Addresses | null) => a === null ? null : listOf(a);
   return {
     name: p.name,
-    type: p.profile.type,
-    service: p.profile.label,
+    type: p.type,
+    service: p.service,
     username: p.username,
     health: open.kind === "stopped"
       ? "stopped"
       : open.kind === "waiting" || s.attempt !== null
       ? "waiting"
       : "ok",
-    stop: s.stop === null ? null : { ...s.stop, message: stopped(p, s.stop, configPath) },
+    stop: s.stop === null ? null : { ...s.stop, message: p.stopMessage(s.stop) },
     wait: s.wait === null
       ? null
       : { code: s.wait.code, until: endAt(s.wait.from, s.wait.ms, clock) },
@@ -62,7 +111,7 @@ export function dyndns2Status(
         lastReply: h?.reply ?? null,
         lastSuccess: h?.success?.at ?? null,
         dns: answers.some((a) => a === null) ? null : answers.flatMap((a) => a ?? []),
-        dnsMismatch: differs && h?.success != null && since(h.success, clock) > p.profile.ttlMs,
+        dnsMismatch: differs && h?.success != null && since(h.success, clock) > p.ttlMs,
       };
     }),
   };
