@@ -49,14 +49,14 @@ Deno.test("cloudflare config: the defaults", async () => {
   assert.deepEqual(warnings, []);
   assert.equal(p.kind, "cloudflare");
   assert.equal(p.name, "cloudflare");
-  assert.equal(p.token, TOKEN);
+  assert.equal(p.password, TOKEN);
   assert.deepEqual(p.hostnames, ["home.example.com"]);
   assert.equal(p.zone, null);
   assert.equal(p.server, API_BASE);
   assert.deepEqual(p.families, ["ipv4"]);
   assert.equal(p.intervalMs, 5 * 60_000);
   assert.equal(p.userAgentContact, CONTACT);
-  assert.match(p.tokenSource, /^token inline in the config: 39 characters/);
+  assert.match(p.passwordSource, /^token inline in the config: 39 characters/);
   // The state file's key and the fingerprint never hold the token.
   assert.ok(!p.key.includes(TOKEN) && !p.fingerprint.includes(TOKEN));
   assert.match(p.key, /^cloudflare https:\/\/api\.cloudflare\.com\/client\/v4 token [0-9a-f]{32}$/);
@@ -65,11 +65,11 @@ Deno.test("cloudflare config: the defaults", async () => {
 Deno.test("cloudflare config: the token from a file or the environment, as for a password", async () => {
   const file = await read({ tokenFile: TOKEN_FILE, hostnames: BASE.hostnames });
   assert.deepEqual(file.errors, []);
-  assert.equal(file.p.token, TOKEN);
-  assert.match(file.p.tokenSource, /cloudflare\.token: first line/);
+  assert.equal(file.p.password, TOKEN);
+  assert.match(file.p.passwordSource, /cloudflare\.token: first line/);
   const env = await read({ tokenEnv: "DNSBEAT_CF_TOKEN", hostnames: BASE.hostnames });
   assert.deepEqual(env.errors, []);
-  assert.equal(env.p.token, TOKEN);
+  assert.equal(env.p.password, TOKEN);
   // Same token, same account: the key does not depend on where the token came from.
   assert.equal(env.p.key, file.p.key);
   const both = await read({

@@ -112,10 +112,13 @@ export interface CloudflareProvider {
   key: string;
   /** Unique name, used in messages and `resume NAME`. */
   name: string;
-  /** The resolved API token (from `token`, `tokenFile` or `tokenEnv`). */
-  token: string;
+  /**
+   * The resolved API token (from `token`, `tokenFile` or `tokenEnv`), where every provider keeps
+   * its secret: `check`, the masks and the tests read it there.
+   */
+  password: string;
   /** Where the token came from and how it was read, for `dnsbeat check`, never the token. */
-  tokenSource: string;
+  passwordSource: string;
   /** The records' names. */
   hostnames: string[];
   /** The zone as the config gives it (a name or a zone id), or null: found from each hostname. */

@@ -122,14 +122,14 @@ async function update(
 ): Promise<RoundEnd> {
   const job: Job = {
     server: p.server,
-    token: p.token,
+    token: p.password,
     hostname: host,
     family,
     ip,
     zone: p.zone,
     userAgent: machineUserAgent(p.userAgentContact),
   };
-  const mask = maskOf(p.token);
+  const mask = maskOf(p.password);
   const unsettled = entryOf(ctx.store.state, p).attempt;
   let step = firstStep(job);
   for (;;) {
