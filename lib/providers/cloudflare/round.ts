@@ -16,7 +16,7 @@ import { noAddress, resumeHint, stateNotSaved, stillStopped } from "../../messag
 import type { HttpResult } from "../../net/http.ts";
 import type { IpFamily } from "../../net/ip.ts";
 import { endAt, stamp } from "../../state/moment.ts";
-import { type Addresses, type Attempt, emptyHost } from "../../state/mod.ts";
+import { type Addresses, type Attempt, type Dyndns2State, emptyHost } from "../../state/mod.ts";
 import {
   type Account,
   backOff,
@@ -25,8 +25,7 @@ import {
   prepare,
   runRounds,
 } from "../dyndns2/account.ts";
-import { due, type Hosts, listOf, merge } from "../dyndns2/plan.ts";
-import { gate } from "../dyndns2/plan.ts";
+import { due, gate, type Hosts, listOf, merge } from "../dyndns2/plan.ts";
 import { machineUserAgent } from "../dyndns2/round.ts";
 import * as say from "./messages.ts";
 import {
@@ -101,7 +100,7 @@ export async function cloudflareRound(
  * request for it got no reply.
  */
 function needed(
-  entry: ReturnType<typeof entryOf>,
+  entry: Dyndns2State,
   host: string,
   family: IpFamily,
   ip: string,
