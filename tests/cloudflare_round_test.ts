@@ -8,9 +8,9 @@ import assert from "node:assert/strict";
 import type { CloudflareProvider } from "../lib/config/types.ts";
 import { createEmulator, type Emulator, parseAccounts } from "../lib/emulator/mod.ts";
 import { httpGet } from "../lib/net/http.ts";
-import { cloudflareRound } from "../lib/providers/cloudflare/round.ts";
+import { cloudflareRound, runCloudflare } from "../lib/providers/cloudflare/round.ts";
 import type { Dyndns2State, State } from "../lib/state/mod.ts";
-import { HOUR, MINUTE } from "../lib/config/duration.ts";
+import { DAY, HOUR, MINUTE } from "../lib/config/duration.ts";
 import { FakeClock } from "./helpers/fake_clock.ts";
 import { testContext } from "./helpers/context.ts";
 
@@ -301,4 +301,31 @@ Deno.test("cloudflare round: a Retry-After longer than 30 minutes is honoured", 
   assert.deepEqual(await cloudflareRound(w.ctx, provider(), never), { kind: "waiting" });
   assert.equal(w.entry().wait?.ms, 2 * HOUR);
   assert.ok(w.logs.some((l) => l.includes("rate limit")));
+});
+
+Deno.test("cloudflare loop: a day of checks every 5 minutes, one PATCH per change; a stop ends it", async () => {
+  const w = world();
+  const controller = new AbortController();
+  const end = w.clock.mono() + DAY;
+  const loop = runCloudflare(w.ctx, provider(), {
+    stop: controller.signal,
+    abort: controller.signal,
+  });
+  let changed = false;
+  while (w.clock.mono() < end) {
+    await w.clock.sleep(MINUTE);
+    if (!changed && w.clock.mono() > end - 12 * HOUR) {
+      changed = true;
+      w.current.ipv4 = "198.51.100.8";
+    }
+  }
+  controller.abort();
+  assert.deepEqual(await loop, { kind: "aborted" });
+  assert.equal(w.patches(), 2, "the first round and the change");
+  assert.equal(w.emulator.requests.length, 8, "two walks of zone, zone, record and PATCH");
+
+  const refused = world([HOME_A], { tokens: [{ token: "another", zones: ["example.com"] }] });
+  const stopped = await runCloudflare(refused.ctx, provider(), { stop: never, abort: never });
+  assert.deepEqual(stopped, { kind: "stopped" });
+  assert.equal(refused.emulator.requests.length, 1);
 });
