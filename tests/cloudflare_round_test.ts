@@ -329,3 +329,119 @@ Deno.test("cloudflare loop: a day of checks every 5 minutes, one PATCH per chang
   assert.deepEqual(stopped, { kind: "stopped" });
   assert.equal(refused.emulator.requests.length, 1);
 });
+
+/** `httpGet` through the emulator, whose PATCHes for `path` lose their connection. */
+function dropping(w: ReturnType<typeof world>, path: RegExp) {
+  return (r: Parameters<typeof httpGet>[0]) =>
+    httpGet(r, (input, init) => {
+      if (init?.method === "PATCH" && path.test(String(input))) {
+        return Promise.reject(new TypeError("connection reset by peer"));
+      }
+      return w.emulator.handle(new Request(input, init), "127.0.0.1");
+    }, w.clock);
+}
+
+Deno.test("cloudflare round: a settled A record leaves the AAAA PATCH without reply unknown", async () => {
+  const w = world([HOME_A, { type: "AAAA", name: "home.example.com", content: "2001:db8::5" }]);
+  const p = provider({ families: ["ipv4", "ipv6"], zone: ZONE_ID });
+  const aaaa = w.emulator.state().cloudflare[0]!.records[1]!.id;
+  w.ctx.httpGet = dropping(w, new RegExp(aaaa));
+  // A is set; the AAAA PATCH may have reached Cloudflare.
+  assert.deepEqual(await cloudflareRound(w.ctx, p, never), { kind: "failed" });
+  assert.deepEqual(w.entry().attempt?.sent, { ipv4: null, ipv6: V6 });
+  // Back after the back-off, the AAAA record is asked again (the A record is known).
+  w.ctx.httpGet = dropping(w, /^$/);
+  await w.clock.advance(HOUR);
+  const before = w.emulator.requests.length;
+  assert.deepEqual(await cloudflareRound(w.ctx, p, never), { kind: "ok" });
+  assert.deepEqual(
+    w.emulator.requests.slice(before).map((r) => r.method),
+    ["GET", "PATCH"],
+    "only the AAAA record",
+  );
+  assert.equal(w.entry().attempt, null);
+});
+
+Deno.test("cloudflare round: a PATCH that replaces one without reply leaves that record to be asked again", async () => {
+  const w = world([HOME_A, { type: "A", name: "nas.example.com", content: V4 }]);
+  const p = provider({ hostnames: ["nas.example.com", "home.example.com"], zone: ZONE_ID });
+  const [homeId, nasId] = w.emulator.state().cloudflare[0]!.records.map((r) => r.id);
+  const handle = (input: string | URL | Request, init?: RequestInit) =>
+    w.emulator.handle(new Request(input, init), "127.0.0.1");
+  // nas holds the address already; home's PATCH never leaves (connection refused).
+  w.ctx.httpGet = (r) =>
+    httpGet(
+      r,
+      (input, init) =>
+        init?.method === "PATCH" && String(input).endsWith(homeId!)
+          ? Promise.reject(new TypeError("connection refused"))
+          : handle(input, init),
+      w.clock,
+    );
+  assert.deepEqual(await cloudflareRound(w.ctx, p, never), { kind: "failed" });
+  assert.equal(w.entry().attempt, null, "a request that never left is no attempt");
+  // A new address: nas's PATCH reaches Cloudflare, but its reply is lost.
+  await w.clock.advance(HOUR);
+  w.current.ipv4 = "198.51.100.9";
+  w.ctx.httpGet = (r) =>
+    httpGet(r, async (input, init) => {
+      const res = await handle(input, init);
+      if (init?.method === "PATCH" && String(input).endsWith(nasId!)) {
+        throw new TypeError("connection reset by peer");
+      }
+      return res;
+    }, w.clock);
+  assert.deepEqual(await cloudflareRound(w.ctx, p, never), { kind: "failed" });
+  assert.equal(w.emulator.cloudflareRecord("nas.example.com", "A"), "198.51.100.9");
+  // The address goes back. home, first now, is PATCHed: its attempt replaces nas's, so nas is
+  // asked again and set back, although its address is the one it last had for sure.
+  await w.clock.advance(HOUR);
+  w.current.ipv4 = V4;
+  w.ctx.httpGet = (r) => httpGet(r, handle, w.clock);
+  const reordered = provider({ hostnames: ["home.example.com", "nas.example.com"], zone: ZONE_ID });
+  assert.deepEqual(await cloudflareRound(w.ctx, reordered, never), { kind: "ok" });
+  assert.equal(w.emulator.cloudflareRecord("home.example.com", "A"), V4);
+  assert.equal(w.emulator.cloudflareRecord("nas.example.com", "A"), V4);
+  assert.equal(w.entry().attempt, null);
+  const after = w.emulator.requests.length;
+  await cloudflareRound(w.ctx, reordered, never);
+  assert.equal(w.emulator.requests.length, after, "then nothing is unknown");
+});
+
+Deno.test("cloudflare round: an A record found right does not settle the AAAA request without reply", async () => {
+  const w = world([
+    { ...HOME_A, content: V4 },
+    { type: "AAAA", name: "home.example.com", content: V6 },
+  ]);
+  const p = provider({ families: ["ipv4", "ipv6"], zone: ZONE_ID });
+  await cloudflareRound(w.ctx, p, never);
+  const handle = (input: string | URL | Request, init?: RequestInit) =>
+    w.emulator.handle(new Request(input, init), "127.0.0.1");
+  // A new IPv6 address: its PATCH reaches Cloudflare, its reply is lost.
+  w.current.ipv6 = "2a02:1810::9";
+  w.ctx.httpGet = (r) =>
+    httpGet(r, async (input, init) => {
+      const res = await handle(input, init);
+      if (init?.method === "PATCH") throw new TypeError("connection reset by peer");
+      return res;
+    }, w.clock);
+  assert.deepEqual(await cloudflareRound(w.ctx, p, never), { kind: "failed" });
+  // The IPv6 address goes back; a new IPv4 address that the A record already holds.
+  await w.clock.advance(HOUR);
+  w.current.ipv6 = V6;
+  w.current.ipv4 = "198.51.100.11";
+  await handle(
+    `http://127.0.0.1/client/v4/zones/${ZONE_ID}/dns_records/${
+      w.emulator.state().cloudflare[0]!.records[0]!.id
+    }`,
+    {
+      method: "PATCH",
+      headers: { authorization: `Bearer ${TOKEN}` },
+      body: JSON.stringify({ content: "198.51.100.11" }),
+    },
+  );
+  w.ctx.httpGet = (r) => httpGet(r, handle, w.clock);
+  assert.deepEqual(await cloudflareRound(w.ctx, p, never), { kind: "ok" });
+  assert.equal(w.emulator.cloudflareRecord("home.example.com", "AAAA"), V6, "set back");
+  assert.equal(w.entry().attempt, null);
+});

@@ -139,7 +139,19 @@ async function update(
       const written = attempt;
       try {
         await ctx.store.commit((s) => {
-          entryOf(s, p).attempt = written;
+          const e = entryOf(s, p);
+          // The request this one replaces may have reached Cloudflare: what its record holds is
+          // unknown until a list tells (a record without an address set is due).
+          const old = e.attempt;
+          for (const other of old?.hosts ?? []) {
+            for (const f of ["ipv4", "ipv6"] as const) {
+              const h = e.hosts[other];
+              if (old!.sent[f] !== null && h?.sent && !(other === host && f === family)) {
+                h.sent = { ...h.sent, [f]: null };
+              }
+            }
+          }
+          e.attempt = written;
         });
       } catch (e) {
         ctx.log.error(stateNotSaved(p.name, e instanceof Error ? e.message : String(e)));
@@ -204,8 +216,8 @@ async function settle(
   let message = "";
   const saved = await ctx.store.record((s) => {
     const e = entryOf(s, p);
-    // The request is answered: neither it nor an earlier one for this record is unknown now.
-    if (e.attempt?.hosts.includes(host)) e.attempt = null;
+    // The record's state is known now: a request for it without reply is settled.
+    if (e.attempt?.hosts.includes(host) && e.attempt.sent[family] !== null) e.attempt = null;
     e.backoff = null;
     e.wait = null;
     const h = (e.hosts[host] ??= emptyHost());
