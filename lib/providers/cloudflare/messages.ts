@@ -11,6 +11,9 @@ import type { IpFamily } from "../../net/ip.ts";
 import type { Stop } from "../../state/mod.ts";
 import { recordType, SERVER_WAIT_MS } from "./protocol.ts";
 
+/** The service's name in messages. */
+export const LABEL = "Cloudflare";
+
 /** Where API tokens are made and given permissions. */
 const TOKENS_PAGE = "https://dash.cloudflare.com/profile/api-tokens";
 /** The permissions a token needs, as Cloudflare's dashboard names them. */
@@ -98,12 +101,21 @@ function row(code: string): Row {
 
 /** The service's name with the provider's, for the start of a sentence. */
 function who(p: CloudflareProvider): string {
-  return `Cloudflare "${p.name}"`;
+  return `${LABEL} "${p.name}"`;
 }
 
 /** What a record is called: `the A record of home.example.com`. */
 export function recordName(host: string, family: IpFamily): string {
   return `the ${recordType(family)} record of ${host}`;
+}
+
+/**
+ * How a sentence names what Cloudflare answered: `Cloudflare says 9109` for one of its error
+ * codes; for a code dnsbeat made (`no-record`, `http404`; kept in `--debug` and `status --json`),
+ * `Cloudflare's answer`, the meaning saying what it was.
+ */
+function answered(code: string): string {
+  return /^\d+$/.test(code) ? `${LABEL} says ${code}` : `${LABEL}'s answer`;
 }
 
 /** Cloudflare refused, or answered what dnsbeat cannot use: updates stop until the user acts. */
@@ -115,7 +127,7 @@ export function stopped(
 ): string {
   const info = row(stop.code);
   const scope = stop.hosts.length === 0 ? "" : ` for ${stop.hosts.join(", ")}`;
-  return `${who(p)}: ${stop.code}${scope}: ${info.meaning}${
+  return `${answered(stop.code)}${scope}: ${info.meaning}${
     detail ? ` (${detail})` : ""
   }. Updates of provider "${p.name}" are stopped (every host: after an error dnsbeat sends nothing until you act). ${info.fix}, ${
     resumeHint(p.name, configPath)
@@ -130,7 +142,9 @@ export function waiting(
   detail: string,
 ): string {
   const info = row(code);
-  return `${who(p)}: ${info.meaning} (${detail}). ${info.fix} (no request before ${untilIso}).`;
+  return `${
+    answered(code)
+  } for provider "${p.name}": ${info.meaning} (${detail}). ${info.fix} (no request before ${untilIso}).`;
 }
 
 /** A record now holds the address. */

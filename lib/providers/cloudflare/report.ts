@@ -10,9 +10,8 @@ import { formatDuration } from "../../config/duration.ts";
 import type { Dyndns2State } from "../../state/mod.ts";
 import { accountStatus } from "../dyndns2/report.ts";
 import type { DnsView, Dyndns2Status } from "../report.ts";
-import { stopped } from "./messages.ts";
+import { LABEL, stopped } from "./messages.ts";
 import { isZoneId, recordType } from "./protocol.ts";
-import { LABEL } from "./round.ts";
 
 /**
  * The provider's part of the status report. Its account is its token, never shown. DNS answers

@@ -28,6 +28,7 @@ import {
 import { due, gate, type Hosts, listOf, merge } from "../dyndns2/plan.ts";
 import { machineUserAgent } from "../dyndns2/round.ts";
 import * as say from "./messages.ts";
+import { LABEL } from "./messages.ts";
 import {
   advance,
   type ApiReply,
@@ -37,9 +38,6 @@ import {
   type Outcome,
   requestOf,
 } from "./protocol.ts";
-
-/** The service's name in messages. */
-export const LABEL = "Cloudflare";
 
 /** `p` as the account machinery sees it. */
 function accountOf(p: CloudflareProvider): Account {
