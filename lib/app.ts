@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { type Notices, Notifier } from "./notify/notifier.ts";
+import { Notifier } from "./notify/notifier.ts";
 import { commandRunner, type RunFn } from "./notify/run.ts";
 import type { Clock } from "./clock.ts";
 import {
@@ -14,7 +14,7 @@ import {
   systemConfigDeps,
 } from "./config/mod.ts";
 import type { Config } from "./config/types.ts";
-import type { Context } from "./context.ts";
+import type { Context, Notices } from "./context.ts";
 import { type Control, processControl } from "./daemon/control.ts";
 import { defaultDnsDeps, type DnsDeps, lookupAddresses } from "./net/dns.ts";
 import { type Detection, detectIp, isServiceOf, shareDetections } from "./net/detect.ts";
@@ -23,7 +23,7 @@ import type { IpFamily } from "./net/ip.ts";
 import { natMessage } from "./net/nat.ts";
 import { sentAddresses } from "./net/network_notes.ts";
 import { ExitCode } from "./exit_codes.ts";
-import { type FetchFn, httpGet } from "./net/http.ts";
+import { type FetchFn, httpRequest } from "./net/http.ts";
 import { describeFsError } from "./state/fs.ts";
 import { acquireLock, type Lock, type LockResult } from "./state/lock.ts";
 import { Looks } from "./daemon/looks.ts";
@@ -343,7 +343,7 @@ export function context(
   looks: Looks = new Looks(),
 ): Context {
   const get: Context["httpGet"] = (request) =>
-    httpGet({ timeoutMs: config.timeoutMs, ...request }, env.fetch, env.clock);
+    httpRequest({ timeoutMs: config.timeoutMs, ...request }, env.fetch, env.clock);
   // The detection services of the providers stopped now: off limits (No-IP's rule).
   const forbidden = () =>
     config.providers.filter((p) => (store.state.providers[p.key]?.stop ?? null) !== null)
@@ -388,7 +388,7 @@ export function context(
                 ? "skipped: a stopped provider's server and detection service may not be used until it is resumed"
                 : null,
           }, {
-            httpGet: (request) => httpGet(request, env.fetch, env.clock),
+            httpGet: (request) => httpRequest(request, env.fetch, env.clock),
             networkInterfaces: () => Deno.networkInterfaces(),
             ip: systemIp,
             dns: env.dns,

@@ -1,16 +1,19 @@
 /**
  * What a provider's round needs from the outside world, injected: the clock, the logger, the
- * state store, HTTP and IP detection. Tests pass virtual time and in-process servers.
+ * state store, HTTP, IP detection and the notifier ({@link Notices}, which `notify/notifier.ts`
+ * implements); and how a round ends. Tests pass virtual time and in-process servers.
  *
  * @module
  */
-import type { Notices } from "./notify/notifier.ts";
 import type { Clock } from "./clock.ts";
+import type { Provider } from "./config/types.ts";
 import type { Detection } from "./net/detect.ts";
 import type { HttpRequest, HttpResult } from "./net/http.ts";
 import type { IpFamily } from "./net/ip.ts";
 import type { Logger } from "./log/mod.ts";
 import type { Looks } from "./daemon/looks.ts";
+import type { EventInput, NotifyEvent } from "./notify/events.ts";
+import type { State } from "./state/mod.ts";
 import type { StateStore } from "./state/store.ts";
 
 /** The dependencies of one provider's loop. */
@@ -72,3 +75,20 @@ export type RoundEnd =
   | { kind: "failed" }
   /** The process is ending. */
   | { kind: "aborted" };
+
+/** What rounds tell the notifier (`notify/notifier.ts`). */
+export interface Notices {
+  /**
+   * Adds the event to `draft`'s outbox, inside the caller's own write of the outcome it tells of
+   * (so that no kill can leave one without the other). Returns the event, to be handed to
+   * {@link Notices.send} once the write is done, or null when no sink wants it (or the outbox has
+   * it already).
+   */
+  stage(draft: State, input: EventInput): NotifyEvent | null;
+  /** Delivers staged events in the background (nulls are skipped). */
+  send(events: readonly (NotifyEvent | null)[]): void;
+  /** An event of its own write: {@link Notices.stage} in one write, then {@link Notices.send}. */
+  event(input: EventInput): Promise<void>;
+  /** A round of `p` ended as `end` (it tracks `failing` and `recovered`, and pings healthchecks). */
+  round(p: Pick<Provider, "name">, type: string, end: RoundEnd): Promise<void>;
+}

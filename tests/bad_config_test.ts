@@ -1,7 +1,7 @@
 /**
  * Bad configs through the CLI: every command that reads the config exits 2, the message names the
- * field and what was expected, no stack trace, no password; a world-readable password file is a
- * warning and dnsbeat still runs. Message by message: tests/config_test.ts.
+ * field and what was expected, no stack trace, no password or sink token; a world-readable
+ * password file is a warning and dnsbeat still runs. Message by message: tests/config_test.ts.
  */
 import assert from "node:assert/strict";
 import { ExitCode } from "../lib/exit_codes.ts";
@@ -10,6 +10,8 @@ import { sandbox } from "./helpers/sandbox.ts";
 import { report } from "./helpers/report.ts";
 
 const PASSWORD = "bad-C0nfig&pw=?";
+/** A notification sink's token, written where the config wants something else. */
+const SINK_TOKEN = "s3cr3t-tok";
 
 interface Case {
   name: string;
@@ -138,6 +140,22 @@ const CASES: Case[] = [
     says: [/providers: expected a non-empty list of providers, found an empty list/],
   },
   {
+    name: "a sink's token where a list of events or a name goes",
+    config: ({ noip }) => ({
+      providers: [noip],
+      notify: [{
+        type: "webhook",
+        url: "https://hooks.example/x",
+        name: { token: SINK_TOKEN },
+        events: { token: SINK_TOKEN },
+      }],
+    }),
+    says: [
+      /notify\[0\]\.name: expected a name of 1 to 64 characters on one line, found an object/,
+      /notify\[0\]\.events: expected a non-empty list of events like \["stopped", "failing"\] \(known: .*\), found an object/,
+    ],
+  },
+  {
     name: "not JSON",
     config: ({ noip }) =>
       JSON.stringify({ providers: [noip] }).replace(`"${PASSWORD}"`, `'${PASSWORD}'`),
@@ -174,8 +192,8 @@ Deno.test("bad config: exit 2 naming the field, no stack trace, no password, for
           /The config has \d+ problem\(s\); fix them and run `dnsbeat check`\./,
         );
         assert.doesNotMatch(r.stdout + r.stderr, /^\s+at /m, `${what}: a stack trace`);
-        for (const form of [PASSWORD, encodeURIComponent(PASSWORD), "other-pw"]) {
-          assert.ok(!(r.stdout + r.stderr).includes(form), `${what}: the password`);
+        for (const form of [PASSWORD, encodeURIComponent(PASSWORD), "other-pw", SINK_TOKEN]) {
+          assert.ok(!(r.stdout + r.stderr).includes(form), `${what}: a secret`);
         }
       }
     }

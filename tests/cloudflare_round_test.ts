@@ -7,9 +7,10 @@
 import assert from "node:assert/strict";
 import type { CloudflareProvider } from "../lib/config/types.ts";
 import { createEmulator, type Emulator, parseAccounts } from "../lib/emulator/mod.ts";
-import { httpGet } from "../lib/net/http.ts";
+import { httpRequest } from "../lib/net/http.ts";
 import { cloudflareRound, runCloudflare } from "../lib/providers/cloudflare/round.ts";
-import type { Dyndns2State, State } from "../lib/state/mod.ts";
+import type { State } from "../lib/state/mod.ts";
+import type { Dyndns2State } from "../lib/providers/dyndns2/entry.ts";
 import { DAY, HOUR, MINUTE } from "../lib/config/duration.ts";
 import { FakeClock } from "./helpers/fake_clock.ts";
 import { testContext } from "./helpers/context.ts";
@@ -64,7 +65,7 @@ function world(
     clock,
     state: options.state,
     httpGet: (r) =>
-      httpGet(
+      httpRequest(
         r,
         (input, init) => emulator.handle(new Request(input, init), "127.0.0.1"),
         clock,
@@ -231,7 +232,7 @@ Deno.test("cloudflare round: a PATCH without reply counts as sent, then is resol
       return w.emulator.handle(new Request(input, init), "127.0.0.1");
     };
   })();
-  w.ctx.httpGet = (r) => httpGet(r, dropOnce, w.clock);
+  w.ctx.httpGet = (r) => httpRequest(r, dropOnce, w.clock);
   assert.deepEqual(await cloudflareRound(w.ctx, p, never), { kind: "failed" });
   assert.deepEqual(w.entry().attempt?.sent, { ipv4: "198.51.100.9", ipv6: null });
   assert.ok(w.entry().backoff !== null);
@@ -270,7 +271,7 @@ Deno.test("cloudflare round: back to the old address after a PATCH without reply
   w.current.ipv4 = "198.51.100.9";
   let dropped = false;
   w.ctx.httpGet = (r) =>
-    httpGet(r, (input, init) => {
+    httpRequest(r, (input, init) => {
       if (!dropped && init?.method === "PATCH") {
         dropped = true;
         return Promise.reject(new TypeError("connection reset by peer"));
@@ -291,7 +292,7 @@ Deno.test("cloudflare round: back to the old address after a PATCH without reply
 Deno.test("cloudflare round: a Retry-After longer than 30 minutes is honoured", async () => {
   const w = world();
   w.ctx.httpGet = (r) =>
-    httpGet(r, () =>
+    httpRequest(r, () =>
       Promise.resolve(
         new Response('{"success":false,"errors":[]}', {
           status: 429,
@@ -330,10 +331,10 @@ Deno.test("cloudflare loop: a day of checks every 5 minutes, one PATCH per chang
   assert.equal(refused.emulator.requests.length, 1);
 });
 
-/** `httpGet` through the emulator, whose PATCHes for `path` lose their connection. */
+/** `httpRequest` through the emulator, whose PATCHes for `path` lose their connection. */
 function dropping(w: ReturnType<typeof world>, path: RegExp) {
-  return (r: Parameters<typeof httpGet>[0]) =>
-    httpGet(r, (input, init) => {
+  return (r: Parameters<typeof httpRequest>[0]) =>
+    httpRequest(r, (input, init) => {
       if (init?.method === "PATCH" && path.test(String(input))) {
         return Promise.reject(new TypeError("connection reset by peer"));
       }
@@ -370,7 +371,7 @@ Deno.test("cloudflare round: a PATCH that replaces one without reply leaves that
     w.emulator.handle(new Request(input, init), "127.0.0.1");
   // nas holds the address already; home's PATCH never leaves (connection refused).
   w.ctx.httpGet = (r) =>
-    httpGet(
+    httpRequest(
       r,
       (input, init) =>
         init?.method === "PATCH" && String(input).endsWith(homeId!)
@@ -384,7 +385,7 @@ Deno.test("cloudflare round: a PATCH that replaces one without reply leaves that
   await w.clock.advance(HOUR);
   w.current.ipv4 = "198.51.100.9";
   w.ctx.httpGet = (r) =>
-    httpGet(r, async (input, init) => {
+    httpRequest(r, async (input, init) => {
       const res = await handle(input, init);
       if (init?.method === "PATCH" && String(input).endsWith(nasId!)) {
         throw new TypeError("connection reset by peer");
@@ -397,7 +398,7 @@ Deno.test("cloudflare round: a PATCH that replaces one without reply leaves that
   // asked again and set back, although its address is the one it last had for sure.
   await w.clock.advance(HOUR);
   w.current.ipv4 = V4;
-  w.ctx.httpGet = (r) => httpGet(r, handle, w.clock);
+  w.ctx.httpGet = (r) => httpRequest(r, handle, w.clock);
   const reordered = provider({ hostnames: ["home.example.com", "nas.example.com"], zone: ZONE_ID });
   assert.deepEqual(await cloudflareRound(w.ctx, reordered, never), { kind: "ok" });
   assert.equal(w.emulator.cloudflareRecord("home.example.com", "A"), V4);
@@ -420,7 +421,7 @@ Deno.test("cloudflare round: an A record found right does not settle the AAAA re
   // A new IPv6 address: its PATCH reaches Cloudflare, its reply is lost.
   w.current.ipv6 = "2a02:1810::9";
   w.ctx.httpGet = (r) =>
-    httpGet(r, async (input, init) => {
+    httpRequest(r, async (input, init) => {
       const res = await handle(input, init);
       if (init?.method === "PATCH") throw new TypeError("connection reset by peer");
       return res;
@@ -440,7 +441,7 @@ Deno.test("cloudflare round: an A record found right does not settle the AAAA re
       body: JSON.stringify({ content: "198.51.100.11" }),
     },
   );
-  w.ctx.httpGet = (r) => httpGet(r, handle, w.clock);
+  w.ctx.httpGet = (r) => httpRequest(r, handle, w.clock);
   assert.deepEqual(await cloudflareRound(w.ctx, p, never), { kind: "ok" });
   assert.equal(w.emulator.cloudflareRecord("home.example.com", "AAAA"), V6, "set back");
   assert.equal(w.entry().attempt, null);

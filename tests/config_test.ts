@@ -368,11 +368,11 @@ const CASES: Case[] = [
   ["dynamip ip unknown", (c) => (c.providers[1].ip = "manual"), [
     'providers[1].ip: expected one of "auto", "detect", found "manual"',
   ]],
-  ["provider type unknown", (c) => (c.providers[0].type = "duckdns"), [
-    'providers[0].type: expected one of "noip", "dynu", "dyndns2", "dynamip", found "duckdns"',
+  ["provider type unknown", (c) => (c.providers[0].type = "changeip"), [
+    'providers[0].type: expected one of "noip", "dynu", "dyndns2", "he", "desec", "dynamip", "custom", "duckdns", "freedns", "dynv6", "ddnss", "cloudflare", found "changeip"',
   ]],
   ["provider type missing", (c) => delete c.providers[0].type, [
-    'providers[0].type: expected one of "noip", "dynu", "dyndns2", "dynamip", found nothing',
+    'providers[0].type: expected one of "noip", "dynu", "dyndns2", "he", "desec", "dynamip", "custom", "duckdns", "freedns", "dynv6", "ddnss", "cloudflare", found nothing',
   ]],
   ["provider not an object", (c) => (c.providers[1] = ["dynamip", "site", PW]), [
     "providers[1]: expected an object, found a list",
@@ -473,7 +473,7 @@ const CASES: Case[] = [
     'providers[0].interval: expected a duration like "90s", "5m", "1h30m" or "25d", found "5 minutes"',
   ]],
   ["interval below 1 minute", (c) => (c.providers[0].interval = "59s"), [
-    'providers[0].interval: must be at least 60s, found "59s"',
+    'providers[0].interval: must be at least 1m, found "59s"',
   ]],
   ["interval a number", (c) => (c.providers[0].interval = 300), [
     "providers[0].interval: expected a duration",

@@ -10,7 +10,8 @@
  */
 import assert from "node:assert/strict";
 import { ExitCode } from "../lib/exit_codes.ts";
-import { type Dyndns2State, parseState } from "../lib/state/mod.ts";
+import { parseState } from "../lib/state/mod.ts";
+import { type Dyndns2State } from "../lib/providers/dyndns2/entry.ts";
 import { writeStateAtomically } from "../lib/state/store.ts";
 import { dnsbeatArgs } from "../scripts/dnsbeat.ts";
 import type { CliResult } from "./helpers/cli.ts";

@@ -8,7 +8,8 @@ import { runDaemon } from "../lib/daemon/mod.ts";
 import { MINUTE } from "../lib/config/duration.ts";
 import { ExitCode } from "../lib/exit_codes.ts";
 import type { HttpGetRequest, HttpResult } from "../lib/net/http.ts";
-import type { Dyndns2State, State } from "../lib/state/mod.ts";
+import type { State } from "../lib/state/mod.ts";
+import { type Dyndns2State } from "../lib/providers/dyndns2/entry.ts";
 import { StateStore } from "../lib/state/store.ts";
 import { testContext } from "./helpers/context.ts";
 

@@ -12,7 +12,7 @@ import {
   shareDetections,
 } from "../lib/net/detect.ts";
 import { NOIP } from "../lib/providers/dyndns2/profiles.ts";
-import { httpGet, type HttpGetRequest, type HttpResult } from "../lib/net/http.ts";
+import { type HttpGetRequest, httpRequest, type HttpResult } from "../lib/net/http.ts";
 import { NO_DNS } from "./helpers/context.ts";
 
 const http = (url: string): IpSource => ({ kind: "http", url });
@@ -413,7 +413,7 @@ Deno.test("detectIp: with the real httpGet against a 127.0.0.1 echo server", asy
   });
   const base = `http://127.0.0.1:${server.addr.port}`;
   try {
-    const deps: DetectDeps = { httpGet, networkInterfaces: () => [], dns: NO_DNS };
+    const deps: DetectDeps = { httpGet: httpRequest, networkInterfaces: () => [], dns: NO_DNS };
     const result = await detectIp({
       family: "ipv4",
       sources: [http(`${base}/missing`), http(`${base}/echo`), http(`${base}/json`)],

@@ -11,10 +11,16 @@ import {
 } from "../lib/providers/dynamip/schedule.ts";
 import { DAY, formatDuration, HOUR, MINUTE, SECOND } from "../lib/config/duration.ts";
 import { createEmulator, DEFAULT_ECHO_IP, type Emulator } from "../lib/emulator/mod.ts";
-import { type FetchFn, httpGet, type HttpGetRequest, type HttpResult } from "../lib/net/http.ts";
+import {
+  type FetchFn,
+  type HttpGetRequest,
+  httpRequest,
+  type HttpResult,
+} from "../lib/net/http.ts";
 import { createLogger, type Level } from "../lib/log/mod.ts";
 import { iso } from "../lib/state/moment.ts";
-import { type DynamipState, emptyDynamip, emptyState, type State } from "../lib/state/mod.ts";
+import { emptyState, type State } from "../lib/state/mod.ts";
+import { type DynamipState, emptyDynamip } from "../lib/providers/dynamip/entry.ts";
 import { StateStore } from "../lib/state/store.ts";
 import { FakeClock } from "./helpers/fake_clock.ts";
 import { Looks } from "../lib/daemon/looks.ts";
@@ -104,7 +110,7 @@ function harness(o: HarnessOptions = {}): Harness {
   const get = (req: HttpGetRequest): Promise<HttpResult> => {
     attempts.push(wall.now());
     const intercepted = o.intercept?.(attempts.length);
-    return intercepted ? Promise.resolve(intercepted) : httpGet(req, fetchFn, clock);
+    return intercepted ? Promise.resolve(intercepted) : httpRequest(req, fetchFn, clock);
   };
   const store = new StateStore("/nonexistent/state.json", o.state ?? emptyState(), (_, s) => {
     writes.push(JSON.stringify(s));

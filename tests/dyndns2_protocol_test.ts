@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
 import {
+  DESEC,
   DYNDNS2,
   DYNU,
+  HE,
   NOIP,
   PROFILES,
   type ServiceProfile,
@@ -24,7 +26,7 @@ import { SNIPPET_LENGTH } from "../lib/log/snippet.ts";
 /** The parser, masking nothing unless a test gives a mask (the masks are tested on their own). */
 function parseResponse(
   profile: ServiceProfile,
-  reply: { status: number; body: string },
+  reply: { status: number; body: string; retryAfter?: string },
   hosts: readonly string[],
   mask: Redactor = createRedactor([]),
 ) {
@@ -65,6 +67,37 @@ Deno.test("buildRequest: hostnames joined by commas, myip variants", () => {
   }
 });
 
+Deno.test("buildRequest: Hurricane Electric authenticates as the host, one family a request", () => {
+  // dns.he.net/docs.html (as quoted by ddclient): "The username is also the hostname".
+  const { url, headers } = buildRequest(
+    HE,
+    request({ server: HE.server!, hostnames: ["dyn.example.com"], ipv6: "2001:db8::1" }),
+  );
+  assert.equal(
+    url,
+    "https://dyn.dns.he.net/nic/update?hostname=dyn.example.com&myip=2001%3Adb8%3A%3A1",
+  );
+  assert.equal(decodeBasic(headers["Authorization"]), "dyn.example.com:pass");
+});
+
+Deno.test("buildRequest: deSEC gets myipv4 and myipv6, `preserve` for a family not sent", () => {
+  // update-api.rst: a family without a parameter is deleted (over the other family's connection).
+  const base = "https://update.dedyn.io/?hostname=a.dedyn.io";
+  const cases: [Partial<UpdateRequest>, string][] = [
+    [{ ipv4: "1.2.3.4" }, `${base}&myipv4=1.2.3.4&myipv6=preserve`],
+    [{ ipv6: "2001:db8::1" }, `${base}&myipv4=preserve&myipv6=2001%3Adb8%3A%3A1`],
+    [
+      { ipv4: "1.2.3.4", ipv6: "2001:db8::1" },
+      `${base}&myipv4=1.2.3.4&myipv6=2001%3Adb8%3A%3A1`,
+    ],
+  ];
+  for (const [overrides, url] of cases) {
+    const r = request({ server: DESEC.server!, hostnames: ["a.dedyn.io"], ...overrides });
+    assert.equal(buildRequest(DESEC, r).url, url);
+    assert.equal(decodeBasic(buildRequest(DESEC, r).headers["Authorization"]), "user:pass");
+  }
+});
+
 Deno.test("buildRequest: each hostname is percent-encoded, so it cannot add parameters", () => {
   const { url } = buildRequest(
     NOIP,
@@ -90,6 +123,9 @@ Deno.test("buildRequest: server with a trailing slash or a path prefix", () => {
 Deno.test("buildRequest: Basic auth over UTF-8, ':' in the username as %3A, User-Agent", () => {
   const plain = buildRequest(NOIP, request());
   assert.deepEqual(plain.headers, { "Authorization": "Basic dXNlcjpwYXNz", "User-Agent": UA });
+  // RFC 7617's example, whose encoding ends in padding.
+  const padded = buildRequest(NOIP, request({ username: "Aladdin", password: "open sesame" }));
+  assert.equal(padded.headers["Authorization"], "Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==");
 
   const password = "pässwörd:✓🔑";
   const { url, headers } = buildRequest(NOIP, request({ username: "key:id", password }));
@@ -198,6 +234,50 @@ const CASES: Case[] = [
   { name: "!yours", body: "!yours", profile: DYNDNS2, want: ["stop !yours host"] },
   { name: "!active", body: "!active", profile: DYNDNS2, want: ["stop !active host"] },
   { name: "Dynu's 911", body: "911", profile: DYNU, want: ["wait 911 account"] },
+  // Hurricane Electric's words (ddclient's table; `interval`: go-acme/lego#1416).
+  { name: "HE's good", body: "good 1.2.3.4", profile: HE, want: ["good 1.2.3.4"] },
+  { name: "HE's interval", body: "interval", profile: HE, want: ["wait interval account"] },
+  { name: "HE's badsys", body: "badsys", profile: HE, want: ["stop badsys account"] },
+  { name: "911 HE does not document", body: "911", profile: HE, want: [UNRECOGNISED_HOST] },
+  { name: "interval to No-IP", body: "interval", want: [UNRECOGNISED_HOST] },
+  // deSEC: one bare word for the whole request, the meaning in the HTTP status.
+  { name: "deSEC's good", body: "good", profile: DESEC, hosts: 2, want: times(2, "good ") },
+  { name: "deSEC's good, CRLF", body: "good\r\n", profile: DESEC, want: ["good "] },
+  {
+    name: "good with an address to deSEC",
+    body: "good 1.2.3.4",
+    profile: DESEC,
+    want: [UNRECOGNISED_HOST],
+  },
+  { name: "deSEC has no nochg", body: "nochg", profile: DESEC, want: [UNRECOGNISED_HOST] },
+  {
+    name: "bare good to No-IP",
+    body: "good",
+    hosts: 2,
+    want: [UNRECOGNISED_HOST, UNRECOGNISED_HOST],
+  },
+  {
+    name: "deSEC's 404",
+    status: 404,
+    body: "nohost",
+    profile: DESEC,
+    hosts: 2,
+    want: times(2, "stop nohost host"),
+  },
+  {
+    name: "deSEC's 401",
+    status: 401,
+    body: "badauth",
+    profile: DESEC,
+    want: ["stop badauth account"],
+  },
+  {
+    name: "deSEC's 400",
+    status: 400,
+    body: "Cannot update subdomains from more than one domain.",
+    profile: DESEC,
+    want: ["stop http4xx account"],
+  },
   // Another service's code is no code of No-IP's: not understood, so a stop.
   { name: "dnserr to No-IP", body: "dnserr", want: [UNRECOGNISED_HOST] },
   { name: "numhost to No-IP", body: "numhost", hosts: 2, want: times(2, UNRECOGNISED_HOST) },
@@ -356,6 +436,21 @@ Deno.test("parseResponse: one row per code and per rule", () => {
   assert.deepEqual([...seen].sort(), CODES.map((row) => row.code).sort(), "every row reached");
 });
 
+Deno.test("parseResponse: HTTP 429 waits as long as Retry-After asks, never under 30 minutes", () => {
+  const waits = [
+    ["3600", 3_600_000],
+    ["60", SERVER_ERROR_WAIT_MS],
+    [" 7200 ", 7_200_000],
+    ["Wed, 21 Oct 2026 07:28:00 GMT", SERVER_ERROR_WAIT_MS],
+    ["-5", SERVER_ERROR_WAIT_MS],
+    ["", SERVER_ERROR_WAIT_MS],
+  ] as const;
+  for (const [retryAfter, ms] of waits) {
+    const [outcome] = parseResponse(DESEC, { status: 429, body: "", retryAfter }, ["a.dedyn.io"]);
+    assert.equal(outcome?.kind === "wait" && outcome.waitMs, ms, retryAfter);
+  }
+});
+
 Deno.test("parseResponse: details are short printable snippets of the reply", () => {
   const [garbled] = parseResponse(NOIP, { status: 200, body: "oops\u0000\u001b[31m\u202eevil" }, [
     "a",
@@ -448,4 +543,19 @@ Deno.test("profiles: Dynu sends IPv6 in myipv6; the generic server reads good 12
   assert.deepEqual(parseResponse(NOIP, refused, ["a.example"]), [
     { kind: "success", code: "good", ips: ["127.0.0.1"] },
   ]);
+});
+
+Deno.test("parseResponse: an HTTP 4xx stop quotes what the server said of the request", () => {
+  const [outcome] = parseResponse(DESEC, {
+    status: 400,
+    body: "Cannot update subdomains from more than one domain.",
+  }, ["a.dedyn.io"]);
+  assert.deepEqual(outcome, {
+    kind: "stop",
+    code: "http4xx",
+    scope: "account",
+    detail: 'HTTP 400: "Cannot update subdomains from more than one domain."',
+  });
+  const [bare] = parseResponse(NOIP, { status: 410, body: "" }, ["a.ddns.net"]);
+  assert.deepEqual(bare, { kind: "stop", code: "http4xx", scope: "account", detail: "HTTP 410" });
 });

@@ -1,19 +1,43 @@
 /**
  * Black-box: `main.ts` as a child process with the shipped permissions, against the emulator on
- * 127.0.0.1, the same suite for every DynDNS2 service profile (No-IP, Dynu, the generic one).
+ * 127.0.0.1, the same suite for every DynDNS2 service profile (No-IP, Dynu, Hurricane Electric,
+ * deSEC, the generic one).
  * Time is injected with DNSBEAT_NOW, never waited for.
  */
 import assert from "node:assert/strict";
 import { MINUTE } from "../lib/config/duration.ts";
-import { startEmulator } from "../lib/emulator/mod.ts";
+import { type Fault, startEmulator } from "../lib/emulator/mod.ts";
 import { ExitCode } from "../lib/exit_codes.ts";
 import { type DnsReply, startDnsServer } from "./helpers/dns_server.ts";
 import { dnsbeat } from "./helpers/cli.ts";
-import { DYNDNS2, DYNU, NOIP } from "../lib/providers/dyndns2/profiles.ts";
+import {
+  DESEC,
+  DYNDNS2,
+  DYNU,
+  HE,
+  NOIP,
+  type ServiceProfile,
+} from "../lib/providers/dyndns2/profiles.ts";
 import { FakeClock } from "./helpers/fake_clock.ts";
 
 const PASSWORD = "e2e-N0ip-Secret";
 const T0 = Date.UTC(2026, 10, 23, 12, 0, 0);
+
+/** Where the emulator serves each service's endpoint (its `server` setting below the emulator). */
+const SERVED_AT: Record<string, string> = { he: "/he" };
+
+/**
+ * The reply each service documents for server trouble or too many requests, which must wait:
+ * Dyn's `911` (No-IP, Dynu and Dyn's protocol), HE's `interval` (go-acme/lego#1416), and for
+ * deSEC, whose words have none, HTTP 429 (its rate-limits page).
+ */
+const WAIT_REPLY: Record<string, Fault> = {
+  noip: { kind: "code", body: "911" },
+  dynu: { kind: "code", body: "911" },
+  dyndns2: { kind: "code", body: "911" },
+  he: { kind: "code", body: "interval" },
+  desec: { kind: "status", status: 429 },
+};
 
 async function setup(
   type: string,
@@ -56,7 +80,7 @@ async function setup(
           username: "e2e@example.com",
           password: PASSWORD,
           hostnames: options.hostnames ?? ["a.ddns.net"],
-          server: server.url,
+          server: `${server.url}${SERVED_AT[type] ?? ""}`,
           ...overrides,
         }],
       }),
@@ -80,11 +104,13 @@ function assertNoSecret(...texts: string[]) {
   for (const t of texts) assert.ok(!t.includes(PASSWORD), "a password appeared in output");
 }
 
-for (const profile of [NOIP, DYNU, DYNDNS2]) {
-  const said = profile.label[0]!.toUpperCase() + profile.label.slice(1);
+const SUITE: readonly ServiceProfile[] = [NOIP, DYNU, DYNDNS2, HE, DESEC];
+
+for (const profile of SUITE) {
+  const said = profile.label.replace(/^the /, "The ");
 
   Deno.test(`${profile.label}: 10 starts with an unchanged address send exactly 1 request; a change sends 1 more`, async () => {
-    const t = await setup(profile.type);
+    const t = await setup(profile.configType);
     try {
       for (let i = 0; i < 10; i++) {
         const r = await t.run(["once"], T0 + i * MINUTE);
@@ -107,7 +133,7 @@ for (const profile of [NOIP, DYNU, DYNDNS2]) {
   });
 
   Deno.test(`${profile.label}: after badauth, 10 restarts send nothing until resume; a config change also lifts it`, async () => {
-    const t = await setup(profile.type);
+    const t = await setup(profile.configType);
     try {
       t.server.emulator.pushFault({ kind: "code", body: "badauth" });
       const first = await t.run(["once"]);
@@ -167,7 +193,7 @@ for (const profile of [NOIP, DYNU, DYNDNS2]) {
         "<html>Proxy error</html>",
       ].filter((code) => code !== "dnserr" || !profile.codes.includes(code))
     ) {
-      const t = await setup(profile.type);
+      const t = await setup(profile.configType);
       try {
         t.server.emulator.pushFault({ kind: "code", body: code });
         const r = await t.run(["once"]);
@@ -189,13 +215,17 @@ for (const profile of [NOIP, DYNU, DYNDNS2]) {
     }
   });
 
-  Deno.test(`${profile.label}: after 911 nothing is sent for 30 minutes, restarts included`, async () => {
-    const t = await setup(profile.type);
+  const wait = WAIT_REPLY[profile.configType]!;
+  const waitName = wait.kind === "code"
+    ? wait.body
+    : `HTTP ${wait.kind === "status" && wait.status}`;
+  Deno.test(`${profile.label}: after ${waitName} nothing is sent for 30 minutes, restarts included`, async () => {
+    const t = await setup(profile.configType);
     try {
-      t.server.emulator.pushFault({ kind: "code", body: "911" });
+      t.server.emulator.pushFault(wait);
       const first = await t.run(["once"]);
       assert.equal(first.code, ExitCode.Failure);
-      assert.match(first.stderr, /911/);
+      assert.ok(first.stderr.includes(waitName), first.stderr);
       for (const minute of [1, 5, 15, 29]) {
         assert.equal(
           (await t.run(["once"], T0 + minute * MINUTE)).code,
@@ -212,7 +242,7 @@ for (const profile of [NOIP, DYNU, DYNDNS2]) {
       assert.ok(retry >= 30 * MINUTE && retry < 30 * MINUTE + 5000, `retry after ${retry} ms`);
       assert.ok(
         Date.parse(provider.nextCheck) - T0 >= 30 * MINUTE,
-        "next check ≥ 30 min after 911",
+        "next check ≥ 30 min after the wait reply",
       );
       assert.equal((await t.run(["once"], T0 + 31 * MINUTE)).code, ExitCode.Ok);
       assert.equal(t.noipRequests(), 2);
@@ -223,8 +253,37 @@ for (const profile of [NOIP, DYNU, DYNDNS2]) {
     }
   });
 
+  Deno.test(`${profile.label}: HTTP 503 waits 30 minutes; HTTP 429 as long as its Retry-After asks`, async () => {
+    const t = await setup(profile.configType);
+    try {
+      // Each wait, then the minute before it ends (nothing sent) and the minute after (sent).
+      const cases: [Fault, number][] = [
+        [{ kind: "status", status: 503, body: "Service Unavailable" }, 30],
+        [{ kind: "status", status: 429, retryAfter: 2 * 3600 }, 120],
+      ];
+      let start = T0;
+      let sent = 0;
+      for (const [fault, minutes] of cases) {
+        t.server.emulator.pushFault(fault);
+        t.server.emulator.setEchoIp(`81.2.69.${150 + sent}`);
+        assert.equal((await t.run(["once"], start)).code, ExitCode.Failure);
+        sent += 1;
+        const held = await t.run(["once"], start + (minutes - 1) * MINUTE);
+        assert.equal(held.code, ExitCode.Failure, held.stderr);
+        assert.equal(t.noipRequests(), sent, `nothing within ${minutes} minutes`);
+        const after = await t.run(["once"], start + (minutes + 1) * MINUTE);
+        assert.equal(after.code, ExitCode.Ok, after.stderr);
+        sent += 1;
+        assert.equal(t.noipRequests(), sent);
+        start += (minutes + 2) * MINUTE;
+      }
+    } finally {
+      await t.cleanup();
+    }
+  });
+
   Deno.test(`${profile.label}: check validates and masks secrets; a bad config exits 2 naming the field`, async () => {
-    const t = await setup(profile.type);
+    const t = await setup(profile.configType);
     try {
       const ok = await t.run(["check"]);
       assert.equal(ok.code, ExitCode.Ok, ok.stderr);
@@ -234,7 +293,7 @@ for (const profile of [NOIP, DYNU, DYNDNS2]) {
       const bad = await t.run(["check"]);
       assert.equal(bad.code, ExitCode.Usage);
       assert.match(bad.stderr, /providers\[0\]\.hostnames\[1\]/);
-      assert.match(bad.stderr, /providers\[0\]\.interval: must be at least 60s/);
+      assert.match(bad.stderr, /providers\[0\]\.interval: must be at least 1m/);
       assert.doesNotMatch(bad.stderr, /at \w+ \(file:/, "no stack trace");
       assertNoSecret(bad.stdout, bad.stderr);
     } finally {
@@ -243,7 +302,7 @@ for (const profile of [NOIP, DYNU, DYNDNS2]) {
   });
 
   Deno.test(`${profile.label}: what dnsbeat made of an HTTP status or an unreadable reply is said in words; the code stays in --debug and --json`, async () => {
-    const t = await setup(profile.type);
+    const t = await setup(profile.configType);
     try {
       t.server.emulator.pushFault({ kind: "status", status: 403 });
       const r = await t.run(["once", "--debug"]);
@@ -277,7 +336,7 @@ for (const profile of [NOIP, DYNU, DYNDNS2]) {
   });
 
   Deno.test(`${profile.label}: a first start whose DNS already answers the address sends nothing; status shows the DNS view`, async () => {
-    const t = await setup(profile.type, { hostnames: ["a.ddns.net", "b.ddns.net"] });
+    const t = await setup(profile.configType, { hostnames: ["a.ddns.net", "b.ddns.net"] });
     try {
       t.dns.set("a.ddns.net", "A", {
         kind: "answer",
@@ -342,7 +401,7 @@ const FIRST_START_REPLIES: [string, DnsReply][] = [
 for (const [what, reply] of FIRST_START_REPLIES) {
   Deno.test(`first start, DNS answers ${what}: the host is sent, once`, async () => {
     // A resolver that never answers costs the lookup's whole timeout: keep it short.
-    const t = await setup(NOIP.type, { top: { timeout: "1s" } });
+    const t = await setup(NOIP.configType, { top: { timeout: "1s" } });
     try {
       t.dns.set("a.ddns.net", "A", reply);
       const first = await t.run(["once"]);
@@ -358,7 +417,7 @@ for (const [what, reply] of FIRST_START_REPLIES) {
 }
 
 Deno.test("dns: sources detect the address at the resolver (A, TXT); a failing one falls through to the next", async () => {
-  const t = await setup(NOIP.type);
+  const t = await setup(NOIP.configType);
   try {
     const resolver = `127.0.0.1:${t.dns.port}`;
     const a: DnsReply = { kind: "answer", records: [{ type: "A", address: "81.2.69.150" }] };
@@ -408,6 +467,73 @@ Deno.test("dns: sources detect the address at the resolver (A, TXT); a failing o
         what,
       );
     }
+  } finally {
+    await t.cleanup();
+  }
+});
+
+Deno.test("Hurricane Electric: each family in a request of its own, only the one that changed; no username needed", async () => {
+  const t = await setup(HE.configType);
+  try {
+    // "The username is also the hostname": the config may leave it out.
+    await t.writeConfig({ username: undefined, families: "both" }, {
+      ipv6Sources: [`${t.server.url}/ip?family=6`],
+    });
+    const check = await t.run(["check"]);
+    assert.equal(check.code, ExitCode.Ok, check.stderr);
+    assert.match(check.stdout, /user a\.ddns\.net/);
+    const sentMyip = () =>
+      t.server.emulator.requests.filter((r) => r.provider === "noip").map((r) =>
+        new URL(r.path, "http://x").searchParams.get("myip")
+      );
+    const steps: [string | undefined, string | undefined, string[]][] = [
+      [undefined, undefined, ["81.2.69.142", "2a02:1810::1"]],
+      ["81.2.69.160", undefined, ["81.2.69.160"]],
+      [undefined, "2a02:1810::2", ["2a02:1810::2"]],
+      ["81.2.69.161", "2a02:1810::3", ["81.2.69.161", "2a02:1810::3"]],
+      [undefined, undefined, []],
+    ];
+    let all: (string | null)[] = [];
+    for (const [i, [v4, v6, sent]] of steps.entries()) {
+      t.server.emulator.setEchoIp(v4, v6);
+      const r = await t.run(["once"], T0 + i * MINUTE);
+      assert.equal(r.code, ExitCode.Ok, r.stderr);
+      all = [...all, ...sent];
+      assert.deepEqual(sentMyip(), all, `step ${i}`);
+    }
+    const host = t.server.emulator.noipHost("a.ddns.net");
+    assert.deepEqual([host.ipv4, host.ipv6], ["81.2.69.161", "2a02:1810::3"]);
+  } finally {
+    await t.cleanup();
+  }
+});
+
+Deno.test("deSEC: a family the provider does not send is preserved, not deleted", async () => {
+  const t = await setup(DESEC.configType);
+  try {
+    await t.writeConfig({ families: "both" }, { ipv6Sources: [`${t.server.url}/ip?family=6`] });
+    assert.equal((await t.run(["once"])).code, ExitCode.Ok);
+    assert.equal(t.server.emulator.noipHost("a.ddns.net").ip, "81.2.69.142,2a02:1810::1");
+    // IPv4 only from now on: the AAAA record stays as it is (update-api.rst: a family left out
+    // of the request is deleted unless it says `preserve`).
+    await t.writeConfig();
+    t.server.emulator.setEchoIp("81.2.69.160");
+    assert.equal((await t.run(["once"], T0 + 5 * MINUTE)).code, ExitCode.Ok);
+    assert.equal(t.noipRequests(), 2);
+    assert.equal(t.server.emulator.noipHost("a.ddns.net").ip, "81.2.69.160,2a02:1810::1");
+  } finally {
+    await t.cleanup();
+  }
+});
+
+Deno.test("deSEC: a hostname the account does not have is HTTP 404 nohost, a stop named so", async () => {
+  const t = await setup(DESEC.configType, { hostnames: ["c.ddns.net"] });
+  try {
+    const r = await t.run(["once"]);
+    assert.equal(r.code, ExitCode.Stopped, r.stderr);
+    assert.match(r.stderr, /deSEC says nohost/);
+    assert.equal((await t.run(["once"], T0 + 40 * MINUTE)).code, ExitCode.Stopped);
+    assert.equal(t.noipRequests(), 1);
   } finally {
     await t.cleanup();
   }

@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { systemClock } from "../lib/clock.ts";
 import { startEmulator } from "../lib/emulator/mod.ts";
 import { ExitCode } from "../lib/exit_codes.ts";
-import { ECHO_IP, NOIP_USER, sandbox } from "./helpers/sandbox.ts";
+import { ECHO_IP, sandbox } from "./helpers/sandbox.ts";
 
 Deno.test("a stopped provider's server is not asked for the address by the others", async () => {
   const s = await sandbox();
@@ -32,14 +32,21 @@ Deno.test("a stopped provider's server is not asked for the address by the other
     (url === s.server.url ? s.server : other).emulator.requests.filter((r) => r.provider === "ip")
       .length;
   try {
-    for (const type of ["noip", "dyndns2"]) {
+    // Each service where the emulator serves it: Hurricane Electric's below a path of its own.
+    const services = { noip: "", dyndns2: "", he: "/he", desec: "" };
+    for (const [type, path] of Object.entries(services)) {
       await Deno.remove(s.state).catch(() => {});
       s.server.emulator.reset();
       other.emulator.reset();
       // `home` is refused at the sandbox's emulator; `away` updates at the other one. The sandbox's
       // emulator is also the first address source.
       await s.writeConfig([
-        s.noip({ type, password: "wrong", hostnames: ["a.ddns.net"] }),
+        s.noip({
+          type,
+          password: "wrong",
+          hostnames: ["a.ddns.net"],
+          server: `${s.server.url}${path}`,
+        }),
         {
           type: "noip",
           name: "away",
@@ -63,7 +70,7 @@ Deno.test("a stopped provider's server is not asked for the address by the other
       assert.equal(asked(s.server.url), 1, `${type}: the stopped provider's server asked again`);
       assert.equal(asked(other.url), before + 2, `${type}: the other source served`);
       assert.equal(
-        s.server.emulator.requests.filter((r) => r.user === NOIP_USER).length,
+        s.server.emulator.requests.filter((r) => r.provider === "noip").length,
         1,
         `${type}: one badauth, nothing after it`,
       );

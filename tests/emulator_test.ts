@@ -762,7 +762,7 @@ Deno.test("parseFault validates faults sent to the control API", () => {
     [{ kind: "hang", times: 0 }, "fault.times: expected a whole number ≥ 1"],
     [
       { kind: "hang", target: "all" },
-      "fault.target: expected one of update, noip, dynamip, cloudflare, ip",
+      "fault.target: expected one of update, noip, dynamip, custom, cloudflare, ip",
     ],
   ];
   for (const [json, error] of errors) assert.deepEqual(parseFault(json), { error }, error);
@@ -966,3 +966,130 @@ Deno.test("/notify receives what a webhook posts, keeps it, and forgets it on re
   emulator.reset();
   assert.deepEqual(emulator.notifications, []);
 });
+
+Deno.test("emulator, Hurricane Electric: the host is the username, one address a request, interval after 10 in 2 minutes", async () => {
+  const t = setup();
+  const he = (query: string, auth: string | null = basic("home.ddns.net", "demo-secret")) =>
+    t.get(`/he/nic/update?${query}`, { auth });
+  assert.deepEqual((await he("hostname=home.ddns.net&myip=1.2.3.4")).body, "good 1.2.3.4");
+  assert.equal((await he("hostname=home.ddns.net&myip=1.2.3.4")).body, "nochg 1.2.3.4");
+  assert.equal((await he("hostname=home.ddns.net&myip=2001:db8::1")).body, "good 2001:db8::1");
+  assert.deepEqual(
+    [t.emulator.noipHost("home.ddns.net").ipv4, t.emulator.noipHost("home.ddns.net").ipv6],
+    ["1.2.3.4", "2001:db8::1"],
+  );
+  assert.equal((await he("hostname=home.ddns.net", DEMO)).body, "badauth");
+  assert.equal((await he("hostname=home.ddns.net", basic("home.ddns.net", "x"))).body, "badauth");
+  assert.equal((await he("hostname=home.ddns.net", null)).status, 401);
+  assert.equal((await he("hostname=none.ddns.net", basic("none.ddns.net", "x"))).body, "nohost");
+  assert.equal((await he("hostname=home.ddns.net&myip=1.2.3.4,2001:db8::1")).status, 400);
+  for (let i = 0; i < 6; i++) await he(`hostname=home.ddns.net&myip=1.2.3.${10 + i}`);
+  assert.equal((await he("hostname=home.ddns.net&myip=1.2.3.99")).body, "interval");
+  await t.clock.advance(2 * MINUTE);
+  assert.equal((await he("hostname=home.ddns.net&myip=1.2.3.99")).body, "good 1.2.3.99");
+});
+
+Deno.test("emulator, deSEC: token auth, statuses, preserve or delete, 2 updates per 2 minutes per domain", async () => {
+  const t = setup();
+  const desec = (query: string, auth = DEMO) => t.get(`/?${query}`, { auth });
+  const host = () => t.emulator.noipHost("home.ddns.net");
+  const first = await desec("hostname=home.ddns.net&myipv4=1.2.3.4&myipv6=2001:db8::1");
+  assert.deepEqual([first.status, first.body], [200, "good"]);
+  assert.equal(host().ip, "1.2.3.4,2001:db8::1");
+  const kept = await desec("hostname=home.ddns.net&myipv4=1.2.3.5&myipv6=preserve");
+  assert.deepEqual([kept.status, kept.body], [200, "good"]);
+  assert.equal(host().ip, "1.2.3.5,2001:db8::1");
+  const limited = await desec("hostname=home.ddns.net&myipv4=1.2.3.6");
+  assert.equal(limited.status, 429);
+  assert.equal(limited.headers.get("retry-after"), "120");
+  await t.clock.advance(2 * MINUTE);
+  // No IPv6 parameter over an IPv4 connection: the AAAA record is deleted.
+  assert.equal((await desec("hostname=home.ddns.net&myipv4=1.2.3.6")).status, 200);
+  assert.equal(host().ip, "1.2.3.6");
+  assert.deepEqual(
+    Object.values(await desec("hostname=home.ddns.net", basic("x", "bad"))).slice(0, 2),
+    [401, "badauth"],
+  );
+  assert.deepEqual(Object.values(await desec("hostname=c.ddns.net")).slice(0, 2), [404, "nohost"]);
+  assert.equal((await desec("hostname=home.ddns.net,shop.example.org")).status, 400);
+});
+
+Deno.test("emulator, built-in one-URL services: each answers in its own words", async () => {
+  const t = setup();
+  const at = async (path: string) => {
+    const r = await t.get(path, { auth: null });
+    return `${r.status} ${r.body}`;
+  };
+  // DuckDNS (spec.jsp): sub-names, `KO` for any failure, `verbose=true` says what changed.
+  const duck = "/update?domains=home&token=demo-secret&ip=1.2.3.4&verbose=true";
+  await assertAt(at, "/update?domains=home&token=nope&ip=1.2.3.4", "200 KO");
+  await assertAt(at, "/update?domains=shop&token=demo-secret&ip=1.2.3.4", "200 KO");
+  await assertAt(at, duck.replace("home", "home.ddns"), "200 KO");
+  assert.equal(t.emulator.customHost("home.ddns.net").ipv4, null);
+  // The emulator's DuckDNS keeps its hosts under duckdns.org: the demo account has none there.
+  await assertAt(at, duck, "200 KO");
+  const ducks = setup({
+    accounts: {
+      ...accounts(),
+      noip: [{
+        username: "duck",
+        password: "demo-secret",
+        hosts: ["home.duckdns.org"],
+        groups: {},
+        donator: false,
+      }],
+    },
+  });
+  const quack = async (path: string) => (await ducks.get(path, { auth: null })).body;
+  assert.equal(await quack(duck), "OK\n1.2.3.4\n\nUPDATED");
+  assert.equal(await quack(duck), "OK\n1.2.3.4\n\nNOCHANGE");
+  assert.equal(await quack(`${duck}&ipv6=2001:db8::1`), "OK\n1.2.3.4\n2001:db8::1\nUPDATED");
+  assert.equal(await quack(duck.replace("&verbose=true", "")), "OK");
+  // FreeDNS v2: the token stands for the account's first host; the caller's address.
+  await assertAt(
+    at,
+    "/u/demo-secret/",
+    "200 Updated 1 host(s) home.ddns.net to 81.2.69.142 in 0.1 seconds",
+  );
+  await assertAt(
+    at,
+    "/u/demo-secret/",
+    "200 No IP change detected for home.ddns.net with IP 81.2.69.142, skipping update",
+  );
+  await assertAt(at, "/u/wrong/", "200 ERROR: Unable to locate this record");
+  // dynv6: the status says it; an empty address leaves its record.
+  await assertAt(
+    at,
+    "/api/update?zone=nas.ddns.net&token=demo-secret&ipv4=1.2.3.4&ipv6=",
+    "200 addresses updated",
+  );
+  await assertAt(
+    at,
+    "/api/update?zone=nas.ddns.net&token=demo-secret&ipv4=1.2.3.4",
+    "200 addresses unchanged",
+  );
+  await assertAt(
+    at,
+    "/api/update?zone=nas.ddns.net&token=x&ipv4=1.2.3.4",
+    "401 invalid authentication token",
+  );
+  await assertAt(
+    at,
+    "/api/update?zone=x.ddns.net&token=demo-secret&ipv4=1.2.3.4",
+    "404 zone not found",
+  );
+  // ddnss.de: an HTML page, `Updated 1 hostname.` whether anything changed.
+  const ddnss = "/upd.php?key=demo-secret&host=nas.ddns.net&ip=1.2.3.5";
+  assert.match(await at(ddnss), /^200 .*Updated 1 hostname\./);
+  assert.match(await at(ddnss), /^200 .*Updated 1 hostname\./);
+  assert.match(await at(ddnss.replace("demo-secret", "x")), /^200 .*badauth/);
+  assert.equal(t.emulator.customHost("nas.ddns.net").ipv4, "1.2.3.5");
+  assert.ok(
+    t.lines.every((line) => !line.includes("demo-secret")),
+    "tokens masked, in the path too",
+  );
+});
+
+async function assertAt(at: (path: string) => Promise<string>, path: string, want: string) {
+  assert.equal(await at(path), want, path);
+}

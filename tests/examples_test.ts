@@ -6,9 +6,17 @@ import { dnsbeat } from "./helpers/cli.ts";
 const env = {
   DNSBEAT_NOIP_PASSWORD: "example-noip-password",
   DNSBEAT_DYNAMIP_PASSWORD: "example-dynamip-password",
+  DNSBEAT_DUCKDNS_TOKEN: "example-duckdns-token",
+  DNSBEAT_DYN_PASSWORD: "example-dyn-password",
+  DNSBEAT_API_TOKEN: "example-api-token",
+  DNSBEAT_HE_KEY: "example-he-key",
+  DNSBEAT_DESEC_TOKEN: "example-desec-token",
+  DNSBEAT_FREEDNS_TOKEN: "example-freedns-token",
+  DNSBEAT_DYNV6_TOKEN: "example-dynv6-token",
+  DNSBEAT_DDNSS_KEY: "example-ddnss-key",
 };
 
-for (const name of ["noip", "dynamip", "both", "notify", "router"]) {
+for (const name of ["noip", "dynamip", "both", "notify", "router", "custom", "services"]) {
   Deno.test(`examples/${name}.json passes dnsbeat check`, async () => {
     const dir = await Deno.makeTempDir();
     try {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { type FetchFn, httpGet, type HttpResult } from "../lib/net/http.ts";
+import { type FetchFn, httpRequest, type HttpResult } from "../lib/net/http.ts";
 
 const SECRET = "s3cr3t-VALUE";
 const encoder = new TextEncoder();
@@ -64,14 +64,14 @@ function assertNoSecret(result: HttpResult): void {
   assert.doesNotMatch(JSON.stringify(result), new RegExp(SECRET));
 }
 
-Deno.test("httpGet: a normal reply, headers sent", async () => {
+Deno.test("httpRequest: a normal reply, headers sent", async () => {
   let seen: string | null = null;
   const server = serve((req) => {
     seen = req.headers.get("x-test");
     return new Response("hello\n", { status: 200 });
   });
   try {
-    const result = await httpGet({ url: `${server.url}/ip`, headers: { "x-test": "yes" } });
+    const result = await httpRequest({ url: `${server.url}/ip`, headers: { "x-test": "yes" } });
     assert.deepEqual(result, { kind: "reply", status: 200, body: "hello\n", truncated: false });
     assert.equal(seen, "yes");
   } finally {
@@ -79,10 +79,10 @@ Deno.test("httpGet: a normal reply, headers sent", async () => {
   }
 });
 
-Deno.test("httpGet: error statuses are replies too", async () => {
+Deno.test("httpRequest: error statuses are replies too", async () => {
   const server = serve(() => new Response("nope", { status: 500 }));
   try {
-    assert.deepEqual(await httpGet({ url: server.url }), {
+    assert.deepEqual(await httpRequest({ url: server.url }), {
       kind: "reply",
       status: 500,
       body: "nope",
@@ -93,20 +93,20 @@ Deno.test("httpGet: error statuses are replies too", async () => {
   }
 });
 
-Deno.test("httpGet: an empty body", async () => {
+Deno.test("httpRequest: an empty body", async () => {
   const server = serve((req) =>
     new URL(req.url).pathname === "/204"
       ? new Response(null, { status: 204 })
       : new Response("", { status: 200 })
   );
   try {
-    assert.deepEqual(await httpGet({ url: server.url }), {
+    assert.deepEqual(await httpRequest({ url: server.url }), {
       kind: "reply",
       status: 200,
       body: "",
       truncated: false,
     });
-    assert.deepEqual(await httpGet({ url: `${server.url}/204` }), {
+    assert.deepEqual(await httpRequest({ url: `${server.url}/204` }), {
       kind: "reply",
       status: 204,
       body: "",
@@ -117,10 +117,10 @@ Deno.test("httpGet: an empty body", async () => {
   }
 });
 
-Deno.test("httpGet: invalid UTF-8 becomes replacement characters", async () => {
+Deno.test("httpRequest: invalid UTF-8 becomes replacement characters", async () => {
   const server = serve(() => new Response(new Uint8Array([0x68, 0xff, 0x69, 0xc3])));
   try {
-    assert.deepEqual(await httpGet({ url: server.url }), {
+    assert.deepEqual(await httpRequest({ url: server.url }), {
       kind: "reply",
       status: 200,
       body: "h\uFFFDi\uFFFD",
@@ -131,7 +131,7 @@ Deno.test("httpGet: invalid UTF-8 becomes replacement characters", async () => {
   }
 });
 
-Deno.test("httpGet: a 10 MB body is cut at maxBytes quickly", async () => {
+Deno.test("httpRequest: a 10 MB body is cut at maxBytes quickly", async () => {
   const chunk = new Uint8Array(64 * 1024).fill(0x61);
   let sent = 0;
   const server = serve(() =>
@@ -147,7 +147,7 @@ Deno.test("httpGet: a 10 MB body is cut at maxBytes quickly", async () => {
   );
   try {
     const started = performance.now();
-    const result = await httpGet({ url: server.url, maxBytes: 1000 });
+    const result = await httpRequest({ url: server.url, maxBytes: 1000 });
     assert.deepEqual(result, {
       kind: "reply",
       status: 200,
@@ -161,18 +161,18 @@ Deno.test("httpGet: a 10 MB body is cut at maxBytes quickly", async () => {
   }
 });
 
-Deno.test("httpGet: a body of exactly maxBytes is not truncated, one byte more is", async () => {
+Deno.test("httpRequest: a body of exactly maxBytes is not truncated, one byte more is", async () => {
   const server = serve((req) =>
     new Response("x".repeat(Number(new URL(req.url).searchParams.get("n"))))
   );
   try {
-    assert.deepEqual(await httpGet({ url: `${server.url}/?n=100`, maxBytes: 100 }), {
+    assert.deepEqual(await httpRequest({ url: `${server.url}/?n=100`, maxBytes: 100 }), {
       kind: "reply",
       status: 200,
       body: "x".repeat(100),
       truncated: false,
     });
-    assert.deepEqual(await httpGet({ url: `${server.url}/?n=101`, maxBytes: 100 }), {
+    assert.deepEqual(await httpRequest({ url: `${server.url}/?n=101`, maxBytes: 100 }), {
       kind: "reply",
       status: 200,
       body: "x".repeat(100),
@@ -183,10 +183,10 @@ Deno.test("httpGet: a body of exactly maxBytes is not truncated, one byte more i
   }
 });
 
-Deno.test("httpGet: the cap does not leave half a character", async () => {
+Deno.test("httpRequest: the cap does not leave half a character", async () => {
   const server = serve(() => new Response("aé"));
   try {
-    assert.deepEqual(await httpGet({ url: server.url, maxBytes: 2 }), {
+    assert.deepEqual(await httpRequest({ url: server.url, maxBytes: 2 }), {
       kind: "reply",
       status: 200,
       body: "a",
@@ -197,11 +197,11 @@ Deno.test("httpGet: the cap does not leave half a character", async () => {
   }
 });
 
-Deno.test("httpGet: a server that never answers fails at the deadline", async () => {
+Deno.test("httpRequest: a server that never answers fails at the deadline", async () => {
   const server = rawServer((conn) => drain(conn));
   try {
     const started = performance.now();
-    const result = await httpGet({ url: server.url, timeoutMs: 300 });
+    const result = await httpRequest({ url: server.url, timeoutMs: 300 });
     const elapsed = performance.now() - started;
     assert.deepEqual(result, { kind: "failed", reason: "no complete reply within 300ms" });
     assert.ok(elapsed >= 250 && elapsed < 1500, `${elapsed}ms`);
@@ -210,7 +210,7 @@ Deno.test("httpGet: a server that never answers fails at the deadline", async ()
   }
 });
 
-Deno.test("httpGet: a server trickling one byte every 50ms is cut at the deadline", async () => {
+Deno.test("httpRequest: a server trickling one byte every 50ms is cut at the deadline", async () => {
   const server = rawServer(async (conn, closing) => {
     await conn.read(new Uint8Array(4096));
     await conn.write(encoder.encode("HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\n\r\n"));
@@ -221,7 +221,7 @@ Deno.test("httpGet: a server trickling one byte every 50ms is cut at the deadlin
   });
   try {
     const started = performance.now();
-    const result = await httpGet({ url: server.url, timeoutMs: 300 });
+    const result = await httpRequest({ url: server.url, timeoutMs: 300 });
     const elapsed = performance.now() - started;
     assert.deepEqual(result, { kind: "failed", reason: "no complete reply within 300ms" });
     assert.ok(elapsed >= 250 && elapsed < 1500, `${elapsed}ms`);
@@ -230,38 +230,38 @@ Deno.test("httpGet: a server trickling one byte every 50ms is cut at the deadlin
   }
 });
 
-Deno.test("httpGet: the deadline in whole seconds reads like 15s", async () => {
+Deno.test("httpRequest: the deadline in whole seconds reads like 15s", async () => {
   const fetchFn: FetchFn = (_input, init) =>
     new Promise((_resolve, reject) =>
       init?.signal?.addEventListener("abort", () => reject(init.signal?.reason))
     );
-  const result = await httpGet({ url: "https://example.test/", timeoutMs: 1000 }, fetchFn);
+  const result = await httpRequest({ url: "https://example.test/", timeoutMs: 1000 }, fetchFn);
   assert.deepEqual(result, { kind: "failed", reason: "no complete reply within 1s" });
 });
 
-Deno.test("httpGet: connection refused is unreached, without the secret", async () => {
+Deno.test("httpRequest: connection refused is unreached, without the secret", async () => {
   const url = `http://user:${SECRET}@127.0.0.1:${freePort()}/x?password=${SECRET}`;
-  const result = await httpGet({ url, timeoutMs: 2000 });
+  const result = await httpRequest({ url, timeoutMs: 2000 });
   assert.deepEqual(result, { kind: "unreached", reason: "connection refused" });
   assertNoSecret(result);
 });
 
-Deno.test("httpGet: a port fetch never connects to says so, not that the request failed", async () => {
+Deno.test("httpRequest: a port fetch never connects to says so, not that the request failed", async () => {
   for (const port of [1, 9, 25]) {
-    const result = await httpGet({ url: `http://127.0.0.1:${port}/`, timeoutMs: 2000 });
+    const result = await httpRequest({ url: `http://127.0.0.1:${port}/`, timeoutMs: 2000 });
     assert.equal(result.kind, "unreached", `port ${port}`);
     assert.match(result.kind === "unreached" ? result.reason : "", /port .*use another port/);
   }
 });
 
-Deno.test("httpGet: a reply that is not HTTP fails", async () => {
+Deno.test("httpRequest: a reply that is not HTTP fails", async () => {
   const server = rawServer(async (conn) => {
     await conn.read(new Uint8Array(4096));
     await conn.write(encoder.encode("garbage garbage\r\n\r\n"));
     conn.close();
   });
   try {
-    assert.deepEqual(await httpGet({ url: `${server.url}/?password=${SECRET}` }), {
+    assert.deepEqual(await httpRequest({ url: `${server.url}/?password=${SECRET}` }), {
       kind: "failed",
       reason: "the reply was not valid HTTP",
     });
@@ -270,13 +270,13 @@ Deno.test("httpGet: a reply that is not HTTP fails", async () => {
   }
 });
 
-Deno.test("httpGet: a connection closed before any reply fails (it may have arrived)", async () => {
+Deno.test("httpRequest: a connection closed before any reply fails (it may have arrived)", async () => {
   const server = rawServer(async (conn) => {
     await conn.read(new Uint8Array(4096));
     conn.close();
   });
   try {
-    assert.deepEqual(await httpGet({ url: server.url }), {
+    assert.deepEqual(await httpRequest({ url: server.url }), {
       kind: "failed",
       reason: "connection reset before the reply ended",
     });
@@ -285,14 +285,14 @@ Deno.test("httpGet: a connection closed before any reply fails (it may have arri
   }
 });
 
-Deno.test("httpGet: a connection closed in the middle of the body fails", async () => {
+Deno.test("httpRequest: a connection closed in the middle of the body fails", async () => {
   const server = rawServer(async (conn) => {
     await conn.read(new Uint8Array(4096));
     await conn.write(encoder.encode("HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\nabc"));
     conn.close();
   });
   try {
-    assert.deepEqual(await httpGet({ url: server.url }), {
+    assert.deepEqual(await httpRequest({ url: server.url }), {
       kind: "failed",
       reason: "connection reset before the reply ended",
     });
@@ -301,7 +301,7 @@ Deno.test("httpGet: a connection closed in the middle of the body fails", async 
   }
 });
 
-Deno.test("httpGet: TLS to a plain HTTP server fails as a TLS error", async () => {
+Deno.test("httpRequest: TLS to a plain HTTP server fails as a TLS error", async () => {
   const server = rawServer(async (conn) => {
     await conn.read(new Uint8Array(4096));
     await conn.write(encoder.encode("HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n\r\n"));
@@ -309,14 +309,14 @@ Deno.test("httpGet: TLS to a plain HTTP server fails as a TLS error", async () =
   });
   try {
     const url = server.url.replace("http:", "https:") + `/?password=${SECRET}`;
-    const result = await httpGet({ url });
+    const result = await httpRequest({ url });
     assert.deepEqual(result, { kind: "failed", reason: "TLS handshake failed" });
   } finally {
     await server.close();
   }
 });
 
-Deno.test("httpGet: fetch errors are classified by their text, which is never echoed", async () => {
+Deno.test("httpRequest: fetch errors are classified by their text, which is never echoed", async () => {
   const url = `https://user:${SECRET}@connection-refused.dns-error.test/?password=${SECRET}`;
   const inner = (detail: string) =>
     new TypeError("fetch failed", {
@@ -362,26 +362,26 @@ Deno.test("httpGet: fetch errors are classified by their text, which is never ec
     }],
   ];
   for (const [error, expected] of cases) {
-    const result = await httpGet({ url }, () => Promise.reject(error));
+    const result = await httpRequest({ url }, () => Promise.reject(error));
     assert.deepEqual(result, expected, String(error));
     assertNoSecret(result);
   }
 });
 
-Deno.test("httpGet: URLs that are not http(s) are never fetched", async () => {
+Deno.test("httpRequest: URLs that are not http(s) are never fetched", async () => {
   let calls = 0;
   const fetchFn: FetchFn = () => {
     calls++;
     return Promise.resolve(new Response("x"));
   };
   for (const url of ["ftp://example.test/", "not a url", `http://[::1/${SECRET}`]) {
-    const result = await httpGet({ url }, fetchFn);
+    const result = await httpRequest({ url }, fetchFn);
     assert.deepEqual(result, { kind: "unreached", reason: "not a valid http:// or https:// URL" });
   }
   assert.equal(calls, 0);
 });
 
-Deno.test("httpGet: a same-origin redirect is followed with the headers", async () => {
+Deno.test("httpRequest: a same-origin redirect is followed with the headers", async () => {
   const seen: [string, string | null][] = [];
   const server = serve((req) => {
     const url = new URL(req.url);
@@ -392,7 +392,7 @@ Deno.test("httpGet: a same-origin redirect is followed with the headers", async 
     return new Response("done");
   });
   try {
-    const result = await httpGet({
+    const result = await httpRequest({
       url: `${server.url}/start`,
       headers: { authorization: "Basic abc" },
     });
@@ -403,7 +403,7 @@ Deno.test("httpGet: a same-origin redirect is followed with the headers", async 
   }
 });
 
-Deno.test("httpGet: a cross-origin redirect is refused; the other server gets nothing", async () => {
+Deno.test("httpRequest: a cross-origin redirect is refused; the other server gets nothing", async () => {
   const other: (string | null)[] = [];
   const second = serve((req) => {
     other.push(req.headers.get("authorization"));
@@ -416,7 +416,10 @@ Deno.test("httpGet: a cross-origin redirect is refused; the other server gets no
     })
   );
   try {
-    const result = await httpGet({ url: first.url, headers: { authorization: `Basic ${SECRET}` } });
+    const result = await httpRequest({
+      url: first.url,
+      headers: { authorization: `Basic ${SECRET}` },
+    });
     assert.deepEqual(result, {
       kind: "redirect-refused",
       status: 307,
@@ -447,14 +450,14 @@ function tableFetch(table: Record<string, Response>): { fetchFn: FetchFn; calls:
 const redirect = (status: number, location: string) =>
   new Response(null, { status, headers: { location } });
 
-Deno.test("httpGet: an https to http downgrade is refused, even on the same host", async () => {
+Deno.test("httpRequest: an https to http downgrade is refused, even on the same host", async () => {
   const { fetchFn, calls } = tableFetch({
     "https://dyn.example/nic/update?x=1": redirect(
       302,
       `http://dyn.example/nic?password=${SECRET}`,
     ),
   });
-  const result = await httpGet({ url: "https://dyn.example/nic/update?x=1" }, fetchFn);
+  const result = await httpRequest({ url: "https://dyn.example/nic/update?x=1" }, fetchFn);
   assert.deepEqual(result, {
     kind: "redirect-refused",
     status: 302,
@@ -464,25 +467,25 @@ Deno.test("httpGet: an https to http downgrade is refused, even on the same host
   assert.equal(calls.length, 1);
 });
 
-Deno.test("httpGet: the same host upgrading http to https is followed", async () => {
+Deno.test("httpRequest: the same host upgrading http to https is followed", async () => {
   const { fetchFn, calls } = tableFetch({
     "http://dyn.example:8245/ip": redirect(301, "https://dyn.example/ip"),
     "https://dyn.example/ip": new Response("1.2.3.4"),
   });
-  const result = await httpGet({ url: "http://dyn.example:8245/ip" }, fetchFn);
+  const result = await httpRequest({ url: "http://dyn.example:8245/ip" }, fetchFn);
   assert.deepEqual(result, { kind: "reply", status: 200, body: "1.2.3.4", truncated: false });
   assert.deepEqual(calls, ["http://dyn.example:8245/ip", "https://dyn.example/ip"]);
 });
 
-Deno.test("httpGet: an upgrade to another host is refused", async () => {
+Deno.test("httpRequest: an upgrade to another host is refused", async () => {
   const { fetchFn } = tableFetch({
     "http://dyn.example/ip": redirect(301, "https://evil.example/ip"),
   });
-  const result = await httpGet({ url: "http://dyn.example/ip" }, fetchFn);
+  const result = await httpRequest({ url: "http://dyn.example/ip" }, fetchFn);
   assert.equal(result.kind, "redirect-refused");
 });
 
-Deno.test("httpGet: at most 3 redirects are followed", async () => {
+Deno.test("httpRequest: at most 3 redirects are followed", async () => {
   let requests = 0;
   const server = serve((req) => {
     requests++;
@@ -490,7 +493,7 @@ Deno.test("httpGet: at most 3 redirects are followed", async () => {
     return redirect(302, `/${n + 1}`);
   });
   try {
-    assert.deepEqual(await httpGet({ url: server.url }), {
+    assert.deepEqual(await httpRequest({ url: server.url }), {
       kind: "redirect-refused",
       status: 302,
       location: `${server.url}/4`,
@@ -502,18 +505,18 @@ Deno.test("httpGet: at most 3 redirects are followed", async () => {
   }
 });
 
-Deno.test("httpGet: a redirect to a non-http scheme is refused; no Location is a reply", async () => {
+Deno.test("httpRequest: a redirect to a non-http scheme is refused; no Location is a reply", async () => {
   const { fetchFn } = tableFetch({
     "https://a.example/": redirect(302, "file:///etc/passwd"),
     "https://b.example/": new Response("see other", { status: 302 }),
   });
-  assert.deepEqual(await httpGet({ url: "https://a.example/" }, fetchFn), {
+  assert.deepEqual(await httpRequest({ url: "https://a.example/" }, fetchFn), {
     kind: "redirect-refused",
     status: 302,
     location: "",
     reason: "the server redirected to something that is not an http:// or https:// URL",
   });
-  assert.deepEqual(await httpGet({ url: "https://b.example/" }, fetchFn), {
+  assert.deepEqual(await httpRequest({ url: "https://b.example/" }, fetchFn), {
     kind: "reply",
     status: 302,
     body: "see other",
@@ -521,13 +524,17 @@ Deno.test("httpGet: a redirect to a non-http scheme is refused; no Location is a
   });
 });
 
-Deno.test("httpGet: the caller's abort ends the request as aborted", async () => {
+Deno.test("httpRequest: the caller's abort ends the request as aborted", async () => {
   const server = rawServer((conn) => drain(conn));
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), 50);
   try {
     const started = performance.now();
-    const result = await httpGet({ url: server.url, timeoutMs: 5000, signal: controller.signal });
+    const result = await httpRequest({
+      url: server.url,
+      timeoutMs: 5000,
+      signal: controller.signal,
+    });
     assert.deepEqual(result, { kind: "aborted" });
     assert.ok(performance.now() - started < 1500);
   } finally {
@@ -536,7 +543,7 @@ Deno.test("httpGet: the caller's abort ends the request as aborted", async () =>
   }
 });
 
-Deno.test("httpGet: the caller's abort while the body trickles is aborted", async () => {
+Deno.test("httpRequest: the caller's abort while the body trickles is aborted", async () => {
   const server = rawServer(async (conn, closing) => {
     await conn.read(new Uint8Array(4096));
     await conn.write(encoder.encode("HTTP/1.1 200 OK\r\n\r\n"));
@@ -548,7 +555,11 @@ Deno.test("httpGet: the caller's abort while the body trickles is aborted", asyn
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), 150);
   try {
-    const result = await httpGet({ url: server.url, timeoutMs: 5000, signal: controller.signal });
+    const result = await httpRequest({
+      url: server.url,
+      timeoutMs: 5000,
+      signal: controller.signal,
+    });
     assert.deepEqual(result, { kind: "aborted" });
   } finally {
     clearTimeout(timer);
@@ -556,9 +567,12 @@ Deno.test("httpGet: the caller's abort while the body trickles is aborted", asyn
   }
 });
 
-Deno.test("httpGet: an already aborted signal never fetches", async () => {
+Deno.test("httpRequest: an already aborted signal never fetches", async () => {
   const { fetchFn, calls } = tableFetch({});
-  const result = await httpGet({ url: "https://a.example/", signal: AbortSignal.abort() }, fetchFn);
+  const result = await httpRequest(
+    { url: "https://a.example/", signal: AbortSignal.abort() },
+    fetchFn,
+  );
   assert.deepEqual(result, { kind: "aborted" });
   assert.deepEqual(calls, []);
 });

@@ -21,7 +21,9 @@ import { dyndns2Round } from "../lib/providers/dyndns2/round.ts";
 import { MINUTE } from "../lib/config/duration.ts";
 import type { HttpGetRequest, HttpResult } from "../lib/net/http.ts";
 import { renderStatus } from "../lib/providers/report.ts";
-import type { DynamipState, Dyndns2State } from "../lib/state/mod.ts";
+import { kindOf } from "../lib/providers/mod.ts";
+import { type DynamipState } from "../lib/providers/dynamip/entry.ts";
+import { type Dyndns2State } from "../lib/providers/dyndns2/entry.ts";
 import { testContext } from "./helpers/context.ts";
 
 const USER = "me@example.com";
@@ -159,7 +161,7 @@ async function outputs(pw: string): Promise<{ text: string[]; json: string[] }> 
       network: [],
       providers: [noipStatus, siteStatus],
       notify: [],
-    }),
+    }, (s, i) => kindOf([noip, site][i]!).render(s)),
   );
   assert.ok(
     requests.length >= NOIP_REPLIES.length + DYNAMIP_REPLIES.length - 2,

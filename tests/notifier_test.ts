@@ -13,6 +13,7 @@ import { dyndns2Round, runDyndns2 } from "../lib/providers/dyndns2/round.ts";
 import type { HttpGetRequest, HttpResult } from "../lib/net/http.ts";
 import { Notifier, OUTBOX_MAX_AGE_MS } from "../lib/notify/notifier.ts";
 import { parseNotifyConfig } from "../lib/notify/config.ts";
+import { Validator } from "../lib/config/validate.ts";
 import { createEvent } from "../lib/notify/events.ts";
 import { lift } from "../lib/state/resume.ts";
 import type { State } from "../lib/state/mod.ts";
@@ -52,7 +53,8 @@ const SITE: DynamipProvider = {
 
 /** Sinks that want every event: a webhook, a healthcheck, a hook. */
 function sinks(failingAfter = "1h") {
-  const parsed = parseNotifyConfig({
+  const v = new Validator({ readSecretFile: () => ({ error: "none" }), env: () => undefined }, "");
+  const parsed = parseNotifyConfig(v, {
     failingAfter,
     notify: [
       { type: "webhook", name: "hook", url: "http://127.0.0.1:9999/x" },
@@ -60,8 +62,8 @@ function sinks(failingAfter = "1h") {
       { type: "exec", name: "run", command: ["/bin/true"] },
     ],
   });
-  assert.ok(parsed.ok);
-  return parsed.config;
+  assert.deepEqual(v.errors, []);
+  return parsed;
 }
 
 /** A test context whose notifier's every sink hangs until dnsbeat ends (fetch and programs). */

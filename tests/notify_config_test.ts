@@ -3,10 +3,12 @@ import fc from "fast-check";
 import {
   type ExecSink,
   type HealthcheckSink,
+  type NotifyConfig,
   parseNotifyConfig,
   type Sink,
   type WebhookSink,
 } from "../lib/notify/config.ts";
+import { Validator } from "../lib/config/validate.ts";
 import { EVENT_KINDS } from "../lib/notify/events.ts";
 import { EXAMPLE_SINKS } from "./helpers/example_sinks.ts";
 import { describeSink, sinkSecrets } from "../lib/notify/secrets.ts";
@@ -34,16 +36,22 @@ const BRIEF_EXAMPLE = {
   ],
 };
 
+/** The notification settings of `config`, and the problems found. */
+function parse(config: Record<string, unknown>): { config: NotifyConfig; errors: string[] } {
+  const v = new Validator({ readSecretFile: () => ({ error: "none" }), env: () => undefined }, "");
+  return { config: parseNotifyConfig(v, config), errors: v.errors };
+}
+
 function sinks(notify: unknown[], extra: Record<string, unknown> = {}): Sink[] {
-  const result = parseNotifyConfig({ notify, ...extra });
-  if (!result.ok) throw new Error(result.errors.join("\n"));
+  const result = parse({ notify, ...extra });
+  if (result.errors.length > 0) throw new Error(result.errors.join("\n"));
   return [...result.config.sinks];
 }
 
 function errors(notify: unknown, extra: Record<string, unknown> = {}): string[] {
-  const result = parseNotifyConfig({ notify, ...extra });
-  assert.equal(result.ok, false, "expected the config to be refused");
-  return result.ok ? [] : result.errors;
+  const result = parse({ notify, ...extra });
+  assert.notEqual(result.errors.length, 0, "expected the config to be refused");
+  return result.errors;
 }
 
 function one(notify: unknown, extra: Record<string, unknown> = {}): string {
@@ -53,8 +61,8 @@ function one(notify: unknown, extra: Record<string, unknown> = {}): string {
 }
 
 Deno.test("config: the example of the issue validates, with defaults filled in", () => {
-  const result = parseNotifyConfig(BRIEF_EXAMPLE);
-  assert.ok(result.ok, result.ok ? "" : result.errors.join("\n"));
+  const result = parse(BRIEF_EXAMPLE);
+  assert.deepEqual(result.errors, []);
   assert.equal(result.config.failingAfterMs, 2 * 3600_000);
   const [phone, hc, fw] = result.config.sinks as [WebhookSink, HealthcheckSink, ExecSink];
   assert.equal(phone.type, "webhook");
@@ -75,8 +83,7 @@ Deno.test("config: the example of the issue validates, with defaults filled in",
 });
 
 Deno.test("config: no notify section means no sinks and failingAfter 1h", () => {
-  const result = parseNotifyConfig({});
-  assert.deepEqual(result, { ok: true, config: { sinks: [], failingAfterMs: 3600_000 } });
+  assert.deepEqual(parse({}), { config: { sinks: [], failingAfterMs: 3600_000 }, errors: [] });
 });
 
 Deno.test("config: defaults of each sink type", () => {
@@ -155,7 +162,7 @@ Deno.test("config: problems name the field and say what is expected", () => {
     ],
     [
       { type: "webhook", url: "https://x.example/", method: "post" },
-      /^notify\[0\]\.method: expected one of "POST", "PUT", "GET", found "post" \(write it in capitals: "POST"\)$/,
+      /^notify\[0\]\.method: expected one of "POST", "PUT", "GET", found "post" \(did you mean "POST"\?\)$/,
     ],
     [
       { type: "webhook", url: "https://x.example/", method: "GET", body: "x" },
@@ -225,7 +232,7 @@ Deno.test("config: problems name the field and say what is expected", () => {
     ],
     [
       { type: "webhook", url: "https://x.example/", timeout: "10" },
-      /^notify\[0\]\.timeout: expected a duration like "500ms", "30s", "5m" or "1h", found "10"$/,
+      /^notify\[0\]\.timeout: expected a duration like "90s", "5m", "1h30m" or "25d", found "10"$/,
     ],
     [
       { type: "webhook", url: "https://x.example/", timeout: "50ms" },
@@ -316,6 +323,13 @@ function secretCarriers(t: string): unknown[] {
     { type: "exec", command: [t] },
     { type: "exec", command: ["/bin/x", t, 5] },
     { type: "exec", command: ["/bin/x", `${t}\0`] },
+    { type: "webhook", url: "https://x/", events: { token: t } },
+    { type: "webhook", url: "https://x/", events: [{ token: t }] },
+    { type: "webhook", url: "https://x/", name: { token: t } },
+    { type: "webhook", url: "https://x/", method: { token: t } },
+    { type: "webhook", url: "https://x/", timeout: { token: t } },
+    { type: { token: t }, url: "https://x/" },
+    `https://x/${t}`,
   ];
 }
 
@@ -333,6 +347,21 @@ Deno.test("config: no validation message shows a token from a URL, header, body 
     }),
     { numRuns: 30 },
   );
+});
+
+Deno.test("config: a token in an object where a list or a name goes is named by its kind only", () => {
+  const [events] = errors([{
+    type: "webhook",
+    url: "https://x/",
+    events: { token: "s3cr3t-tok" },
+  }]);
+  assert.match(
+    events!,
+    /^notify\[0\]\.events: expected a non-empty list of events .*, found an object$/,
+  );
+  const [after] = errors([], { failingAfter: { token: "s3cr3t-tok" } });
+  assert.match(after!, /^failingAfter: expected a duration like .*, found an object$/);
+  for (const message of [events, after]) assert.ok(!message!.includes("s3cr3t"), message);
 });
 
 Deno.test("describeSink: scheme and host only, header names, no values or arguments", () => {

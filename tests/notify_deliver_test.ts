@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { HOUR } from "../lib/config/duration.ts";
 import { parseNotifyConfig, type Sink } from "../lib/notify/config.ts";
+import { Validator } from "../lib/config/validate.ts";
 import { deliver, type DeliverDeps, FAIL_KINDS, pingOf } from "../lib/notify/deliver.ts";
 import {
   type AttemptReport,
@@ -108,9 +109,10 @@ class Reports {
 }
 
 function sinksOf(...entries: unknown[]): Sink[] {
-  const result = parseNotifyConfig({ notify: entries });
-  if (!result.ok) throw new Error(result.errors.join("\n"));
-  return [...result.config.sinks];
+  const v = new Validator({ readSecretFile: () => ({ error: "none" }), env: () => undefined }, "");
+  const config = parseNotifyConfig(v, { notify: entries });
+  if (v.errors.length > 0) throw new Error(v.errors.join("\n"));
+  return [...config.sinks];
 }
 
 function sinkOf(entry: unknown): Sink {
@@ -483,6 +485,18 @@ Deno.test("exec: a non-zero exit is not retried; output is cut to 200 characters
       result.reason,
       /^the command exited with status 3; stderr: "(abcdefghij){20}"; stdout: "out"; fix the program in notify\[0\]\.command so that it exits 0$/,
     );
+  });
+});
+
+Deno.test("exec: a program writing far more than is kept can write it all", async () => {
+  await withTempDir(async (dir) => {
+    // Writing to a closed pipe would fail (SIGPIPE, status 141) and the script would exit 9.
+    const path = await script(dir, "chatty", "head -c 1048576 /dev/zero | tr '\\0' x || exit 9");
+    const sink = sinkOf({ type: "exec", command: [path], timeout: "5s" });
+    assert.deepEqual(await deliver(sink, event(), DEPS), {
+      kind: "delivered",
+      detail: `the command exited with status 0; stdout: "${"x".repeat(200)}"`,
+    });
   });
 });
 

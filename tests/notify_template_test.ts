@@ -191,6 +191,9 @@ Deno.test("header: no CR or LF can get in; non-ASCII is an RFC 2047 encoded word
   assert.ok(match, unicode);
   const bytes = Uint8Array.from(atob(match[1]!), (c) => c.charCodeAt(0));
   assert.equal(new TextDecoder().decode(bytes), "dnsbeat: Müller 🎉 next");
+  // Standard base64 with padding, as RFC 2047 asks: not the URL-safe alphabet.
+  const padded = renderHeader(header, eventFields(event({ message: "ü?>" })));
+  assert.equal(padded, "=?UTF-8?B?ZG5zYmVhdDogw7w/Pg==?=");
   fc.assert(
     fc.property(fc.string({ unit: "binary" }), (text) => {
       const value = renderHeader(header, eventFields(event({ message: text, provider: text })));

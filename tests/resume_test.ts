@@ -11,7 +11,9 @@ import {
   takeResumeRequest,
   withdrawResume,
 } from "../lib/state/resume.ts";
-import { emptyDynamip, emptyDyndns2, emptyState, type State, type Stop } from "../lib/state/mod.ts";
+import { emptyState, type State, type Stop } from "../lib/state/mod.ts";
+import { emptyDynamip } from "../lib/providers/dynamip/entry.ts";
+import { emptyDyndns2 } from "../lib/providers/dyndns2/entry.ts";
 import { StateStore } from "../lib/state/store.ts";
 import { recordingNotices } from "./helpers/context.ts";
 import { FakeClock } from "./helpers/fake_clock.ts";

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { report } from "./helpers/report.ts";
-import { emptyDynamip, emptyState, parseState, type State } from "../lib/state/mod.ts";
+import { emptyState, parseState, type State } from "../lib/state/mod.ts";
+import { emptyDynamip } from "../lib/providers/dynamip/entry.ts";
 import {
   readState,
   removeStaleTemps,

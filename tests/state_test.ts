@@ -2,15 +2,14 @@ import assert from "node:assert/strict";
 import { type Moment } from "../lib/state/moment.ts";
 import {
   adoptState,
-  emptyDynamip,
-  emptyDyndns2,
-  emptyHost,
   emptyState,
   isObject,
   parseState,
   type State,
   STATE_VERSION,
 } from "../lib/state/mod.ts";
+import { emptyDynamip } from "../lib/providers/dynamip/entry.ts";
+import { emptyDyndns2, emptyHost } from "../lib/providers/dyndns2/entry.ts";
 import { FakeClock } from "./helpers/fake_clock.ts";
 
 const NOIP_KEY = "dyndns2 https://dynupdate.no-ip.com me@example.com";

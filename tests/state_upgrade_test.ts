@@ -7,13 +7,8 @@
 import assert from "node:assert/strict";
 import { parseConfig } from "../lib/config/mod.ts";
 import type { Provider } from "../lib/config/types.ts";
-import {
-  type Dyndns2State,
-  emptyDyndns2,
-  emptyState,
-  type LegacyState,
-  type State,
-} from "../lib/state/mod.ts";
+import { emptyState, type LegacyState, type State } from "../lib/state/mod.ts";
+import { type Dyndns2State, emptyDyndns2 } from "../lib/providers/dyndns2/entry.ts";
 import { accountKeyChange, upgradeState } from "../lib/state/upgrade.ts";
 import { FakeClock } from "./helpers/fake_clock.ts";
 

@@ -12,7 +12,7 @@ import { systemIp } from "../net/iface_read.ts";
 import { natMessage } from "../net/nat.ts";
 import { interfaceChoices, natSights } from "../net/network_notes.ts";
 import { ExitCode } from "../exit_codes.ts";
-import { machineUserAgent } from "../providers/dyndns2/round.ts";
+import { machineUserAgent } from "../providers/dyndns2/account.ts";
 import { kindOf } from "../providers/mod.ts";
 import { describeSink } from "../notify/secrets.ts";
 import { stopOf } from "../state/resume.ts";
@@ -45,7 +45,7 @@ export const check: Command = {
     ];
     for (const p of config.providers) {
       lines.push(kindOf(p).describe(p));
-      lines.push(`  ${p.passwordSource}`);
+      for (const source of kindOf(p).secretSources(p)) lines.push(`  ${source}`);
       const stop = stopOf(state, p);
       if (stop !== null) {
         const changed = stop.fingerprint !== p.fingerprint;
@@ -73,9 +73,8 @@ export const check: Command = {
 
 /** The User-Agent of DynDNS2 updates and whose contact it names; none without such a provider. */
 function userAgentLine(config: Config): string[] {
-  const p = config.providers.find((p) => p.kind === "dyndns2");
-  if (p?.kind !== "dyndns2") return [];
-  const contact = p.userAgentContact;
+  const contact = config.providers.map((p) => kindOf(p).contact(p)).find((c) => c !== null);
+  if (contact === undefined || contact === null) return [];
   return [
     `User-Agent of DynDNS2 updates: ${machineUserAgent(contact)} (contact ${contact}: ${
       contact === CONTACT

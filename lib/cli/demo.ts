@@ -2,7 +2,8 @@
  * `dnsbeat demo`: dnsbeat at work with no account. Starts the built-in emulator on 127.0.0.1,
  * writes a temporary config and state, and runs the real commands against it while narrating:
  * an update, a restart that sends nothing, an address change, DynamIP's 15-minute beat, No-IP's
- * 911 wait, an error that stops updates across restarts, and `resume`.
+ * 911 wait, an error that stops updates across restarts, `resume`, and the same promise for another
+ * service (deSEC).
  *
  * @module
  */
@@ -21,6 +22,10 @@ import { status } from "./status.ts";
 
 const NOIP_PASSWORD = "demo-noip-password";
 const DYNAMIP_PASSWORD = "demo-dynamip-password";
+const DESEC_TOKEN = "demo-desec-token";
+const CLOUDFLARE_TOKEN = "demo-cloudflare-token";
+/** The deSEC domain the demo adds at the end (the emulator's deSEC answers for it). */
+const DESEC_DOMAIN = "home.dedyn.io";
 
 /** The emulator's accounts for the demo (and for `dnsbeat emulator` without --accounts). */
 export function demoAccounts(now: number): Accounts {
@@ -37,6 +42,27 @@ export function demoAccounts(now: number): Accounts {
       password: DYNAMIP_PASSWORD,
       expiry: now + 60 * 24 * 60 * MINUTE,
     }],
+    cloudflare: {
+      zones: [{
+        id: "d0000000000000000000000000000001",
+        name: "example.com",
+        records: [{
+          id: "d0000000000000000000000000000002",
+          type: "A",
+          name: "home.example.com",
+          content: "192.0.2.1",
+          ttl: 1,
+          proxied: false,
+        }],
+      }],
+      tokens: [{
+        token: CLOUDFLARE_TOKEN,
+        label: "token 1",
+        zones: ["example.com"],
+        zoneRead: true,
+        dnsEdit: true,
+      }],
+    },
     echoIp: { ipv4: "81.2.69.142", ipv6: "2a02:1810::1" },
   };
 }
@@ -62,7 +88,16 @@ export const demo: Command = {
   options: {},
   async run(_values, _positionals, env, signal) {
     const clock = travellingClock(env.clock);
-    const server = await startEmulator({ accounts: demoAccounts(clock.now()), clock, port: 0 });
+    const accounts = demoAccounts(clock.now());
+    // The demo's own deSEC account, for its last steps (not one of the printed demo accounts).
+    accounts.noip.push({
+      username: DESEC_DOMAIN,
+      password: DESEC_TOKEN,
+      hosts: [DESEC_DOMAIN],
+      groups: {},
+      donator: false,
+    });
+    const server = await startEmulator({ accounts, clock, port: 0 });
     const dir = await Deno.makeTempDir({ prefix: "dnsbeat-demo-" });
     try {
       const configPath = `${dir}/config.json`;
@@ -100,9 +135,9 @@ export const demo: Command = {
         const code = await once.run(values, [], demoEnv, signal);
         const after = counts(e);
         env.out(
-          `→ exit ${code}; the emulator received ${after.noip - before.noip} No-IP and ${
-            after.dynamip - before.dynamip
-          } DynamIP request(s).\n`,
+          `→ exit ${code}; the emulator received ${after.noip - before.noip} No-IP, ${
+            after.desec - before.desec
+          } deSEC and ${after.dynamip - before.dynamip} DynamIP request(s).\n`,
         );
         notified(before.notifications);
       };
@@ -166,9 +201,27 @@ export const demo: Command = {
         `13. ${formatDuration(BEAT_PERIOD_MS)} later, the state file is lost (a wiped flash)`,
         "dnsbeat has no record of the hosts, but DNS already answers their address: it records them as up to date and sends No-IP nothing (the reply would be nochg, and repeated nochg counts as abuse). DynamIP's beat is due: one request.",
       );
+      const config = demoConfig(server.url, `${dir}/state.json`);
+      config.providers.push({
+        type: "desec",
+        name: "dedyn",
+        username: DESEC_DOMAIN,
+        password: DESEC_TOKEN,
+        hostnames: [DESEC_DOMAIN],
+        server: server.url,
+      });
+      await Deno.writeTextFile(configPath, JSON.stringify(config, null, 2), { mode: 0o600 });
+      await step(
+        "14. You add a deSEC domain to the config",
+        "Every service is a row of data with the same promise. deSEC's first update sends IPv4 and `preserve` for IPv6 (deSEC deletes a record a request leaves out); No-IP and DynamIP have nothing to send.",
+      );
+      await step(
+        "15. A restart, same address",
+        "deSEC answers `good` even when nothing changed, so only dnsbeat's state keeps it from needless requests: nothing is sent.",
+      );
       const total = counts(e);
       say(
-        `Done: ${total.noip} No-IP and ${total.dynamip} DynamIP requests in all, each one needed. Try it yourself: dnsbeat emulator, then point a config's "server" at it.`,
+        `Done: ${total.noip} No-IP, ${total.desec} deSEC and ${total.dynamip} DynamIP requests in all, each one needed. Try it yourself: dnsbeat emulator, then point a config's "server" at it.`,
       );
       return ExitCode.Ok;
     } finally {
@@ -221,9 +274,14 @@ function emulatedDns(e: Emulator): DnsDeps {
   return { resolveDns };
 }
 
-function counts(e: Emulator): { noip: number; dynamip: number; notifications: number } {
+function counts(
+  e: Emulator,
+): { noip: number; desec: number; dynamip: number; notifications: number } {
+  // deSEC's endpoint is the emulator's `/` (its own path), No-IP's `/nic/update`.
+  const desec = (path: string) => path === "/" || path.startsWith("/?");
   return {
-    noip: e.requests.filter((r) => r.provider === "noip").length,
+    noip: e.requests.filter((r) => r.provider === "noip" && !desec(r.path)).length,
+    desec: e.requests.filter((r) => r.provider === "noip" && desec(r.path)).length,
     dynamip: e.requests.filter((r) => r.provider === "dynamip").length,
     notifications: e.notifications.length,
   };

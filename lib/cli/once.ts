@@ -30,7 +30,7 @@ export const once: Command = {
       const ends: RoundEnd[] = [];
       for (const p of opened.config.providers) {
         const end = await kindOf(p).once(opened.ctx, p, signal);
-        await opened.ctx.notify.round(p, kindOf(p).type(p), end);
+        await opened.ctx.notify.round(p, kindOf(p).configType(p), end);
         ends.push(end);
       }
       // Notifications get up to their sinks' timeouts; what is left goes with the next start.

@@ -91,7 +91,11 @@ export const status: Command = {
       networkInterfaces: () => Deno.networkInterfaces(),
     })).map(natMessage);
     const report = statusReport(loaded, state, env.clock, await lookupAll(loaded, env), network);
-    env.out(values.json ? JSON.stringify(report, null, 2) + "\n" : renderStatus(report));
+    env.out(
+      values.json
+        ? JSON.stringify(report, null, 2) + "\n"
+        : renderStatus(report, (s, i) => kindOf(loaded.config.providers[i]!).render(s)),
+    );
     return statusExit(report);
   },
 };

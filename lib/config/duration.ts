@@ -21,6 +21,14 @@ export function parseDuration(text: string): number | null {
   return total;
 }
 
+/** A duration as the config writes it: `"1h"`, `"5m"`, `"30s"`, or `"300ms"` below a second. */
+export function formatTimeout(ms: number): string {
+  if (ms % HOUR === 0) return `${ms / HOUR}h`;
+  if (ms % MINUTE === 0) return `${ms / MINUTE}m`;
+  if (ms % SECOND === 0) return `${ms / SECOND}s`;
+  return `${ms}ms`;
+}
+
 /** Formats milliseconds as `"1h 5m 3s"` (whole seconds; `"0s"` for less than a second). */
 export function formatDuration(ms: number): string {
   let rest = Math.round(Math.abs(ms) / SECOND);

@@ -9,15 +9,15 @@
 import { parseNotifyConfig } from "../notify/config.ts";
 import { readSinkSecrets } from "../notify/secret_fields.ts";
 import type { Config, Provider } from "./types.ts";
-import { DYNAMIP_KEYS, parseDynamip } from "../providers/dynamip/config.ts";
-import { BEAT_INTERVAL_MS } from "../providers/dynamip/schedule.ts";
-import { DYNDNS2_KEYS, parseDyndns2 } from "../providers/dyndns2/config.ts";
-import { PROFILES } from "../providers/dyndns2/profiles.ts";
-import { MINUTE, SECOND } from "./duration.ts";
+import { DYNAMIP_KEYS } from "../providers/dynamip/config.ts";
+import { DYNDNS2_KEYS } from "../providers/dyndns2/config.ts";
+import { kindOf, PROVIDER_TYPES, readerOf } from "../providers/mod.ts";
+import { SECOND } from "./duration.ts";
 import { type Level, LEVELS } from "../log/mod.ts";
 import { worldReadable } from "./password_field.ts";
 import { isObject } from "../state/mod.ts";
-import { type ConfigDeps, kind, STARTUP_KEYS, Validator } from "./validate.ts";
+import { kind } from "./shown.ts";
+import { type ConfigDeps, STARTUP_KEYS, Validator } from "./validate.ts";
 
 export type { ConfigDeps } from "./validate.ts";
 
@@ -66,9 +66,6 @@ export const CONFIG_KEYS = {
   startup: STARTUP_KEYS,
 } as const;
 
-/** Every provider `"type"` the config accepts: the DynDNS2 service profiles, and DynamIP. */
-export const PROVIDER_TYPES: readonly string[] = [...Object.keys(PROFILES), "dynamip"];
-
 /** Validates parsed JSON of the config file at `path`. */
 export async function parseConfig(
   data: unknown,
@@ -98,9 +95,8 @@ export async function parseConfig(
     }
     duplicates(v, providers);
   }
-  const notify = parseNotifyConfig({ ...data, notify: readSinkSecrets(v, data.notify) });
-  if (!notify.ok) v.errors.push(...notify.errors);
-  if (v.errors.length > 0 || !notify.ok) return { ok: false, errors: v.errors };
+  const notify = parseNotifyConfig(v, { ...data, notify: readSinkSecrets(v, data.notify) });
+  if (v.errors.length > 0) return { ok: false, errors: v.errors };
   return {
     ok: true,
     warnings: v.warnings,
@@ -114,12 +110,12 @@ export async function parseConfig(
       logLevel,
       startup,
       providers,
-      notify: notify.config,
+      notify,
     },
   };
 }
 
-/** One provider entry, by its `"type"`; `contact`: the User-Agent's (DynDNS2 only). */
+/** One provider entry, by its `"type"`'s reader; `contact`: the User-Agent's. */
 async function parseProvider(
   v: Validator,
   entry: unknown,
@@ -130,10 +126,8 @@ async function parseProvider(
     v.error(prefix, "an object", entry);
     return null;
   }
-  const type = typeof entry.type === "string" ? entry.type : "";
-  const profile = Object.hasOwn(PROFILES, type) ? PROFILES[type] : undefined;
-  if (profile) return await parseDyndns2(v, entry, prefix, profile, contact);
-  if (type === "dynamip") return await parseDynamip(v, entry, prefix);
+  const read = readerOf(typeof entry.type === "string" ? entry.type : "");
+  if (read) return await read(v, entry, prefix, contact);
   v.error(`${prefix}.type`, `one of ${PROVIDER_TYPES.map((t) => `"${t}"`).join(", ")}`, entry.type);
   return null;
 }
@@ -156,16 +150,9 @@ function duplicates(v: Validator, providers: readonly Provider[]): void {
     // A provider with errors has no fingerprint; its key may be made of empty fields.
     const same = p.fingerprint === "" ? undefined : keys.get(p.key);
     if (same !== undefined) {
-      v.errors.push(
-        p.kind === "dyndns2"
-          ? `providers[${i}]: the same account (${p.username} at ${p.server}) as providers[${same}]; put all its hostnames in one provider, they are sent together`
-          : `providers[${i}]: the same DynamIP site (${p.siteId} at ${p.server}) as providers[${same}]; two providers for one site would beat twice every ${
-            BEAT_INTERVAL_MS / MINUTE
-          } minutes, which gets its updates disallowed`,
-      );
+      v.errors.push(kindOf(p).duplicate(p, i, same));
     } else if (p.fingerprint !== "") keys.set(p.key, i);
-    if (p.kind !== "dyndns2") return;
-    for (const h of p.hostnames) {
+    for (const h of kindOf(p).hostnames(p)) {
       const key = `${p.server} ${h.toLowerCase()}`;
       const owner = hosts.get(key);
       if (owner && owner !== p.name) {

@@ -8,8 +8,10 @@ import type { NotifyConfig } from "../notify/config.ts";
 import type { IpSource } from "../net/detect.ts";
 import type { NameServer } from "../net/dns.ts";
 import type { ServiceProfile } from "../providers/dyndns2/profiles.ts";
+import type { UrlService, Wire } from "../providers/custom/service.ts";
 import type { IpFamily } from "../net/ip.ts";
 import type { Level } from "../log/mod.ts";
+import type { StartupOptions } from "../daemon/startup.ts";
 
 /** A device behind the router: its AAAA record is the detected prefix plus this interface id. */
 export interface Ipv6HostId {
@@ -135,20 +137,51 @@ export interface CloudflareProvider {
   fingerprint: string;
 }
 
-/** Any provider. */
-export type Provider = Dyndns2Provider | DynamipProvider;
-
-/** Start-up gating for small devices. */
-export interface StartupConfig {
-  /** Wait this long before the first request. */
-  delayMs: number;
-  /** Wait until the system clock looks set (after NTP). */
-  waitForClock: boolean;
-  /** Wait until a non-loopback interface has an address. */
-  waitForNetwork: boolean;
-  /** Give up waiting (and go on) after this long. */
-  maxWaitMs: number;
+/** An account at a service that updates with one HTTP request (`"type": "custom"`). */
+export interface CustomProvider {
+  /** Discriminant. */
+  kind: "custom";
+  /** Its config `"type"`: `custom`, or a built-in service's. */
+  configType: string;
+  /** The service as data: its request template, the words of its reply, its detection hosts. */
+  service: UrlService;
+  /** The service, checked: what its requests are built and its replies read by. */
+  wire: Wire;
+  /**
+   * Identity: `custom`, the URL's server, and the account (its username; else a digest of its
+   * token or password; else its hostnames); keys the provider's entry in the state file.
+   */
+  key: string;
+  /** Unique name. */
+  name: string;
+  /** The account's username; empty when it has none. */
+  username: string;
+  /** Resolved password; empty when it has none. */
+  password: string;
+  /** Where the password came from, as for a DynDNS2 provider; empty when it has none. */
+  passwordSource: string;
+  /** Resolved token (`token`, `tokenFile` or `tokenEnv`); empty when it has none. */
+  token: string;
+  /** Where the token came from, never the token; empty when it has none. */
+  tokenSource: string;
+  /** The hostnames it keeps up to date. */
+  hostnames: string[];
+  /** The URL's server (`https://dyn.example.org`): its detection hosts are off limits in a stop. */
+  server: string;
+  /** Which addresses to keep updated. */
+  families: IpFamily[];
+  /** How often to check the public address. */
+  intervalMs: number;
+  /** Send even when unchanged after this long (0 = never). */
+  forceRefreshMs: number;
+  /** The User-Agent's contact, as for a DynDNS2 provider. */
+  userAgentContact: string;
+  /** Fingerprint of the request and the credentials: a stop holds while it is unchanged. */
+  fingerprint: string;
 }
+
+/** Any provider. */
+export type Provider = Dyndns2Provider | DynamipProvider | CustomProvider | CloudflareProvider;
 
 /** The whole validated config. */
 export interface Config {
@@ -169,7 +202,7 @@ export interface Config {
   /** Log level. */
   logLevel: Level;
   /** Start-up gating. */
-  startup: StartupConfig;
+  startup: StartupOptions;
   /** Providers, in file order. */
   providers: Provider[];
 }

@@ -1,19 +1,20 @@
 /**
  * The pieces config validation is made of: a {@link Validator} that reads one field at a time,
- * records every problem with the field's path, what was expected and what was found, and never
- * echoes a secret (only its length, or nothing). `mod.ts` reads the top level with it, and
- * each kind of provider its own fields (`dyndns2/config.ts`, `dynamip/config.ts`).
+ * records every problem with the field's path, what was expected and what was found, and shows
+ * what it found by the one rule of `shown.ts` (a secret never, only its kind and length). `mod.ts`
+ * reads the top level with it, each kind of provider its own fields (`dyndns2/config.ts`,
+ * `dynamip/config.ts`) and `notify/config.ts` the notification sinks.
  *
  * @module
  */
-import type { StartupConfig } from "./types.ts";
 import { contactProblem } from "./contact.ts";
 import { type IpSource, parseIpSource } from "../net/detect.ts";
 import { type NameServer, parseNameServer } from "../net/dns.ts";
-import { MINUTE, parseDuration, SECOND } from "./duration.ts";
+import { formatTimeout, MINUTE, parseDuration } from "./duration.ts";
 import { hostnameProblem } from "./hostname.ts";
-import { type Password, readPassword } from "./password_field.ts";
 import { isObject } from "../state/mod.ts";
+import type { StartupOptions } from "../daemon/startup.ts";
+import { didYouMean, kind, nameLike, show } from "./shown.ts";
 import { CONTACT } from "../version.ts";
 
 /** The fields of the config's `startup` object. */
@@ -44,18 +45,19 @@ export class Validator {
   /** `deps`: files and environment; `configPath`: the config file, for its own mode. */
   constructor(readonly deps: ConfigDeps, readonly configPath: string) {}
 
+  /** `field` is not what was `expected`; `secret`: what was found is shown only by its kind. */
   error(field: string, expected: string, found: unknown, secret = false): void {
     this.errors.push(`${field}: expected ${expected}, found ${secret ? kind(found) : show(found)}`);
   }
 
+  /** Every key of `obj` that is not `allowed`, with the nearest allowed one. */
   unknownKeys(obj: Record<string, unknown>, allowed: readonly string[], prefix: string): void {
     for (const key of Object.keys(obj)) {
       if (allowed.includes(key)) continue;
-      const near = allowed.find((a) => a.toLowerCase() === key.toLowerCase() || similar(a, key));
       this.errors.push(
-        `${prefix}${key}: unknown field${near ? ` (did you mean "${near}"?)` : ""}; known: ${
-          allowed.join(", ")
-        }`,
+        `${prefix}${nameLike(key) ? key : "(a field name that is not shown)"}: unknown field${
+          didYouMean(key, allowed)
+        }; known: ${allowed.join(", ")}`,
       );
     }
   }
@@ -79,19 +81,24 @@ export class Validator {
   ): T {
     const value = obj[key];
     if (value === undefined) return fallback;
-    if (typeof value === "string" && (options as readonly string[]).includes(value)) {
-      return value as T;
-    }
-    this.error(`${prefix}${key}`, `one of ${options.map((o) => `"${o}"`).join(", ")}`, value);
+    const match = options.find((o) => o === value);
+    if (match !== undefined) return match;
+    this.errors.push(
+      `${prefix}${key}: expected one of ${options.map((o) => `"${o}"`).join(", ")}, found ${
+        show(value)
+      }${didYouMean(value, options)}`,
+    );
     return fallback;
   }
 
+  /** A duration (`"90s"`) in ms, at least `min` and at most `max`. */
   duration(
     obj: Record<string, unknown>,
     key: string,
     prefix: string,
     fallback: number,
     min: number,
+    max = Infinity,
   ): number {
     const value = obj[key];
     if (value === undefined) return fallback;
@@ -100,8 +107,11 @@ export class Validator {
       this.error(`${prefix}${key}`, 'a duration like "90s", "5m", "1h30m" or "25d"', value);
       return fallback;
     }
-    if (parsed < min) {
-      this.errors.push(`${prefix}${key}: must be at least ${min / SECOND}s, found ${show(value)}`);
+    if (parsed < min || parsed > max) {
+      const range = max === Infinity
+        ? `at least ${formatTimeout(min)}`
+        : `between ${formatTimeout(min)} and ${formatTimeout(max)}`;
+      this.errors.push(`${prefix}${key}: must be ${range}, found ${show(value)}`);
       return fallback;
     }
     return parsed;
@@ -170,7 +180,7 @@ export class Validator {
     return parsed;
   }
 
-  startup(value: unknown): StartupConfig {
+  startup(value: unknown): StartupOptions {
     const defaults = {
       delayMs: 0,
       waitForClock: true,
@@ -208,11 +218,6 @@ export class Validator {
     return value;
   }
 
-  /** The password of the provider at `prefix`, from the one password field it has. */
-  password(obj: Record<string, unknown>, prefix: string): Password {
-    return readPassword(this, obj, prefix);
-  }
-
   /**
    * The `hostnames` at `field`, each checked by the rules of `hostname.ts` for `service`; an entry
    * may be an object, whose `hostname` is the name (the rest is its provider's to read).
@@ -244,40 +249,4 @@ export class Validator {
     }
     return out;
   }
-}
-
-/** What kind of value `value` is, for a message that must not show it. */
-export function kind(value: unknown): string {
-  if (value === undefined) return "nothing";
-  if (value === null) return "null";
-  if (Array.isArray(value)) return value.length === 0 ? "an empty list" : "a list";
-  if (typeof value === "string") return `a string of ${value.length} characters`;
-  if (typeof value === "object") return "an object";
-  return `a ${typeof value}`;
-}
-
-/** A found value for a message: lists and objects only by kind, as they may hold a password. */
-export function show(value: unknown): string {
-  if (value === undefined) return "nothing";
-  if (typeof value === "object" && value !== null) return kind(value);
-  const text = JSON.stringify(value) ?? String(value);
-  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
-}
-
-function similar(a: string, b: string): boolean {
-  if (Math.abs(a.length - b.length) > 2) return false;
-  const x = a.toLowerCase(), y = b.toLowerCase();
-  let prev = Array.from({ length: y.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= x.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= y.length; j++) {
-      row[j] = Math.min(
-        prev[j]! + 1,
-        row[j - 1]! + 1,
-        prev[j - 1]! + (x[i - 1] === y[j - 1] ? 0 : 1),
-      );
-    }
-    prev = row;
-  }
-  return prev[y.length]! <= 2;
 }

@@ -19,6 +19,7 @@ import type { ConfigResult } from "../config/mod.ts";
 import type { Config, Provider } from "../config/types.ts";
 import type { Context, RoundEnd } from "../context.ts";
 import type { Control, ControlEvent } from "./control.ts";
+import { backoffDelay, type BackoffPolicy } from "../backoff.ts";
 import { MINUTE, SECOND } from "../config/duration.ts";
 import { ExitCode } from "../exit_codes.ts";
 import { kindOf } from "../providers/mod.ts";
@@ -198,10 +199,8 @@ function staleResume(ref: StopRef, now: Stop | null): string {
     : `${asked}, but "${ref.name}" stopped again since (${now.code} at ${now.at}), after the request was made: that stop stays. Fix its cause, then run \`dnsbeat resume ${ref.name}\` again.`;
 }
 
-/** The first retry of a failed save; it doubles up to {@link SAVE_RETRY_MAX_MS}. */
-export const SAVE_RETRY_FIRST_MS: number = SECOND;
-/** The longest wait between two retries of a failed save. */
-export const SAVE_RETRY_MAX_MS: number = 5 * MINUTE;
+/** A failed save is retried after 1 s, doubling up to 5 minutes. */
+const SAVE_BACKOFF: BackoffPolicy = { firstMs: SECOND, maxMs: 5 * MINUTE };
 
 /** While a save fails, retries it with back-off, and says when it worked again. */
 async function retrySaves(ctx: Context, signal: AbortSignal): Promise<void> {
@@ -211,8 +210,7 @@ async function retrySaves(ctx: Context, signal: AbortSignal): Promise<void> {
   while (!signal.aborted) {
     await Promise.race([ctx.store.whenFailing(), ended]);
     for (let failures = 1; !signal.aborted && ctx.store.failing !== null; failures++) {
-      const wait = Math.min(SAVE_RETRY_MAX_MS, SAVE_RETRY_FIRST_MS * 2 ** (failures - 1));
-      await ctx.clock.sleep(wait, signal);
+      await ctx.clock.sleep(backoffDelay(failures, SAVE_BACKOFF), signal);
       if (signal.aborted) return;
       if (await ctx.store.flush()) ctx.log.info("The state is saved again; updates go on.");
     }

@@ -12,14 +12,31 @@
  * @module
  */
 import { type Fault, parseFault, type Reply } from "./faults.ts";
-import type { Emulator } from "./server.ts";
 
 const JSON_TYPE = { "content-type": "application/json" };
 const TEXT = { "content-type": "text/plain; charset=utf-8" };
 const NO_CONTENT: Reply = { status: 204, body: "", headers: {} };
 
+/** What the control API reads and changes of an emulator (`server.ts`'s `Emulator`). */
+export interface Controlled {
+  /** Every request recorded, served as JSON. */
+  readonly requests: readonly unknown[];
+  /** Everything the emulator remembers, served as JSON. */
+  state(): unknown;
+  /** Queues a scripted fault. */
+  pushFault(f: Fault): void;
+  /** Sets the address(es) a loopback client is told it has. */
+  setEchoIp(ipv4?: string, ipv6?: string | null): void;
+  /** Back to the start. */
+  reset(): void;
+}
+
 /** Answers a request under `/_emulator/`. */
-export async function handleControl(emulator: Emulator, req: Request, url: URL): Promise<Reply> {
+export async function handleControl(
+  emulator: Controlled,
+  req: Request,
+  url: URL,
+): Promise<Reply> {
   const name = url.pathname.slice("/_emulator/".length);
   const method = name === "requests" || name === "state" ? "GET" : "POST";
   if (!["requests", "state", "fault", "echo-ip", "reset"].includes(name)) {

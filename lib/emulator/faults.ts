@@ -7,17 +7,20 @@
 import type { Clock } from "../clock.ts";
 
 /**
- * Which requests a fault applies to: `update` is any No-IP, DynamIP or Cloudflare request (the
- * default).
+ * Which requests a fault applies to: `update` is any No-IP, DynamIP, custom or Cloudflare request
+ * (the default).
  */
-export type FaultTarget = "update" | "noip" | "dynamip" | "cloudflare" | "ip";
+export type FaultTarget = "update" | "noip" | "dynamip" | "custom" | "cloudflare" | "ip";
 
 /** What a fault does, without the queueing options. */
 export type FaultAction =
   /** Replies 200 with `body` instead of the real reply; nothing is updated. */
   | { kind: "code"; body: string }
-  /** Replies `status` with `body` (default empty); nothing is updated. */
-  | { kind: "status"; status: number; body?: string }
+  /**
+   * Replies `status` with `body` (default empty), and a `Retry-After` of `retryAfter` seconds
+   * when given; nothing is updated.
+   */
+  | { kind: "status"; status: number; body?: string; retryAfter?: number }
   /** Waits `ms` on the emulator's clock, then replies normally. */
   | { kind: "delay"; ms: number }
   /** Never replies until the server closes (in process: until the request's signal fires). */
@@ -40,7 +43,7 @@ export type FaultAction =
 /** A scripted fault: an action, for the next `times` (default 1) requests of `target`. */
 export type Fault = FaultAction & { times?: number; target?: FaultTarget };
 
-const TARGETS: readonly FaultTarget[] = ["update", "noip", "dynamip", "cloudflare", "ip"];
+const TARGETS: readonly FaultTarget[] = ["update", "noip", "dynamip", "custom", "cloudflare", "ip"];
 const REDIRECTS = [301, 302, 303, 307, 308];
 
 /** The HTML page of the `html` fault. */
@@ -91,9 +94,15 @@ function parseAction(f: Record<string, unknown>): FaultAction | { error: string 
       if (f.body !== undefined && typeof f.body !== "string") {
         return { error: "fault.body: expected a string" };
       }
-      return f.body === undefined
-        ? { kind: "status", status: f.status }
-        : { kind: "status", status: f.status, body: f.body };
+      if (f.retryAfter !== undefined && !isCount(f.retryAfter, 0)) {
+        return { error: "fault.retryAfter: expected seconds ≥ 0" };
+      }
+      return {
+        kind: "status",
+        status: f.status,
+        ...(f.body === undefined ? {} : { body: f.body as string }),
+        ...(f.retryAfter === undefined ? {} : { retryAfter: f.retryAfter as number }),
+      };
     }
     case "delay":
       return isCount(f.ms, 0)
@@ -147,7 +156,7 @@ export class FaultQueue {
   }
 
   /** The first pending fault for a request of `provider`, used up once; `null` if none. */
-  take(provider: "noip" | "dynamip" | "cloudflare" | "ip"): FaultAction | null {
+  take(provider: "noip" | "dynamip" | "custom" | "cloudflare" | "ip"): FaultAction | null {
     const index = this.#faults.findIndex(({ fault }) => {
       const target = fault.target ?? "update";
       return target === provider || (target === "update" && provider !== "ip");

@@ -1,5 +1,5 @@
 /**
- * A strict stand-in for No-IP's and DynamIP's update servers on 127.0.0.1, for tests, the demo,
+ * A strict stand-in for No-IP's and DynamIP's update servers (and a generic one-URL service's) on 127.0.0.1, for tests, the demo,
  * `dnsbeat emulator` and benchmarks against other clients.
  *
  * ```ts
@@ -27,6 +27,7 @@ export {
 export { type DynamipSiteState, formatExpiry, OFFLINE_AFTER_MS } from "./dynamip.ts";
 export { type Fault, type FaultAction, type FaultTarget, parseFault } from "./faults.ts";
 export { NOIP_STOP_CODES, type NoipHostState } from "./noip.ts";
+export type { CustomHostState } from "./custom.ts";
 export {
   createEmulator,
   type Emulator,

@@ -140,6 +140,29 @@ export class NoipServer {
     this.#blocked.add(username);
   }
 
+  /**
+   * Sets the addresses of host `name` (lower case) that `next` names (null deletes one), and
+   * counts an update that changed nothing: after {@link NoipOptions.abuseAfterNochg} in a row,
+   * `username` is blocked. Returns whether an address changed.
+   */
+  assign(
+    username: string,
+    name: string,
+    next: Partial<Record<"ipv4" | "ipv6", string | null>>,
+    offline = false,
+  ): boolean {
+    const state = this.#hosts.get(name) ?? emptyHost();
+    const families = (["ipv4", "ipv6"] as const).filter((f) => next[f] !== undefined);
+    const differs = families.some((f) => state[f] !== next[f]);
+    for (const f of families) state[f] = next[f]!;
+    state.ip = [state.ipv4, state.ipv6].filter((a) => a !== null).join(",") || null;
+    state.offline = offline;
+    state.nochgStreak = differs ? 0 : state.nochgStreak + 1;
+    if (state.nochgStreak >= this.#options.abuseAfterNochg) this.#blocked.add(username);
+    this.#hosts.set(name, state);
+    return differs;
+  }
+
   /** Forgets every address, streak and block. */
   reset(): void {
     this.#hosts.clear();
@@ -160,17 +183,10 @@ export class NoipServer {
       : null;
     if (members === null) return "nohost";
     if (offline && !account.donator) return "!donator";
+    const next = Object.fromEntries(ips.map((ip) => [ip.family, ip.address]));
     let changed = false;
     for (const member of members) {
-      const state = this.#hosts.get(member) ?? emptyHost();
-      const differs = ips.some((ip) => state[ip.family] !== ip.address);
-      for (const ip of ips) state[ip.family] = ip.address;
-      state.ip = [state.ipv4, state.ipv6].filter((a) => a !== null).join(",");
-      state.offline = offline;
-      state.nochgStreak = differs ? 0 : state.nochgStreak + 1;
-      if (state.nochgStreak >= this.#options.abuseAfterNochg) this.#blocked.add(account.username);
-      this.#hosts.set(member, state);
-      changed ||= differs;
+      changed = this.assign(account.username, member, next, offline) || changed;
     }
     const named = echo.kind === "confirm"
       ? echo.ip
@@ -196,14 +212,15 @@ export function isNoipStop(status: number, body: string): boolean {
   return status === 401 || body.split("\n").some((line) => NOIP_STOP_CODES.includes(line.trim()));
 }
 
-function basicCredentials(
+/** The username and password of a Basic `Authorization` header (`%3A` read as `:`), or `null`. */
+export function basicCredentials(
   authorization: string | null,
 ): { username: string; password: string } | null {
   const match = /^Basic\s+([A-Za-z0-9+/]+={0,2})\s*$/i.exec(authorization ?? "");
   if (!match) return null;
   let text: string;
   try {
-    text = new TextDecoder().decode(Uint8Array.from(atob(match[1]!), (c) => c.charCodeAt(0)));
+    text = new TextDecoder().decode(Uint8Array.fromBase64(match[1]!));
   } catch {
     return null;
   }
@@ -213,6 +230,11 @@ function basicCredentials(
     username: text.slice(0, colon).replace(/%3A/gi, ":"),
     password: text.slice(colon + 1),
   };
+}
+
+/** The plain-text reply `body` with `status` (default 200). */
+export function textReply(body: string, status = 200): Reply {
+  return { status, body, headers: TEXT };
 }
 
 /** A User-Agent is required; when strict, shaped `Program Program/Version contact`. */

@@ -3,8 +3,14 @@
  * request handler, usable in process ({@link Emulator.handle}) or on a loopback socket
  * ({@link startEmulator}). Every request is recorded, with passwords masked.
  *
- * Routes: `GET /nic/update` (No-IP), `GET /Login/updateip.asp` (DynamIP, any case),
- * `/client/v4/...` (Cloudflare's DNS records API, see `cloudflare.ts`), `GET /ip`
+ * Routes: `GET /nic/update` (No-IP, and Dynu and any DynDNS2 server), `GET /he/nic/update`
+ * (Hurricane Electric, `he.ts`: its path is No-IP's), `GET /` (deSEC, `desec.ts`, at its own
+ * path), all three recorded as the `noip` route over the same accounts and hosts,
+ * `GET /Login/updateip.asp` (DynamIP, any case), `GET` or `POST /custom/update` (a generic
+ * one-URL service, for `custom` providers), the built-in one-URL services at their own paths
+ * (`urls.ts`: DuckDNS `/update`, FreeDNS `/u/TOKEN/`, dynv6 `/api/update`, ddnss.de `/upd.php`,
+ * recorded as the `custom` route), `/client/v4/...` (Cloudflare's DNS records API,
+ * `cloudflare.ts`), `GET /ip`
  * (`?family=6`, `?format=json`), `/notify` (a receiver for dnsbeat's webhook notifications, see
  * {@link Emulator.notifications}), and `/_emulator/...` (see {@link handleControl}).
  *
@@ -33,9 +39,21 @@ import {
   trickleResponse,
 } from "./faults.ts";
 import { basicUser, hostnames, isNoipStop, type NoipHostState, NoipServer } from "./noip.ts";
+import { HeServer } from "./he.ts";
+import { DesecServer } from "./desec.ts";
+import { type CustomHostState, CustomServer, isCustomStop } from "./custom.ts";
+import { urlEndpoint } from "./urls.ts";
 
 /** Which part of the emulator a request went to. */
-export type Route = "noip" | "dynamip" | "cloudflare" | "ip" | "notify" | "control" | "other";
+export type Route =
+  | "noip"
+  | "dynamip"
+  | "custom"
+  | "cloudflare"
+  | "ip"
+  | "notify"
+  | "control"
+  | "other";
 
 /** How the emulator is set up. */
 export interface EmulatorOptions {
@@ -67,9 +85,12 @@ export interface EmulatorRequest {
   readonly provider: Route;
   /** Path and query, every password value `***`. */
   readonly path: string;
-  /** No-IP username, DynamIP SiteID or Cloudflare token label, if the request named one. */
+  /**
+   * No-IP username (also of a custom update), DynamIP SiteID or Cloudflare token label, if the
+   * request named one.
+   */
   readonly user?: string;
-  /** No-IP hostnames asked for, in order. */
+  /** No-IP (or custom) hostnames asked for, in order. */
   readonly hosts?: readonly string[];
   /** The first 200 characters of the reply body ("" while no reply, or none was sent). */
   readonly reply: string;
@@ -111,6 +132,8 @@ export interface Emulator {
   readonly notifications: readonly string[];
   /** A No-IP host's state. */
   noipHost(name: string): NoipHostState;
+  /** A host's state at the custom endpoint. */
+  customHost(name: string): CustomHostState;
   /** Whether a No-IP account is blocked (every reply `abuse`). */
   noipAccountBlocked(username: string): boolean;
   /** A DynamIP site's state now. */
@@ -161,8 +184,11 @@ export function createEmulator(o: EmulatorOptions): Emulator {
   const options = { ...DEFAULTS, ...withoutUndefined(o) };
   const { accounts, clock } = o;
   const noip = new NoipServer(accounts.noip, options);
+  const he = new HeServer(accounts.noip, noip);
+  const desec = new DesecServer(accounts.noip, noip);
   const dynamip = new DynamipServer(accounts.dynamip, options);
   const cloudflare = new CloudflareServer(accounts.cloudflare ?? { zones: [], tokens: [] });
+  const custom = new CustomServer(accounts.noip);
   const faults = new FaultQueue();
   const records: EmulatorRequest[] = [];
   const notifications: string[] = [];
@@ -177,23 +203,27 @@ export function createEmulator(o: EmulatorOptions): Emulator {
     return ip && !isLoopback(ip) ? ip : parseIp(echo.ipv4);
   };
 
-  const endpoint = async (
-    route: "noip" | "dynamip" | "cloudflare" | "ip",
+  const endpoint = (
+    route: "noip" | "dynamip" | "custom" | "cloudflare" | "ip",
     req: Request,
     url: URL,
     remote: string,
     fault: FaultAction | null,
-  ): Promise<Reply> => {
+    body: string,
+  ): Reply => {
     if (route === "noip") {
       const echo = fault?.kind === "confirm" || fault?.kind === "v4-only"
         ? fault
         : { kind: "sent" as const };
-      return noip.update({
+      const update = {
         url,
         authorization: req.headers.get("authorization"),
         userAgent: req.headers.get("user-agent"),
         source: source(remote),
-      }, echo);
+      };
+      if (url.pathname === HE_PATH) return he.update(update, clock.now());
+      if (url.pathname === DESEC_PATH) return desec.update(update, clock.now());
+      return noip.update(update, echo);
     }
     if (route === "dynamip") {
       return dynamip.update({ url, source: source(remote), now: clock.now() });
@@ -203,9 +233,14 @@ export function createEmulator(o: EmulatorOptions): Emulator {
         method: req.method,
         url,
         authorization: req.headers.get("authorization"),
-        body: await req.text().catch(() => ""),
+        body,
         now: clock.now(),
       });
+    }
+    if (route === "custom") {
+      const own = urlEndpoint(url.pathname);
+      if (own !== null) return own(accounts.noip, custom, { url, source: source(remote) });
+      return custom.update({ ...customRequest(req, url, body), source: source(remote) });
     }
     return echoReply(url, unmapped(remote), echo);
   };
@@ -223,15 +258,24 @@ export function createEmulator(o: EmulatorOptions): Emulator {
         status: 0,
       };
       records.push(entry);
+      const body = route === "custom" || route === "cloudflare"
+        ? await req.text().catch(() => "")
+        : "";
       const user = route === "noip"
         ? basicUser(req.headers.get("authorization"))
         : route === "dynamip"
         ? queryParam(url, "siteid")
+        : route === "custom"
+        ? custom.account(customRequest(req, url, body))?.username ?? null
         : route === "cloudflare"
         ? cloudflare.label(req.headers.get("authorization"))
         : null;
       if (user !== null) entry.user = secrets.includes(user) ? "***" : user;
-      const hosts = route === "noip" ? hostnames(url) : undefined;
+      const hosts = route === "noip"
+        ? hostnames(url)
+        : route === "custom"
+        ? custom.hostnames(customRequest(req, url, body))
+        : undefined;
       if (hosts) entry.hosts = hosts;
       const done = (reply: Reply) => {
         entry.status = reply.status;
@@ -256,11 +300,14 @@ export function createEmulator(o: EmulatorOptions): Emulator {
         afterError.set(user, (afterError.get(user) ?? 0) + 1);
         if (route === "noip" && options.blockOnRequestAfterError) noip.block(user);
       }
-      if (req.method !== "GET" && route !== "cloudflare") {
+      if (
+        req.method !== "GET" && !(route === "custom" && req.method === "POST") &&
+        route !== "cloudflare"
+      ) {
         const reply = {
           status: 405,
           body: "method not allowed",
-          headers: { ...TEXT, allow: "GET" },
+          headers: { ...TEXT, allow: route === "custom" ? "GET, POST" : "GET" },
         };
         done(reply);
         return toResponse(reply);
@@ -284,7 +331,7 @@ export function createEmulator(o: EmulatorOptions): Emulator {
           return droppedResponse();
         }
       }
-      const reply = await endpoint(route, req, url, remoteAddr, fault);
+      const reply = endpoint(route, req, url, remoteAddr, fault, body);
       done(reply);
       if (fault?.kind === "trickle") {
         const init = { status: reply.status, headers: reply.headers };
@@ -299,6 +346,7 @@ export function createEmulator(o: EmulatorOptions): Emulator {
       return records;
     },
     noipHost: (name) => noip.host(name),
+    customHost: (name) => custom.host(name),
     noipAccountBlocked: (username) => noip.blocked(username),
     dynamipSite: (siteId) => dynamip.site(siteId, clock.now()),
     cloudflareRecord: (name, type) => cloudflare.record(name, type)?.content ?? null,
@@ -317,8 +365,11 @@ export function createEmulator(o: EmulatorOptions): Emulator {
     },
     reset() {
       noip.reset();
+      he.reset();
+      desec.reset();
       dynamip.reset();
       cloudflare.reset();
+      custom.reset();
       faults.clear();
       records.length = 0;
       notifications.length = 0;
@@ -367,10 +418,16 @@ export async function startEmulator(
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
+/** Where Hurricane Electric's endpoint is served. */
+const HE_PATH = "/he/nic/update";
+/** Where deSEC's endpoint is served: its own path (`update.dedyn.io/`). */
+const DESEC_PATH = "/";
+
 function routeOf(pathname: string): Route {
-  if (pathname === "/nic/update") return "noip";
+  if (pathname === "/nic/update" || pathname === HE_PATH || pathname === DESEC_PATH) return "noip";
   if (pathname.toLowerCase() === "/login/updateip.asp") return "dynamip";
   if (pathname.startsWith(CLOUDFLARE_PREFIX)) return "cloudflare";
+  if (pathname === "/custom/update" || urlEndpoint(pathname) !== null) return "custom";
   if (pathname === "/ip") return "ip";
   if (pathname === "/notify" || pathname.startsWith("/notify/")) return "notify";
   if (pathname.startsWith("/_emulator/")) return "control";
@@ -382,8 +439,11 @@ function faultReply(fault: FaultAction | null): Reply | null {
   switch (fault?.kind) {
     case "code":
       return { status: 200, body: fault.body, headers: TEXT };
-    case "status":
-      return { status: fault.status, body: fault.body ?? "", headers: TEXT };
+    case "status": {
+      const headers: Record<string, string> = { ...TEXT };
+      if (fault.retryAfter !== undefined) headers["retry-after"] = `${fault.retryAfter}`;
+      return { status: fault.status, body: fault.body ?? "", headers };
+    }
     case "html":
       return { status: 200, body: HTML_PAGE, headers: { "content-type": "text/html" } };
     case "redirect":
@@ -398,6 +458,7 @@ function faultReply(fault: FaultAction | null): Reply | null {
 function isStop(route: Route, reply: Reply): boolean {
   if (route === "noip") return isNoipStop(reply.status, reply.body);
   if (route === "cloudflare") return isCloudflareStop(reply);
+  if (route === "custom") return isCustomStop(reply.body);
   return route === "dynamip" && isDynamipStop(reply.body);
 }
 
@@ -416,6 +477,16 @@ function echoReply(url: URL, remote: ParsedIp | null, echo: EchoIp): Reply {
     : { status: 200, body: ip, headers: TEXT };
 }
 
+/** What the custom endpoint reads of a request. */
+function customRequest(req: Request, url: URL, body: string) {
+  return {
+    url,
+    authorization: req.headers.get("authorization"),
+    contentType: req.headers.get("content-type"),
+    body,
+  };
+}
+
 /** An address, with an IPv4-mapped IPv6 address read as IPv4. */
 function unmapped(text: string): ParsedIp | null {
   const ip = parseIp(text);
@@ -426,9 +497,15 @@ function isLoopback(ip: ParsedIp): boolean {
   return ip.family === "ipv4" ? ip.address.startsWith("127.") : ip.address === "::1";
 }
 
-/** Path and query with the value of every password parameter, or known password, as `***`. */
+/**
+ * Path and query with the value of every password parameter, and every known password in the
+ * path or the query, as `***`.
+ */
 function redactPath(url: URL, secrets: readonly string[]): string {
-  if (url.search === "") return url.pathname;
+  // A token in the path (FreeDNS's `/u/TOKEN/`): each segment that is a known password.
+  const path = url.pathname.split("/").map((part) => secrets.includes(decode(part)) ? "***" : part)
+    .join("/");
+  if (url.search === "") return path;
   const parts = url.search.slice(1).split("&").map((part) => {
     const eq = part.indexOf("=");
     if (eq < 0) return part;
@@ -436,7 +513,7 @@ function redactPath(url: URL, secrets: readonly string[]): string {
     const value = decode(part.slice(eq + 1));
     return SECRET_PARAM.test(name) || secrets.includes(value) ? `${part.slice(0, eq)}=***` : part;
   });
-  return `${url.pathname}?${parts.join("&")}`;
+  return `${path}?${parts.join("&")}`;
 }
 
 function decode(text: string): string {

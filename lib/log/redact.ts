@@ -26,7 +26,7 @@ export function createRedactor(secrets: readonly string[]): Redactor {
         s,
         encodeURIComponent(s),
         new URLSearchParams({ s }).toString().slice(2),
-        btoaSafe(s),
+        base64Of(s),
       ]),
     ),
   ].filter((v) => v.length > 0).sort((a, b) => b.length - a.length);
@@ -47,7 +47,7 @@ export function createRedactor(secrets: readonly string[]): Redactor {
   };
 }
 
-function btoaSafe(s: string): string {
+function base64Of(s: string): string {
   const bytes = new TextEncoder().encode(s);
-  return bytes.length >= 4 ? btoa(String.fromCharCode(...bytes)) : "";
+  return bytes.length >= 4 ? bytes.toBase64() : "";
 }

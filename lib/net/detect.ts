@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { httpGet } from "./http.ts";
+import type { HttpGetRequest, HttpResult } from "./http.ts";
 import {
   describeDnsSource,
   type DnsDeps,
@@ -25,8 +25,8 @@ export type IpSource =
 
 /** What {@link detectIp} needs from the outside world. */
 export interface DetectDeps {
-  /** The HTTP GET of `http.ts` (or a fake). */
-  httpGet: typeof httpGet;
+  /** A GET through `http.ts` (or a fake). */
+  httpGet: (request: HttpGetRequest) => Promise<HttpResult>;
   /** The machine's interfaces, as `Deno.networkInterfaces()` returns them. */
   networkInterfaces: () => Deno.NetworkInterfaceInfo[];
   /** Runs `ip`, which lists an interface's addresses with their flags; absent: none to run. */

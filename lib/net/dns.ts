@@ -33,16 +33,10 @@
  * @module
  */
 
-import { resolveDns, type ResolveOptions } from "./dns_resolver.ts";
+import { type NameServer, resolveDns, type ResolveOptions } from "./dns_resolver.ts";
 import { type IpFamily, parseIp } from "./ip.ts";
 
-/** A name server: an IP address in canonical form, and a port. */
-export interface NameServer {
-  /** IPv4 or IPv6 address, without brackets. */
-  ipAddr: string;
-  /** UDP and TCP port, 1-65535. */
-  port: number;
-}
+export type { NameServer };
 
 /** A parsed DNS source. */
 export interface DnsSource {

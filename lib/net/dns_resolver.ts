@@ -20,9 +20,16 @@
  */
 
 import dgram from "node:dgram";
-import type { NameServer } from "./dns.ts";
 import { parseIp } from "./ip.ts";
 import { decodeReply, encodeQuery, type RecordType, type Reply } from "./dns_message.ts";
+
+/** A name server: an IP address in canonical form, and a port. */
+export interface NameServer {
+  /** IPv4 or IPv6 address, without brackets. */
+  ipAddr: string;
+  /** UDP and TCP port, 1-65535. */
+  port: number;
+}
 
 /** Where to ask, and until when. */
 export interface ResolveOptions {

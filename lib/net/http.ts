@@ -1,24 +1,28 @@
 /**
- * The one HTTP request path of providers and detection (a GET, or Cloudflare's PATCH): an overall
- * deadline that includes reading the body, a cap on the body, redirects followed only where
- * credentials stay with the same server, and outcomes that say whether the request may have
- * reached the server. Reasons are fixed phrases: never the URL, the headers or the runtime's error
- * text, which quotes the URL (and with it any password or token).
+ * The one HTTP request path: an overall deadline that includes reading the body, a cap on the
+ * body, redirects followed only where credentials stay with the same server (or none followed),
+ * and outcomes that say whether the request may have reached the server. Reasons are fixed
+ * phrases: never the URL, the headers or the runtime's error text, which quotes the URL (and with
+ * it any password or token). Provider requests and notifications both go through it.
  *
  * @module
  */
 import { type Clock, systemClock } from "../clock.ts";
-import { formatDuration, SECOND } from "../config/duration.ts";
+import { formatTimeout, SECOND } from "../config/duration.ts";
 
 /** The shape of `fetch`, injectable for tests. */
 export type FetchFn = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
 
-/** One GET request. */
+/** One request: a GET, unless `method` says otherwise. */
 export interface HttpGetRequest {
   /** The URL (`http:` or `https:`); it may hold secrets and is never echoed in a result. */
   url: string;
+  /** The method (default `GET`). */
+  method?: string;
   /** Request headers; sent again to redirect targets only on the same server. */
   headers?: Record<string, string>;
+  /** The body, sent again to a redirect target only by a 307 or 308. */
+  body?: string | null;
   /** Overall deadline in ms, including reading the body (default 15 000). */
   timeoutMs?: number;
   /** Body cap in bytes (default 65 536): reading stops there and `truncated` is set. */
@@ -27,12 +31,14 @@ export interface HttpGetRequest {
   signal?: AbortSignal;
 }
 
-/** One request of any method (Cloudflare's API PATCHes a record). */
+/** One request of any method. */
 export interface HttpRequest extends HttpGetRequest {
-  /** The method (default `GET`). */
-  method?: string;
-  /** The body, or `null` (the default). */
-  body?: string | null;
+  /**
+   * `"same-server"` (the default) follows up to 3 redirects that keep the credentials with the
+   * same server (sending the same method, headers and body) and refuses the others; `"none"`
+   * follows none: a redirect is a reply like another.
+   */
+  redirects?: "same-server" | "none";
 }
 
 /** How a request ended. */
@@ -51,6 +57,9 @@ export type HttpResult =
   /** The caller's signal fired. */
   | { kind: "aborted" };
 
+/** How a request that follows no redirect ends. */
+export type NoRedirectResult = Exclude<HttpResult, { kind: "redirect-refused" }>;
+
 const DEFAULT_TIMEOUT_MS = 15 * SECOND;
 const DEFAULT_MAX_BYTES = 65_536;
 const MAX_REDIRECTS = 3;
@@ -58,11 +67,22 @@ const MAX_REDIRECTS = 3;
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 
 /**
- * GETs `req.url` with `fetchFn` (default: the global `fetch`); the deadline runs on `clock`.
- * Never throws; every outcome is an {@link HttpResult}. The response body is always consumed or
+ * Sends `req` with `fetchFn` (default: the global `fetch`); the deadline runs on `clock`. Never
+ * throws; every outcome is an {@link HttpResult}. The response body is always consumed or
  * cancelled.
  */
-export async function httpGet(
+export function httpRequest(
+  req: HttpRequest & { redirects: "none" },
+  fetchFn?: FetchFn,
+  clock?: Pick<Clock, "sleep">,
+): Promise<NoRedirectResult>;
+/** Sends `req`, following redirects that keep credentials with the same server. */
+export function httpRequest(
+  req: HttpRequest,
+  fetchFn?: FetchFn,
+  clock?: Pick<Clock, "sleep">,
+): Promise<HttpResult>;
+export async function httpRequest(
   req: HttpRequest,
   fetchFn: FetchFn = fetch,
   clock: Pick<Clock, "sleep"> = systemClock(),
@@ -88,14 +108,16 @@ export async function httpGet(
       : null;
   try {
     let url = parseHttpUrl(req.url);
+    let method = req.method ?? "GET";
+    let body = req.body;
     if (url === null) return { kind: "unreached", reason: "not a valid http:// or https:// URL" };
     for (let hop = 0;; hop++) {
       let response: Response;
       try {
         response = await fetchFn(url.href, {
-          method: req.method,
+          method,
           headers: req.headers,
-          body: req.body,
+          ...(body === undefined ? {} : { body }),
           redirect: "manual",
           signal: controller.signal,
         });
@@ -103,8 +125,21 @@ export async function httpGet(
         return stopped() ?? classifyFetchError(error, url);
       }
       const location = response.headers.get("location");
-      if (!REDIRECT_STATUSES.has(response.status) || location === null) {
-        return await readBody(response, maxBytes, stopped);
+      if (
+        req.redirects === "none" || !REDIRECT_STATUSES.has(response.status) || location === null
+      ) {
+        const retry = response.headers.get("retry-after");
+        const reply = {
+          kind: "reply",
+          status: response.status,
+          ...(retry === null ? {} : { retryAfter: retry }),
+        } as const;
+        if (response.body === null) return { ...reply, body: "", truncated: false };
+        const read = await readCapped(response.body.getReader(), maxBytes);
+        if (read.broken) {
+          return stopped() ?? { kind: "failed", reason: "connection reset before the reply ended" };
+        }
+        return { ...reply, body: read.text, truncated: read.truncated };
       }
       await response.body?.cancel().catch(() => {});
       const next = parseHttpUrl(location, url);
@@ -128,6 +163,11 @@ export async function httpGet(
         };
       }
       url = next;
+      // RFC 9110: only 307 and 308 keep the method and body; the others go on as a GET.
+      if (response.status !== 307 && response.status !== 308) {
+        method = "GET";
+        body = undefined;
+      }
     }
   } finally {
     finished.abort();
@@ -135,48 +175,48 @@ export async function httpGet(
   }
 }
 
-async function readBody(
-  response: Response,
+/** What {@link readCapped} read. */
+export interface CappedRead {
+  /** The bytes kept, UTF-8 decoded; a character cut in half by the cap is left out. */
+  text: string;
+  /** Whether the stream held more than the cap. */
+  truncated: boolean;
+  /** Whether the stream failed before its end (`text` is what came before). */
+  broken: boolean;
+}
+
+/**
+ * Reads a byte stream (a reply body, a program's output), keeping its first `maxBytes`. Without
+ * `drain` it stops at the cap; with it, it reads on to the end (so that a program writing more is
+ * not blocked) and keeps nothing more. Cancelling `reader` ends the read with what came so far.
+ * Never rejects; the reader is cancelled when it ends.
+ */
+export async function readCapped(
+  reader: ReadableStreamDefaultReader<Uint8Array>,
   maxBytes: number,
-  stopped: () => HttpResult | null,
-): Promise<HttpResult> {
-  const status = response.status;
-  const header = response.headers.get("retry-after");
-  const retryAfter = header === null ? {} : { retryAfter: header };
-  if (response.body === null) {
-    return { kind: "reply", status, body: "", truncated: false, ...retryAfter };
-  }
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
+  drain = false,
+): Promise<CappedRead> {
+  const kept = new Uint8Array(maxBytes);
   let size = 0;
   let truncated = false;
+  let broken = false;
   try {
-    while (true) {
+    while (!truncated || drain) {
       const { done, value } = await reader.read();
       if (done) break;
-      if (size + value.length > maxBytes) {
-        chunks.push(value.subarray(0, maxBytes - size));
-        size = maxBytes;
-        truncated = true;
-        break;
-      }
-      chunks.push(value);
-      size += value.length;
+      const take = Math.min(value.length, maxBytes - size);
+      kept.set(value.subarray(0, take), size);
+      size += take;
+      truncated ||= take < value.length;
     }
   } catch {
-    return stopped() ?? { kind: "failed", reason: "connection reset before the reply ended" };
+    broken = true;
   } finally {
     await reader.cancel().catch(() => {});
   }
-  const bytes = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.length;
-  }
   // Streaming mode drops a character cut in half by the cap instead of showing U+FFFD for it.
-  const body = new TextDecoder("utf-8").decode(bytes, { stream: truncated });
-  return { kind: "reply", status, body, truncated, ...retryAfter };
+  const text = new TextDecoder().decode(kept.subarray(0, size), { stream: truncated });
+  return { text, truncated, broken };
 }
 
 function parseHttpUrl(text: string, base?: URL): URL | null {
@@ -203,10 +243,6 @@ function redirectRefusal(from: URL, to: URL): string | null {
 /** `url` without userinfo, query string and fragment. */
 function withoutSecrets(url: URL): string {
   return `${url.protocol}//${url.host}${url.pathname}`;
-}
-
-function formatTimeout(ms: number): string {
-  return ms % SECOND === 0 ? formatDuration(ms) : `${ms}ms`;
 }
 
 /** Why a request to a port fetch refuses (6000, 6667, ...) never left: fixed by another port. */

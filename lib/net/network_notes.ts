@@ -9,6 +9,7 @@ import type { Config } from "../config/types.ts";
 import type { IpFamily } from "./ip.ts";
 import { chooseIpv6, describeChoice, type ReadDeps, readInterface } from "./iface_read.ts";
 import { natRange, type NatSight, natSight } from "./nat.ts";
+import { sentOf } from "../providers/entries.ts";
 import type { State } from "../state/mod.ts";
 
 /**
@@ -16,9 +17,7 @@ import type { State } from "../state/mod.ts";
  * and DynamIP's last address), newest state first: an interface keeps its choice among them.
  */
 export function sentAddresses(state: State, family: IpFamily): string[] {
-  const all = Object.values(state.providers).flatMap((e) =>
-    e.type === "dyndns2" ? Object.values(e.hosts).map((h) => h.sent?.[family] ?? null) : [e.lastIp]
-  );
+  const all = Object.values(state.providers).flatMap((e) => sentOf(e, family));
   return [
     ...new Set(
       all.filter((ip): ip is string => ip !== null && ip.includes(":") === (family === "ipv6")),

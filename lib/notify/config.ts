@@ -18,11 +18,15 @@
  *
  * Webhook URLs and header values often carry tokens (Discord and Telegram put them in the path,
  * ntfy in the query, others in `Authorization`). So every problem message shows a URL's scheme
- * and host at most, never its path or query, and never a header value or a body.
+ * and host at most, never its path or query, and never a header value, a body or an argument;
+ * anything else it shows by the one rule of the config (`config/shown.ts`).
  *
  * @module
  */
-import { HOUR, MINUTE, parseDuration, SECOND } from "../config/duration.ts";
+import { HOUR, MINUTE, SECOND } from "../config/duration.ts";
+import { didYouMean, kind, show } from "../config/shown.ts";
+import type { Validator } from "../config/validate.ts";
+import { isObject } from "../state/mod.ts";
 import { EVENT_KINDS, type EventKind } from "./events.ts";
 import {
   EVENT_FIELDS,
@@ -108,11 +112,6 @@ export interface NotifyConfig {
   failingAfterMs: number;
 }
 
-/** Outcome of {@link parseNotifyConfig}. */
-export type NotifyConfigResult =
-  | { ok: true; config: NotifyConfig }
-  | { ok: false; errors: string[] };
-
 /** The fields each sink type may have. */
 export const SINK_KEYS = {
   webhook: ["type", "name", "url", "method", "headers", "body", "events", "timeout"],
@@ -155,29 +154,26 @@ export function wantsEvent(sink: Sink, kind: EventKind): boolean {
 }
 
 /**
- * Validates `config.notify` and `config.failingAfter` of the parsed config file; other fields are
- * the caller's. Without `notify` there are no sinks.
+ * Validates `config.notify` and `config.failingAfter` of the parsed config file, problems recorded
+ * in `v`; other fields are the caller's. Without `notify` there are no sinks.
  */
-export function parseNotifyConfig(config: Readonly<Record<string, unknown>>): NotifyConfigResult {
-  const errors: string[] = [];
-  const failingAfterMs = duration(
-    config.failingAfter,
+export function parseNotifyConfig(
+  v: Validator,
+  config: Readonly<Record<string, unknown>>,
+): NotifyConfig {
+  const failingAfterMs = v.duration(
+    config,
     "failingAfter",
+    "",
     DEFAULT_FAILING_AFTER_MS,
     MIN_FAILING_AFTER_MS,
-    Infinity,
-    errors,
   );
   const sinks: Sink[] = [];
   if (config.notify !== undefined && !Array.isArray(config.notify)) {
-    errors.push(
-      `notify: expected a list of sinks ([{ "type": "webhook", ... }]), found ${
-        kind(config.notify)
-      }`,
-    );
+    v.error("notify", 'a list of sinks ([{ "type": "webhook", ... }])', config.notify, true);
   } else {
     for (const [i, entry] of (config.notify ?? []).entries()) {
-      const sink = parseSink(entry, `notify[${i}]`, errors);
+      const sink = parseSink(v, entry, `notify[${i}]`);
       if (sink !== null) sinks.push(sink);
     }
   }
@@ -185,83 +181,67 @@ export function parseNotifyConfig(config: Readonly<Record<string, unknown>>): No
   for (const sink of sinks) {
     const other = seen.get(sink.name);
     if (other !== undefined) {
-      errors.push(
+      v.errors.push(
         `${sink.field}.name: "${sink.name}" is also the name of ${other}; give each sink its own "name"`,
       );
     } else seen.set(sink.name, sink.field);
   }
-  return errors.length > 0
-    ? { ok: false, errors }
-    : { ok: true, config: { sinks, failingAfterMs } };
+  return { sinks, failingAfterMs };
 }
 
-function parseSink(entry: unknown, field: string, errors: string[]): Sink | null {
-  if (!isRecord(entry)) {
-    errors.push(
-      `${field}: expected an object like { "type": "webhook", "url": "https://..." }, found ${
-        kind(entry)
-      }`,
-    );
+function parseSink(v: Validator, entry: unknown, field: string): Sink | null {
+  if (!isObject(entry)) {
+    v.error(field, 'an object like { "type": "webhook", "url": "https://..." }', entry, true);
     return null;
   }
   const type = entry.type;
   if (type !== "webhook" && type !== "healthcheck" && type !== "exec") {
-    errors.push(`${field}.type: expected "webhook", "healthcheck" or "exec", found ${show(type)}`);
+    v.error(`${field}.type`, '"webhook", "healthcheck" or "exec"', type);
     return null;
   }
-  const before = errors.length;
-  unknownKeys(entry, SINK_KEYS[type], field, errors);
-  const name = sinkName(entry.name, `${field}.name`, type, errors);
-  const events = eventList(entry.events, `${field}.events`, errors);
-  const timeoutMs = duration(
-    entry.timeout,
-    `${field}.timeout`,
+  const before = v.errors.length;
+  v.unknownKeys(entry, SINK_KEYS[type], `${field}.`);
+  const name = sinkName(v, entry.name, `${field}.name`, type);
+  const events = eventList(v, entry.events, `${field}.events`);
+  const timeoutMs = v.duration(
+    entry,
+    "timeout",
+    `${field}.`,
     DEFAULT_TIMEOUTS_MS[type],
     TIMEOUT_RANGE_MS.min,
     TIMEOUT_RANGE_MS.max,
-    errors,
   );
   const base = { name, field, events, timeoutMs };
   let sink: Sink | null;
-  if (type === "webhook") sink = webhook(entry, base, errors);
-  else if (type === "healthcheck") sink = healthcheck(entry, base, errors);
-  else sink = exec(entry, base, errors);
-  return errors.length === before ? sink : null;
+  if (type === "webhook") sink = webhook(v, entry, base);
+  else if (type === "healthcheck") sink = healthcheck(v, entry, base);
+  else sink = exec(v, entry, base);
+  return v.errors.length === before ? sink : null;
 }
 
-function webhook(
-  entry: Record<string, unknown>,
-  base: SinkBase,
-  errors: string[],
-): WebhookSink | null {
+function webhook(v: Validator, entry: Record<string, unknown>, base: SinkBase): WebhookSink | null {
   const field = base.field;
-  const method = oneOf(
-    entry.method,
-    `${field}.method`,
-    ["POST", "PUT", "GET"] as const,
-    "POST",
-    errors,
-  );
-  const url = urlTemplate(entry.url, `${field}.url`, EVENT_FIELDS, errors);
-  const headers = headerTemplates(entry.headers, `${field}.headers`, errors);
-  const body = bodyTemplate(entry.body, `${field}.body`, method, headers, errors);
+  const method = v.oneOf(entry, "method", `${field}.`, ["POST", "PUT", "GET"] as const, "POST");
+  const url = urlTemplate(v, entry.url, `${field}.url`, EVENT_FIELDS);
+  const headers = headerTemplates(v, entry.headers, `${field}.headers`);
+  const body = bodyTemplate(v, entry.body, `${field}.body`, method, headers);
   return url === null || body === undefined
     ? null
     : { type: "webhook", ...base, method, url, headers, body };
 }
 
 function healthcheck(
+  v: Validator,
   entry: Record<string, unknown>,
   base: SinkBase,
-  errors: string[],
 ): HealthcheckSink | null {
   const field = base.field;
-  const method = oneOf(entry.method, `${field}.method`, ["GET", "POST"] as const, "GET", errors);
-  const url = urlTemplate(entry.url, `${field}.url`, PING_FIELDS, errors);
+  const method = v.oneOf(entry, "method", `${field}.`, ["GET", "POST"] as const, "GET");
+  const url = urlTemplate(v, entry.url, `${field}.url`, PING_FIELDS);
   if (url === null) return null;
   const failUrl = entry.failUrl === undefined || entry.failUrl === null
-    ? urlTemplate(withFail(url.source), `${field}.url`, PING_FIELDS, errors)
-    : urlTemplate(entry.failUrl, `${field}.failUrl`, PING_FIELDS, errors);
+    ? urlTemplate(v, withFail(url.source), `${field}.url`, PING_FIELDS)
+    : urlTemplate(v, entry.failUrl, `${field}.failUrl`, PING_FIELDS);
   return failUrl === null ? null : { type: "healthcheck", ...base, method, url, failUrl };
 }
 
@@ -272,53 +252,52 @@ function withFail(url: string): string {
   return `${path.replace(/\/+$/, "")}/fail${end < 0 ? "" : url.slice(end)}`;
 }
 
-function exec(entry: Record<string, unknown>, base: SinkBase, errors: string[]): ExecSink | null {
+function exec(v: Validator, entry: Record<string, unknown>, base: SinkBase): ExecSink | null {
   const field = `${base.field}.command`;
   const command = entry.command;
   if (!Array.isArray(command) || command.length === 0) {
-    errors.push(
-      `${field}: expected a list of the program and its arguments, like ["/usr/local/bin/update-firewall", "--quiet"] (no shell), found ${
-        kind(command)
-      }`,
+    v.error(
+      field,
+      'a list of the program and its arguments, like ["/usr/local/bin/update-firewall", "--quiet"] (no shell)',
+      command,
+      true,
     );
     return null;
   }
-  const before = errors.length;
+  const before = v.errors.length;
   const [program, ...args] = command;
   if (typeof program !== "string" || !program.startsWith("/")) {
     const found = typeof program === "string" && program.trim() !== ""
       ? `a relative path or a bare name ${NOT_SHOWN}`
       : kind(program);
-    errors.push(
+    v.errors.push(
       `${field}[0]: expected the absolute path of the program, like "/usr/local/bin/update-firewall" (run \`command -v NAME\` to find it), found ${found}`,
     );
   }
   args.forEach((arg, i) => {
     if (typeof arg !== "string" || arg.includes("\0")) {
-      errors.push(
-        `${field}[${i + 1}]: expected a string without NUL characters, found ${
-          kind(arg)
-        } ${NOT_SHOWN}`,
-      );
+      v.error(`${field}[${i + 1}]`, "a string without NUL characters", arg, true);
     }
   });
-  return errors.length === before ? { type: "exec", ...base, command: command as string[] } : null;
+  return v.errors.length === before
+    ? { type: "exec", ...base, command: command as string[] }
+    : null;
 }
 
 function urlTemplate(
+  v: Validator,
   value: unknown,
   field: string,
   names: readonly string[],
-  errors: string[],
 ): Template | null {
-  const expected = "expected an http:// or https:// URL";
+  const expected = "an http:// or https:// URL";
   if (typeof value !== "string" || value.trim() === "") {
-    errors.push(`${field}: ${expected}, found ${kind(value)}`);
+    v.error(field, expected, value, true);
     return null;
   }
   const parsed = parseTemplate(value, names);
   if (!parsed.ok) {
-    errors.push(...parsed.problems.map((p) => `${field}: ${p}`));
+    v.errors.push(...parsed.problems.map((p) => `${field}: ${p}`));
     return null;
   }
   const template = parsed.template;
@@ -328,7 +307,7 @@ function urlTemplate(
     template.parts.some((p) => p.kind === "field") &&
     !/^[a-z][a-z0-9+.-]*:\/\/[^/?#]+[/?#]/i.test(lead)
   ) {
-    errors.push(
+    v.errors.push(
       `${field}: placeholders may stand only in the path and query, after the server's address`,
     );
     return null;
@@ -337,18 +316,18 @@ function urlTemplate(
   try {
     url = new URL(renderUrl(template, Object.fromEntries(names.map((n) => [n, "x"]))));
   } catch {
-    errors.push(`${field}: ${expected}, found text that is not a URL ${NOT_SHOWN}`);
+    v.errors.push(`${field}: expected ${expected}, found text that is not a URL ${NOT_SHOWN}`);
     return null;
   }
   if (url.protocol !== "http:" && url.protocol !== "https:") {
     const scheme = /^[a-z][a-z0-9+.-]{0,20}:$/i.test(url.protocol)
       ? `a "${url.protocol}" URL`
       : "another kind of URL";
-    errors.push(`${field}: ${expected}, found ${scheme}`);
+    v.errors.push(`${field}: expected ${expected}, found ${scheme}`);
     return null;
   }
   if (url.username || url.password) {
-    errors.push(
+    v.errors.push(
       `${field}: a user name or password in the URL is not allowed; send it in "headers" instead, e.g. "Authorization": "Basic ..." or "Bearer ..."`,
     );
     return null;
@@ -356,13 +335,14 @@ function urlTemplate(
   return template;
 }
 
-function headerTemplates(value: unknown, field: string, errors: string[]): HeaderTemplate[] {
+function headerTemplates(v: Validator, value: unknown, field: string): HeaderTemplate[] {
   if (value === undefined) return [];
-  if (!isRecord(value)) {
-    errors.push(
-      `${field}: expected an object of header names and values, like { "Title": "{{title}}" }, found ${
-        kind(value)
-      }`,
+  if (!isObject(value)) {
+    v.error(
+      field,
+      'an object of header names and values, like { "Title": "{{title}}" }',
+      value,
+      true,
     );
     return [];
   }
@@ -370,56 +350,56 @@ function headerTemplates(value: unknown, field: string, errors: string[]): Heade
   const seen = new Set<string>();
   for (const [name, text] of Object.entries(value)) {
     if (!HEADER_NAME.test(name)) {
-      errors.push(
+      v.errors.push(
         `${field}: a header name is not valid ${NOT_SHOWN}; names are letters, digits and "-", and the value goes after the colon, like { "Authorization": "Bearer ..." }`,
       );
       continue;
     }
     const lower = name.toLowerCase();
     if (RESERVED_HEADERS.includes(lower)) {
-      errors.push(`${field}.${name}: dnsbeat sets this header itself; remove it`);
+      v.errors.push(`${field}.${name}: dnsbeat sets this header itself; remove it`);
       continue;
     }
     if (seen.has(lower)) {
-      errors.push(`${field}.${name}: given twice (header names ignore case); keep one`);
+      v.errors.push(`${field}.${name}: given twice (header names ignore case); keep one`);
       continue;
     }
     seen.add(lower);
     if (typeof text !== "string") {
-      errors.push(`${field}.${name}: expected a string, found ${kind(text)}`);
+      v.error(`${field}.${name}`, "a string", text, true);
       continue;
     }
     // deno-lint-ignore no-control-regex
     if (/[\x00-\x08\x0a-\x1f\x7f]/.test(text)) {
-      errors.push(
+      v.errors.push(
         `${field}.${name}: a header value cannot contain line breaks or control characters; remove them ${NOT_SHOWN}`,
       );
       continue;
     }
     const parsed = parseTemplate(text, EVENT_FIELDS);
     if (parsed.ok) headers.push({ name, value: parsed.template });
-    else errors.push(...parsed.problems.map((p) => `${field}.${name}: ${p}`));
+    else v.errors.push(...parsed.problems.map((p) => `${field}.${name}: ${p}`));
   }
   return headers;
 }
 
 /** The body; `undefined` after an error. */
 function bodyTemplate(
+  v: Validator,
   value: unknown,
   field: string,
   method: WebhookSink["method"],
   headers: readonly HeaderTemplate[],
-  errors: string[],
 ): BodyTemplate | null | undefined {
   if (value === undefined && method === "GET") return null;
   const body = value ?? DEFAULT_BODY;
   if (method === "GET") {
-    errors.push(`${field}: a GET request has no body; remove "body" or set "method" to "POST"`);
+    v.errors.push(`${field}: a GET request has no body; remove "body" or set "method" to "POST"`);
     return undefined;
   }
   const typeHeader = headers.find((h) => h.name.toLowerCase() === "content-type");
   if (typeHeader !== undefined && typeHeader.value.parts.some((p) => p.kind === "field")) {
-    errors.push(
+    v.errors.push(
       `${
         field.replace(/\.body$/, "")
       }.headers.${typeHeader.name}: placeholders are not allowed here: dnsbeat must know the body's type to write its values safely`,
@@ -430,7 +410,7 @@ function bodyTemplate(
   const jsonType = type !== null && /^application\/([a-z0-9.+-]*\+)?json$/.test(type);
   if (typeof body === "string") {
     if (jsonType || looksLikeJson(body)) {
-      errors.push(
+      v.errors.push(
         `${field}: write a JSON body as JSON, not as a string, so that dnsbeat can escape the values, e.g. "body": { "content": "{{message}}" }`,
       );
       return undefined;
@@ -441,7 +421,7 @@ function bodyTemplate(
       ? "form"
       : null;
     if (format === null) {
-      errors.push(
+      v.errors.push(
         `${field}: dnsbeat writes values safely only into a plain-text (text/plain), form-encoded (application/x-www-form-urlencoded) or JSON body, and the Content-Type header says ${
           JSON.stringify(type)
         }: use one of these`,
@@ -450,12 +430,12 @@ function bodyTemplate(
     }
     const parsed = parseTemplate(body, EVENT_FIELDS);
     if (parsed.ok) return { kind: "text", format, template: parsed.template };
-    errors.push(...parsed.problems.map((p) => `${field}: ${p}`));
+    v.errors.push(...parsed.problems.map((p) => `${field}: ${p}`));
     return undefined;
   }
   if (typeof body === "object" && body !== null) {
     if (type !== null && !jsonType) {
-      errors.push(
+      v.errors.push(
         `${field}: a JSON body is sent as JSON, and the Content-Type header says ${
           JSON.stringify(type)
         }: remove the header, or set it to application/json`,
@@ -464,12 +444,10 @@ function bodyTemplate(
     }
     const parsed = parseJsonTemplate(body, EVENT_FIELDS);
     if (parsed.ok) return { kind: "json", template: parsed.template };
-    errors.push(...parsed.problems.map((p) => `${field}${p}`));
+    v.errors.push(...parsed.problems.map((p) => `${field}${p}`));
     return undefined;
   }
-  errors.push(
-    `${field}: expected text, or a JSON object or list for a JSON body, found ${kind(body)}`,
-  );
+  v.error(field, "text, or a JSON object or list for a JSON body", body, true);
   return undefined;
 }
 
@@ -483,147 +461,37 @@ function looksLikeJson(text: string): boolean {
   }
 }
 
-function sinkName(value: unknown, field: string, fallback: string, errors: string[]): string {
+function sinkName(v: Validator, value: unknown, field: string, fallback: string): string {
   if (value === undefined) return fallback;
   // deno-lint-ignore no-control-regex
   if (typeof value !== "string" || !/^[^\x00-\x1f\x7f]{1,64}$/.test(value) || value.trim() === "") {
-    errors.push(
-      `${field}: expected a name of 1 to 64 characters on one line, found ${show(value)}`,
-    );
+    v.error(field, "a name of 1 to 64 characters on one line", value);
     return fallback;
   }
   return value;
 }
 
-function eventList(value: unknown, field: string, errors: string[]): EventKind[] {
+function eventList(v: Validator, value: unknown, field: string): EventKind[] {
   if (value === undefined) return [...EVENT_KINDS];
   const known = EVENT_KINDS.map((k) => `"${k}"`).join(", ");
   if (!Array.isArray(value) || value.length === 0) {
-    errors.push(
-      `${field}: expected a non-empty list of events like ["stopped", "failing"] (known: ${known}), found ${
-        show(value)
-      }`,
+    v.error(
+      field,
+      `a non-empty list of events like ["stopped", "failing"] (known: ${known})`,
+      value,
     );
     return [];
   }
   const events: EventKind[] = [];
   value.forEach((item, i) => {
     const match = EVENT_KINDS.find((k) => k === item);
-    if (match !== undefined) {
-      if (!events.includes(match)) events.push(match);
-      return;
-    }
-    const near = typeof item === "string" ? EVENT_KINDS.find((k) => similar(k, item)) : undefined;
-    errors.push(
-      `${field}[${i}]: unknown event ${show(item)}${
-        near ? ` (did you mean "${near}"?)` : ""
-      }; known: ${known}`,
-    );
+    if (match === undefined) {
+      v.errors.push(
+        `${field}[${i}]: unknown event ${show(item)}${
+          didYouMean(item, EVENT_KINDS)
+        }; known: ${known}`,
+      );
+    } else if (!events.includes(match)) events.push(match);
   });
   return events;
-}
-
-function oneOf<T extends string>(
-  value: unknown,
-  field: string,
-  options: readonly T[],
-  fallback: T,
-  errors: string[],
-): T {
-  if (value === undefined) return fallback;
-  const match = options.find((o) => o === value);
-  if (match !== undefined) return match;
-  const hint = typeof value === "string" && options.some((o) => o === value.toUpperCase())
-    ? ` (write it in capitals: "${value.toUpperCase()}")`
-    : "";
-  errors.push(
-    `${field}: expected one of ${options.map((o) => `"${o}"`).join(", ")}, found ${
-      show(value)
-    }${hint}`,
-  );
-  return fallback;
-}
-
-function duration(
-  value: unknown,
-  field: string,
-  fallback: number,
-  min: number,
-  max: number,
-  errors: string[],
-): number {
-  if (value === undefined) return fallback;
-  const parsed = typeof value === "string" ? parseDuration(value) : null;
-  if (parsed === null) {
-    errors.push(
-      `${field}: expected a duration like "500ms", "30s", "5m" or "1h", found ${show(value)}`,
-    );
-    return fallback;
-  }
-  if (parsed < min || parsed > max) {
-    const range = max === Infinity
-      ? `at least ${formatTimeout(min)}`
-      : `between ${formatTimeout(min)} and ${formatTimeout(max)}`;
-    errors.push(`${field}: must be ${range}, found ${show(value)}`);
-    return fallback;
-  }
-  return parsed;
-}
-
-/** A duration as the config writes it: `"1h"`, `"5m"`, `"30s"`, or `"300ms"` below a second. */
-export function formatTimeout(ms: number): string {
-  if (ms % HOUR === 0) return `${ms / HOUR}h`;
-  if (ms % MINUTE === 0) return `${ms / MINUTE}m`;
-  if (ms % SECOND === 0) return `${ms / SECOND}s`;
-  return `${ms}ms`;
-}
-
-function unknownKeys(
-  entry: Record<string, unknown>,
-  allowed: readonly string[],
-  field: string,
-  errors: string[],
-): void {
-  for (const key of Object.keys(entry)) {
-    if (allowed.includes(key)) continue;
-    const near = allowed.find((a) => similar(a, key));
-    const shown = /^[A-Za-z_-]{1,20}$/.test(key) ? key : "(a field name that is not shown)";
-    errors.push(
-      `${field}.${shown}: unknown field${near ? ` (did you mean "${near}"?)` : ""}; known: ${
-        allowed.join(", ")
-      }`,
-    );
-  }
-}
-
-/** Same letters ignoring case, or one letter added, dropped or changed. */
-function similar(a: string, b: string): boolean {
-  const x = a.toLowerCase(), y = b.toLowerCase();
-  if (x === y) return true;
-  if (Math.abs(x.length - y.length) > 1) return false;
-  let i = 0;
-  while (i < x.length && x[i] === y[i]) i++;
-  return x.slice(i + 1) === y.slice(i + 1) || x.slice(i + 1) === y.slice(i) ||
-    x.slice(i) === y.slice(i + 1);
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-/** A value that is not secret, as JSON (cut at 60 characters). */
-function show(value: unknown): string {
-  if (value === undefined) return "nothing";
-  const text = JSON.stringify(value) ?? String(value);
-  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
-}
-
-/** What kind of value this is, without the value. */
-function kind(value: unknown): string {
-  if (value === undefined) return "nothing";
-  if (value === null) return "null";
-  if (Array.isArray(value)) return value.length === 0 ? "an empty list" : "a list";
-  if (typeof value === "string") return value.trim() === "" ? "an empty string" : "a string";
-  if (typeof value === "object") return "an object";
-  return `a ${typeof value}`;
 }

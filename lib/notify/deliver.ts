@@ -8,7 +8,7 @@
  * @module
  */
 import type { ExecSink, HealthcheckSink, Sink, WebhookSink } from "./config.ts";
-import { formatTimeout } from "./config.ts";
+import { formatTimeout } from "../config/duration.ts";
 import { type EventKind, eventTitle, type NotifyEvent } from "./events.ts";
 import { BLOCKED_PORT, NOT_PERMITTED, TLS_FAILED } from "../net/http.ts";
 import { createRedactor } from "../log/redact.ts";

@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { backoffDelay } from "../backoff.ts";
 import { formatDuration, HOUR, MINUTE, SECOND } from "../config/duration.ts";
 import { type Sink, wantsEvent } from "./config.ts";
 import {
@@ -218,9 +219,9 @@ export class Dispatcher {
         if (this.#options.keep || this.#hurry.signal.aborted) kept = true;
         else if (left <= 0) gaveUp = true;
         else {
-          const delay = this.#retry.firstDelayMs * 2 ** (attempt - 1);
+          const { firstDelayMs: firstMs, maxDelayMs: maxMs } = this.#retry;
           // The last wait is cut short so that the last attempt falls at the end of the window.
-          retryInMs = Math.min(delay, this.#retry.maxDelayMs, left);
+          retryInMs = Math.min(backoffDelay(attempt, { firstMs, maxMs }), left);
         }
       }
       this.#report({ sink: sink.name, item, attempt, result, retryInMs, gaveUp, kept });

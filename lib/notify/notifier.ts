@@ -20,7 +20,7 @@
  */
 import type { Clock } from "../clock.ts";
 import type { Provider } from "../config/types.ts";
-import type { RoundEnd } from "../context.ts";
+import type { Notices, RoundEnd } from "../context.ts";
 import { formatDuration, HOUR } from "../config/duration.ts";
 import type { Logger } from "../log/mod.ts";
 import { iso, since, stamp } from "../state/moment.ts";
@@ -29,7 +29,8 @@ import type { HealthStatus } from "./deliver.ts";
 import { type AttemptReport, describeAttempt, Dispatcher } from "./dispatcher.ts";
 import { createEvent, type EventInput, type NotifyEvent } from "./events.ts";
 import type { RunFn } from "./run.ts";
-import { type FetchFn, fetchSend } from "./send.ts";
+import type { FetchFn } from "../net/http.ts";
+import { fetchSend } from "./send.ts";
 import type { State } from "../state/mod.ts";
 import type { StateStore } from "../state/store.ts";
 
@@ -66,23 +67,6 @@ export function healthOf(
   return trouble.length > 0
     ? { status: "fail", message: `dnsbeat needs you: ${trouble.join("; ")}` }
     : { status: "ok", message: "dnsbeat: all is well" };
-}
-
-/** What rounds tell the notifier. */
-export interface Notices {
-  /**
-   * Adds the event to `draft`'s outbox, inside the caller's own write of the outcome it tells of
-   * (so that no kill can leave one without the other). Returns the event, to be handed to
-   * {@link Notices.send} once the write is done, or null when no sink wants it (or the outbox has
-   * it already).
-   */
-  stage(draft: State, input: EventInput): NotifyEvent | null;
-  /** Delivers staged events in the background (nulls are skipped). */
-  send(events: readonly (NotifyEvent | null)[]): void;
-  /** An event of its own write: {@link Notices.stage} in one write, then {@link Notices.send}. */
-  event(input: EventInput): Promise<void>;
-  /** A round of `p` ended as `end` (it tracks `failing` and `recovered`, and pings healthchecks). */
-  round(p: Pick<Provider, "name">, type: string, end: RoundEnd): Promise<void>;
 }
 
 /** What a {@link Notifier} needs from the outside. */

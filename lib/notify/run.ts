@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { readCapped } from "../net/http.ts";
 
 /** How a program run ended. */
 export type RunResult =
@@ -122,22 +123,7 @@ function spawnProblem(error: unknown): string {
  */
 function collect(stream: ReadableStream<Uint8Array>): { text(): Promise<string> } {
   const reader = stream.getReader();
-  const maxBytes = MAX_OUTPUT_CHARS * 4;
-  const kept = new Uint8Array(maxBytes);
-  let size = 0;
-  const reading = (async () => {
-    try {
-      while (true) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        const take = Math.min(value.length, maxBytes - size);
-        kept.set(value.subarray(0, take), size);
-        size += take;
-      }
-    } catch {
-      // Cancelled, or the pipe broke: keep what was read.
-    }
-  })();
+  const reading = readCapped(reader, MAX_OUTPUT_CHARS * 4, true);
   return {
     async text() {
       let timer: ReturnType<typeof setTimeout> | undefined;
@@ -145,8 +131,7 @@ function collect(stream: ReadableStream<Uint8Array>): { text(): Promise<string> 
       await Promise.race([reading, late]);
       clearTimeout(timer);
       await reader.cancel().catch(() => {});
-      await reading;
-      const text = new TextDecoder().decode(kept.subarray(0, size), { stream: size === maxBytes });
+      const { text } = await reading;
       return [...text].slice(0, MAX_OUTPUT_CHARS).join("");
     },
   };

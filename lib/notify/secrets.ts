@@ -22,7 +22,8 @@
  *
  * @module
  */
-import { formatTimeout, type Sink } from "./config.ts";
+import type { Sink } from "./config.ts";
+import { formatTimeout } from "../config/duration.ts";
 import { EVENT_KINDS } from "./events.ts";
 import type { JsonTemplate, Template } from "./template.ts";
 

@@ -24,6 +24,7 @@
  *
  * @module
  */
+import { nameLike, nearest } from "../config/shown.ts";
 import { eventBody, eventTitle, type NotifyEvent } from "./events.ts";
 
 /** The placeholders of an event, for webhook URLs, headers and bodies. */
@@ -114,7 +115,7 @@ function parseParts(source: string, names: readonly string[]): ParseResult<Templ
       break;
     }
     const inner = source.slice(open + 2, close).trim();
-    const match = /^(json:)?([A-Za-z]+)$/.exec(inner);
+    const match = /^(json:)?([A-Za-z][A-Za-z0-9]*)$/.exec(inner);
     const name = match?.[2];
     if (name === undefined || !names.includes(name)) {
       problems.add(unknownPlaceholder(inner, names));
@@ -278,42 +279,14 @@ function textOf(value: FieldValue | undefined): string {
 }
 
 function encodedWord(value: string): string {
-  let binary = "";
-  for (const byte of new TextEncoder().encode(value)) binary += String.fromCharCode(byte);
-  return `=?UTF-8?B?${btoa(binary)}?=`;
+  return `=?UTF-8?B?${new TextEncoder().encode(value).toBase64()}?=`;
 }
 
 function unknownPlaceholder(inner: string, names: readonly string[]): string {
-  // Only what looks like a misspelt name is shown: anything else may be a pasted token.
-  const shown = /^(json:)?[A-Za-z_]{1,20}$/.test(inner) ? `{{${inner}}}` : "a placeholder";
-  const bare = inner.replace(/^json:/, "").toLowerCase();
-  const [near] = names
-    .map((name) => ({ name, distance: editDistance(name.toLowerCase(), bare) }))
-    .filter((n) => n.distance <= 2)
-    .sort((a, b) => a.distance - b.distance)
-    .map((n) => n.name);
+  const name = inner.replace(/^json:/, "");
+  const shown = nameLike(name) ? `{{${inner}}}` : "a placeholder";
+  const near = nearest(name, names);
   return `unknown placeholder ${shown}${near ? ` (did you mean {{${near}}}?)` : ""}; known: ${
     names.map((n) => `{{${n}}}`).join(", ")
   }`;
-}
-
-/** Edits (insert, delete, change, swap two neighbours) that turn `a` into `b`. */
-function editDistance(a: string, b: string): number {
-  const rows: number[][] = [Array.from({ length: b.length + 1 }, (_, j) => j)];
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++) {
-      let best = Math.min(
-        rows[i - 1]![j]! + 1,
-        row[j - 1]! + 1,
-        rows[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1),
-      );
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
-        best = Math.min(best, rows[i - 2]![j - 2]! + 1);
-      }
-      row.push(best);
-    }
-    rows.push(row);
-  }
-  return rows[a.length]![b.length]!;
 }

@@ -1,7 +1,7 @@
 /**
  * The status report: what `dnsbeat status` (and `--json`) shows per provider. Each kind of
- * provider builds its part (`dyndns2/report.ts`, `dynamip/report.ts`); this module holds their
- * shapes, the exit code of a report, and the text rendering.
+ * provider builds and renders its part (`dyndns2/report.ts`, `dynamip/report.ts`); this module
+ * holds their shapes, the exit code of a report, and the text around the providers' parts.
  *
  * @module
  */
@@ -153,14 +153,14 @@ export function statusExit(report: StatusReport): ExitCode {
   return ExitCode.Ok;
 }
 
-/** The report as text for a person. */
-export function renderStatus(report: StatusReport): string {
+/** The report as text for a person; `render`: a provider's part, by its kind. */
+export function renderStatus(
+  report: StatusReport,
+  render: (p: ProviderStatus, index: number) => string[],
+): string {
   const lines = [`state ${report.state} at ${report.now}; DNS from ${report.resolver}`];
   for (const note of report.network) lines.push(`NOTE: ${note}`);
-  for (const p of report.providers) {
-    if (p.type === "dynamip") lines.push(...renderDynamip(p as DynamipStatus));
-    else lines.push(...renderDyndns2(p as Dyndns2Status));
-  }
+  report.providers.forEach((p, i) => lines.push(...render(p, i)));
   if (report.notify.length > 0) lines.push("\nnotifications");
   for (const s of report.notify) {
     const last = s.last === null
@@ -175,63 +175,4 @@ export function renderStatus(report: StatusReport): string {
     );
   }
   return lines.join("\n") + "\n";
-}
-
-function renderDyndns2(p: Dyndns2Status): string[] {
-  const lines = [`\n${p.name} (${p.service}, ${p.username})`];
-  if (p.stop) lines.push(`  STOPPED since ${p.stop.at}: ${p.stop.message}`);
-  else if (p.wait) lines.push(`  waiting after ${p.wait.code}: no request before ${p.wait.until}`);
-  if (p.backoff) {
-    lines.push(
-      `  backing off after ${p.backoff.failures} failure(s) in a row: no request before ${p.backoff.until}`,
-    );
-  }
-  if (p.unanswered) {
-    lines.push(
-      `  the request of ${p.unanswered.at} (${
-        p.unanswered.hosts.join(", ")
-      }) got no reply: it counts as sent, and is sent again once the back-off is over`,
-    );
-  }
-  if (p.nextCheck) lines.push(`  next check: from ${p.nextCheck}`);
-  for (const h of p.hosts) {
-    const confirmed = h.confirmed && h.confirmed.join(",") !== h.sent?.join(",")
-      ? ` (the server confirmed ${h.confirmed.join(", ")})`
-      : "";
-    const dns = h.dns === null
-      ? "DNS lookup failed"
-      : `DNS answers ${h.dns.length === 0 ? "nothing" : h.dns.join(", ")}`;
-    lines.push(
-      `  ${h.hostname}: ${h.sent?.join(", ") ?? "never updated"}${confirmed}; last reply ${
-        h.lastReply ?? "none"
-      }${h.lastSuccess ? `, last accepted ${h.lastSuccess}` : ""}; ${dns}`,
-    );
-    if (h.dnsMismatch) {
-      lines.push(
-        `    DNS MISMATCH: DNS should answer ${
-          (h.confirmed ?? []).join(", ")
-        } by now (longer than ${p.service}'s TTL since the last update): something else updates this host (another client, the service's website), or the resolver keeps old answers`,
-      );
-    }
-  }
-  return lines;
-}
-
-function renderDynamip(p: DynamipStatus): string[] {
-  const lines = [`\n${p.name} (DynamIP, site ${p.siteId}${p.sendsAuto ? ", sends AUTO" : ""})`];
-  lines.push(
-    `  last beat: ${p.lastBeat ?? "never"}${p.lastIp ? ` (set to ${p.lastIp})` : ""}; next beat: ${
-      p.nextBeat ?? "none (stopped)"
-    }`,
-  );
-  if (p.expiry || p.remainHours !== null) {
-    const left = p.remainHours === null
-      ? ""
-      : p.remainHours >= 0
-      ? ` (${p.remainHours} hours left)`
-      : ` (by DynamIP's count it ran out ${-p.remainHours} hours ago: renew it)`;
-    lines.push(`  account expires ${p.expiry ?? "(date not given)"}${left}`);
-  }
-  if (p.stop) lines.push(`  STOPPED since ${p.stop.at}: ${p.stop.message}`);
-  return lines;
 }

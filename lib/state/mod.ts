@@ -12,7 +12,29 @@
  */
 import type { NotifyEvent } from "../notify/events.ts";
 import type { Clock } from "../clock.ts";
+import { checkEntry, duesOf, floorsOf, type ProviderState } from "../providers/entries.ts";
 import { type Moment, rebase } from "./moment.ts";
+import {
+  bool,
+  type Check,
+  fields,
+  isObject,
+  listOf,
+  mapOf,
+  maybe,
+  MOMENT,
+  num,
+  optional,
+  type Problem,
+  str,
+  strings,
+  time,
+  wrong,
+} from "./parts.ts";
+
+export { isObject } from "./parts.ts";
+export type { Addresses, Backoff, Stop, Wait } from "./parts.ts";
+export type { ProviderState } from "../providers/entries.ts";
 
 /**
  * The schema version this build writes. Version 3 keys a DynDNS2 account by `dyndns2 SERVER USER`
@@ -21,139 +43,6 @@ import { type Moment, rebase } from "./moment.ts";
  * instead of missing its stops.
  */
 export const STATE_VERSION = 3;
-
-/** A provider's refusal that needs the user: kept until the config changes or `resume`. */
-export interface Stop {
-  /** The reply that caused it, as the server wrote it: `badauth`, `Account Expired`, ... */
-  code: string;
-  /** The hosts the reply named (No-IP), for messages; empty when it concerns the account. */
-  hosts: string[];
-  /** When it happened (ISO 8601). */
-  at: string;
-  /** Fingerprint of the provider's credentials and hostnames when it happened. */
-  fingerprint: string;
-}
-
-/** An address per family; null where none. */
-export interface Addresses {
-  /** IPv4 address. */
-  ipv4: string | null;
-  /** IPv6 address. */
-  ipv6: string | null;
-}
-
-/** No request for `ms` after `from`: the wait a server asked for (`911`, 429, unreadable reply). */
-export interface Wait {
-  /** The reply that asked for it. */
-  code: string;
-  /** When it was asked. */
-  from: Moment;
-  /** Its length. */
-  ms: number;
-}
-
-/** Back-off after failures that are not a provider's answer (network, HTTP 5xx, no reply). */
-export interface Backoff {
-  /** Consecutive failures. */
-  failures: number;
-  /** When the last one happened. */
-  from: Moment;
-  /** No request for this long after `from`. */
-  ms: number;
-}
-
-/**
- * A DynDNS2 request written down before it was sent. While it is in the state, its outcome is
- * unknown: the request may have reached the server.
- */
-export interface Attempt {
-  /** When it was sent. */
-  at: Moment;
-  /** The hosts it named. */
-  hosts: string[];
-  /** The addresses it sent. */
-  sent: Addresses;
-}
-
-/** What dnsbeat knows of one DynDNS2 hostname. */
-export interface HostState {
-  /** What dnsbeat last sent for this host and the server accepted (`good`/`nochg`). */
-  sent: Addresses | null;
-  /** What the server's last success line named (may differ from `sent`). */
-  confirmed: Addresses | null;
-  /**
-   * The server's last reply line for this host, or `in DNS` when dnsbeat had no record of it and
-   * found DNS already answering the detected address (`dyndns2/adopt.ts`).
-   */
-  reply: string | null;
-  /** When the server last accepted an update of this host, or dnsbeat found it right in DNS. */
-  success: Moment | null;
-}
-
-/** A DynDNS2 account's state (No-IP, Dynu, any DynDNS2 server). */
-export interface Dyndns2State {
-  /** Discriminant. */
-  type: "dyndns2";
-  /** The provider's name when it was last run, for messages. */
-  name: string;
-  /** Set when the server said something that needs the user: nothing is sent until lifted. */
-  stop: Stop | null;
-  /** The wait the server asked for. */
-  wait: Wait | null;
-  /** Network back-off. */
-  backoff: Backoff | null;
-  /** A request whose outcome is not known (see {@link Attempt}). */
-  attempt: Attempt | null;
-  /** Per hostname. */
-  hosts: Record<string, HostState>;
-}
-
-/** The last DynamIP beat that may have reached the server. */
-export interface BeatRequest {
-  /** When it was sent. Written before it is sent, so a crash cannot hide it. */
-  at: Moment;
-  /** Milliseconds until its reply or failure; null while (or if ever) unknown. */
-  rttMs: number | null;
-}
-
-/** A DynamIP account's expiry: DynamIP's text, and as ISO 8601 (UTC assumed) when it parsed. */
-export interface Expiry {
-  /** As DynamIP wrote it (masked, printable). */
-  text: string;
-  /** The same instant in ISO 8601, or null when the text is not a date. */
-  iso: string | null;
-}
-
-/** A DynamIP site's state. */
-export interface DynamipState {
-  /** Discriminant. */
-  type: "dynamip";
-  /** The provider's name when it was last run, for messages. */
-  name: string;
-  /** Set when the server said something that needs the user. */
-  stop: Stop | null;
-  /** Back-off after beats that never reached the server. */
-  backoff: Backoff | null;
-  /** The last beat that may have reached the server: the 15-minute floor counts from it. */
-  lastRequest: BeatRequest | null;
-  /** When the server last confirmed a beat. */
-  lastBeat: Moment | null;
-  /** The server's last reply, first line, printable. */
-  lastReply: string | null;
-  /** The address the server last set. */
-  lastIp: string | null;
-  /** Account expiry as the server wrote it, and as ISO 8601 (UTC assumed) when parseable. */
-  expiry: Expiry | null;
-  /** Hours left on the account, from the last reply. */
-  remainHours: number | null;
-  /** When the last expiry warning was given: at most one a day. */
-  expiryWarned: Moment | null;
-  /** Send `AUTO` instead of the detected address (after `Invalid IP Address`). */
-  useAuto: boolean;
-}
-
-/** One provider's entry. */
-export type ProviderState = Dyndns2State | DynamipState;
 
 /** The whole state file. */
 export interface State {
@@ -211,65 +100,6 @@ export function emptyState(): State {
 /** Nothing to deliver, nothing delivered. */
 export function emptyNotify(): NotifyState {
   return { outbox: [], sinks: {} };
-}
-
-/** A DynDNS2 account nobody has updated yet. */
-export function emptyDyndns2(name: string): Dyndns2State {
-  return {
-    type: "dyndns2",
-    name,
-    stop: null,
-    wait: null,
-    backoff: null,
-    attempt: null,
-    hosts: {},
-  };
-}
-
-/** A DynDNS2 host nobody has updated yet. */
-export function emptyHost(): HostState {
-  return { sent: null, confirmed: null, reply: null, success: null };
-}
-
-/** A DynamIP site that has never beaten. */
-export function emptyDynamip(name: string): DynamipState {
-  return {
-    type: "dynamip",
-    name,
-    stop: null,
-    backoff: null,
-    lastRequest: null,
-    lastBeat: null,
-    lastReply: null,
-    lastIp: null,
-    expiry: null,
-    remainHours: null,
-    expiryWarned: null,
-    useAuto: false,
-  };
-}
-
-/**
- * The moments of a provider's entry that start a wait the rules impose (a `911` wait, a back-off,
- * an unanswered request, DynamIP's last request and beat): across a reboot they must never end
- * sooner than their length of real time (see {@link adoptState}).
- */
-function floorsOf(p: ProviderState): Moment[] {
-  const all: (Moment | null | undefined)[] = [p.backoff?.from];
-  if (p.type === "dyndns2") all.push(p.wait?.from, p.attempt?.at);
-  else all.push(p.lastRequest?.at, p.lastBeat);
-  return all.filter((m): m is Moment => m !== null && m !== undefined);
-}
-
-/**
- * The moments that make something due (a host's `forceRefresh`, DynamIP's daily expiry
- * reminder): across a reboot the wall clock dates them, since coming late is their only harm.
- */
-function duesOf(p: ProviderState): Moment[] {
-  const all: (Moment | null | undefined)[] = p.type === "dyndns2"
-    ? Object.values(p.hosts).map((h) => h.success)
-    : [p.expiryWarned];
-  return all.filter((m): m is Moment => m !== null && m !== undefined);
 }
 
 /** What {@link adoptState} did. */
@@ -351,54 +181,6 @@ export function parseState(text: string): ParsedState {
     : { ok: true, state: data as unknown as State };
 }
 
-/** What is wrong with a value: where (field names, outermost first) and what. */
-type Problem = { path: string[]; what: string };
-
-/** A check of a value: null when it fits, else what is wrong with it. */
-type Check = (v: unknown) => Problem | null;
-
-const wrong = (what: string): Problem => ({ path: [], what });
-const is = (test: (v: unknown) => boolean, what: string): Check => (v) =>
-  test(v) ? null : wrong(what);
-const str = is((v) => typeof v === "string", "is not a string");
-const num = is((v) => typeof v === "number" && Number.isFinite(v), "is not a number");
-const bool = is((v) => typeof v === "boolean", "is not true or false");
-const time = is(
-  (v) => typeof v === "string" && !Number.isNaN(Date.parse(v)),
-  "is not an ISO 8601 time",
-);
-const strings = is(
-  (v) => Array.isArray(v) && v.every((s) => typeof s === "string"),
-  "is not a list of strings",
-);
-const literal = (value: string): Check => is((v) => v === value, `is not ${JSON.stringify(value)}`);
-const maybe = (check: Check): Check => (v) => v === null ? null : check(v);
-const optional = (check: Check): Check => (v) => v === undefined ? null : check(v);
-const fields = (table: Record<string, Check>): Check => (v) => {
-  if (!isObject(v)) return wrong("is not an object");
-  for (const [key, check] of Object.entries(table)) {
-    const problem = check(v[key]);
-    if (problem) return { path: [key, ...problem.path], what: problem.what };
-  }
-  return null;
-};
-const listOf = (check: Check): Check => (v) => {
-  if (!Array.isArray(v)) return wrong("is not a list");
-  for (const [i, value] of v.entries()) {
-    const problem = check(value);
-    if (problem) return { path: [String(i), ...problem.path], what: problem.what };
-  }
-  return null;
-};
-const mapOf = (check: Check): Check => (v) => {
-  if (!isObject(v)) return wrong("is not an object");
-  for (const [key, value] of Object.entries(v)) {
-    const problem = check(value);
-    if (problem) return { path: [key, ...problem.path], what: problem.what };
-  }
-  return null;
-};
-
 /** A problem as a sentence: `providers.home.stop: "code" is not a string`. */
 function describe(problem: Problem): string {
   const field = problem.path.at(-1);
@@ -407,63 +189,6 @@ function describe(problem: Problem): string {
   return `${where ? `${where}: ` : ""}${subject} ${problem.what}`;
 }
 
-const MOMENT = fields({ at: time, mono: num } satisfies Record<keyof Moment, Check>);
-const STOP = fields(
-  { code: str, hosts: strings, at: time, fingerprint: str } satisfies Record<keyof Stop, Check>,
-);
-const ADDRESSES = fields(
-  { ipv4: maybe(str), ipv6: maybe(str) } satisfies Record<keyof Addresses, Check>,
-);
-const WAIT = fields({ code: str, from: MOMENT, ms: num } satisfies Record<keyof Wait, Check>);
-const BACKOFF = fields(
-  { failures: num, from: MOMENT, ms: num } satisfies Record<keyof Backoff, Check>,
-);
-const ATTEMPT = fields(
-  { at: MOMENT, hosts: strings, sent: ADDRESSES } satisfies Record<keyof Attempt, Check>,
-);
-const HOST = fields(
-  {
-    sent: maybe(ADDRESSES),
-    confirmed: maybe(ADDRESSES),
-    reply: maybe(str),
-    success: maybe(MOMENT),
-  } satisfies Record<keyof HostState, Check>,
-);
-const DYNDNS2 = fields(
-  {
-    type: literal("dyndns2"),
-    name: str,
-    stop: maybe(STOP),
-    wait: maybe(WAIT),
-    backoff: maybe(BACKOFF),
-    attempt: maybe(ATTEMPT),
-    hosts: mapOf(HOST),
-  } satisfies Record<keyof Dyndns2State, Check>,
-);
-const DYNAMIP = fields(
-  {
-    type: literal("dynamip"),
-    name: str,
-    stop: maybe(STOP),
-    backoff: maybe(BACKOFF),
-    lastRequest: maybe(
-      fields({ at: MOMENT, rttMs: maybe(num) } satisfies Record<keyof BeatRequest, Check>),
-    ),
-    lastBeat: maybe(MOMENT),
-    lastReply: maybe(str),
-    lastIp: maybe(str),
-    expiry: maybe(fields({ text: str, iso: maybe(time) })),
-    remainHours: maybe(num),
-    expiryWarned: maybe(MOMENT),
-    useAuto: bool,
-  } satisfies Record<keyof DynamipState, Check>,
-);
-const PROVIDER: Check = (v) => {
-  if (!isObject(v)) return wrong("is not an object");
-  if (v.type === "dyndns2") return DYNDNS2(v);
-  if (v.type === "dynamip") return DYNAMIP(v);
-  return wrong(`has an unknown provider type ${JSON.stringify(v.type)}`);
-};
 const EVENT = fields(
   {
     id: str,
@@ -496,7 +221,12 @@ const NOTIFY = fields(
   } satisfies Record<keyof NotifyState, Check>,
 );
 const STATE = fields(
-  { version: num, boot: maybe(str), providers: mapOf(PROVIDER), notify: NOTIFY } satisfies Record<
+  {
+    version: num,
+    boot: maybe(str),
+    providers: mapOf(checkEntry),
+    notify: NOTIFY,
+  } satisfies Record<
     keyof State,
     Check
   >,
@@ -592,8 +322,3 @@ const LEGACY: Check = fields({
     return wrong(`has an unknown provider type ${JSON.stringify(v.type)}`);
   }),
 });
-
-/** True for a plain JSON object. */
-export function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}

@@ -10,6 +10,7 @@ import type { Provider } from "../config/types.ts";
 import { withdrawRequest } from "./fs.ts";
 import type { Context } from "../context.ts";
 import { iso } from "./moment.ts";
+import { entryKindOf } from "../providers/entries.ts";
 import { kindOf } from "../providers/mod.ts";
 import { isObject, type State, type Stop } from "./mod.ts";
 
@@ -24,7 +25,7 @@ export function clearStop(draft: State, p: Provider): Stop | null {
   if (!entry?.stop) return null;
   const stop = entry.stop;
   entry.stop = null;
-  if (entry.type === "dynamip") entry.useAuto = false;
+  entryKindOf(entry).lift(entry);
   return stop;
 }
 
@@ -52,7 +53,7 @@ export async function lift(
       events.push(ctx.notify.stage(draft, {
         kind: "resumed",
         provider: p.name,
-        providerType: kindOf(p).type(p),
+        providerType: kindOf(p).configType(p),
         reply: stop.code,
         message,
         time: at,

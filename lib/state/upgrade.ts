@@ -12,7 +12,7 @@
  * @module
  */
 import type { Clock } from "../clock.ts";
-import type { Dyndns2Provider, Provider } from "../config/types.ts";
+import type { DynamipProvider, Dyndns2Provider, Provider } from "../config/types.ts";
 import { dynamipFingerprint, dyndns2Fingerprint, providerKey } from "./identity.ts";
 import { MINUTE } from "../config/duration.ts";
 import { MAX_BACKOFF_MS } from "../backoff.ts";
@@ -21,11 +21,6 @@ import { parseIp } from "../net/ip.ts";
 import {
   type Addresses,
   type Backoff,
-  type DynamipState,
-  type Dyndns2State,
-  emptyDynamip,
-  emptyDyndns2,
-  emptyHost,
   emptyState,
   type LegacyDynamip,
   type LegacyNoip,
@@ -34,6 +29,8 @@ import {
   type State,
   type Stop,
 } from "./mod.ts";
+import { type DynamipState, emptyDynamip } from "../providers/dynamip/entry.ts";
+import { type Dyndns2State, emptyDyndns2, emptyHost } from "../providers/dyndns2/entry.ts";
 
 /** The wait version 1 kept as `retryNotBefore` lasted this long. */
 const LEGACY_WAIT_MS = 30 * MINUTE;
@@ -49,10 +46,10 @@ export async function upgradeState(
   const notes: string[] = [];
   for (const [name, old] of Object.entries(legacy.providers)) {
     // Version 1 knew No-IP and DynamIP only.
-    const p = providers.find((q) =>
+    const p = providers.find((q): q is Dyndns2Provider | DynamipProvider =>
       q.name === name &&
       (old.type === "noip"
-        ? q.kind === "dyndns2" && q.profile.type === "noip"
+        ? q.kind === "dyndns2" && q.profile.configType === "noip"
         : q.kind === "dynamip")
     );
     if (p === undefined) {
@@ -79,7 +76,7 @@ export async function upgradeState(
  * trailing slashes removed; this build canonicalises it), and the No-IP type, the only DynDNS2
  * service it knew.
  */
-function legacyFingerprint(p: Provider): Promise<string> {
+function legacyFingerprint(p: Dyndns2Provider | DynamipProvider): Promise<string> {
   const server = p.serverAsWritten.replace(/\/+$/, "");
   return p.kind === "dyndns2"
     ? dyndns2Fingerprint({ ...p, server }, "noip")
@@ -128,7 +125,7 @@ export async function accountKeyChange(
       }
       const latest = found.filter(([, e]) => e.stop !== null)
         .sort(([, a], [, b]) => Date.parse(b.stop!.at) - Date.parse(a.stop!.at))[0];
-      const profile = providerKey(p.profile.type, p.server, p.username);
+      const profile = providerKey(p.profile.configType, p.server, p.username);
       const [, kept] = latest ?? found.find(([key]) => key === profile) ?? found[0]!;
       for (const [, other] of found) {
         kept.wait ??= other.wait;

@@ -10,7 +10,7 @@ import { BEAT_PERIOD_MS } from "../../lib/providers/dynamip/schedule.ts";
 import type { DynamipProvider } from "../../lib/config/types.ts";
 import { runHeartbeat } from "../../lib/providers/dynamip/heartbeat.ts";
 import { createEmulator } from "../../lib/emulator/mod.ts";
-import { httpGet } from "../../lib/net/http.ts";
+import { httpRequest } from "../../lib/net/http.ts";
 import { FakeClock } from "../../tests/helpers/fake_clock.ts";
 import { testContext } from "../../tests/helpers/context.ts";
 import { summarizeBeats } from "./beats.ts";
@@ -39,7 +39,7 @@ export async function simulateDynamip(
   const { ctx } = testContext({
     clock,
     httpGet: (request) =>
-      httpGet(request, (input, init) => {
+      httpRequest(request, (input, init) => {
         const req = input instanceof Request ? input : new Request(input, init);
         return emulator.handle(req, "127.0.0.1");
       }, clock),

@@ -13,7 +13,7 @@ import { HOUR } from "../../lib/config/duration.ts";
 import { dyndns2Round, runDyndns2 } from "../../lib/providers/dyndns2/round.ts";
 import { parseAccounts } from "../../lib/emulator/accounts.ts";
 import { createEmulator } from "../../lib/emulator/mod.ts";
-import { httpGet } from "../../lib/net/http.ts";
+import { httpRequest } from "../../lib/net/http.ts";
 import { testContext } from "../../tests/helpers/context.ts";
 import { FakeClock } from "../../tests/helpers/fake_clock.ts";
 import { ACCOUNT, ACCOUNTS_JSON } from "./clients.ts";
@@ -50,7 +50,7 @@ export async function simulateQuietDay(hours: number): Promise<QuietDayFigures> 
   const { ctx } = testContext({
     clock,
     httpGet: (request) =>
-      httpGet(request, (input, init) => {
+      httpRequest(request, (input, init) => {
         const req = input instanceof Request ? input : new Request(input, init);
         return emulator.handle(req, "127.0.0.1");
       }, clock),

@@ -15,21 +15,10 @@ import {
   type Costs,
   ERROR_CODES,
   type Phase,
+  type Verdict,
 } from "./types.ts";
 import { clock, duration, mb, ms, range, signed, signedMs } from "./format.ts";
 import { idleSections, idleVerdicts } from "./report_idle.ts";
-
-/** One target of the issue, judged. */
-export interface Verdict {
-  /** The target, as the issue words it. */
-  target: string;
-  /** The measured figure. */
-  figure: string;
-  /** Whether it is met. */
-  met: boolean;
-  /** When missed: by how much and why. */
-  miss?: string;
-}
 
 const MINUTE = 60_000;
 const STOP_CODES = ERROR_CODES.filter((code) => code !== "911");

@@ -7,8 +7,7 @@
  * @module
  */
 import { mb, ms, range, rate, signed, signedMs } from "./format.ts";
-import type { Verdict } from "./report.ts";
-import type { BenchData, DynamipFigures, IdleCost, IdleSubject } from "./types.ts";
+import type { BenchData, DynamipFigures, IdleCost, IdleSubject, Verdict } from "./types.ts";
 
 const LABELS: Record<IdleSubject, string> = {
   dnsbeat: "dnsbeat",

@@ -1,9 +1,9 @@
 /**
  * The benchmark's data: what each client sent in each scenario, what it cost, what it costs while
  * idle, how precise dnsbeat's DynamIP heartbeat is, how often it writes its state and how many
- * detections a round makes. Produced by `scripts/bench.ts`, rendered by `report.ts` and
- * `timeline_svg.ts`. The fields added with issue 13 are optional, so that older data files still
- * render.
+ * detections a round makes; and a target judged ({@link Verdict}). Produced by
+ * `scripts/bench.ts`, rendered by `report.ts` and `timeline_svg.ts`. The fields added with issue
+ * 13 are optional, so that older data files still render.
  *
  * @module
  */
@@ -253,4 +253,16 @@ export interface BenchData {
   detection?: DetectionRound[];
   /** The bundle lever. */
   bundle?: BundleLever;
+}
+
+/** One target of the issue, judged. */
+export interface Verdict {
+  /** The target, as the issue words it. */
+  target: string;
+  /** The measured figure. */
+  figure: string;
+  /** Whether it is met. */
+  met: boolean;
+  /** When missed: by how much and why. */
+  miss?: string;
 }

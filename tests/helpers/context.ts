@@ -4,10 +4,9 @@
  *
  * @module
  */
-import type { Notices } from "../../lib/notify/notifier.ts";
 import { createEvent } from "../../lib/notify/events.ts";
 import type { EventInput } from "../../lib/notify/events.ts";
-import type { Context } from "../../lib/context.ts";
+import type { Context, Notices } from "../../lib/context.ts";
 import type { Detection } from "../../lib/net/detect.ts";
 import type { DnsDeps } from "../../lib/net/dns.ts";
 import type { HttpGetRequest, HttpResult } from "../../lib/net/http.ts";

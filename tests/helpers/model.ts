@@ -72,7 +72,14 @@ const WAIT_LINES: Record<string, Set<string>> = {
   noip: new Set(["911"]),
   dynu: new Set(["911", "dnserr"]),
   dyndns2: new Set(["911", "dnserr"]),
+  // deSEC says it in the HTTP status (429), never in a word.
+  desec: new Set(),
 };
+/**
+ * Services that answer one word for the whole request, which the server applies to every host at
+ * once, without the address: deSEC's `good` (update-api.rst, `views/dyndns.py`).
+ */
+const ONE_WORD = new Set(["desec"]);
 const WAIT_MS = 30 * MINUTE;
 const DYNAMIP_FLOOR_MS = 15 * MINUTE;
 const DYNAMIP_OFFLINE_MS = 20 * MINUTE;
@@ -458,6 +465,7 @@ export class Oracle {
 
   #dyndns2Arrival(wire: Wire): void {
     this.stats.dyndns2++;
+    if (new URL(wire.record.path, "http://x").pathname === "/") this.stats.desec++;
     const r = wire.record;
     const server = `http://${wire.host}`;
     const account = accountOf(server, r.user ?? "");
@@ -570,14 +578,17 @@ export class Oracle {
     // written once speaks for all; 401 is badauth. Only `good IP` / `nochg IP` is a success.
     const type = this.loaded?.dyndns2.find((q) => accountOf(q.server, q.username) === account)
       ?.type ?? "noip";
-    const lines = r.reply.split("\n").map((l) => l.trim()).filter((l) => l !== "");
+    const said = r.reply.split("\n").map((l) => l.trim()).filter((l) => l !== "");
+    const oneWord = ONE_WORD.has(type);
+    // One word for the whole request is every host's line.
+    const lines = oneWord && said.length === 1 ? hosts.map(() => said[0]!) : said;
     const ok = r.status >= 200 && r.status < 300;
     const accountLine = ok ? lines.find((l) => ACCOUNT_LINES.has(l)) : undefined;
     const perHost = ok && accountLine === undefined && lines.length <= hosts.length;
     let success = 0;
     hosts.forEach((host, i) => {
       const line = perHost ? lines[i] : undefined;
-      if (/^(good|nochg) \S+$/.test(line ?? "")) {
+      if ((oneWord ? /^good$/ : /^(good|nochg) \S+$/).test(line ?? "")) {
         success++;
         if (line!.startsWith("nochg")) this.stats.nochg++;
         set(host, "success");
@@ -687,10 +698,12 @@ export class Oracle {
 }
 
 /** The addresses a DynDNS2 request sends, by family (`myip`, and Dynu's `myipv6`). */
+/** The addresses a request sets: `myip` (`v4,v6`), `myipv4`, `myipv6`; `preserve` sets none. */
 function addressesOf(path: string, server: string): ["ipv4" | "ipv6", string][] {
   const url = new URL(path, server);
-  return [url.searchParams.get("myip"), url.searchParams.get("myipv6")]
+  return ["myip", "myipv4", "myipv6"].map((name) => url.searchParams.get(name))
     .flatMap((list) => list === null ? [] : list.split(","))
+    .filter((ip) => ip !== "preserve")
     .map((ip) => [ip.includes(":") ? "ipv6" : "ipv4", ip]);
 }
 
@@ -793,7 +806,10 @@ type Edit =
   | { field: "interval"; value: string };
 
 const SLOT_EDIT: fc.Arbitrary<Edit> = fc.oneof(
-  fc.constantFrom("noip", "dynu", "dyndns2").map((value): Edit => ({ field: "type", value })),
+  fc.constantFrom("noip", "dynu", "dyndns2", "desec").map((value): Edit => ({
+    field: "type",
+    value,
+  })),
   fc.constantFrom<Edit>(
     { field: "name" },
     { field: "server" },
@@ -1045,7 +1061,7 @@ const COMMANDS: fc.Arbitrary<Cmd>[] = [
 /** A DynDNS2 provider of slot `slot`. */
 function slotConfig(slot: number): fc.Arbitrary<Dyndns2Config> {
   return fc.record({
-    type: fc.constantFrom("noip", "noip", "dynu", "dyndns2"),
+    type: fc.constantFrom("noip", "noip", "dynu", "dyndns2", "desec"),
     name: fc.constant(NAMES[slot]![0]!),
     server: fc.constantFrom(...SERVERS),
     username: fc.constant(ACCOUNTS[slot]!.username),
@@ -1092,6 +1108,8 @@ export interface ModelRun extends Counts {
 /** What reached the servers, and what the sequences did. */
 export interface Counts {
   dyndns2: number;
+  /** DynDNS2 requests in deSEC's form (to `/`). */
+  desec: number;
   ipv6: number;
   nochg: number;
   beats: number;
@@ -1113,6 +1131,7 @@ export interface Counts {
 function noCounts(): Counts {
   return {
     dyndns2: 0,
+    desec: 0,
     ipv6: 0,
     nochg: 0,
     beats: 0,
@@ -1133,7 +1152,9 @@ function noCounts(): Counts {
 /** A run's figures, as the test and `deno task fuzz` print them. */
 export function describeRun(m: ModelRun): string {
   return `${m.runs} sequences (${m.multi} with two DynDNS2 accounts), ${m.steps} steps, ` +
-    `${Math.round(m.hours)} virtual hours: ${m.dyndns2} DynDNS2 requests (${m.ipv6} with IPv6, ` +
+    `${
+      Math.round(m.hours)
+    } virtual hours: ${m.dyndns2} DynDNS2 requests (${m.desec} deSEC, ${m.ipv6} with IPv6, ` +
     `${m.nochg} nochg), ${m.beats} DynamIP beats, ${m.detections} detections, ${m.stops} stops, ` +
     `${m.netFailures} network failures, ${m.lostReplies} lost replies, ${m.refreshes} refreshes across a reboot, ${m.edits} edits, ` +
     `${m.kills} kills, ${m.restarts} restarts, ${m.reboots} reboots, ` +

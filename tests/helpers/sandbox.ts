@@ -8,12 +8,9 @@
 import type { Clock } from "../../lib/clock.ts";
 import { systemClock } from "../../lib/clock.ts";
 import { type RunningEmulator, startEmulator } from "../../lib/emulator/mod.ts";
-import {
-  type DynamipState,
-  type Dyndns2State,
-  parseState,
-  type State,
-} from "../../lib/state/mod.ts";
+import { parseState, type State } from "../../lib/state/mod.ts";
+import { type DynamipState } from "../../lib/providers/dynamip/entry.ts";
+import { type Dyndns2State } from "../../lib/providers/dyndns2/entry.ts";
 import { type CliOptions, type CliResult, dnsbeat, spawnDnsbeat } from "./cli.ts";
 import { type DnsServer, startDnsServer } from "./dns_server.ts";
 

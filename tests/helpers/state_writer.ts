@@ -8,7 +8,8 @@
  *
  * @module
  */
-import { emptyDyndns2, parseState, type State, STATE_VERSION } from "../../lib/state/mod.ts";
+import { parseState, type State, STATE_VERSION } from "../../lib/state/mod.ts";
+import { emptyDyndns2 } from "../../lib/providers/dyndns2/entry.ts";
 import { writeStateAtomically } from "../../lib/state/store.ts";
 
 /** State number `n`: grows and shrinks with `n` (1 to 120 hosts), its number in `backoff`. */

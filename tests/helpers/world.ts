@@ -9,7 +9,7 @@
  *   can set wrong, and the boot's monotonic clock, which restarts near zero at a reboot.
  * - The network: every URL dnsbeat asks is answered by the emulator, after the world's latency
  *   each way. `noip.test` and `members.test` are DynDNS2 update servers (both the emulator's
- *   No-IP), `dynamip.test` DynamIP's; No-IP's detection service (`ip1.dynupdate.no-ip.com`), a
+ *   No-IP at `/nic/update`, and its deSEC at `/`), `dynamip.test` DynamIP's; No-IP's detection service (`ip1.dynupdate.no-ip.com`), a
  *   service on `members.test` and a neutral one (`ip.test`) echo the emulator's addresses. A
  *   request can fail the way fetch fails: refused, DNS, TLS, reset, a black hole (no answer
  *   until dnsbeat gives up), or a reply lost after the server acted on the request.
@@ -60,7 +60,7 @@ const STATE_PATH = "/var/lib/dnsbeat/state.json";
 
 /** One DynDNS2 provider of the config file. */
 export interface Dyndns2Config {
-  /** Its service: `noip`, `dynu` or `dyndns2`. */
+  /** Its service: `noip`, `dynu`, `dyndns2` or `desec`. */
   type: string;
   name: string;
   /** One of {@link SERVERS}. */
@@ -607,8 +607,9 @@ export class World {
     const url = new URL(input instanceof Request ? input.url : input);
     if (url.href === SINK_URL) return this.#sinkGot(String(init?.body ?? ""));
     const signal = init?.signal ?? undefined;
+    // An update: No-IP's path, or deSEC's (`/`), on one of the servers.
     const target: NetTarget = SERVERS.some((s) => new URL(s).host === url.host) &&
-        url.pathname.startsWith("/nic/")
+        (url.pathname.startsWith("/nic/") || url.pathname === "/")
       ? "dyndns2"
       : url.host === new URL(DYNAMIP_SERVER).host
       ? "dynamip"

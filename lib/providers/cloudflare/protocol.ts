@@ -36,6 +36,20 @@ import { quoted, snippet } from "../../log/snippet.ts";
 /** Cloudflare's API base. */
 export const API_BASE = "https://api.cloudflare.com/client/v4";
 
+/**
+ * Cloudflare's hosts that other clients detect the address at (`/cdn-cgi/trace`, DNS over HTTPS:
+ * favonia/cloudflare-ddns, inadyn; research/services.md §7): off limits while a Cloudflare
+ * provider is stopped, as No-IP's are for No-IP (dnsbeat's rule, not Cloudflare's).
+ */
+export const CLOUDFLARE_DETECTION: readonly string[] = [
+  "cloudflare.com",
+  "cloudflareclient.com",
+  "one.one.one.one",
+  "cloudflare-dns.com",
+  "1.1.1.1",
+  "1.0.0.1",
+];
+
 /** The shortest wait after HTTP 429 or 5xx (Cloudflare's own block after 429 is 5 minutes). */
 export const SERVER_WAIT_MS: number = 30 * MINUTE;
 

@@ -7,8 +7,8 @@
 import type { Clock } from "../../clock.ts";
 import type { CloudflareProvider } from "../../config/types.ts";
 import { formatDuration } from "../../config/duration.ts";
-import type { Dyndns2State } from "../../state/mod.ts";
-import { accountStatus } from "../dyndns2/report.ts";
+import type { Dyndns2State } from "../dyndns2/entry.ts";
+import { hostsStatus } from "../dyndns2/report.ts";
 import type { DnsView, Dyndns2Status } from "../report.ts";
 import { LABEL, stopped } from "./messages.ts";
 import { isZoneId, recordType } from "./protocol.ts";
@@ -24,18 +24,19 @@ export function cloudflareStatus(
   clock: Clock,
   dns: DnsView,
 ): Dyndns2Status {
-  return accountStatus(
+  return hostsStatus(
     {
       name: p.name,
-      type: "cloudflare",
-      service: LABEL,
-      username: p.zone === null ? "API token" : `API token, zone ${p.zone}`,
+      configType: "cloudflare",
+      label: LABEL,
+      // No user: the account is the token, never shown.
+      username: p.zone === null ? "" : `zone ${p.zone}`,
       hostnames: p.hostnames,
       families: p.families,
       ttlMs: Infinity,
-      stopMessage: (stop) => stopped(p, stop, configPath),
     },
     entry,
+    (stop) => stopped(p, stop, configPath),
     clock,
     dns,
   );

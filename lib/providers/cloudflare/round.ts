@@ -1,6 +1,6 @@
 /**
  * One Cloudflare round and the change-driven loop around it. The account machinery is the
- * DynDNS2 round's (`dyndns2/account.ts`, `dyndns2/plan.ts`): its entry in the state file is a
+ * DynDNS2 round's (`dyndns2/round.ts`, `dyndns2/plan.ts`): its entry in the state file is a
  * DynDNS2 account's, its gate, its back-off and its stop are the same, and so is the rule of what
  * is due (a host whose detected address is not the one last set). For each record due, the round
  * walks the API's steps (`protocol.ts`): the zone, the record, and only when the record holds
@@ -16,17 +16,18 @@ import { noAddress, resumeHint, stateNotSaved, stillStopped } from "../../messag
 import type { HttpResult } from "../../net/http.ts";
 import type { IpFamily } from "../../net/ip.ts";
 import { endAt, stamp } from "../../state/moment.ts";
-import { type Addresses, type Attempt, type Dyndns2State, emptyHost } from "../../state/mod.ts";
+import type { Addresses } from "../../state/mod.ts";
+import { machineUserAgent } from "../dyndns2/account.ts";
+import { type Attempt, type Dyndns2State, emptyHost } from "../dyndns2/entry.ts";
 import {
-  type Account,
   backOff,
   entryOf,
   gateLine,
+  type Machinery,
   prepare,
   runRounds,
-} from "../dyndns2/account.ts";
+} from "../dyndns2/round.ts";
 import { due, gate, type Hosts, listOf, merge } from "../dyndns2/plan.ts";
-import { machineUserAgent } from "../dyndns2/round.ts";
 import * as say from "./messages.ts";
 import { LABEL } from "./messages.ts";
 import {
@@ -40,7 +41,7 @@ import {
 } from "./protocol.ts";
 
 /** `p` as the account machinery sees it. */
-function accountOf(p: CloudflareProvider): Account {
+function accountOf(p: CloudflareProvider): Machinery {
   return { key: p.key, name: p.name, label: LABEL, intervalMs: p.intervalMs };
 }
 

@@ -6,6 +6,7 @@
  */
 import type { DynamipProvider } from "../../config/types.ts";
 import { dynamipFingerprint, providerKey } from "../../state/identity.ts";
+import { readPassword } from "../../config/password_field.ts";
 import type { Validator } from "../../config/validate.ts";
 import { DEFAULT_SERVER } from "./protocol.ts";
 
@@ -31,7 +32,7 @@ export async function parseDynamip(
   v.unknownKeys(entry, DYNAMIP_KEYS, `${prefix}.`);
   const name = v.string(entry, "name", `${prefix}.`, "dynamip");
   const siteId = v.string(entry, "siteId", `${prefix}.`);
-  const password = v.password(entry, prefix);
+  const password = readPassword(v, entry, prefix);
   const ip = v.oneOf(entry, "ip", `${prefix}.`, ["auto", "detect"], "auto");
   const server = v.url(entry, "server", `${prefix}.`, DEFAULT_SERVER);
   const fp = v.errors.length === before

@@ -10,7 +10,7 @@ import { formatDuration, MINUTE } from "../../config/duration.ts";
 import { BEAT_INTERVAL_MS } from "./schedule.ts";
 import { resumeHint } from "../../messages.ts";
 import { DEFAULT_SERVER, type KnownError, knownError } from "./protocol.ts";
-import type { Expiry } from "../../state/mod.ts";
+import { type Expiry } from "./entry.ts";
 
 /** Where DynamIP accounts are renewed. */
 export const SITE = "https://www.dynamip.com";

@@ -1,5 +1,5 @@
 /**
- * A DynamIP provider in `dnsbeat status` and `dnsbeat check`.
+ * A DynamIP provider in `dnsbeat status` (its part of the report, and as text) and `dnsbeat check`.
  *
  * @module
  */
@@ -8,7 +8,7 @@ import type { DynamipProvider } from "../../config/types.ts";
 import { formatDuration } from "../../config/duration.ts";
 import { wallAt } from "../../state/moment.ts";
 import type { DynamipStatus } from "../report.ts";
-import { type DynamipState, emptyDynamip } from "../../state/mod.ts";
+import { type DynamipState, emptyDynamip } from "./entry.ts";
 import { nextBeat } from "./heartbeat.ts";
 import { beatsStopped } from "./messages.ts";
 import { BEAT_PERIOD_MS } from "./schedule.ts";
@@ -48,4 +48,24 @@ export function describeDynamip(p: DynamipProvider): string {
   } to ${p.server}/Login/updateip.asp with ${
     p.ip === "auto" ? "AUTO (the server takes the request's address)" : "the detected IPv4 address"
   }.`;
+}
+
+/** The provider's part of `dnsbeat status` as text for a person. */
+export function renderDynamip(p: DynamipStatus): string[] {
+  const lines = [`\n${p.name} (DynamIP, site ${p.siteId}${p.sendsAuto ? ", sends AUTO" : ""})`];
+  lines.push(
+    `  last beat: ${p.lastBeat ?? "never"}${p.lastIp ? ` (set to ${p.lastIp})` : ""}; next beat: ${
+      p.nextBeat ?? "none (stopped)"
+    }`,
+  );
+  if (p.expiry || p.remainHours !== null) {
+    const left = p.remainHours === null
+      ? ""
+      : p.remainHours >= 0
+      ? ` (${p.remainHours} hours left)`
+      : ` (by DynamIP's count it ran out ${-p.remainHours} hours ago: renew it)`;
+    lines.push(`  account expires ${p.expiry ?? "(date not given)"}${left}`);
+  }
+  if (p.stop) lines.push(`  STOPPED since ${p.stop.at}: ${p.stop.message}`);
+  return lines;
 }

@@ -14,6 +14,7 @@
  *
  * @module
  */
+import { backoffDelay } from "../../backoff.ts";
 import { MINUTE, SECOND } from "../../config/duration.ts";
 
 /** DynamIP's heartbeat interval: the least time between two beats, as the server measures. */
@@ -77,7 +78,7 @@ export function retryAt(
   now: number,
   timeoutMs: number,
 ): number {
-  const backoff = Math.min(RETRY_FIRST_MS * 2 ** Math.max(0, failures - 1), BEAT_INTERVAL_MS);
+  const backoff = backoffDelay(failures, { firstMs: RETRY_FIRST_MS, maxMs: BEAT_INTERVAL_MS });
   const room = lastBeat === null ? 0 : lastBeat + OFFLINE_AFTER_MS - RETRY_MARGIN_MS - now;
   const wait = room >= RETRY_MIN_MS ? Math.min(backoff, room) : backoff;
   return Math.max(now + wait, floorAfter(last, timeoutMs));

@@ -1,174 +1,140 @@
 /**
- * The state and stop machinery of an account with hosts, shared by every kind whose entry is a
- * {@link Dyndns2State} (every DynDNS2 service, and Cloudflare): its entry made sure of at the
- * start of a round, a request left without reply by an earlier process counted as sent, the
- * back-off after a failure that is not the server's answer, the gate's words, and the loop that
- * runs rounds every interval and sooner when asked to look (`daemon/looks.ts`).
+ * What the DynDNS2 round (`round.ts`) needs of a provider: hostnames at an account, kept pointing
+ * at the detected addresses by HTTP requests whose reply says, per host, how it went. A DynDNS2
+ * provider is one ({@link dyndns2Account}); a `custom` provider is another (`custom/account.ts`),
+ * so both keep the same rules: sent only on change, a request written down before it leaves,
+ * every error a stop kept in the state, a wait of at least 30 minutes after server trouble.
  *
  * @module
  */
-import { backoffDelay } from "../../backoff.ts";
-import type { Context, RoundEnd, Stopping } from "../../context.ts";
-import { LOOK_GAP_MS, LOOK_SETTLE_MS } from "../../daemon/looks.ts";
-import { stateNotSaved } from "../../messages.ts";
-import { endAt, type Moment, stamp, wallAt } from "../../state/moment.ts";
+import type { Dyndns2Provider, Ipv6HostId } from "../../config/types.ts";
+import type { IpFamily } from "../../net/ip.ts";
+import type { Redactor } from "../../log/redact.ts";
+import type { Addresses } from "../../state/mod.ts";
+import { VERSION } from "../../version.ts";
 import {
-  type Attempt,
-  type Backoff,
-  type Dyndns2State,
-  emptyDyndns2,
-  type State,
-} from "../../state/mod.ts";
-import { ensureEntry } from "../../state/store.ts";
-import type { Gate } from "./plan.ts";
+  buildRequest,
+  codeInfo,
+  maskOf,
+  type Outcome,
+  parseResponse,
+  type ReplyCode,
+  requestUser,
+  userAgent,
+} from "./protocol.ts";
+import { listOf } from "./plan.ts";
 
-/** What the machinery needs of a provider. */
-export interface Account {
-  /** Its identity, the key of its entry. */
+/** One HTTP request of an update. */
+export interface UpdateHttp {
+  /** The URL; it may hold secrets (a token), so it is never shown. */
+  url: string;
+  /** `GET` unless the service wants another. */
+  method: string;
+  /** Request headers. */
+  headers: Record<string, string>;
+  /** The body, if any. */
+  body?: string;
+}
+
+/** A provider as the DynDNS2 round sees it. */
+export interface HostsAccount {
+  /** Identity: keys its entry in the state file. */
   key: string;
-  /** Its name, for messages. */
+  /** Its name, in messages and `resume NAME`. */
   name: string;
-  /** The service's name in messages: `No-IP`, `Cloudflare`. */
-  label: string;
-  /** How often its rounds run. */
+  /** Of what its server refuses: a stop holds while it is unchanged. */
+  fingerprint: string;
+  /** Who the account is, in messages ("for USER"); empty when it has no username. */
+  username: string;
+  /** The hostnames it keeps up to date. */
+  hostnames: string[];
+  /** The hostnames whose IPv6 address is the detected prefix plus an interface id. */
+  ipv6HostIds?: Record<string, Ipv6HostId>;
+  /** Which addresses it keeps up to date. */
+  families: IpFamily[];
+  /** How often the address is checked. */
   intervalMs: number;
-}
-
-/** The entry of `a` in `state`. */
-export function entryOf(state: Readonly<State>, a: Pick<Account, "key">): Dyndns2State {
-  return state.providers[a.key] as Dyndns2State;
+  /** An unchanged address is sent again after this long (0: never). */
+  forceRefreshMs: number;
+  /** Its config `"type"`, as notifications name it. */
+  configType: string;
+  /** The service's name in messages. */
+  label: string;
+  /** The most hosts one request may name. */
+  maxHosts: number;
+  /** Whether a request sends one family's address only: then a request per family. */
+  oneFamily: boolean;
+  /** How long resolvers may answer a host's previous address after an update. */
+  ttlMs: number;
+  /** Why every host stops after an error, in words: `a DynDNS2 client must send nothing`. */
+  stopRule: string;
+  /** What a reply code means and what to do about it, for messages. */
+  code(code: string): ReplyCode;
+  /** The request that sends `addresses` for `hosts`. */
+  request(hosts: readonly string[], addresses: Addresses): UpdateHttp;
+  /** What a reply to a request sending `addresses` means for each of `hosts`, in order. */
+  read(
+    reply: { status: number; body: string; retryAfter?: string },
+    hosts: readonly string[],
+    addresses: Addresses,
+  ): Outcome[];
+  /** Masks the account's secrets in any text a server sent. */
+  mask: Redactor;
 }
 
 /**
- * Makes sure the state has an entry for `a` under its current name (in memory: the next write
- * saves it), and that a request left without an answer by an earlier process has started its
- * back-off (written at once).
+ * The User-Agent DynDNS2 services require, for this machine: No-IP's rule
+ * `NameOfUpdateProgram/VersionNumber maintainercontact@domain.com` (see `config/contact.ts`), with
+ * `contact` (the config's `userAgentContact`) as its last field.
  */
-export async function prepare(ctx: Context, a: Account): Promise<Dyndns2State> {
-  ensureEntry(ctx.store, a.key, emptyDyndns2(a.name));
-  const attempt = entryOf(ctx.store.state, a).attempt;
-  if (attempt !== null && !counted(entryOf(ctx.store.state, a).backoff, attempt)) {
-    await ctx.store.record((s) => {
-      entryOf(s, a).backoff = nextBackoff(entryOf(s, a).backoff, attempt.at);
-    });
-    const b = entryOf(ctx.store.state, a).backoff!;
-    ctx.log.warn(
-      noReply(a, "dnsbeat ended before the reply came", endAt(b.from, b.ms, ctx.clock)),
-    );
+export function machineUserAgent(contact: string): string {
+  let release: string | null = null;
+  try {
+    release = Deno.osRelease();
+  } catch {
+    release = null;
   }
-  return entryOf(ctx.store.state, a);
+  return userAgent(Deno.build.os, Deno.build.arch, release, VERSION, contact);
 }
 
-/** Whether `backoff` already counts `attempt` (it started when or after the attempt was sent). */
-function counted(backoff: Backoff | null, attempt: Attempt): boolean {
-  return backoff !== null && backoff.from.mono >= attempt.at.mono;
-}
-
-/** The back-off after one more failure than `previous`, from `from`. */
-export function nextBackoff(previous: Backoff | null, from: Moment): Backoff {
-  const failures = (previous?.failures ?? 0) + 1;
-  return { failures, from, ms: backoffDelay(failures) };
-}
-
-/** What a round says when its gate holds it back for a while (see {@link Gate}). */
-export function gateLine(
-  ctx: Context,
-  a: Account,
-  open: Exclude<Gate, { kind: "open" | "stopped" }>,
-): string {
-  return `${a.label} "${a.name}": nothing may be sent before ${
-    wallAt(ctx.clock.mono() + open.leftMs, ctx.clock)
-  } (${
-    open.code === null ? "backing off after failures" : `the server said ${open.code}`
-  }); this check sends nothing.`;
-}
-
-/**
- * A request that got no answer: back off. `unknown` is the attempt when it may have reached the
- * server (it stays in the state, and counts as sent), null when it certainly did not (the
- * attempt an earlier request left, `unsettled`, stays as it was).
- */
-export async function backOff(
-  ctx: Context,
-  a: Account,
-  reason: string,
-  unknown: Attempt | null,
-  unsettled: Attempt | null,
-): Promise<RoundEnd> {
-  const saved = await ctx.store.record((s) => {
-    const e = entryOf(s, a);
-    e.backoff = nextBackoff(e.backoff, unknown?.at ?? stamp(ctx.clock));
-    // A request that never left settles nothing: an earlier one without reply stays unknown.
-    if (unknown === null) e.attempt = unsettled;
-  });
-  const e = entryOf(ctx.store.state, a);
-  const until = endAt(e.backoff!.from, e.backoff!.ms, ctx.clock);
-  if (unknown === null) ctx.log.warn(backingOff(a, reason, until, e.backoff!.failures));
-  else ctx.log.warn(noReply(a, reason, until));
-  if (!saved) ctx.log.error(stateNotSaved(a.name, ctx.store.failing ?? "unknown error"));
-  return { kind: "failed" };
-}
-
-/** A network problem or a server error: back off. */
-function backingOff(a: Account, reason: string, untilIso: string, failures: number): string {
-  return `Update of provider "${a.name}" failed: ${reason}. Trying again from ${untilIso} (failure ${failures} in a row); check the network or the provider's "server" setting if it persists.`;
-}
-
-/** A request that may have reached the service, but whose reply never came. */
-function noReply(a: Account, reason: string, untilIso: string): string {
-  return `Update of provider "${a.name}": no reply (${reason}). It may have reached ${a.label}, so it counts as sent: no request before ${untilIso}, then it is sent again once.`;
-}
-
-/**
- * Runs `round` every `a.intervalMs` until `stopping` says so, or until `a` is stopped; `told`
- * hears how each round ended (the notifier's `round`).
- */
-export async function runRounds(
-  ctx: Context,
-  a: Account,
-  stopping: Stopping,
-  round: (signal: AbortSignal) => Promise<RoundEnd>,
-  told: (end: RoundEnd) => Promise<void>,
-): Promise<RoundEnd> {
-  // Started again by a reload: the next round comes when the interval says, not at once.
-  const last = ctx.lastRounds.get(a.key);
-  if (last !== undefined) await untilNextRound(ctx, a, stopping, last);
-  while (!stopping.stop.aborted) {
-    const started = ctx.clock.mono();
-    ctx.lastRounds.set(a.key, started);
-    const end = await round(stopping.abort);
-    await told(end);
-    if (end.kind === "aborted" || end.kind === "stopped") return end;
-    await untilNextRound(ctx, a, stopping, started);
-  }
-  return { kind: "aborted" };
-}
-
-/**
- * Waits for the round after the one that started at `started`: one interval later, or sooner when
- * a look is asked meanwhile (see `daemon/looks.ts`: after the burst settles, and never within
- * {@link LOOK_GAP_MS} of `started`).
- */
-async function untilNextRound(
-  ctx: Context,
-  a: Account,
-  stopping: Stopping,
-  started: number,
-): Promise<void> {
-  let wake = started + a.intervalMs;
-  let looked = false;
-  const look = () => {
-    looked = true;
-    wake = Math.min(wake, Math.max(ctx.clock.mono() + LOOK_SETTLE_MS, started + LOOK_GAP_MS));
-    ctx.log.debug(
-      `${a.label} "${a.name}": asked to look; the next round comes at ${wallAt(wake, ctx.clock)}.`,
-    );
+/** A DynDNS2 provider as the round sees it: its profile's words, DynDNS2's requests and replies. */
+export function dyndns2Account(p: Dyndns2Provider): HostsAccount {
+  const users = p.hostnames.map((host) => requestUser(p.profile, p.username, [host]));
+  const mask = maskOf([p.username, ...users], p.password);
+  return {
+    key: p.key,
+    name: p.name,
+    fingerprint: p.fingerprint,
+    username: p.username,
+    hostnames: p.hostnames,
+    ...(p.ipv6HostIds ? { ipv6HostIds: p.ipv6HostIds } : {}),
+    families: p.families,
+    intervalMs: p.intervalMs,
+    forceRefreshMs: p.forceRefreshMs,
+    configType: p.profile.configType,
+    label: p.profile.label,
+    maxHosts: p.profile.maxHosts,
+    oneFamily: p.profile.oneFamilyPerRequest,
+    ttlMs: p.profile.ttlMs,
+    stopRule: "a DynDNS2 client must send nothing until you act",
+    code: (code) => codeInfo(p.profile, code),
+    request: (hosts, addresses) => ({
+      method: "GET",
+      ...buildRequest(p.profile, {
+        server: p.server,
+        username: p.username,
+        password: p.password,
+        hostnames: hosts,
+        ipv4: addresses.ipv4 ?? undefined,
+        ipv6: addresses.ipv6 ?? undefined,
+        userAgent: machineUserAgent(p.userAgentContact),
+      }),
+    }),
+    // A success that names no address (deSEC's `good`) confirms the addresses sent.
+    read: (reply, hosts, addresses) =>
+      parseResponse(p.profile, reply, hosts, mask).map((o) =>
+        o.kind === "success" && o.ips.length === 0 ? { ...o, ips: listOf(addresses) } : o
+      ),
+    mask,
   };
-  // Asked while this round ran: it may have looked too early.
-  if ((ctx.looks.lastAt ?? -Infinity) >= started) look();
-  while (!stopping.stop.aborted && ctx.clock.mono() < wake) {
-    const asked = ctx.looks.asked;
-    await ctx.clock.sleep(wake - ctx.clock.mono(), AbortSignal.any([stopping.stop, asked]));
-    if (!looked && asked.aborted) look();
-  }
 }

@@ -11,11 +11,12 @@
  *
  * @module
  */
-import type { Dyndns2Provider } from "../../config/types.ts";
+import type { HostsAccount } from "./account.ts";
 import type { Context } from "../../context.ts";
 import { stateNotSaved } from "../../messages.ts";
 import { stamp } from "../../state/moment.ts";
-import { type Addresses, type Dyndns2State, emptyHost } from "../../state/mod.ts";
+import { type Addresses } from "../../state/mod.ts";
+import { type Dyndns2State, emptyHost } from "./entry.ts";
 import { inDns } from "./messages.ts";
 import { listOf, requests, type Send } from "./plan.ts";
 
@@ -29,7 +30,7 @@ export const IN_DNS = "in DNS";
  */
 export async function adoptFromDns(
   ctx: Context,
-  p: Dyndns2Provider,
+  p: HostsAccount,
   send: Send,
   signal: AbortSignal,
 ): Promise<string[]> {

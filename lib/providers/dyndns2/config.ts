@@ -1,6 +1,6 @@
 /**
- * A DynDNS2 provider's entry in the config (`"type": "noip"`, `"dynu"` or `"dyndns2"`): its
- * fields, their defaults from the service's profile, and their validation.
+ * A DynDNS2 provider's entry in the config (`"type": "noip"`, `"dynu"`, `"he"`, `"desec"` or
+ * `"dyndns2"`): its fields, their defaults from the service's profile, and their validation.
  *
  * @module
  */
@@ -9,7 +9,9 @@ import { DAY, formatDuration, MINUTE } from "../../config/duration.ts";
 import { dyndns2Fingerprint, providerKey } from "../../state/identity.ts";
 import { hostIdProblem, type IpFamily, parseIp } from "../../net/ip.ts";
 import { isObject } from "../../state/mod.ts";
-import { show, type Validator } from "../../config/validate.ts";
+import { readPassword } from "../../config/password_field.ts";
+import { show } from "../../config/shown.ts";
+import type { Validator } from "../../config/validate.ts";
 import type { ServiceProfile } from "./profiles.ts";
 
 /** The fields a DynDNS2 provider may have. */
@@ -59,10 +61,16 @@ export async function parseDyndns2(
 ): Promise<Dyndns2Provider> {
   const before = v.errors.length;
   v.unknownKeys(entry, DYNDNS2_KEYS, `${prefix}.`);
-  const name = v.string(entry, "name", `${prefix}.`, profile.type);
-  const username = v.string(entry, "username", `${prefix}.`);
-  const password = v.password(entry, prefix);
+  const name = v.string(entry, "name", `${prefix}.`, profile.configType);
   const hostnames = v.hostnames(entry.hostnames, `${prefix}.hostnames`, profile.label);
+  // Where each request authenticates as its host, the username only names the account.
+  const username = v.string(
+    entry,
+    "username",
+    `${prefix}.`,
+    profile.hostAsUsername ? hostnames[0] : undefined,
+  );
+  const password = readPassword(v, entry, prefix);
   const server = v.url(entry, "server", `${prefix}.`, profile.server ?? undefined);
   const familiesValue = v.oneOf(entry, "families", `${prefix}.`, ["ipv4", "ipv6", "both"], "ipv4");
   const families: IpFamily[] = familiesValue === "both" ? ["ipv4", "ipv6"] : [familiesValue];
@@ -99,11 +107,11 @@ export async function parseDyndns2(
 }
 
 /** `forceRefresh`: `"never"` (0), or a duration of at least {@link MIN_FORCE_REFRESH_MS}. */
-function forceRefresh(v: Validator, entry: Record<string, unknown>, prefix: string): number {
+export function forceRefresh(v: Validator, entry: Record<string, unknown>, prefix: string): number {
   if (entry.forceRefresh === "never") return 0;
   const ms = v.duration(entry, "forceRefresh", `${prefix}.`, DEFAULT_FORCE_REFRESH_MS, 0);
   if (ms >= MIN_FORCE_REFRESH_MS) return ms;
-  const found = JSON.stringify(entry.forceRefresh);
+  const found = show(entry.forceRefresh);
   v.errors.push(
     `${prefix}.forceRefresh: at least ${
       formatDuration(MIN_FORCE_REFRESH_MS)

@@ -1,19 +1,28 @@
 /**
  * Every sentence dnsbeat says to its user about a DynDNS2 provider: what happened, then what to
- * do, naming the exact setting or command. The service's name, support and site come from its
- * profile, and the codes' meanings and fixes from the one table in `protocol.ts`.
+ * do, naming the exact setting or command. The service's name and the codes' meanings and fixes
+ * come from the provider ({@link HostsAccount}: for DynDNS2, its profile and the one table in
+ * `protocol.ts`).
  *
  * @module
  */
-import type { Dyndns2Provider } from "../../config/types.ts";
+import type { HostsAccount } from "./account.ts";
 import { resumeHint } from "../../messages.ts";
 import type { Addresses, Stop } from "../../state/mod.ts";
 import { listOf } from "./plan.ts";
-import { codeInfo } from "./protocol.ts";
 
-/** The service's name at the start of a sentence. */
-function service(p: Dyndns2Provider): string {
-  return p.profile.label[0]!.toUpperCase() + p.profile.label.slice(1);
+/** What the sentences need of a provider: its name, its service's and its account's, its codes. */
+type Speaker = Pick<HostsAccount, "name" | "label" | "username" | "code" | "stopRule">;
+
+/** What the sentences of a request without reply need: the provider's and its service's names. */
+type Named = Pick<HostsAccount, "name" | "label">;
+
+/**
+ * The service's name at the start of a sentence: "the DynDNS2 server" capitalised, a brand name
+ * as the service writes it ("deSEC").
+ */
+function service(p: Speaker): string {
+  return p.label.replace(/^the /, "The ");
 }
 
 /**
@@ -21,10 +30,8 @@ function service(p: Dyndns2Provider): string {
  * code dnsbeat made of an HTTP status or an unreadable reply (kept in `--debug` and `status
  * --json`), `No-IP's answer`, the meaning saying what it was.
  */
-function answered(p: Dyndns2Provider, code: string): string {
-  return codeInfo(p.profile, code).synthetic
-    ? `${service(p)}'s answer`
-    : `${service(p)} says ${code}`;
+function answered(p: Speaker, code: string): string {
+  return p.code(code).synthetic ? `${service(p)}'s answer` : `${service(p)} says ${code}`;
 }
 
 /**
@@ -32,50 +39,69 @@ function answered(p: Dyndns2Provider, code: string): string {
  * the user acts.
  */
 export function stopped(
-  p: Dyndns2Provider,
+  p: Speaker,
   stop: Stop,
   configPath: string,
   detail?: string,
 ): string {
-  const info = codeInfo(p.profile, stop.code);
-  const scope = stop.hosts.length === 0 ? `for ${p.username}` : `for ${stop.hosts.join(", ")}`;
+  const info = p.code(stop.code);
+  const scope = stop.hosts.length > 0
+    ? `for ${stop.hosts.join(", ")}`
+    : p.username === ""
+    ? "for the account"
+    : `for ${p.username}`;
   return `${answered(p, stop.code)} ${scope}: ${info.meaning}${
     detail ? ` (reply: ${detail})` : ""
-  }. Updates of provider "${p.name}" are stopped (every host: after an error a DynDNS2 client must send nothing until you act). ${info.fix}, ${
+  }. Updates of provider "${p.name}" are stopped (every host: after an error ${p.stopRule}). ${info.fix}, ${
     resumeHint(p.name, configPath)
   }`;
 }
 
 /** The 30-minute wait after `911`, `dnserr` and similar. */
 export function waiting(
-  p: Dyndns2Provider,
+  p: Speaker,
   code: string,
   untilIso: string,
   detail?: string,
 ): string {
-  const info = codeInfo(p.profile, code);
+  const info = p.code(code);
   return `${answered(p, code)} for provider "${p.name}": ${info.meaning}${
     detail ? ` (reply: ${detail})` : ""
   }. ${info.fix} (no request before ${untilIso}).`;
 }
 
+/** A network problem or a server error: back off. */
+export function backingOff(
+  p: Named,
+  reason: string,
+  untilIso: string,
+  failures: number,
+): string {
+  return `Update of provider "${p.name}" failed: ${reason}. Trying again from ${untilIso} (failure ${failures} in a row); check the network or the provider's "server" setting if it persists.`;
+}
+
+/** A request that may have reached the service, but whose reply never came. */
+export function noReply(p: Named, reason: string, untilIso: string): string {
+  return `Update of provider "${p.name}": no reply (${reason}). It may have reached ${p.label}, so it counts as sent: no request before ${untilIso}, then it is sent again once.`;
+}
+
 /** Hosts that now point to a new address, in one sentence (a notification's). */
-export function updated(p: Dyndns2Provider, hosts: string[], ips: string[]): string {
-  return `${p.profile.label} "${p.name}": ${hosts.join(", ")} now point${
+export function updated(p: Speaker, hosts: string[], ips: string[]): string {
+  return `${p.label} "${p.name}": ${hosts.join(", ")} now point${
     hosts.length === 1 ? "s" : ""
   } to ${ips.join(", ")}.`;
 }
 
 /** A successful update or confirmation. */
-export function confirmed(p: Dyndns2Provider, host: string, code: string, ips: string[]): string {
+export function confirmed(p: Speaker, host: string, code: string, ips: string[]): string {
   return code === "good"
-    ? `${p.profile.label} "${p.name}": ${host} now points to ${ips.join(", ")}.`
-    : `${p.profile.label} "${p.name}": ${host} already pointed to ${ips.join(", ")} (nochg).`;
+    ? `${p.label} "${p.name}": ${host} now points to ${ips.join(", ")}.`
+    : `${p.label} "${p.name}": ${host} already pointed to ${ips.join(", ")} (nochg).`;
 }
 
 /** The server confirmed another address than the one sent. */
 export function otherAddress(
-  p: Dyndns2Provider,
+  p: Speaker,
   host: string,
   sent: Addresses,
   confirmedAs: Addresses,
@@ -86,8 +112,8 @@ export function otherAddress(
 }
 
 /** A first start whose DNS already answers the detected address: nothing sent. */
-export function inDns(p: Dyndns2Provider, hosts: string[], ips: string[]): string {
-  return `${p.profile.label} "${p.name}": DNS already answers ${ips.join(", ")} for ${
+export function inDns(p: Speaker, hosts: string[], ips: string[]): string {
+  return `${p.label} "${p.name}": DNS already answers ${ips.join(", ")} for ${
     hosts.join(", ")
   }, so dnsbeat records ${
     hosts.length === 1 ? "it" : "them"

@@ -17,17 +17,18 @@
  * @module
  */
 import type { Clock } from "../../clock.ts";
-import type { Dyndns2Provider } from "../../config/types.ts";
+import type { HostsAccount } from "./account.ts";
 import { type IpFamily, withHostId } from "../../net/ip.ts";
 import { left, since } from "../../state/moment.ts";
-import type { Addresses, Dyndns2State, Stop } from "../../state/mod.ts";
+import type { Addresses, Stop } from "../../state/mod.ts";
+import { type Dyndns2State } from "./entry.ts";
 
 /**
- * What the plan reads of a provider: its hosts, their families, the devices behind the router and
- * the refresh (a DynDNS2 provider; Cloudflare's, whose records need no refresh, with 0).
+ * What the plan needs of a provider: its hosts, its families, how often it sends anyway (a
+ * Cloudflare provider, whose records need no refresh, with 0).
  */
 export type Hosts = Pick<
-  Dyndns2Provider,
+  HostsAccount,
   "hostnames" | "families" | "ipv6HostIds" | "forceRefreshMs"
 >;
 

@@ -48,27 +48,50 @@ export function basicCredentials(username: string, password: string): string {
 }
 
 /**
+ * The username a request authenticates with: the account's, or, where the service wants it
+ * ({@link ServiceProfile.hostAsUsername}), the one host the request updates.
+ */
+export function requestUser(
+  profile: ServiceProfile,
+  username: string,
+  hostnames: readonly string[],
+): string {
+  return profile.hostAsUsername ? hostnames[0] ?? username : username;
+}
+
+/**
  * The HTTP request of an update: `GET url` with `headers`.
  *
  * The URL is `{server}{path}?hostname=a,b&myip=v4,v6` (each name and address percent-encoded,
  * joined by literal commas; `myip` left out when there is no address), or with the IPv6 address
- * in a parameter of its own when the profile says so (`myip=v4&myipv6=v6`). It holds no secret;
- * the `Authorization` header does (HTTP Basic over the UTF-8 bytes of `username:password`, with
- * `:` in the username written `%3A` as No-IP's own client does).
+ * in a parameter of its own when the profile says so (`myip=v4&myipv6=v6`), the IPv4 one in the
+ * profile's parameter (deSEC's `myipv4`), and a family the request does not carry given the
+ * profile's {@link ServiceProfile.keepValue} (deSEC's `preserve`). It holds no secret; the
+ * `Authorization` header does (HTTP Basic over the UTF-8 bytes of `username:password`, with `:`
+ * in the username written `%3A` as No-IP's own client does; the username is the host where the
+ * profile says so, see {@link requestUser}).
  */
 export function buildRequest(
   profile: ServiceProfile,
   r: UpdateRequest,
 ): { url: string; headers: Record<string, string> } {
   const query = [`hostname=${r.hostnames.map(encodeURIComponent).join(",")}`];
-  const together = profile.ipv6Param === "myip";
-  const myip = [r.ipv4, together ? r.ipv6 : undefined].filter((ip): ip is string => !!ip);
-  if (myip.length > 0) query.push(`myip=${myip.map(encodeURIComponent).join(",")}`);
-  if (!together && r.ipv6) query.push(`${profile.ipv6Param}=${encodeURIComponent(r.ipv6)}`);
-  const credentials = basicCredentials(r.username, r.password);
+  const together = profile.ipv6Param === profile.ipv4Param;
+  const keep = profile.keepValue;
+  const v4 = r.ipv4 ?? (!together && keep !== null && r.ipv6 ? keep : undefined);
+  const v6 = r.ipv6 ?? (!together && keep !== null && r.ipv4 ? keep : undefined);
+  const first = [v4, together ? v6 : undefined].filter((ip): ip is string => !!ip);
+  if (first.length > 0) {
+    query.push(`${profile.ipv4Param}=${first.map(encodeURIComponent).join(",")}`);
+  }
+  if (!together && v6) query.push(`${profile.ipv6Param}=${encodeURIComponent(v6)}`);
+  const credentials = basicCredentials(requestUser(profile, r.username, r.hostnames), r.password);
   return {
     url: `${r.server.replace(/\/+$/, "")}${profile.path}?${query.join("&")}`,
-    headers: { "Authorization": `Basic ${base64(credentials)}`, "User-Agent": r.userAgent },
+    headers: {
+      "Authorization": `Basic ${new TextEncoder().encode(credentials).toBase64()}`,
+      "User-Agent": r.userAgent,
+    },
   };
 }
 
@@ -207,6 +230,15 @@ export const CODES: readonly ReplyCode[] = [
     fix: `Nothing to do: ${WAIT_TEXT}`,
   },
   {
+    code: "interval",
+    class: "wait",
+    scope: "account",
+    synthetic: false,
+    meaning: "{label} says the host was updated too often",
+    fix: `Nothing to do: ${WAIT_TEXT}; if it keeps happening, make sure no other client ` +
+      "updates the same hosts",
+  },
+  {
     code: "dnserr",
     class: "wait",
     scope: "account",
@@ -321,7 +353,10 @@ function render(text: string, profile: ServiceProfile): string {
 
 /** What one host's update came to. */
 export type Outcome =
-  /** The server confirmed `ips` (validated, canonical), in its order. */
+  /**
+   * The server confirmed `ips` (validated, canonical), in its order; none when the service's
+   * success names no address ({@link ServiceProfile.echoesAddress}): what was sent is confirmed.
+   */
   | { kind: "success"; code: "good" | "nochg"; ips: string[] }
   /** No request until the user acts; `detail` quotes a reply no table knows. */
   | { kind: "stop"; code: string; scope: "account" | "host"; detail?: string }
@@ -331,8 +366,9 @@ export type Outcome =
 /**
  * What a reply means for each of `hostnames`: exactly one outcome per hostname, in order.
  *
+ * - A status the profile gives a code of its own ({@link ServiceProfile.statusCodes}) is that code.
  * - HTTP 401 is `badauth`; 403 `http403`, 404 `http404`, any other 4xx but 429 `http4xx` (stops);
- *   429 `http429` (wait); 2xx: the body; 5xx: the stop and wait codes of the body, else `http5xx`
+ *   429 `http429` (a wait of 30 minutes, or longer when its `Retry-After` says so); 2xx: the body; 5xx: the stop and wait codes of the body, else `http5xx`
  *   (a wait; a success line in a failed reply is not believed); anything else (1xx, 3xx)
  *   `unrecognised` (a stop).
  * - The body has one line per hostname, in request order. Each line is trimmed (so CRLF and
@@ -340,9 +376,12 @@ export type Outcome =
  *   case-sensitively, as DynDNS2 servers write them: `GOOD 1.2.3.4` is not a success.
  * - A line that is an account-scope code (`badauth`, `911`, ...) applies to every host; if there
  *   are several, the first stop wins, else the first.
+ * - Where the service answers one word for the whole request ({@link ServiceProfile.oneReplyPerRequest}),
+ *   a one-line reply is every host's line.
  * - Otherwise line `i` is host `i`'s: `good IP` / `nochg IP` (IP: one address, or an IPv4 and an
  *   IPv6 address separated by a comma) is a success, a host code applies to that host, anything
- *   else or no line at all is `unrecognised`. More lines than hosts, or none, make the whole
+ *   else or no line at all is `unrecognised`. Where the service's success names no address
+ *   ({@link ServiceProfile.echoesAddress}), the bare word is the success. More lines than hosts, or none, make the whole
  *   reply `unrecognised`. Only codes of the profile's vocabulary are read as such: another
  *   service's code (`dnserr` to No-IP) is `unrecognised` too. A success naming one of the profile's refusal addresses
  *   (`good 127.0.0.1` at Dyn) is `badagent`.
@@ -351,17 +390,26 @@ export type Outcome =
  */
 export function parseResponse(
   profile: ServiceProfile,
-  reply: { status: number; body: string },
+  reply: { status: number; body: string; retryAfter?: string | null },
   hostnames: readonly string[],
   mask: Redactor,
 ): Outcome[] {
   const { status, body } = reply;
   const every = (outcome: Outcome) => hostnames.map(() => outcome);
+  const coded = profile.statusCodes[status];
+  if (coded !== undefined) return every(failure(coded));
   if (status === 401) return every(failure("badauth"));
   if (status === 403) return every(failure("http403"));
   if (status === 404) return every(failure("http404"));
-  if (status === 429) return every(failure("http429"));
-  if (status >= 400 && status < 500) return every(failure("http4xx"));
+  if (status === 429) {
+    const asked = retryAfterMs(reply.retryAfter ?? null);
+    return every(failure("http429", undefined, undefined, asked));
+  }
+  if (status >= 400 && status < 500) {
+    // Which request it was is the server's to say (deSEC: "Cannot update subdomains from more
+    // than one domain."): quoted.
+    return every(failure("http4xx", "account", withSnippet(`HTTP ${status}`, body, mask)));
+  }
   if (status >= 200 && status < 300) return parseBody(profile, body, hostnames, mask);
   if (status >= 500 && status < 600) {
     const reason = withSnippet(`HTTP ${status}`, body, mask);
@@ -382,6 +430,9 @@ function parseBody(
 ): Outcome[] {
   const lines = body.split("\n").map((line) => line.trim());
   while (lines.at(-1) === "") lines.pop();
+  if (profile.oneReplyPerRequest && lines.length === 1) {
+    while (lines.length < hostnames.length) lines.push(lines[0]!);
+  }
   const account = lines.flatMap((line) => {
     const row = bareCode(profile, line);
     return row?.scope === "account" ? [row] : [];
@@ -401,7 +452,11 @@ function parseLine(
   mask: Redactor,
 ): Outcome {
   if (line === undefined) return failure(UNRECOGNISED.code, "host");
-  const success = /^(good|nochg) (\S+)$/.exec(line);
+  const bare = line === "good" || line === "nochg" ? line : null;
+  if (!profile.echoesAddress && bare !== null && profile.codes.includes(bare)) {
+    return { kind: "success", code: bare, ips: [] };
+  }
+  const success = profile.echoesAddress ? /^(good|nochg) (\S+)$/.exec(line) : null;
   if (success) {
     const ips = parseIps(success[2]!);
     if (ips?.some((ip) => profile.refusalEcho.includes(ip))) return failure("badagent");
@@ -418,13 +473,27 @@ function bareCode(profile: ServiceProfile, line: string): ReplyCode | undefined 
   return CODES.find((row) => row.code === line && !row.synthetic && row.class !== "success");
 }
 
-/** The outcome of a stop or wait code. */
-function failure(code: string, scope?: "account" | "host", detail?: string): Outcome {
+/** The outcome of a stop or wait code; a wait lasts 30 minutes, or `askedMs` when longer. */
+function failure(
+  code: string,
+  scope?: "account" | "host",
+  detail?: string,
+  askedMs = 0,
+): Outcome {
   const row = CODES.find((r) => r.code === code) ?? UNRECOGNISED;
   const base = { code: row.code, scope: scope ?? row.scope, ...(detail ? { detail } : {}) };
   return row.class === "stop"
     ? { kind: "stop", ...base }
-    : { kind: "wait", ...base, waitMs: SERVER_ERROR_WAIT_MS };
+    : { kind: "wait", ...base, waitMs: Math.max(SERVER_ERROR_WAIT_MS, askedMs) };
+}
+
+/**
+ * How long a `Retry-After` header asks to wait, in ms: its delay in seconds; 0 when it is
+ * missing or an HTTP date (the 30 minutes of every wait apply then).
+ */
+function retryAfterMs(header: string | null): number {
+  const seconds = /^\s*(\d{1,9})\s*$/.exec(header ?? "")?.[1];
+  return seconds === undefined ? 0 : Number(seconds) * 1000;
 }
 
 /**
@@ -453,15 +522,11 @@ function token(text: string): string {
   return text.replace(/[^A-Za-z0-9._+@-]/g, "").slice(0, MAX_CONTACT_LENGTH);
 }
 
-function base64(text: string): string {
-  const bytes = new TextEncoder().encode(text);
-  return btoa(Array.from(bytes, (byte) => String.fromCharCode(byte)).join(""));
-}
-
 /**
- * What masks a reply of the service for this account: the password and the Basic credentials, in
+ * What masks a reply of the service for this account: the password and the Basic credentials of
+ * each username its requests send (the account's, or each host's where the service wants it), in
  * every form a server may echo them (the reply is outside text, see `log/snippet.ts`).
  */
-export function maskOf(username: string, password: string): Redactor {
-  return createRedactor([password, basicCredentials(username, password)]);
+export function maskOf(usernames: readonly string[], password: string): Redactor {
+  return createRedactor([password, ...usernames.map((u) => basicCredentials(u, password))]);
 }

@@ -1,16 +1,16 @@
 /**
- * A DynDNS2 provider in `dnsbeat status` and `dnsbeat check`, and the status of any account whose
- * entry is a DynDNS2 account's ({@link accountStatus}).
+ * A DynDNS2 provider in `dnsbeat status` (its part of the report, and as text) and `dnsbeat check`.
  *
  * @module
  */
 import type { Clock } from "../../clock.ts";
 import type { Dyndns2Provider } from "../../config/types.ts";
+import { dyndns2Account, type HostsAccount } from "./account.ts";
 import { formatDuration } from "../../config/duration.ts";
 import { endAt, since, wallAt } from "../../state/moment.ts";
 import { dnsKey, type DnsView, type Dyndns2Status } from "../report.ts";
-import { type Addresses, type Dyndns2State, emptyDyndns2, type Stop } from "../../state/mod.ts";
-import type { IpFamily } from "../../net/ip.ts";
+import { type Addresses, type Stop } from "../../state/mod.ts";
+import { type Dyndns2State, emptyDyndns2 } from "./entry.ts";
 import { stopped } from "./messages.ts";
 import { gate, listOf } from "./plan.ts";
 
@@ -25,50 +25,24 @@ export function dyndns2Status(
   clock: Clock,
   dns: DnsView,
 ): Dyndns2Status {
-  return accountStatus(
-    {
-      name: p.name,
-      type: p.profile.type,
-      service: p.profile.label,
-      username: p.username,
-      hostnames: p.hostnames,
-      families: p.families,
-      ttlMs: p.profile.ttlMs,
-      stopMessage: (stop) => stopped(p, stop, configPath),
-    },
-    entry,
-    clock,
-    dns,
-  );
+  const account = dyndns2Account(p);
+  return hostsStatus(account, entry, (stop) => stopped(account, stop, configPath), clock, dns);
 }
 
-/** What the status of an account with hosts reads of its provider. */
-export interface AccountView {
-  /** The provider's name. */
-  name: string;
-  /** Its config `"type"`. */
-  type: string;
-  /** The service's name. */
-  service: string;
-  /** The account, as the report names it. */
-  username: string;
-  /** Its hostnames. */
-  hostnames: readonly string[];
-  /** Its families. */
-  families: readonly IpFamily[];
-  /** How long DNS may answer an older address after an update before it is a mismatch. */
-  ttlMs: number;
-  /** What a stop says. */
-  stopMessage(stop: Stop): string;
-}
+/** What the status report reads of an account whose entry is a DynDNS2 account's. */
+export type StatusView = Pick<
+  HostsAccount,
+  "name" | "configType" | "label" | "username" | "hostnames" | "families" | "ttlMs"
+>;
 
 /**
- * The status of an account whose entry is a {@link Dyndns2State} (every DynDNS2 service, and
- * Cloudflare), from its entry (none: never run) and what DNS answered for its hosts.
+ * The part of the status report of an account the DynDNS2 round keeps (see `account.ts`), or
+ * another round with an entry of the same shape (Cloudflare's); `stopMessage` says its stop.
  */
-export function accountStatus(
-  p: AccountView,
+export function hostsStatus(
+  p: StatusView,
   entry: Dyndns2State | null,
+  stopMessage: (stop: Stop) => string,
   clock: Clock,
   dns: DnsView,
 ): Dyndns2Status {
@@ -77,15 +51,15 @@ export function accountStatus(
   const list = (a: Addresses | null) => a === null ? null : listOf(a);
   return {
     name: p.name,
-    type: p.type,
-    service: p.service,
+    type: p.configType,
+    service: p.label,
     username: p.username,
     health: open.kind === "stopped"
       ? "stopped"
       : open.kind === "waiting" || s.attempt !== null
       ? "waiting"
       : "ok",
-    stop: s.stop === null ? null : { ...s.stop, message: p.stopMessage(s.stop) },
+    stop: s.stop === null ? null : { ...s.stop, message: stopMessage(s.stop) },
     wait: s.wait === null
       ? null
       : { code: s.wait.code, until: endAt(s.wait.from, s.wait.ms, clock) },
@@ -134,4 +108,45 @@ export function describeDyndns2(p: Dyndns2Provider): string {
       `\n  ${host}: IPv6 address = the detected /${id.prefixLength} prefix + ${id.id} (a device behind this one; sent on its own when its address differs)`
     ).join("")
   }`;
+}
+
+/** The provider's part of `dnsbeat status` as text for a person. */
+export function renderDyndns2(p: Dyndns2Status): string[] {
+  const lines = [`\n${p.name} (${p.service}${p.username === "" ? "" : `, ${p.username}`})`];
+  if (p.stop) lines.push(`  STOPPED since ${p.stop.at}: ${p.stop.message}`);
+  else if (p.wait) lines.push(`  waiting after ${p.wait.code}: no request before ${p.wait.until}`);
+  if (p.backoff) {
+    lines.push(
+      `  backing off after ${p.backoff.failures} failure(s) in a row: no request before ${p.backoff.until}`,
+    );
+  }
+  if (p.unanswered) {
+    lines.push(
+      `  the request of ${p.unanswered.at} (${
+        p.unanswered.hosts.join(", ")
+      }) got no reply: it counts as sent, and is sent again once the back-off is over`,
+    );
+  }
+  if (p.nextCheck) lines.push(`  next check: from ${p.nextCheck}`);
+  for (const h of p.hosts) {
+    const confirmed = h.confirmed && h.confirmed.join(",") !== h.sent?.join(",")
+      ? ` (the server confirmed ${h.confirmed.join(", ")})`
+      : "";
+    const dns = h.dns === null
+      ? "DNS lookup failed"
+      : `DNS answers ${h.dns.length === 0 ? "nothing" : h.dns.join(", ")}`;
+    lines.push(
+      `  ${h.hostname}: ${h.sent?.join(", ") ?? "never updated"}${confirmed}; last reply ${
+        h.lastReply ?? "none"
+      }${h.lastSuccess ? `, last accepted ${h.lastSuccess}` : ""}; ${dns}`,
+    );
+    if (h.dnsMismatch) {
+      lines.push(
+        `    DNS MISMATCH: DNS should answer ${
+          (h.confirmed ?? []).join(", ")
+        } by now (longer than ${p.service}'s TTL since the last update): something else updates this host (another client, the service's website), or the resolver keeps old answers`,
+      );
+    }
+  }
+  return lines;
 }

@@ -1,5 +1,7 @@
 /**
- * One DynDNS2 round and the change-driven loop around it, for any service profile. A round asks
+ * One DynDNS2 round and the change-driven loop around it, for any service profile, and the
+ * account machinery another round reuses for an entry of the same shape (Cloudflare's:
+ * {@link prepare}, {@link gateLine}, {@link backOff}, {@link runRounds}). A round asks
  * {@link gate} whether the account may send at all, detects the address, asks {@link due} which
  * hosts need it (hosts without a record first ask DNS, {@link adoptFromDns}), writes the attempt to the state, sends it (at most the profile's `maxHosts` a
  * request), and records the server's answer before anything else happens. Every error stops the
@@ -7,49 +9,84 @@
  *
  * @module
  */
+import { ensureEntry } from "../../state/store.ts";
+import { backoffDelay, PROVIDER_BACKOFF } from "../../backoff.ts";
 import type { Dyndns2Provider } from "../../config/types.ts";
+import { dyndns2Account, type HostsAccount } from "./account.ts";
 import type { Context, RoundEnd, Stopping } from "../../context.ts";
 import { type IpFamily } from "../../net/ip.ts";
+import { LOOK_GAP_MS, LOOK_SETTLE_MS } from "../../daemon/looks.ts";
 import { noAddress, resumeHint, stateNotSaved, stillStopped } from "../../messages.ts";
 import * as say from "./messages.ts";
-import { endAt, stamp } from "../../state/moment.ts";
+import { endAt, type Moment, stamp, wallAt } from "../../state/moment.ts";
 import { quoted } from "../../log/snippet.ts";
-import { type Addresses, type Attempt, emptyHost, type Stop } from "../../state/mod.ts";
-import { VERSION } from "../../version.ts";
-import { type Account, backOff, entryOf, gateLine, prepare, runRounds } from "./account.ts";
+import { type Addresses, type Backoff, type State, type Stop } from "../../state/mod.ts";
+import { type Attempt, type Dyndns2State, emptyDyndns2, emptyHost } from "./entry.ts";
 import { adoptFromDns } from "./adopt.ts";
-import { due, gate, listOf, merge, requests } from "./plan.ts";
-import { buildRequest, maskOf, type Outcome, parseResponse, userAgent } from "./protocol.ts";
+import { due, type Gate, gate, listOf, merge, requests, type Send } from "./plan.ts";
+import type { Outcome } from "./protocol.ts";
 
-/**
- * The User-Agent DynDNS2 services require, for this machine: No-IP's rule
- * `NameOfUpdateProgram/VersionNumber maintainercontact@domain.com` (see `config/contact.ts`), with
- * `contact` (the config's `userAgentContact`) as its last field.
- */
-export function machineUserAgent(contact: string): string {
-  let release: string | null = null;
-  try {
-    release = Deno.osRelease();
-  } catch {
-    release = null;
-  }
-  return userAgent(Deno.build.os, Deno.build.arch, release, VERSION, contact);
+/** What the account machinery needs of a provider. */
+export type Machinery = Pick<HostsAccount, "key" | "name" | "label" | "intervalMs">;
+
+/** The entry of `p` in `state`. */
+export function entryOf(state: Readonly<State>, p: Pick<HostsAccount, "key">): Dyndns2State {
+  return state.providers[p.key] as Dyndns2State;
 }
 
-/** One round for provider `p` (also what `dnsbeat once` runs). */
-export async function dyndns2Round(
+/**
+ * Makes sure the state has an entry for `p` under its current name (in memory: the next write
+ * saves it), and that a request left without an answer by an earlier process has started its
+ * back-off (written at once).
+ */
+export async function prepare(ctx: Context, p: Machinery): Promise<Dyndns2State> {
+  ensureEntry(ctx.store, p.key, emptyDyndns2(p.name));
+  const attempt = entryOf(ctx.store.state, p).attempt;
+  if (attempt !== null && !counted(entryOf(ctx.store.state, p).backoff, attempt)) {
+    await ctx.store.record((s) => {
+      entryOf(s, p).backoff = nextBackoff(entryOf(s, p).backoff, attempt.at);
+    });
+    const b = entryOf(ctx.store.state, p).backoff!;
+    ctx.log.warn(
+      say.noReply(p, "dnsbeat ended before the reply came", endAt(b.from, b.ms, ctx.clock)),
+    );
+  }
+  return entryOf(ctx.store.state, p);
+}
+
+/** Whether `backoff` already counts `attempt` (it started when or after the attempt was sent). */
+function counted(backoff: Backoff | null, attempt: Attempt): boolean {
+  return backoff !== null && backoff.from.mono >= attempt.at.mono;
+}
+
+function nextBackoff(previous: Backoff | null, from: Moment): Backoff {
+  const failures = (previous?.failures ?? 0) + 1;
+  return { failures, from, ms: backoffDelay(failures, PROVIDER_BACKOFF) };
+}
+
+/** One round for DynDNS2 provider `p` (also what `dnsbeat once` runs). */
+export function dyndns2Round(
   ctx: Context,
   p: Dyndns2Provider,
   signal: AbortSignal,
 ): Promise<RoundEnd> {
-  const entry = await prepare(ctx, accountOf(p));
+  return hostsRound(ctx, dyndns2Account(p), signal);
+}
+
+/** One round for the account `p` (a DynDNS2 provider's, a `custom` one's). */
+export async function hostsRound(
+  ctx: Context,
+  p: HostsAccount,
+  signal: AbortSignal,
+): Promise<RoundEnd> {
+  const entry = await prepare(ctx, p);
   const open = gate(entry, ctx.clock);
   if (open.kind === "stopped") {
     ctx.log.error(stillStopped(p.name, open.stop.at, say.stopped(p, open.stop, ctx.configPath)));
     return { kind: "stopped" };
   }
   if (open.kind === "waiting") {
-    ctx.log.info(gateLine(ctx, accountOf(p), open));
+    ctx.log.info(gateLine(ctx, p, open));
     return { kind: "waiting" };
   }
 
@@ -68,26 +105,45 @@ export async function dyndns2Round(
   const send = wanted && { ...wanted, hosts: wanted.hosts.filter((h) => !adopted.includes(h)) };
   if (send === null || send.hosts.length === 0) {
     ctx.log.debug(
-      `${p.profile.label} "${p.name}": address unchanged (${
-        listOf(detected).join(", ")
-      }); nothing sent.`,
+      `${p.label} "${p.name}": address unchanged (${listOf(detected).join(", ")}); nothing sent.`,
     );
     return { kind: "ok" };
   }
 
-  // Hosts with the same addresses together, at most the service's `maxHosts` a request; a
-  // request that does not end well ends the round.
-  for (const request of requests(send.hosts, send.addresses, p.profile.maxHosts)) {
-    const end = await update(ctx, p, request.hosts, request.addresses, signal);
-    if (end.kind !== "ok") return end;
+  // Hosts with the same addresses together, at most the service's `maxHosts` a request (and a
+  // request per family where a request sends one address); one that does not end well ends the
+  // round.
+  for (const request of requests(send.hosts, send.addresses, p.maxHosts)) {
+    const each = p.oneFamily
+      ? perFamily(request.addresses).filter((a) =>
+        request.hosts.some((h) => needs(entry, send, h, a))
+      )
+      : [request.addresses];
+    for (const addresses of each) {
+      const end = await update(ctx, p, request.hosts, addresses, signal);
+      if (end.kind !== "ok") return end;
+    }
   }
   return { kind: "ok" };
+}
+
+/** What a round says when a wait or a back-off holds it (see {@link gate}). */
+export function gateLine(
+  ctx: Context,
+  p: Machinery,
+  open: Extract<Gate, { kind: "waiting" }>,
+): string {
+  return `${p.label} "${p.name}": nothing may be sent before ${
+    wallAt(ctx.clock.mono() + open.leftMs, ctx.clock)
+  } (${
+    open.code === null ? "backing off after failures" : `the server said ${open.code}`
+  }); this check sends nothing.`;
 }
 
 /** Sends one request for `hosts` with `addresses`, written down first, and settles its reply. */
 async function update(
   ctx: Context,
-  p: Dyndns2Provider,
+  p: HostsAccount,
   hosts: string[],
   addresses: Addresses,
   signal: AbortSignal,
@@ -115,60 +171,73 @@ async function update(
     ctx.log.error(stateNotSaved(p.name, e instanceof Error ? e.message : String(e)));
     return { kind: "failed" };
   }
-  const request = buildRequest(p.profile, {
-    server: p.server,
-    username: p.username,
-    password: p.password,
-    hostnames: hosts,
-    ipv4: addresses.ipv4 ?? undefined,
-    ipv6: addresses.ipv6 ?? undefined,
-    userAgent: machineUserAgent(p.userAgentContact),
-  });
+  const request = p.request(hosts, addresses);
   ctx.log.debug(
-    `${p.profile.label} "${p.name}": sending ${hosts.join(", ")} → ${
-      listOf(addresses).join(", ")
-    }.`,
+    `${p.label} "${p.name}": sending ${hosts.join(", ")} → ${listOf(addresses).join(", ")}.`,
   );
-  const result = await ctx.httpGet({ url: request.url, headers: request.headers, signal });
-  // A server may echo the request: its credentials must not reach a message, even in part.
-  const mask = maskOf(p.username, p.password);
+  const result = await ctx.httpGet({ ...request, signal });
   switch (result.kind) {
     case "aborted":
       // The attempt stays in the state: the next start counts it as sent and backs off.
       return { kind: "aborted" };
     case "unreached":
-      return await backOff(ctx, accountOf(p), result.reason, null, unsettled);
+      return await backOff(ctx, p, result.reason, null, unsettled);
     case "failed":
-      return await backOff(ctx, accountOf(p), result.reason, attempt, null);
+      return await backOff(ctx, p, result.reason, attempt, null);
     case "redirect-refused":
       ctx.log.warn(
-        `${p.profile.label} "${p.name}": ${result.reason} (to ${quoted(result.location, mask)}).`,
+        `${p.label} "${p.name}": ${result.reason} (to ${quoted(result.location, p.mask)}).`,
       );
       return await settle(
         ctx,
         p,
         { attempt, unsettled },
-        parseResponse(p.profile, { status: result.status, body: "" }, hosts, mask),
+        p.read({ status: result.status, body: "" }, hosts, addresses),
       );
     case "reply":
       return await settle(
         ctx,
         p,
         { attempt, unsettled },
-        parseResponse(p.profile, result, hosts, mask),
+        p.read(result, hosts, addresses),
       );
   }
+}
+
+/**
+ * A request that got no answer: back off. `unknown` is the attempt when it may have reached the
+ * server (it stays in the state, and counts as sent), null when it certainly did not.
+ */
+export async function backOff(
+  ctx: Context,
+  p: Machinery,
+  reason: string,
+  unknown: Attempt | null,
+  unsettled: Attempt | null,
+): Promise<RoundEnd> {
+  const saved = await ctx.store.record((s) => {
+    const e = entryOf(s, p);
+    e.backoff = nextBackoff(e.backoff, unknown?.at ?? stamp(ctx.clock));
+    // A request that never left settles nothing: an earlier one without reply stays unknown.
+    if (unknown === null) e.attempt = unsettled;
+  });
+  const e = entryOf(ctx.store.state, p);
+  const until = endAt(e.backoff!.from, e.backoff!.ms, ctx.clock);
+  if (unknown === null) ctx.log.warn(say.backingOff(p, reason, until, e.backoff!.failures));
+  else ctx.log.warn(say.noReply(p, reason, until));
+  if (!saved) ctx.log.error(stateNotSaved(p.name, ctx.store.failing ?? "unknown error"));
+  return { kind: "failed" };
 }
 
 /** Records the server's answer to `attempt` and says what came of it. */
 async function settle(
   ctx: Context,
-  p: Dyndns2Provider,
+  p: HostsAccount,
   { attempt, unsettled }: { attempt: Attempt; unsettled: Attempt | null },
   outcomes: Outcome[],
 ): Promise<RoundEnd> {
   ctx.log.debug(
-    `${p.profile.label} "${p.name}": reply codes ${
+    `${p.label} "${p.name}": reply codes ${
       outcomes.map((o, i) => `${attempt.hosts[i]} ${o.code}`).join(", ")
     }.`,
   );
@@ -178,7 +247,7 @@ async function settle(
     o.kind === "stop" ? [{ o, host: attempt.hosts[i]! }] : []
   );
   const waited = outcomes.find((o) => o.kind === "wait");
-  const event = { provider: p.name, providerType: p.profile.type, time: now.at };
+  const event = { provider: p.name, providerType: p.configType, time: now.at };
   const good = outcomes.flatMap((o, i) => o.kind === "success" && o.code === "good" ? [i] : []);
   const confirmed = outcomes[good[0] ?? -1];
   const until = waited?.kind === "wait" ? endAt(now, waited.waitMs, ctx.clock) : null;
@@ -277,34 +346,109 @@ async function settle(
 }
 
 /** What a stop says, with the detail of the reply that gave it (the log and its event alike). */
-function stopMessage(p: Dyndns2Provider, stop: Stop, outcome: Outcome, configPath: string): string {
+function stopMessage(p: HostsAccount, stop: Stop, outcome: Outcome, configPath: string): string {
   return say.stopped(p, stop, configPath, outcome.kind === "stop" ? outcome.detail : undefined);
 }
 
-/** Runs rounds every `intervalMs` until `stopping` says so, or until `p` is stopped. */
+/** Runs DynDNS2 provider `p`'s rounds (see {@link runHosts}). */
 export function runDyndns2(
   ctx: Context,
   p: Dyndns2Provider,
   stopping: Stopping,
 ): Promise<RoundEnd> {
+  return runHosts(ctx, dyndns2Account(p), stopping);
+}
+
+/** Runs rounds every `intervalMs` until `stopping` says so, or until `p` is stopped. */
+export function runHosts(
+  ctx: Context,
+  p: HostsAccount,
+  stopping: Stopping,
+): Promise<RoundEnd> {
   return runRounds(
     ctx,
-    accountOf(p),
+    p,
     stopping,
-    (signal) => dyndns2Round(ctx, p, signal),
-    (end) => ctx.notify.round(p, p.profile.type, end),
+    (signal) => hostsRound(ctx, p, signal),
+    (end) => ctx.notify.round(p, p.configType, end),
   );
 }
 
-/** `p` as the account machinery sees it. */
-function accountOf(p: Dyndns2Provider): Account {
-  return { key: p.key, name: p.name, label: p.profile.label, intervalMs: p.intervalMs };
+/**
+ * Runs `round` every `p.intervalMs` until `stopping` says so, or until `p` is stopped; `told`
+ * hears how each round ended (the notifier's `round`).
+ */
+export async function runRounds(
+  ctx: Context,
+  p: Machinery,
+  stopping: Stopping,
+  round: (signal: AbortSignal) => Promise<RoundEnd>,
+  told: (end: RoundEnd) => Promise<void>,
+): Promise<RoundEnd> {
+  // Started again by a reload: the next round comes when the interval says, not at once.
+  const last = ctx.lastRounds.get(p.key);
+  if (last !== undefined) await untilNextRound(ctx, p, stopping, last);
+  while (!stopping.stop.aborted) {
+    const started = ctx.clock.mono();
+    ctx.lastRounds.set(p.key, started);
+    const end = await round(stopping.abort);
+    await told(end);
+    if (end.kind === "aborted" || end.kind === "stopped") return end;
+    await untilNextRound(ctx, p, stopping, started);
+  }
+  return { kind: "aborted" };
+}
+
+/**
+ * Waits for the round after the one that started at `started`: one interval later, or sooner when
+ * a look is asked meanwhile (see `daemon/looks.ts`: after the burst settles, and never within
+ * {@link LOOK_GAP_MS} of `started`).
+ */
+async function untilNextRound(
+  ctx: Context,
+  p: Machinery,
+  stopping: Stopping,
+  started: number,
+): Promise<void> {
+  let wake = started + p.intervalMs;
+  let looked = false;
+  const look = () => {
+    looked = true;
+    wake = Math.min(wake, Math.max(ctx.clock.mono() + LOOK_SETTLE_MS, started + LOOK_GAP_MS));
+    ctx.log.debug(
+      `${p.label} "${p.name}": asked to look; the next round comes at ${wallAt(wake, ctx.clock)}.`,
+    );
+  };
+  // Asked while this round ran: it may have looked too early.
+  if ((ctx.looks.lastAt ?? -Infinity) >= started) look();
+  while (!stopping.stop.aborted && ctx.clock.mono() < wake) {
+    const asked = ctx.looks.asked;
+    await ctx.clock.sleep(wake - ctx.clock.mono(), AbortSignal.any([stopping.stop, asked]));
+    if (!looked && asked.aborted) look();
+  }
 }
 
 function byFamily(ips: readonly string[]): Addresses {
   const out: Addresses = { ipv4: null, ipv6: null };
   for (const ip of ips) out[ip.includes(":") ? "ipv6" : "ipv4"] = ip;
   return out;
+}
+
+/**
+ * Whether host `h` of `send` needs the addresses `a` (of one family) sent: unless only its address
+ * of another family changed.
+ */
+function needs(entry: Dyndns2State, send: Send, h: string, a: Addresses): boolean {
+  if (send.reasons[h] !== "changed") return true;
+  const sent = entry.hosts[h]?.sent ?? null;
+  return (["ipv4", "ipv6"] as const).some((f) => a[f] !== null && a[f] !== (sent?.[f] ?? null));
+}
+
+/** `a` as one set of addresses per family it has (itself when it has none). */
+function perFamily(a: Addresses): Addresses[] {
+  const each = [{ ipv4: a.ipv4, ipv6: null }, { ipv4: null, ipv6: a.ipv6 }];
+  const some = each.filter((x) => x.ipv4 !== null || x.ipv6 !== null);
+  return some.length > 0 ? some : [a];
 }
 
 function familyName(family: IpFamily): string {
