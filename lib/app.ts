@@ -30,7 +30,7 @@ import { Looks } from "./daemon/looks.ts";
 import { consoleLogger, type Level, type Logger, writeAll } from "./log/mod.ts";
 import { stateCorrupt, stateLocked, stateUnreadable, waitsMoved } from "./messages.ts";
 import { kindOf } from "./providers/mod.ts";
-import { liftChangedStops } from "./state/resume.ts";
+import { liftChangedStops, stopOf } from "./state/resume.ts";
 import { adoptState, type State } from "./state/mod.ts";
 import {
   type ReadResult,
@@ -97,7 +97,7 @@ export interface Files {
 }
 
 /** The real files. */
-export const diskFiles: Files = {
+const diskFiles: Files = {
   loadConfig: (path, env) => loadConfig(path, { ...systemConfigDeps, env }),
   makeDirectory: async (path) => {
     await Deno.mkdir(path, { recursive: true, mode: 0o700 });
@@ -346,7 +346,7 @@ export function context(
     httpRequest({ timeoutMs: config.timeoutMs, ...request }, env.fetch, env.clock);
   // The detection services of the providers stopped now: off limits (No-IP's rule).
   const forbidden = () =>
-    config.providers.filter((p) => (store.state.providers[p.key]?.stop ?? null) !== null)
+    config.providers.filter((p) => stopOf(store.state, p) !== null)
       .flatMap((p) => kindOf(p).detection(p));
   // A network behind a NAT is said once (again after a reload), not at every detection.
   const said = new Set<string>();

@@ -1,5 +1,5 @@
 /**
- * The benchmark of issues 6 and 13: dnsbeat side by side with ddclient and inadyn on the same
+ * The benchmark: dnsbeat side by side with ddclient and inadyn on the same
  * scenarios, each against its own emulator on 127.0.0.1; their costs; their idle cost between two
  * checks beside Deno's own, and dnsbeat's from a bundle; detections per round with 1, 5 and 20
  * providers; dnsbeat's DynamIP precision over 30 simulated days and its state writes there and

@@ -3,7 +3,8 @@ import assert from "node:assert/strict";
 import type { DynamipProvider } from "../lib/config/types.ts";
 import type { Context, RoundEnd } from "../lib/context.ts";
 import type { Detection } from "../lib/net/detect.ts";
-import { beatOnce, EXPIRY_WARN_HOURS, runHeartbeat } from "../lib/providers/dynamip/heartbeat.ts";
+import { beatOnce, runHeartbeat } from "../lib/providers/dynamip/heartbeat.ts";
+import { EXPIRY_WARN_HOURS } from "../lib/providers/dynamip/settle.ts";
 import {
   BEAT_INTERVAL_MS,
   BEAT_PERIOD_MS,

@@ -7,8 +7,10 @@
 import assert from "node:assert/strict";
 import { parseConfig } from "../lib/config/mod.ts";
 import type { Provider } from "../lib/config/types.ts";
-import { emptyState, type LegacyState, type State } from "../lib/state/mod.ts";
+import { emptyState, type LegacyState, type State, STATE_VERSION } from "../lib/state/mod.ts";
 import { type Dyndns2State, emptyDyndns2 } from "../lib/providers/dyndns2/entry.ts";
+import { stateFromText } from "../lib/state/store.ts";
+import type { Clock } from "../lib/clock.ts";
 import { accountKeyChange, upgradeState } from "../lib/state/upgrade.ts";
 import { FakeClock } from "./helpers/fake_clock.ts";
 
@@ -222,4 +224,143 @@ Deno.test("accountKeyChange: without a stop, the entry of the profile in the con
   });
   (await accountKeyChange(state, [p]))!(state);
   assert.equal(state.providers[p.key]?.name, "dynu-entry");
+});
+
+/** A clock stopped at 2026-03-01 12:00 UTC, monotonic 5,000,000 ms into its boot. */
+const NOON = Date.UTC(2026, 2, 1, 12, 0, 0);
+const MONO = 5_000_000;
+const stopped: Clock = { now: () => NOON, mono: () => MONO, bootId: "b", sleep: async () => {} };
+const MIN = 60_000;
+
+Deno.test("upgradeState: a dnsbeat 0.1 file becomes the current schema, keeping what it knew", async () => {
+  const [home, dynamip] = await providers([ddns("noip"), site()]);
+  assert.ok(home?.kind === "dyndns2" && dynamip);
+  const v1 = {
+    version: 1,
+    providers: {
+      home: {
+        type: "noip",
+        hosts: {
+          "a.example.net": {
+            lastIp: ["81.2.69.142", "2001:db8::1"],
+            lastReply: "good 81.2.69.142",
+            lastSuccess: "2026-03-01T11:00:00.000Z",
+            stop: null,
+            retryNotBefore: null,
+          },
+          "b.example.net": {
+            lastIp: null,
+            lastReply: "911",
+            lastSuccess: null,
+            stop: null,
+            // 0.1 waited 30 minutes after a 911: this one was given 10 minutes ago.
+            retryNotBefore: "2026-03-01T12:20:00.000Z",
+          },
+        },
+        backoff: { failures: 2, until: "2026-03-01T12:10:00.000Z" },
+      },
+      site: {
+        type: "dynamip",
+        lastRequestAt: "2026-03-01T11:55:00.000Z",
+        lastBeat: "2026-03-01T11:55:00.000Z",
+        lastReply: "IP Address for George set to 81.2.69.142",
+        lastIp: "81.2.69.142",
+        expiry: { text: "4/2/2027 5:24:41 PM", iso: "2027-04-02T17:24:41.000Z" },
+        remainHours: 9000,
+        useAuto: true,
+        stop: null,
+        backoff: { failures: 0, until: null },
+      },
+      gone: { type: "noip", hosts: {}, backoff: { failures: 0, until: null } },
+    },
+  };
+  const read = stateFromText(JSON.stringify(v1));
+  assert.equal(read.kind, "legacy");
+  assert.ok(read.kind === "legacy");
+  const { state, notes } = await upgradeState(read.legacy, [home, dynamip], stopped);
+  const ago = (at: string) => ({ at, mono: MONO - (NOON - Date.parse(at)) });
+  const now = { at: new Date(NOON).toISOString(), mono: MONO };
+  assert.deepEqual(state, {
+    version: STATE_VERSION,
+    boot: null,
+    providers: {
+      [home.key]: {
+        type: "dyndns2",
+        name: "home",
+        stop: null,
+        wait: { code: "911", from: ago("2026-03-01T11:50:00.000Z"), ms: 30 * MIN },
+        backoff: { failures: 2, from: now, ms: 10 * MIN },
+        attempt: null,
+        hosts: {
+          "a.example.net": {
+            sent: { ipv4: "81.2.69.142", ipv6: "2001:db8::1" },
+            confirmed: { ipv4: "81.2.69.142", ipv6: "2001:db8::1" },
+            reply: "good 81.2.69.142",
+            success: ago("2026-03-01T11:00:00.000Z"),
+          },
+          "b.example.net": { sent: null, confirmed: null, reply: "911", success: null },
+        },
+      },
+      [dynamip.key]: {
+        type: "dynamip",
+        name: "site",
+        stop: null,
+        backoff: null,
+        lastRequest: { at: ago("2026-03-01T11:55:00.000Z"), rttMs: null },
+        lastBeat: ago("2026-03-01T11:55:00.000Z"),
+        lastReply: "IP Address for George set to 81.2.69.142",
+        lastIp: "81.2.69.142",
+        expiry: { text: "4/2/2027 5:24:41 PM", iso: "2027-04-02T17:24:41.000Z" },
+        remainHours: 9000,
+        expiryWarned: null,
+        useAuto: true,
+      },
+    },
+    notify: emptyState().notify,
+  });
+  assert.equal(notes.length, 1);
+  assert.match(notes[0]!, /"gone" was dropped .*no No-IP provider of that name/);
+  // What it became is a file of this schema.
+  const again = stateFromText(JSON.stringify(state));
+  assert.equal(again.kind, "ok");
+});
+
+Deno.test("a schema-2 file reads as the current one, and its profile-keyed entry moves to the account", async () => {
+  const [p] = await providers([ddns("dyndns2")]);
+  assert.ok(p);
+  const old = `noip ${SERVER} ${USER}`;
+  const v2 = {
+    version: 2,
+    boot: "b",
+    providers: { [old]: entry({ fingerprint: await oldFp("noip") }, ["a.example.net"]) },
+  };
+  const read = stateFromText(JSON.stringify(v2));
+  assert.ok(read.kind === "ok", JSON.stringify(read));
+  assert.equal(read.state.version, STATE_VERSION);
+  assert.deepEqual(Object.keys(read.state.providers), [old], "reading moves nothing");
+  const change = await accountKeyChange(read.state, [p]);
+  assert.ok(change);
+  change(read.state);
+  assert.deepEqual(Object.keys(read.state.providers), [p.key]);
+  const moved = read.state.providers[p.key] as Dyndns2State;
+  assert.equal(moved.stop?.fingerprint, p.fingerprint, "the stop holds under the same config");
+  assert.equal(moved.hosts["a.example.net"]?.reply, "good 81.2.69.142");
+  assert.equal(stateFromText(JSON.stringify(read.state)).kind, "ok");
+});
+
+Deno.test("a file of a newer schema is neither read nor upgraded: refused, naming both versions", () => {
+  const kinds = [1, 2, 3, 4, 99].map((version) => {
+    const file = version === 1
+      ? { version, providers: {} }
+      : { version, boot: null, providers: {} };
+    const read = stateFromText(JSON.stringify(file));
+    return read.kind === "corrupt" ? read.problem : read.kind;
+  });
+  assert.deepEqual(kinds.slice(0, 3), ["legacy", "ok", "ok"]);
+  for (const [i, problem] of kinds.slice(3).entries()) {
+    assert.equal(
+      problem,
+      `its schema version is ${[4, 99][i]}, this dnsbeat reads 3 (and 2 and 1, which it upgrades)`,
+    );
+  }
 });

@@ -12,7 +12,7 @@ import { kindOf } from "../providers/mod.ts";
 import { type Command, globalOptions } from "./command.ts";
 
 /** The exit code for a set of round ends: a stop first, then anything short of done. */
-export function exitFor(ends: readonly RoundEnd[]): ExitCode {
+function exitFor(ends: readonly RoundEnd[]): ExitCode {
   if (ends.some((e) => e.kind === "stopped")) return ExitCode.Stopped;
   if (ends.some((e) => e.kind !== "ok")) return ExitCode.Failure;
   return ExitCode.Ok;

@@ -32,7 +32,7 @@ const STATUS_LOOKUP_MS = 3_000;
  * Builds the report from the config, the state and what DNS answered, now; `network`: what the
  * interfaces show about the network ({@link natSights}), in words.
  */
-export function statusReport(
+function statusReport(
   loaded: Loaded,
   state: State,
   clock: Clock,
@@ -58,7 +58,7 @@ export function statusReport(
 }
 
 /** Looks up every host's records that the report shows, all at once. */
-export async function lookupAll(loaded: Loaded, env: Environment): Promise<DnsView> {
+async function lookupAll(loaded: Loaded, env: Environment): Promise<DnsView> {
   const lookup = lookupWith(
     loaded.config,
     env,

@@ -10,9 +10,9 @@
  */
 
 /** The longest label (the part between dots). */
-export const MAX_LABEL = 63;
+const MAX_LABEL = 63;
 /** The longest name. */
-export const MAX_NAME = 253;
+const MAX_NAME = 253;
 
 const ALLOWED = /^[A-Za-z0-9_.-]$/;
 const LETTERS = 'letters, digits, "-", "_" and "." only';

@@ -12,7 +12,7 @@ import { characters, describePasswordLine, passwordLine } from "./password_line.
 import type { Validator } from "./validate.ts";
 
 /** Environment variables a `passwordEnv` may name (the binary may read no others). */
-export const ENV_PREFIX = "DNSBEAT_";
+const ENV_PREFIX = "DNSBEAT_";
 
 /** A provider's password, and where it came from (for `dnsbeat check`, without the password). */
 export interface Password {

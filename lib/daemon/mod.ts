@@ -74,7 +74,7 @@ export async function runDaemon(
     const running = [...tasks.values()];
     for (const t of running) t.stop.abort();
     await Promise.all(running.map((t) => t.done));
-    const stopped = current.providers.filter((p) => ctx.store.state.providers[p.key]?.stop);
+    const stopped = current.providers.filter((p) => stopOf(ctx.store.state, p) !== null);
     const next = stale(event, current, readAt)
       ? refuseStale(event, current, ctx)
       : await apply(current, ctx, deps, event.kind === "resume" ? event.stops : null);
@@ -83,10 +83,10 @@ export async function runDaemon(
     ctx = deps.contextFor(current);
     // A lifted stop's provider has its round at once: the user just fixed the cause.
     for (const p of stopped) {
-      if ((ctx.store.state.providers[p.key]?.stop ?? null) === null) ctx.lastRounds.delete(p.key);
+      if (stopOf(ctx.store.state, p) === null) ctx.lastRounds.delete(p.key);
     }
     for (const p of current.providers) {
-      if ((ctx.store.state.providers[p.key]?.stop ?? null) === null) start(p);
+      if (stopOf(ctx.store.state, p) === null) start(p);
     }
   };
   for (const p of config.providers) start(p);

@@ -86,9 +86,9 @@ export interface CloudflareCall {
 export const CLOUDFLARE_PREFIX = "/client/v4/";
 
 /** Requests a token may make in {@link LIMIT_WINDOW_MS} before it is blocked. */
-export const REQUEST_LIMIT = 1200;
+const REQUEST_LIMIT = 1200;
 /** The rate limit's window, and how long a token that exceeded it is blocked. */
-export const LIMIT_WINDOW_MS = 5 * 60_000;
+const LIMIT_WINDOW_MS = 5 * 60_000;
 
 const JSON_TYPE = { "content-type": "application/json" };
 

@@ -17,9 +17,9 @@ import type { Reply } from "./faults.ts";
 import { basicCredentials, type NoipServer, type NoipUpdate, textReply } from "./noip.ts";
 
 /** Updates of one domain deSEC accepts within {@link RATE_WINDOW_MS}. */
-export const RATE_LIMIT = 2;
+const RATE_LIMIT = 2;
 /** The sliding window of {@link RATE_LIMIT}. */
-export const RATE_WINDOW_MS = 2 * 60_000;
+const RATE_WINDOW_MS = 2 * 60_000;
 
 const PARAMS = { ipv4: ["myip", "myipv4", "ip"], ipv6: ["myipv6", "ipv6", "myip", "ip"] } as const;
 

@@ -48,7 +48,7 @@ export interface DynamipUpdate {
 export const OFFLINE_AFTER_MS: number = 20 * MINUTE;
 
 /** The titles of the documented errors, after which a client must wait for the user. */
-export const DYNAMIP_STOP_TITLES: readonly string[] = [
+const DYNAMIP_STOP_TITLES: readonly string[] = [
   "Invalid UserID/Password",
   "Account Expired",
   "Invalid IP Address",
@@ -63,8 +63,7 @@ const EXPIRED = "{{{Account Expired|Your DynamIP.com account has expired. Please
   "info@dynamip.com}}}";
 const TOO_OFTEN = "{{{Update Refused|Updates more often than every 15 minutes are not allowed.}}}";
 /** The reply to every beat of a disallowed site (also a stop). */
-export const DISALLOWED: string =
-  "{{{Update Refused|Updates for this account are disallowed because " +
+const DISALLOWED: string = "{{{Update Refused|Updates for this account are disallowed because " +
   "they were sent more often than every 15 minutes. Please email info@dynamip.com.}}}";
 
 const HTML = { "content-type": "text/html" };

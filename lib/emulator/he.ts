@@ -14,9 +14,9 @@ import type { Reply } from "./faults.ts";
 import { basicCredentials, type NoipServer, type NoipUpdate, textReply } from "./noip.ts";
 
 /** Updates of one host within {@link INTERVAL_WINDOW_MS} beyond which HE answers `interval`. */
-export const INTERVAL_LIMIT = 10;
+const INTERVAL_LIMIT = 10;
 /** The window of {@link INTERVAL_LIMIT}. */
-export const INTERVAL_WINDOW_MS = 2 * 60_000;
+const INTERVAL_WINDOW_MS = 2 * 60_000;
 
 /** The rules of HE's endpoint over the hosts of a {@link NoipServer}. */
 export class HeServer {

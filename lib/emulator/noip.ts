@@ -51,7 +51,7 @@ export interface NoipUpdate {
 export type Echo = { kind: "sent" } | { kind: "v4-only" } | { kind: "confirm"; ip: string };
 
 /** DynDNS2's limit of hosts in one request; more get `numhost`. */
-export const MAX_HOSTS = 20;
+const MAX_HOSTS = 20;
 
 /** The codes after which No-IP's client must send nothing until the user acts. */
 export const NOIP_STOP_CODES: readonly string[] = [

@@ -277,7 +277,7 @@ const FAILED: [RegExp, string][] = [
  * Classifies a rejected `fetch` by its error text, which is inspected but never returned: the
  * one table of network failures, for provider requests and notifications alike.
  */
-export function classifyFetchError(
+function classifyFetchError(
   error: unknown,
   url: URL,
 ): Extract<HttpResult, { kind: "unreached" | "failed" }> {

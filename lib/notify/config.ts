@@ -113,24 +113,24 @@ export interface NotifyConfig {
 }
 
 /** The fields each sink type may have. */
-export const SINK_KEYS = {
+const SINK_KEYS = {
   webhook: ["type", "name", "url", "method", "headers", "body", "events", "timeout"],
   healthcheck: ["type", "name", "url", "failUrl", "method", "events", "timeout"],
   exec: ["type", "name", "command", "events", "timeout"],
 } as const;
 
 /** `failingAfter` when the config has none. */
-export const DEFAULT_FAILING_AFTER_MS = HOUR;
+const DEFAULT_FAILING_AFTER_MS = HOUR;
 /** The shortest `failingAfter`. */
-export const MIN_FAILING_AFTER_MS = MINUTE;
+const MIN_FAILING_AFTER_MS = MINUTE;
 /** `timeout` of a sink when the config has none, by type. */
-export const DEFAULT_TIMEOUTS_MS = {
+const DEFAULT_TIMEOUTS_MS = {
   webhook: 10 * SECOND,
   healthcheck: 10 * SECOND,
   exec: 30 * SECOND,
 };
 /** The shortest and longest `timeout` of a sink. */
-export const TIMEOUT_RANGE_MS = { min: 100, max: 10 * MINUTE };
+const TIMEOUT_RANGE_MS = { min: 100, max: 10 * MINUTE };
 
 /** Headers that fetch sets itself or that would change how the request is framed. */
 const RESERVED_HEADERS = [

@@ -73,7 +73,7 @@ export function pingOf(event: NotifyEvent): HealthPing {
  * The environment of an exec sink's program for `event` (dnsbeat adds `PATH`, nothing else).
  * Lists are space-separated; a missing reply or action is empty.
  */
-export function execEnv(event: NotifyEvent): Record<string, string> {
+function execEnv(event: NotifyEvent): Record<string, string> {
   const env: Record<string, string> = {
     DNSBEAT_EVENT: event.kind,
     DNSBEAT_EVENT_ID: event.id,

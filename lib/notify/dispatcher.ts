@@ -43,7 +43,7 @@ export interface RetryPolicy {
 }
 
 /** 10 s doubling, at most 15 min apart, for at most 1 h; 100 pending per sink. */
-export const DEFAULT_RETRY: RetryPolicy = {
+const DEFAULT_RETRY: RetryPolicy = {
   firstDelayMs: 10 * SECOND,
   maxDelayMs: 15 * MINUTE,
   giveUpAfterMs: HOUR,

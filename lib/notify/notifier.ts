@@ -35,7 +35,7 @@ import type { State } from "../state/mod.ts";
 import type { StateStore } from "../state/store.ts";
 
 /** How many undelivered events the outbox keeps; older ones are given up. */
-export const OUTBOX_LIMIT = 100;
+const OUTBOX_LIMIT = 100;
 /** How long an undelivered event is tried from its first attempt, across restarts too. */
 export const OUTBOX_MAX_AGE_MS = HOUR;
 /**

@@ -36,11 +36,11 @@ export interface RunnerOptions {
 }
 
 /** How many characters of standard output and of standard error are kept. */
-export const MAX_OUTPUT_CHARS = 200;
+const MAX_OUTPUT_CHARS = 200;
 /** Between SIGTERM and SIGKILL when the options say nothing. */
-export const DEFAULT_GRACE_MS = 2000;
+const DEFAULT_GRACE_MS = 2000;
 /** `PATH` when dnsbeat may not read its own. */
-export const STANDARD_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+const STANDARD_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 /** How long output is still read after the program exited (a background child may hold it). */
 const DRAIN_MS = 200;
 

@@ -98,7 +98,7 @@ export function emptyState(): State {
 }
 
 /** Nothing to deliver, nothing delivered. */
-export function emptyNotify(): NotifyState {
+function emptyNotify(): NotifyState {
   return { outbox: [], sinks: {} };
 }
 

@@ -28,6 +28,11 @@ export interface Addresses {
   ipv6: string | null;
 }
 
+/** The addresses of `a` as a list, IPv4 first. */
+export function addressList(a: Addresses): string[] {
+  return [a.ipv4, a.ipv6].filter((ip): ip is string => ip !== null);
+}
+
 /** No request for `ms` after `from`: the wait a server asked for (`911`, 429, unreadable reply). */
 export interface Wait {
   /** The reply that asked for it. */

@@ -1,5 +1,5 @@
 /**
- * A memory lever of issue 13, measured and not shipped: dnsbeat run from one JavaScript file made
+ * A memory lever, measured and not shipped: dnsbeat run from one JavaScript file made
  * by `deno bundle --platform deno` (esbuild inside Deno) instead of from main.ts and its modules.
  * The bundle is built in the benchmark's temporary directory. `deno bundle` runs esbuild from
  * Deno's npm cache; the npm registry is pointed at a closed port on 127.0.0.1, so that a cache

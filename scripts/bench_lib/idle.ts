@@ -1,5 +1,5 @@
 /**
- * Idle cost (issue 13): daemons side by side, each measured between two checks. Each is started
+ * Idle cost: daemons side by side, each measured between two checks. Each is started
  * from fresh state in turn, after the one before has done its first round, so that start-ups do
  * not compete for the CPUs; once the last has done its first round and every one has idled for
  * the warm-up, the context switches of every thread are counted over a window (without strace:

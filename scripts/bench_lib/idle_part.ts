@@ -1,5 +1,5 @@
 /**
- * The live part of issue 13's measurements, after the costs: the idle daemons side by side
+ * The live part of the idle measurements, after the costs: the idle daemons side by side
  * (`idle.ts`), the bundle lever (`bundle.ts`) and the detections per round (`detection.ts`).
  * Starts the emulators it needs besides the clients' own (one for the fetching Deno baseline, one
  * for the bundle, one with an account per provider for the detections) and stops them at the end.

@@ -1,7 +1,7 @@
 /**
  * docs/BENCHMARKS.md from the benchmark's data: machine and versions, requests per scenario per
  * client, what happens after the bench period, costs, DynamIP precision, the idle cost and the
- * other figures of issue 13 (`report_idle.ts`), and the issues' targets with met or missed and by
+ * idle figures (`report_idle.ts`), and the targets with met or missed and by
  * how much. Pure: data in, Markdown out.
  *
  * @module
@@ -56,7 +56,7 @@ const AFTERWARDS: Record<string, Record<"dnsbeat" | "ddclient" | "inadyn", strin
   };
 })();
 
-/** The issue's targets, judged against `data`. */
+/** The targets, judged against `data`. */
 export function judge(data: BenchData): Verdict[] {
   const dnsbeat = runOf(data, "dnsbeat");
   const updates = (id: string) => count(phase(dnsbeat, id), "update");

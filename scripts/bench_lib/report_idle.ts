@@ -1,8 +1,8 @@
 /**
- * The report's sections of issue 13 (what dnsbeat costs while it waits): idle system calls,
+ * The report's sections on idle cost (what dnsbeat costs while it waits): idle system calls,
  * context switches and memory of each daemon, state writes, detections per round, the bundle
- * lever; and the issue's targets, judged. Each section and verdict is left out when the data has
- * no figures for it (data saved before issue 13). Pure: data in, Markdown out.
+ * lever; and the idle targets, judged. Each section and verdict is left out when the data has
+ * no figures for it (data saved by an older benchmark). Pure: data in, Markdown out.
  *
  * @module
  */
@@ -18,7 +18,7 @@ const LABELS: Record<IdleSubject, string> = {
   "dnsbeat-bundle": "dnsbeat from a bundle",
 };
 
-/** Issue 13's targets. */
+/** The idle targets. */
 const MAX_IDLE_SYSCALLS_PER_MIN = 5;
 const MAX_IDLE_ANON_KB = 12 * 1024;
 const MAX_START_OVER_FETCH_MS = 30;
@@ -240,7 +240,7 @@ function signedRate(value: number): string {
   return Number(shown) === 0 ? "0" : `${value > 0 ? "+" : "−"}${shown}`;
 }
 
-/** Issue 13's targets that `data` has figures for, judged. */
+/** The idle targets that `data` has figures for, judged. */
 export function idleVerdicts(data: BenchData): Verdict[] {
   return [
     ...syscallVerdict(data),

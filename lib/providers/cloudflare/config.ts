@@ -23,7 +23,7 @@ import { fingerprint, providerKey } from "../../state/identity.ts";
 import { API_BASE, isZoneId } from "./protocol.ts";
 
 /** The fields a Cloudflare provider may have. */
-export const CLOUDFLARE_KEYS: readonly string[] = [
+const CLOUDFLARE_KEYS: readonly string[] = [
   "type",
   "name",
   "token",
@@ -44,9 +44,9 @@ const LEFT_ALONE: Readonly<Record<string, string>> = {
 };
 
 /** The shortest check interval allowed. */
-export const MIN_INTERVAL_MS: number = MINUTE;
+const MIN_INTERVAL_MS: number = MINUTE;
 /** How often the address is checked by default. */
-export const DEFAULT_INTERVAL_MS: number = 5 * MINUTE;
+const DEFAULT_INTERVAL_MS: number = 5 * MINUTE;
 
 /** Validates the entry of a Cloudflare provider at `prefix`; `contact`: the User-Agent's. */
 export async function parseCloudflare(

@@ -105,7 +105,7 @@ function who(p: CloudflareProvider): string {
 }
 
 /** What a record is called: `the A record of home.example.com`. */
-export function recordName(host: string, family: IpFamily): string {
+function recordName(host: string, family: IpFamily): string {
   return `the ${recordType(family)} record of ${host}`;
 }
 

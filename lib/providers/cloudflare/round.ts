@@ -27,7 +27,8 @@ import {
   prepare,
   runRounds,
 } from "../dyndns2/round.ts";
-import { due, gate, type Hosts, listOf, merge } from "../dyndns2/plan.ts";
+import { due, gate, type Hosts, merge } from "../dyndns2/plan.ts";
+import { addressList } from "../../state/parts.ts";
 import * as say from "./messages.ts";
 import { LABEL } from "./messages.ts";
 import {
@@ -74,12 +75,14 @@ export async function cloudflareRound(
     if (found.kind === "found") detected[family] = found.ip;
     else ctx.log.warn(noAddress(family === "ipv4" ? "IPv4" : "IPv6", found.problems));
   }
-  if (listOf(detected).length === 0) return { kind: "failed" };
+  if (addressList(detected).length === 0) return { kind: "failed" };
 
   const send = due(hostsOf(p), entry, detected, ctx.clock);
   if (send === null) {
     ctx.log.debug(
-      `${LABEL} "${p.name}": address unchanged (${listOf(detected).join(", ")}); nothing sent.`,
+      `${LABEL} "${p.name}": address unchanged (${
+        addressList(detected).join(", ")
+      }); nothing sent.`,
     );
     return { kind: "ok" };
   }

@@ -16,7 +16,7 @@ import { DEFAULT_INTERVAL_MS, forceRefresh, MIN_INTERVAL_MS } from "../dyndns2/c
 import { compileService, originOf, REFUSED_WIRE, type UrlService } from "./service.ts";
 
 /** The fields of a provider of a service that updates with one URL: its account and hosts. */
-export const ACCOUNT_KEYS: readonly string[] = [
+const ACCOUNT_KEYS: readonly string[] = [
   "type",
   "name",
   "username",
@@ -39,7 +39,7 @@ export const ACCOUNT_KEYS: readonly string[] = [
 export const BUILTIN_KEYS: readonly string[] = [...ACCOUNT_KEYS, "server"];
 
 /** The fields a `custom` provider may have: an account's, and its service's description. */
-export const CUSTOM_KEYS: readonly string[] = [
+const CUSTOM_KEYS: readonly string[] = [
   ...ACCOUNT_KEYS,
   "url",
   "method",

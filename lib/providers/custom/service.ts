@@ -50,7 +50,7 @@ export interface UrlService {
 }
 
 /** The placeholders of a URL, a header and a body. */
-export const URL_FIELDS = [
+const URL_FIELDS = [
   "hostname",
   "ip",
   "ipv4",
@@ -59,9 +59,6 @@ export const URL_FIELDS = [
   "password",
   "token",
 ] as const;
-
-/** The placeholders whose values are secrets. */
-export const SECRET_FIELDS: readonly string[] = ["password", "token"];
 
 /** How a body's values are written: as form fields, inside JSON strings, or as they are. */
 export type BodyKind = "form" | "json" | "text";

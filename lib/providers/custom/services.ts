@@ -14,7 +14,7 @@ import type { UrlService } from "./service.ts";
  * `OK`, the addresses and `UPDATED` or `NOCHANGE`; every failure is `KO`. It names no detection
  * service (inadyn's plugin asks wtfismyip.com, which DuckDNS does not run).
  */
-export const DUCKDNS: UrlService = {
+const DUCKDNS: UrlService = {
   label: "DuckDNS",
   url:
     "https://www.duckdns.org/update?domains={{hostname}}&token={{token}}&ip={{ipv4}}&ipv6={{ipv6}}&verbose=true",
@@ -34,7 +34,7 @@ export const DUCKDNS: UrlService = {
  * `No IP change detected for …` (users' logs). Detection: `freedns.afraid.org/dynamic/check.php`
  * (ddclient, inadyn).
  */
-export const FREEDNS: UrlService = {
+const FREEDNS: UrlService = {
   label: "FreeDNS",
   url: "https://sync.afraid.org/u/{{token}}/",
   success: "^Updated ",
@@ -50,7 +50,7 @@ export const FREEDNS: UrlService = {
  * `addresses unchanged` (inadyn issue #235); its operator advises reading the HTTP status (every
  * status outside 2xx stops, or waits for 5xx and 429). It names no detection service.
  */
-export const DYNV6: UrlService = {
+const DYNV6: UrlService = {
   label: "dynv6",
   url: "https://dynv6.com/api/update?zone={{hostname}}&token={{token}}&ipv4={{ipv4}}&ipv6={{ipv6}}",
   success: "\\bupdated\\b",
@@ -66,7 +66,7 @@ export const DYNV6: UrlService = {
  * nothing changed (openwrt/packages#8013); `No change` as inadyn and OpenWrt accept it. Detection:
  * `ddnss.de/meineip.php` (users' scripts).
  */
-export const DDNSS: UrlService = {
+const DDNSS: UrlService = {
   label: "ddnss.de",
   url: "https://ddnss.de/upd.php?key={{token}}&host={{hostname}}&ip={{ipv4}}&ip6={{ipv6}}",
   success: "Updated \\d+ hostname",

@@ -62,7 +62,7 @@ export type DynamipReply =
   | { kind: "unrecognised"; snippet: string };
 
 /** The documented titles, as the protocol document writes them. */
-export const KNOWN_TITLES: Readonly<Record<KnownError, string>> = {
+const KNOWN_TITLES: Readonly<Record<KnownError, string>> = {
   "invalid-ip": "Invalid IP Address",
   "invalid-credentials": "Invalid UserID/Password",
   "expired": "Account Expired",
@@ -72,7 +72,7 @@ export const KNOWN_TITLES: Readonly<Record<KnownError, string>> = {
  * A title as it is matched: lower case, blanks collapsed, none around `/` (servers write
  * `Invalid UserID / Password` as well as `Invalid UserID/Password`).
  */
-export function titleKey(title: string): string {
+function titleKey(title: string): string {
   return title.toLowerCase().replace(/\s+/g, " ").replace(/ ?\/ ?/g, "/").trim();
 }
 

@@ -28,9 +28,9 @@ export const OFFLINE_AFTER_MS: number = 20 * MINUTE;
 /** The first retry after a beat that never reached the server; it doubles with each failure. */
 export const RETRY_FIRST_MS: number = 30 * SECOND;
 /** Room left for the retried request itself (its deadline) before the 20 minutes are up. */
-export const RETRY_MARGIN_MS: number = 15 * SECOND;
+const RETRY_MARGIN_MS: number = 15 * SECOND;
 /** A retry is not squeezed into less room than this. */
-export const RETRY_MIN_MS: number = 5 * SECOND;
+const RETRY_MIN_MS: number = 5 * SECOND;
 
 /** The last beat that may have reached DynamIP: when it was sent, and its round trip. */
 export interface LastRequest {

@@ -22,7 +22,7 @@ import {
   requestUser,
   userAgent,
 } from "./protocol.ts";
-import { listOf } from "./plan.ts";
+import { addressList } from "../../state/parts.ts";
 
 /** One HTTP request of an update. */
 export interface UpdateHttp {
@@ -133,7 +133,7 @@ export function dyndns2Account(p: Dyndns2Provider): HostsAccount {
     // A success that names no address (deSEC's `good`) confirms the addresses sent.
     read: (reply, hosts, addresses) =>
       parseResponse(p.profile, reply, hosts, mask).map((o) =>
-        o.kind === "success" && o.ips.length === 0 ? { ...o, ips: listOf(addresses) } : o
+        o.kind === "success" && o.ips.length === 0 ? { ...o, ips: addressList(addresses) } : o
       ),
     mask,
   };

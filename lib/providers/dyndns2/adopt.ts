@@ -13,15 +13,16 @@
  */
 import type { HostsAccount } from "./account.ts";
 import type { Context } from "../../context.ts";
-import { stateNotSaved } from "../../messages.ts";
+import { recordOutcome } from "../record.ts";
 import { stamp } from "../../state/moment.ts";
 import { type Addresses } from "../../state/mod.ts";
 import { type Dyndns2State, emptyHost } from "./entry.ts";
 import { inDns } from "./messages.ts";
-import { listOf, requests, type Send } from "./plan.ts";
+import { requests, type Send } from "./plan.ts";
+import { addressList } from "../../state/parts.ts";
 
 /** What a host's `reply` says when dnsbeat found DNS already answering its address. */
-export const IN_DNS = "in DNS";
+const IN_DNS = "in DNS";
 
 /**
  * The hosts of `send` that have no record yet and whose DNS answers already match the detected
@@ -52,7 +53,8 @@ export async function adoptFromDns(
   const adopted = candidates.filter((_, i) => matches[i]);
   if (adopted.length === 0 || signal.aborted) return [];
   const now = stamp(ctx.clock);
-  const saved = await ctx.store.record((s) => {
+  const addresses = Object.fromEntries(adopted.map((h) => [h, known(h)]));
+  await recordOutcome(ctx, p, (s) => {
     const entry = s.providers[p.key] as Dyndns2State;
     for (const host of adopted) {
       const h = (entry.hosts[host] ??= emptyHost());
@@ -61,16 +63,13 @@ export async function adoptFromDns(
       h.reply = IN_DNS;
       h.success = now;
     }
+    const groups = requests(adopted, addresses, Infinity);
+    return {
+      said: groups.map((g) => ({
+        level: "info",
+        text: inDns(p, g.hosts, addressList(g.addresses)),
+      })),
+    };
   });
-  if (!saved) ctx.log.error(stateNotSaved(p.name, ctx.store.failing ?? "unknown error"));
-  for (
-    const group of requests(
-      adopted,
-      Object.fromEntries(adopted.map((h) => [h, known(h)])),
-      Infinity,
-    )
-  ) {
-    ctx.log.info(inDns(p, group.hosts, listOf(group.addresses)));
-  }
   return adopted;
 }

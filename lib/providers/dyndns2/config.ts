@@ -31,22 +31,22 @@ export const DYNDNS2_KEYS: readonly string[] = [
 ];
 
 /** The fields of a hostname given as an object. */
-export const HOST_KEYS: readonly string[] = ["hostname", "ipv6HostId", "ipv6PrefixLength"];
+const HOST_KEYS: readonly string[] = ["hostname", "ipv6HostId", "ipv6PrefixLength"];
 
 /** The prefix length of a host id when the config gives none: a LAN's /64. */
-export const DEFAULT_PREFIX_LENGTH = 64;
+const DEFAULT_PREFIX_LENGTH = 64;
 
 /** The shortest check interval allowed. */
 export const MIN_INTERVAL_MS: number = MINUTE;
 /** How often the address is checked by default. */
 export const DEFAULT_INTERVAL_MS: number = 5 * MINUTE;
 /** An unchanged address is sent again after this long by default. */
-export const DEFAULT_FORCE_REFRESH_MS: number = 25 * DAY;
+const DEFAULT_FORCE_REFRESH_MS: number = 25 * DAY;
 /**
  * The shortest `forceRefresh`: No-IP counts repeated `nochg` replies as abuse, so an unchanged
  * address is sent again at most weekly.
  */
-export const MIN_FORCE_REFRESH_MS: number = 7 * DAY;
+const MIN_FORCE_REFRESH_MS: number = 7 * DAY;
 
 /**
  * Validates the entry of a provider of `profile` at `prefix` (e.g. `providers[0]`); `contact` is

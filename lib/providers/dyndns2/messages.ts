@@ -9,7 +9,7 @@
 import type { HostsAccount } from "./account.ts";
 import { resumeHint } from "../../messages.ts";
 import type { Addresses, Stop } from "../../state/mod.ts";
-import { listOf } from "./plan.ts";
+import { addressList } from "../../state/parts.ts";
 
 /** What the sentences need of a provider: its name, its service's and its account's, its codes. */
 type Speaker = Pick<HostsAccount, "name" | "label" | "username" | "code" | "stopRule">;
@@ -40,7 +40,7 @@ function answered(p: Speaker, code: string): string {
  */
 export function stopped(
   p: Speaker,
-  stop: Stop,
+  stop: Pick<Stop, "code" | "hosts">,
   configPath: string,
   detail?: string,
 ): string {
@@ -106,8 +106,8 @@ export function otherAddress(
   sent: Addresses,
   confirmedAs: Addresses,
 ): string {
-  return `${service(p)} confirmed ${host} at ${listOf(confirmedAs).join(", ")}, not the ${
-    listOf(sent).join(", ")
+  return `${service(p)} confirmed ${host} at ${addressList(confirmedAs).join(", ")}, not the ${
+    addressList(sent).join(", ")
   } dnsbeat sent. dnsbeat sends again only when the detected address changes; if the host must point elsewhere, check what else updates it.`;
 }
 

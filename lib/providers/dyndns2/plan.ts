@@ -164,8 +164,3 @@ export function merge(sent: Addresses | null, update: Addresses): Addresses {
     ipv6: update.ipv6 ?? sent?.ipv6 ?? null,
   };
 }
-
-/** The addresses of `a` as a list, IPv4 first. */
-export function listOf(a: Addresses): string[] {
-  return [a.ipv4, a.ipv6].filter((ip): ip is string => ip !== null);
-}

@@ -12,7 +12,8 @@ import { dnsKey, type DnsView, type Dyndns2Status } from "../report.ts";
 import { type Addresses, type Stop } from "../../state/mod.ts";
 import { type Dyndns2State, emptyDyndns2 } from "./entry.ts";
 import { stopped } from "./messages.ts";
-import { gate, listOf } from "./plan.ts";
+import { gate } from "./plan.ts";
+import { addressList } from "../../state/parts.ts";
 
 /**
  * The provider's part of the status report, from its state entry (none: never run) and what DNS
@@ -48,7 +49,7 @@ export function hostsStatus(
 ): Dyndns2Status {
   const s = entry ?? emptyDyndns2(p.name);
   const open = gate(s, clock);
-  const list = (a: Addresses | null) => a === null ? null : listOf(a);
+  const list = (a: Addresses | null) => a === null ? null : addressList(a);
   return {
     name: p.name,
     type: p.configType,

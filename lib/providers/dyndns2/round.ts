@@ -16,14 +16,17 @@ import { dyndns2Account, type HostsAccount } from "./account.ts";
 import type { Context, RoundEnd, Stopping } from "../../context.ts";
 import { type IpFamily } from "../../net/ip.ts";
 import { LOOK_GAP_MS, LOOK_SETTLE_MS } from "../../daemon/looks.ts";
-import { noAddress, resumeHint, stateNotSaved, stillStopped } from "../../messages.ts";
+import { noAddress, stillStopped } from "../../messages.ts";
+import type { EventInput } from "../../notify/events.ts";
+import { notSaved, recordOutcome, recordStop, type Said, type Told } from "../record.ts";
 import * as say from "./messages.ts";
 import { endAt, type Moment, stamp, wallAt } from "../../state/moment.ts";
 import { quoted } from "../../log/snippet.ts";
-import { type Addresses, type Backoff, type State, type Stop } from "../../state/mod.ts";
+import type { Addresses, Backoff, State } from "../../state/mod.ts";
 import { type Attempt, type Dyndns2State, emptyDyndns2, emptyHost } from "./entry.ts";
 import { adoptFromDns } from "./adopt.ts";
-import { due, type Gate, gate, listOf, merge, requests, type Send } from "./plan.ts";
+import { due, type Gate, gate, merge, requests, type Send } from "./plan.ts";
+import { addressList } from "../../state/parts.ts";
 import type { Outcome } from "./protocol.ts";
 
 /** What the account machinery needs of a provider. */
@@ -97,7 +100,7 @@ export async function hostsRound(
     if (found.kind === "found") detected[family] = found.ip;
     else ctx.log.warn(noAddress(familyName(family), found.problems));
   }
-  if (listOf(detected).length === 0) return { kind: "failed" };
+  if (addressList(detected).length === 0) return { kind: "failed" };
 
   const wanted = due(p, entry, detected, ctx.clock);
   const adopted = wanted === null ? [] : await adoptFromDns(ctx, p, wanted, signal);
@@ -105,7 +108,9 @@ export async function hostsRound(
   const send = wanted && { ...wanted, hosts: wanted.hosts.filter((h) => !adopted.includes(h)) };
   if (send === null || send.hosts.length === 0) {
     ctx.log.debug(
-      `${p.label} "${p.name}": address unchanged (${listOf(detected).join(", ")}); nothing sent.`,
+      `${p.label} "${p.name}": address unchanged (${
+        addressList(detected).join(", ")
+      }); nothing sent.`,
     );
     return { kind: "ok" };
   }
@@ -167,13 +172,13 @@ async function update(
         }
       }
     });
-  } catch (e) {
-    ctx.log.error(stateNotSaved(p.name, e instanceof Error ? e.message : String(e)));
+  } catch {
+    notSaved(ctx, p.name);
     return { kind: "failed" };
   }
   const request = p.request(hosts, addresses);
   ctx.log.debug(
-    `${p.label} "${p.name}": sending ${hosts.join(", ")} → ${listOf(addresses).join(", ")}.`,
+    `${p.label} "${p.name}": sending ${hosts.join(", ")} → ${addressList(addresses).join(", ")}.`,
   );
   const result = await ctx.httpGet({ ...request, signal });
   switch (result.kind) {
@@ -215,17 +220,18 @@ export async function backOff(
   unknown: Attempt | null,
   unsettled: Attempt | null,
 ): Promise<RoundEnd> {
-  const saved = await ctx.store.record((s) => {
+  const backoff = nextBackoff(entryOf(ctx.store.state, p).backoff, unknown?.at ?? stamp(ctx.clock));
+  const until = endAt(backoff.from, backoff.ms, ctx.clock);
+  await recordOutcome(ctx, p, (s) => {
     const e = entryOf(s, p);
-    e.backoff = nextBackoff(e.backoff, unknown?.at ?? stamp(ctx.clock));
+    e.backoff = backoff;
     // A request that never left settles nothing: an earlier one without reply stays unknown.
     if (unknown === null) e.attempt = unsettled;
+    const text = unknown === null
+      ? say.backingOff(p, reason, until, backoff.failures)
+      : say.noReply(p, reason, until);
+    return { said: [{ level: "warn", text }] };
   });
-  const e = entryOf(ctx.store.state, p);
-  const until = endAt(e.backoff!.from, e.backoff!.ms, ctx.clock);
-  if (unknown === null) ctx.log.warn(say.backingOff(p, reason, until, e.backoff!.failures));
-  else ctx.log.warn(say.noReply(p, reason, until));
-  if (!saved) ctx.log.error(stateNotSaved(p.name, ctx.store.failing ?? "unknown error"));
   return { kind: "failed" };
 }
 
@@ -242,7 +248,6 @@ async function settle(
     }.`,
   );
   const now = stamp(ctx.clock);
-  const said: (() => void)[] = [];
   const stopped = outcomes.flatMap((o, i) =>
     o.kind === "stop" ? [{ o, host: attempt.hosts[i]! }] : []
   );
@@ -251,10 +256,11 @@ async function settle(
   const good = outcomes.flatMap((o, i) => o.kind === "success" && o.code === "good" ? [i] : []);
   const confirmed = outcomes[good[0] ?? -1];
   const until = waited?.kind === "wait" ? endAt(now, waited.waitMs, ctx.clock) : null;
+  const first = stopped[0];
   // The outcome and the events telling of it are one write: no kill can leave one without the
   // other.
-  const events: ReturnType<typeof ctx.notify.stage>[] = [];
-  const saved = await ctx.store.record((s) => {
+  const change = (s: State): Told => {
+    const said: Said[] = [];
     const e = entryOf(s, p);
     e.attempt = null;
     e.backoff = null;
@@ -279,75 +285,53 @@ async function settle(
       h.confirmed = merge(h.confirmed, confirmed);
       h.reply = `${outcome.code} ${outcome.ips.join(",")}`;
       h.success = now;
-      said.push(() => ctx.log.info(say.confirmed(p, host, outcome.code, outcome.ips)));
-      const differs = (["ipv4", "ipv6"] as const).filter((f) =>
+      said.push({ level: "info", text: say.confirmed(p, host, outcome.code, outcome.ips) });
+      const differs = (["ipv4", "ipv6"] as const).some((f) =>
         confirmed[f] !== null && attempt.sent[f] !== null && confirmed[f] !== attempt.sent[f]
       );
-      if (differs.length > 0) {
-        said.push(() => ctx.log.warn(say.otherAddress(p, host, attempt.sent, confirmed)));
+      if (differs) {
+        said.push({ level: "warn", text: say.otherAddress(p, host, attempt.sent, confirmed) });
       }
     });
     e.wait = null;
+    const events: EventInput[] = [];
     if (confirmed?.kind === "success") {
       const hosts = good.map((i) => attempt.hosts[i]!);
-      events.push(ctx.notify.stage(s, {
+      events.push({
         ...event,
         kind: "updated",
         hosts,
         addresses: confirmed.ips,
         reply: "good",
         message: say.updated(p, hosts, confirmed.ips),
-      }));
+      });
     }
-    const first = stopped[0];
-    if (first !== undefined) {
-      const code = first.o.code;
-      const hosts = first.o.kind === "stop" && first.o.scope === "account"
-        ? []
-        : stopped.filter((x) => x.o.code === code).map((x) => x.host);
-      e.stop = { code, hosts, at: now.at, fingerprint: p.fingerprint };
-      events.push(ctx.notify.stage(s, {
-        ...event,
-        kind: "stopped",
-        hosts: hosts.length > 0 ? hosts : attempt.hosts,
-        reply: code,
-        message: stopMessage(p, e.stop, first.o, ctx.configPath),
-        action: `Fix the cause named above, ${resumeHint(p.name, ctx.configPath)}`,
-      }));
-    } else if (waited?.kind === "wait" && until !== null) {
+    if (first === undefined && waited?.kind === "wait" && until !== null) {
       e.wait = { code: waited.code, from: now, ms: waited.waitMs };
-      events.push(ctx.notify.stage(s, {
-        ...event,
-        kind: "waiting",
-        hosts: attempt.hosts,
-        reply: waited.code,
-        message: say.waiting(p, waited.code, until, waited.detail),
-      }));
+      const message = say.waiting(p, waited.code, until, waited.detail);
+      events.push({ ...event, kind: "waiting", hosts: attempt.hosts, reply: waited.code, message });
+      said.push({ level: "warn", text: message });
     }
-  });
-  for (const say of said) say();
-  const e = entryOf(ctx.store.state, p);
-  if (!saved) ctx.log.error(stateNotSaved(p.name, ctx.store.failing ?? "unknown error"));
-  ctx.notify.send(events);
-  if (e.stop !== null && stopped.length > 0) {
-    ctx.log.error(stopMessage(p, e.stop, stopped[0]!.o, ctx.configPath));
+    return { events, said };
+  };
+  if (first !== undefined) {
+    const code = first.o.code;
+    const hosts = first.o.kind === "stop" && first.o.scope === "account"
+      ? []
+      : stopped.filter((x) => x.o.code === code).map((x) => x.host);
+    const detail = first.o.kind === "stop" ? first.o.detail : undefined;
+    const message = say.stopped(p, { code, hosts }, ctx.configPath, detail);
+    const named = { providerType: p.configType, hosts: hosts.length > 0 ? hosts : attempt.hosts };
+    await recordStop(ctx, p, { code, hosts, at: now.at, event: named, message }, change);
     for (const other of new Set(stopped.map((x) => x.o.code))) {
-      if (other === e.stop.code) continue;
+      if (other === code) continue;
       const hosts = stopped.filter((x) => x.o.code === other).map((x) => x.host);
-      ctx.log.error(say.stopped(p, { ...e.stop, code: other, hosts }, ctx.configPath));
+      ctx.log.error(say.stopped(p, { code: other, hosts }, ctx.configPath));
     }
     return { kind: "stopped" };
   }
-  if (waited?.kind === "wait" && until !== null) {
-    ctx.log.warn(say.waiting(p, waited.code, until, waited.detail));
-    return { kind: "waiting" };
-  }
-  return { kind: "ok" };
-}
-
-/** What a stop says, with the detail of the reply that gave it (the log and its event alike). */
-function stopMessage(p: HostsAccount, stop: Stop, outcome: Outcome, configPath: string): string {
-  return say.stopped(p, stop, configPath, outcome.kind === "stop" ? outcome.detail : undefined);
+  await recordOutcome(ctx, p, change);
+  return { kind: until === null ? "ok" : "waiting" };
 }
 
 /** Runs DynDNS2 provider `p`'s rounds (see {@link runHosts}). */
