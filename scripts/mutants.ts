@@ -5,7 +5,7 @@
  * fate and the time it took to kill it; exit 0 when every bug was killed.
  *
  * `deno task mutants [--runs N] [--timeout SECONDS] [--only ID,ID]`: N sequences per run
- * (default 1,000, as `deno task test`), SECONDS per bug (default 300). The unmutated copy runs
+ * (default 1,000; `deno task test` runs 500), SECONDS per bug (default 300). The unmutated copy runs
  * first and must pass: a failure there says nothing about the bugs.
  *
  * @module

@@ -5,9 +5,9 @@
  */
 import assert from "node:assert/strict";
 import { ExitCode } from "../lib/exit_codes.ts";
-import { dnsbeat } from "./helpers/cli.ts";
-import { sandbox } from "./helpers/sandbox.ts";
+import { dnsbeat, sandbox } from "./helpers/sandbox.ts";
 import { report } from "./helpers/report.ts";
+import { assertNoSecret } from "./helpers/secret.ts";
 
 const PASSWORD = "bad-C0nfig&pw=?";
 /** A notification sink's token, written where the config wants something else. */
@@ -164,132 +164,114 @@ const CASES: Case[] = [
 ];
 
 Deno.test("bad config: exit 2 naming the field, no stack trace, no password, for every command", async () => {
-  const s = await sandbox({ noipPassword: PASSWORD });
+  await using s = await sandbox({ noipPassword: PASSWORD });
   const noip = s.noip();
   const dynamip = s.dynamip({ password: "other-pw" });
   let runs = 0;
-  try {
-    for (const c of CASES) {
-      const config = c.config({ noip, dynamip });
-      await Deno.writeTextFile(
-        s.config,
-        typeof config === "string" ? config : JSON.stringify({ state: s.state, ...config }),
-        { mode: 0o600 },
-      );
-      const commands = c === CASES[0]
-        ? [["check"], ["once"], ["run"], ["status", "--json"], [
-          "resume",
-        ]]
-        : [["check"], ["once"]];
-      for (const args of commands) {
-        const r = await s.run(args);
-        runs++;
-        const what = `${c.name}, ${args[0]}`;
-        assert.equal(r.code, ExitCode.Usage, `${what}: ${r.stdout}${r.stderr}`);
-        for (const pattern of c.says) assert.match(r.stderr, pattern, what);
-        assert.match(
-          r.stderr,
-          /The config has \d+ problem\(s\); fix them and run `dnsbeat check`\./,
-        );
-        assert.doesNotMatch(r.stdout + r.stderr, /^\s+at /m, `${what}: a stack trace`);
-        for (const form of [PASSWORD, encodeURIComponent(PASSWORD), "other-pw", SINK_TOKEN]) {
-          assert.ok(!(r.stdout + r.stderr).includes(form), `${what}: a secret`);
-        }
-      }
-    }
-    assert.equal(s.noipRequests(), 0, "nothing was sent");
-
-    for (
-      const [path, says] of [
-        [
-          `${s.dir}/absent.json`,
-          new RegExp(
-            `error: config ${s.dir}/absent\\.json: not found; create it \\(see examples/noip\\.json\\) or pass --config PATH \\(or set DNSBEAT_CONFIG\\)\n`,
-          ),
-        ],
-        [s.dir, new RegExp(`error: config ${s.dir}: is a directory; pass the config file itself`)],
-      ] as const
-    ) {
-      const r = await dnsbeat(["once", "--config", path]);
-      runs++;
-      assert.equal(r.code, ExitCode.Usage, r.stderr);
-      assert.match(r.stderr, says);
-      assert.equal(r.stderr.match(/config \//g)?.length, 1, `the file is named once: ${r.stderr}`);
-    }
-    report(
-      `${CASES.length + 2} bad configs, ${runs} runs: all exit 2 naming the field, no stack trace`,
+  for (const c of CASES) {
+    const config = c.config({ noip, dynamip });
+    await Deno.writeTextFile(
+      s.config,
+      typeof config === "string" ? config : JSON.stringify({ state: s.state, ...config }),
+      { mode: 0o600 },
     );
-  } finally {
-    await s.close();
+    const commands = c === CASES[0]
+      ? [["check"], ["once"], ["run"], ["status", "--json"], [
+        "resume",
+      ]]
+      : [["check"], ["once"]];
+    for (const args of commands) {
+      const r = await s.run(args);
+      runs++;
+      const what = `${c.name}, ${args[0]}`;
+      assert.equal(r.code, ExitCode.Usage, `${what}: ${r.stdout}${r.stderr}`);
+      for (const pattern of c.says) assert.match(r.stderr, pattern, what);
+      assert.match(
+        r.stderr,
+        /The config has \d+ problem\(s\); fix them and run `dnsbeat check`\./,
+      );
+      assert.doesNotMatch(r.stdout + r.stderr, /^\s+at /m, `${what}: a stack trace`);
+      assertNoSecret([r.stdout, r.stderr], [PASSWORD, "other-pw", SINK_TOKEN], what);
+    }
   }
+  assert.equal(s.noipRequests(), 0, "nothing was sent");
+
+  for (
+    const [path, says] of [
+      [
+        `${s.dir}/absent.json`,
+        new RegExp(
+          `error: config ${s.dir}/absent\\.json: not found; create it \\(see examples/noip\\.json\\) or pass --config PATH \\(or set DNSBEAT_CONFIG\\)\n`,
+        ),
+      ],
+      [s.dir, new RegExp(`error: config ${s.dir}: is a directory; pass the config file itself`)],
+    ] as const
+  ) {
+    const r = await dnsbeat(["once", "--config", path]);
+    runs++;
+    assert.equal(r.code, ExitCode.Usage, r.stderr);
+    assert.match(r.stderr, says);
+    assert.equal(r.stderr.match(/config \//g)?.length, 1, `the file is named once: ${r.stderr}`);
+  }
+  report(
+    `${CASES.length + 2} bad configs, ${runs} runs: all exit 2 naming the field, no stack trace`,
+  );
 });
 
 Deno.test("bad config: a world-readable passwordFile is a warning; dnsbeat still runs", async () => {
-  const s = await sandbox({ noipPassword: PASSWORD });
-  try {
-    const file = `${s.dir}/noip.pw`;
-    await Deno.writeTextFile(file, `${PASSWORD}\n`);
-    await Deno.chmod(file, 0o644);
-    await s.writeConfig([s.noip({ password: undefined, passwordFile: file })]);
-    for (const command of ["check", "once"]) {
-      const r = await s.run([command]);
-      assert.equal(r.code, ExitCode.Ok, r.stderr);
-      assert.match(
-        r.stderr,
-        new RegExp(
-          `warn: config .*: providers\\[0\\]\\.passwordFile: ${file} can be read by every user; run: chmod 600 ${file}`,
-        ),
-      );
-      assert.ok(!(r.stdout + r.stderr).includes(PASSWORD));
-    }
-    assert.equal(s.noipRequests(), 1, "the update went out");
-    report("world-readable passwordFile: warning naming chmod 600, check and once exit 0");
-  } finally {
-    await s.close();
+  await using s = await sandbox({ noipPassword: PASSWORD });
+  const file = `${s.dir}/noip.pw`;
+  await Deno.writeTextFile(file, `${PASSWORD}\n`);
+  await Deno.chmod(file, 0o644);
+  await s.writeConfig([s.noip({ password: undefined, passwordFile: file })]);
+  for (const command of ["check", "once"]) {
+    const r = await s.run([command]);
+    assert.equal(r.code, ExitCode.Ok, r.stderr);
+    assert.match(
+      r.stderr,
+      new RegExp(
+        `warn: config .*: providers\\[0\\]\\.passwordFile: ${file} can be read by every user; run: chmod 600 ${file}`,
+      ),
+    );
+    assertNoSecret([r.stdout, r.stderr], PASSWORD);
   }
+  assert.equal(s.noipRequests(), 1, "the update went out");
+  report("world-readable passwordFile: warning naming chmod 600, check and once exit 0");
 });
 
 Deno.test("bad config: the first line of a passwordFile is empty: exit 2 saying the rule", async () => {
-  const s = await sandbox({ noipPassword: PASSWORD });
-  try {
-    const file = `${s.dir}/noip.pw`;
-    await Deno.writeTextFile(file, `\n${PASSWORD}\n`, { mode: 0o600 });
-    await s.writeConfig([s.noip({ password: undefined, passwordFile: file })]);
-    const r = await s.run(["check"]);
-    assert.equal(r.code, ExitCode.Usage, r.stderr);
-    assert.ok(
-      r.stderr.includes(
-        `providers[0].passwordFile: the first line of ${file} is empty: dnsbeat reads the password from the first line only; put the password on the first line`,
-      ),
-      r.stderr,
-    );
-    assert.ok(!(r.stdout + r.stderr).includes(PASSWORD));
-  } finally {
-    await s.close();
-  }
+  await using s = await sandbox({ noipPassword: PASSWORD });
+  const file = `${s.dir}/noip.pw`;
+  await Deno.writeTextFile(file, `\n${PASSWORD}\n`, { mode: 0o600 });
+  await s.writeConfig([s.noip({ password: undefined, passwordFile: file })]);
+  const r = await s.run(["check"]);
+  assert.equal(r.code, ExitCode.Usage, r.stderr);
+  assert.ok(
+    r.stderr.includes(
+      `providers[0].passwordFile: the first line of ${file} is empty: dnsbeat reads the password from the first line only; put the password on the first line`,
+    ),
+    r.stderr,
+  );
+  assertNoSecret([r.stdout, r.stderr], PASSWORD);
 });
 
 Deno.test("bad config: an inline password in a config every user can read is a warning", async () => {
-  const s = await sandbox({ noipPassword: PASSWORD });
-  try {
-    await Deno.chmod(s.config, 0o644);
-    for (const command of ["check", "once"]) {
-      const r = await s.run([command]);
-      assert.equal(r.code, ExitCode.Ok, r.stderr);
-      assert.ok(
-        r.stderr.includes(
-          `warn: config ${s.config}: providers[0].password: the config can be read by every user and holds this password inline; run: chmod 600 ${s.config}`,
-        ),
-        r.stderr,
-      );
-      assert.ok(!(r.stdout + r.stderr).includes(PASSWORD));
-    }
-    await Deno.chmod(s.config, 0o600);
-    const quiet = await s.run(["check"]);
-    assert.equal(quiet.code, ExitCode.Ok, quiet.stderr);
-    assert.doesNotMatch(quiet.stderr, /can be read by every user/);
-    report("inline password in a world-readable config: warning naming chmod 600, exit 0");
-  } finally {
-    await s.close();
+  await using s = await sandbox({ noipPassword: PASSWORD });
+  await Deno.chmod(s.config, 0o644);
+  for (const command of ["check", "once"]) {
+    const r = await s.run([command]);
+    assert.equal(r.code, ExitCode.Ok, r.stderr);
+    assert.ok(
+      r.stderr.includes(
+        `warn: config ${s.config}: providers[0].password: the config can be read by every user and holds this password inline; run: chmod 600 ${s.config}`,
+      ),
+      r.stderr,
+    );
+    assertNoSecret([r.stdout, r.stderr], PASSWORD);
   }
+  await Deno.chmod(s.config, 0o600);
+  const quiet = await s.run(["check"]);
+  assert.equal(quiet.code, ExitCode.Ok, quiet.stderr);
+  assert.doesNotMatch(quiet.stderr, /can be read by every user/);
+  report("inline password in a world-readable config: warning naming chmod 600, exit 0");
 });

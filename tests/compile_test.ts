@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { PERMISSION_FLAGS } from "../lib/permissions.ts";
 import { RELEASE_TARGETS, releaseOutput, sha256Hex, sha256sums } from "../scripts/build.ts";
 import { compileArgs, DIST, isRuntimeDownloadFailure, offlineHint } from "../scripts/compile.ts";
+import { tempDir } from "./helpers/temp_dir.ts";
 
 const MAIN = new URL("../main.ts", import.meta.url).pathname;
 
@@ -64,21 +65,18 @@ Deno.test("SHA256SUMS lines are what sha256sum -c reads", async () => {
     await sha256Hex(new TextEncoder().encode("abc")),
     "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
   );
-  const dir = await Deno.makeTempDir();
-  try {
-    await Deno.writeTextFile(`${dir}/dnsbeat-a`, "abc");
-    await Deno.writeTextFile(`${dir}/dnsbeat-b.exe`, "");
-    const text = await sha256sums([`${dir}/dnsbeat-a`, `${dir}/dnsbeat-b.exe`]);
-    assert.equal(
-      text,
-      "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad  dnsbeat-a\n" +
-        "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855  dnsbeat-b.exe\n",
-    );
-    await Deno.writeTextFile(`${dir}/SHA256SUMS`, text);
-    const check = await new Deno.Command("sha256sum", { args: ["-c", "SHA256SUMS"], cwd: dir })
-      .output();
-    assert.equal(check.code, 0, new TextDecoder().decode(check.stderr));
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  await using tmp = await tempDir("test");
+  const dir = tmp.path;
+  await Deno.writeTextFile(`${dir}/dnsbeat-a`, "abc");
+  await Deno.writeTextFile(`${dir}/dnsbeat-b.exe`, "");
+  const text = await sha256sums([`${dir}/dnsbeat-a`, `${dir}/dnsbeat-b.exe`]);
+  assert.equal(
+    text,
+    "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad  dnsbeat-a\n" +
+      "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855  dnsbeat-b.exe\n",
+  );
+  await Deno.writeTextFile(`${dir}/SHA256SUMS`, text);
+  const check = await new Deno.Command("sha256sum", { args: ["-c", "SHA256SUMS"], cwd: dir })
+    .output();
+  assert.equal(check.code, 0, new TextDecoder().decode(check.stderr));
 });

@@ -17,6 +17,8 @@ import { DEFAULT_SERVER as DYNAMIP_SERVER } from "../lib/providers/dynamip/proto
 import { DAY, MINUTE, SECOND } from "../lib/config/duration.ts";
 import { parseIpSource } from "../lib/net/detect.ts";
 import { CONTACT } from "../lib/version.ts";
+import { assertNoSecret } from "./helpers/secret.ts";
+import { tempDir } from "./helpers/temp_dir.ts";
 
 const PW = "S3cr3t-PW!";
 const PW_FILE = "/etc/dnsbeat/dynamip.pw";
@@ -87,21 +89,21 @@ function minimal(): Json {
   };
 }
 
-function assertNoSecret(result: ConfigResult): void {
-  const texts = result.ok ? result.warnings : result.errors;
-  for (const text of texts) assert.ok(!text.includes(PW), "a message echoes the password");
+/** What a config result says: its warnings, or its errors. */
+function messages(result: ConfigResult): string[] {
+  return result.ok ? result.warnings : result.errors;
 }
 
 async function errorsOf(data: unknown, world?: FakeWorld): Promise<string[]> {
   const result = await parseConfig(data, PATH, deps(world));
-  assertNoSecret(result);
+  assertNoSecret(messages(result), PW);
   assert.ok(!result.ok, "expected the config to be rejected");
   return result.errors;
 }
 
 async function configOf(data: unknown, world?: FakeWorld): Promise<[Config, string[]]> {
   const result = await parseConfig(data, PATH, deps(world));
-  assertNoSecret(result);
+  assertNoSecret(messages(result), PW);
   assert.ok(result.ok, `rejected: ${result.ok ? "" : result.errors.join("; ")}`);
   return [result.config, result.warnings];
 }
@@ -650,45 +652,42 @@ Deno.test("fingerprint: 32 hex characters, stable, sensitive to structure", asyn
 });
 
 Deno.test("loadConfig: missing, unreadable, malformed and valid files", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "dnsbeat_config_" });
-  try {
-    // The caller names the file ("config PATH: "), so the message does not.
-    const missing = await loadConfig(`${dir}/nope.json`, deps());
-    assert.deepEqual(missing, {
-      ok: false,
-      errors: [
-        "not found; create it (see examples/noip.json) or pass --config PATH (or set DNSBEAT_CONFIG)",
-      ],
-    });
-    assert.deepEqual(await loadConfig(dir, deps()), {
-      ok: false,
-      errors: ["is a directory; pass the config file itself with --config PATH"],
-    });
+  await using tmp = await tempDir("config");
+  const dir = tmp.path;
+  // The caller names the file ("config PATH: "), so the message does not.
+  const missing = await loadConfig(`${dir}/nope.json`, deps());
+  assert.deepEqual(missing, {
+    ok: false,
+    errors: [
+      "not found; create it (see examples/noip.json) or pass --config PATH (or set DNSBEAT_CONFIG)",
+    ],
+  });
+  assert.deepEqual(await loadConfig(dir, deps()), {
+    ok: false,
+    errors: ["is a directory; pass the config file itself with --config PATH"],
+  });
 
-    const path = `${dir}/config.json`;
-    const malformed = [
-      `{"providers": [{"type": "noip", "password": ${PW}}]}`,
-      `{'providers': [{'password': '${PW}'}]}`,
-      `{"providers": [{"password": "${PW}",}]}`,
-      `{"providers": [{"password": "${PW}"`,
-      `{"providers": [{"password": "${PW}\n"}]}`,
-    ];
-    for (const text of malformed) {
-      await Deno.writeTextFile(path, text);
-      const result = await loadConfig(path, deps());
-      assertNoSecret(result);
-      assert.ok(!result.ok && result.errors.length === 1);
-      assert.ok(result.errors[0]?.startsWith("not valid JSON ("), result.errors[0]);
-    }
-
-    await Deno.writeTextFile(path, JSON.stringify(full(), null, 2));
-    const loaded = await loadConfig(path, deps());
-    assert.ok(loaded.ok);
-    assert.equal(loaded.config.path, path);
-    assert.equal(loaded.config.providers.length, 2);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
+  const path = `${dir}/config.json`;
+  const malformed = [
+    `{"providers": [{"type": "noip", "password": ${PW}}]}`,
+    `{'providers': [{'password': '${PW}'}]}`,
+    `{"providers": [{"password": "${PW}",}]}`,
+    `{"providers": [{"password": "${PW}"`,
+    `{"providers": [{"password": "${PW}\n"}]}`,
+  ];
+  for (const text of malformed) {
+    await Deno.writeTextFile(path, text);
+    const result = await loadConfig(path, deps());
+    assertNoSecret(messages(result), PW);
+    assert.ok(!result.ok && result.errors.length === 1);
+    assert.ok(result.errors[0]?.startsWith("not valid JSON ("), result.errors[0]);
   }
+
+  await Deno.writeTextFile(path, JSON.stringify(full(), null, 2));
+  const loaded = await loadConfig(path, deps());
+  assert.ok(loaded.ok);
+  assert.equal(loaded.config.path, path);
+  assert.equal(loaded.config.providers.length, 2);
 });
 
 const NOIP_KEYS = [...new Set([...CONFIG_KEYS.dyndns2, ...CONFIG_KEYS.dynamip])];
@@ -733,7 +732,7 @@ Deno.test("parseConfig property: a planted password never shows in any message",
     fc.asyncProperty(config, async (data) => {
       const result = await parseConfig(data, PATH, leakyWorld);
       const texts = result.ok ? result.warnings : result.errors;
-      for (const text of texts) assert.ok(!text.includes(PW), text);
+      assertNoSecret(texts, PW, "a message");
     }),
     { numRuns: 500 },
   );

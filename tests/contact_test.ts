@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { type ConfigDeps, parseConfig } from "../lib/config/mod.ts";
 import { contactProblem } from "../lib/config/contact.ts";
 import { CONTACT } from "../lib/version.ts";
+import { dynamipProvider, noipProvider } from "./helpers/fixtures.ts";
 
 const DEPS: ConfigDeps = { readSecretFile: () => ({ error: "none" }), env: () => undefined };
 
@@ -10,9 +11,9 @@ function config(contact: unknown): unknown {
   return {
     userAgentContact: contact,
     providers: [
-      { type: "noip", username: "u", password: "pw-1234", hostnames: ["a.ddns.net"] },
-      { type: "dynu", username: "v", password: "pw-1234", hostnames: ["b.example"] },
-      { type: "dynamip", siteId: "s", password: "pw-1234" },
+      noipProvider(),
+      noipProvider({ type: "dynu", hostnames: ["b.example"] }),
+      dynamipProvider(),
     ],
   };
 }

@@ -14,15 +14,15 @@ import { parseState } from "../lib/state/mod.ts";
 import { type Dyndns2State } from "../lib/providers/dyndns2/entry.ts";
 import { writeStateAtomically } from "../lib/state/store.ts";
 import { dnsbeatArgs } from "../scripts/dnsbeat.ts";
-import type { CliResult } from "./helpers/cli.ts";
-import { type Sandbox, sandbox } from "./helpers/sandbox.ts";
+import { type CliResult, type Sandbox, sandbox } from "./helpers/sandbox.ts";
+import { tempDir } from "./helpers/temp_dir.ts";
 import { numberedState, numberOf } from "./helpers/state_writer.ts";
 import { report } from "./helpers/report.ts";
 import { fill, isRoot, mountTmpfs, system } from "./helpers/system.ts";
+import { NEW_IP } from "./helpers/fixtures.ts";
 
 const WRITER = new URL("./helpers/state_writer.ts", import.meta.url).pathname;
 const NOBODY = 65534;
-const NEW_IP = "81.2.69.160";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -31,52 +31,66 @@ function assertClean(r: CliResult, what: string): void {
   assert.doesNotMatch(r.stdout + r.stderr, /Uncaught/, `${what}: an uncaught error`);
 }
 
-Deno.test("crash: 200 SIGKILLs at random moments leave the old or the new state, never a mix", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "dnsbeat-crash-" });
-  const path = `${dir}/state.json`;
-  await writeStateAtomically(path, numberedState(0));
-  const started = performance.now();
-  let last = 0;
-  let advanced = 0;
-  let midWrite = 0;
-  try {
-    for (let kill = 1; kill <= 200; kill++) {
-      const child = new Deno.Command(Deno.execPath(), {
-        args: ["run", "--quiet", "--allow-read", "--allow-write", WRITER, path],
-        stdin: "null",
-        stdout: "piped",
-        stderr: "null",
-      }).spawn();
-      const reader = child.stdout.getReader();
-      await reader.read();
-      await sleep(5 + Math.random() * 35);
-      child.kill("SIGKILL");
-      await child.status;
-      await reader.cancel();
+/** What one lane of kills saw: its last state's number, kills after progress and mid-write. */
+interface Kills {
+  last: number;
+  advanced: number;
+  midWrite: number;
+}
 
-      const parsed = parseState(await Deno.readTextFile(path));
-      assert.ok(
-        parsed.ok === true,
-        `kill ${kill}: the state does not parse: ${JSON.stringify(parsed)}`,
-      );
-      const n = numberOf(parsed.state);
-      assert.ok(n >= last, `kill ${kill}: state ${n} after state ${last}`);
-      assert.deepEqual(parsed.state, numberedState(n), `kill ${kill}: state ${n} is not whole`);
-      if (n > last) advanced++;
-      last = n;
-      for await (const entry of Deno.readDir(dir)) {
-        if (entry.name === "state.json") continue;
-        assert.match(entry.name, /^state\.json\.tmp-\d+$/);
-        midWrite++;
-        await Deno.remove(`${dir}/${entry.name}`);
-      }
+/** Kills a state writer `kills` times at random moments in its own directory; checks each state. */
+async function killLane(lane: number, kills: number): Promise<Kills> {
+  await using dir = await tempDir("crash");
+  const path = `${dir.path}/state.json`;
+  await writeStateAtomically(path, numberedState(0));
+  const seen: Kills = { last: 0, advanced: 0, midWrite: 0 };
+  for (let kill = 1; kill <= kills; kill++) {
+    const what = `lane ${lane}, kill ${kill}`;
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["run", "--quiet", "--allow-read", "--allow-write", WRITER, path],
+      stdin: "null",
+      stdout: "piped",
+      stderr: "null",
+    }).spawn();
+    const reader = child.stdout.getReader();
+    await reader.read();
+    await sleep(5 + Math.random() * 35);
+    child.kill("SIGKILL");
+    await child.status;
+    await reader.cancel();
+
+    const parsed = parseState(await Deno.readTextFile(path));
+    assert.ok(parsed.ok === true, `${what}: the state does not parse: ${JSON.stringify(parsed)}`);
+    const n = numberOf(parsed.state);
+    assert.ok(n >= seen.last, `${what}: state ${n} after state ${seen.last}`);
+    assert.deepEqual(parsed.state, numberedState(n), `${what}: state ${n} is not whole`);
+    if (n > seen.last) seen.advanced++;
+    seen.last = n;
+    for await (const entry of Deno.readDir(dir.path)) {
+      if (entry.name === "state.json") continue;
+      assert.match(entry.name, /^state\.json\.tmp-\d+$/);
+      seen.midWrite++;
+      await Deno.remove(`${dir.path}/${entry.name}`);
     }
-  } finally {
-    await Deno.remove(dir, { recursive: true });
   }
+  return seen;
+}
+
+Deno.test("crash: 200 SIGKILLs at random moments leave the old or the new state, never a mix", async () => {
+  const started = performance.now();
+  // Two writers (one a core), each on its own state file, side by side: 100 kills each.
+  const settled = await Promise.allSettled([1, 2].map((lane) => killLane(lane, 100)));
+  const lanes = settled.map((lane) => {
+    if (lane.status === "rejected") throw lane.reason;
+    return lane.value;
+  });
+  const sum = (pick: (k: Kills) => number) => lanes.reduce((total, k) => total + pick(k), 0);
+  const written = sum((k) => k.last);
+  const advanced = sum((k) => k.advanced);
+  const midWrite = sum((k) => k.midWrite);
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   report(
-    `200/200 kills left a valid old-or-new state; ${last} states written, ${advanced} kills ` +
+    `200/200 kills left a valid old-or-new state; ${written} states written, ${advanced} kills ` +
       `after progress, ${midWrite} kills between temp file and rename; ${seconds}s`,
   );
   assert.ok(advanced >= 100, `the writer made progress before most kills (${advanced})`);
@@ -179,55 +193,47 @@ Deno.test("crash: a read-only state directory: exit 1 naming it; the state and s
 });
 
 Deno.test("crash: a missing state directory is created 0700, the state file 0600", async () => {
-  const s = await sandbox();
-  try {
-    const state = `${s.dir}/var/lib/dnsbeat/state.json`;
-    const r = await s.run(["once", "--state", state]);
-    assert.equal(r.code, ExitCode.Ok, r.stderr);
-    for (const dir of ["var", "var/lib", "var/lib/dnsbeat"]) {
-      assert.equal((await Deno.stat(`${s.dir}/${dir}`)).mode! & 0o777, 0o700, dir);
-    }
-    assert.equal((await Deno.stat(state)).mode! & 0o777, 0o600);
-    assert.ok(parseState(await Deno.readTextFile(state)).ok);
-
-    await Deno.writeTextFile(`${s.dir}/file`, "");
-    const blocked = await s.run(["once", "--state", `${s.dir}/file/sub/state.json`]);
-    assert.equal(blocked.code, ExitCode.Failure);
-    assert.match(
-      blocked.stderr,
-      /Cannot create the state directory: .*\/file\/sub: a parent is not a directory\. Create it, writable by dnsbeat's user, or choose another path/,
-    );
-    assertClean(blocked, "parent is a file");
-    report(
-      "missing directory: created 0700 (3 levels), state 0600, exit 0; " +
-        "a parent that is a file: exit 1",
-    );
-  } finally {
-    await s.close();
+  await using s = await sandbox();
+  const state = `${s.dir}/var/lib/dnsbeat/state.json`;
+  const r = await s.run(["once", "--state", state]);
+  assert.equal(r.code, ExitCode.Ok, r.stderr);
+  for (const dir of ["var", "var/lib", "var/lib/dnsbeat"]) {
+    assert.equal((await Deno.stat(`${s.dir}/${dir}`)).mode! & 0o777, 0o700, dir);
   }
+  assert.equal((await Deno.stat(state)).mode! & 0o777, 0o600);
+  assert.ok(parseState(await Deno.readTextFile(state)).ok);
+
+  await Deno.writeTextFile(`${s.dir}/file`, "");
+  const blocked = await s.run(["once", "--state", `${s.dir}/file/sub/state.json`]);
+  assert.equal(blocked.code, ExitCode.Failure);
+  assert.match(
+    blocked.stderr,
+    /Cannot create the state directory: .*\/file\/sub: a parent is not a directory\. Create it, writable by dnsbeat's user, or choose another path/,
+  );
+  assertClean(blocked, "parent is a file");
+  report(
+    "missing directory: created 0700 (3 levels), state 0600, exit 0; " +
+      "a parent that is a file: exit 1",
+  );
 });
 
 Deno.test("crash: a state file that is a directory: exit 1 'is a directory', for once and status", async () => {
-  const s = await sandbox();
-  try {
-    const state = `${s.dir}/state.json`;
-    await Deno.mkdir(state);
-    for (const args of [["once"], ["status"], ["check"], ["run"]]) {
-      const r = await s.run(args);
-      assert.equal(r.code, ExitCode.Failure, `${args[0]}: ${r.stderr}`);
-      assert.match(
-        r.stderr,
-        /Cannot read the state file: .*state\.json: is a directory\./,
-        args[0],
-      );
-      assertClean(r, args[0]!);
-    }
-    assert.equal(s.noipRequests(), 0);
-    assert.ok((await Deno.stat(state)).isDirectory, "left as it was");
-    report("state file is a directory: once, status, check, run all exit 1 'is a directory'");
-  } finally {
-    await s.close();
+  await using s = await sandbox();
+  const state = `${s.dir}/state.json`;
+  await Deno.mkdir(state);
+  for (const args of [["once"], ["status"], ["check"], ["run"]]) {
+    const r = await s.run(args);
+    assert.equal(r.code, ExitCode.Failure, `${args[0]}: ${r.stderr}`);
+    assert.match(
+      r.stderr,
+      /Cannot read the state file: .*state\.json: is a directory\./,
+      args[0],
+    );
+    assertClean(r, args[0]!);
   }
+  assert.equal(s.noipRequests(), 0);
+  assert.ok((await Deno.stat(state)).isDirectory, "left as it was");
+  report("state file is a directory: once, status, check, run all exit 1 'is a directory'");
 });
 
 /**

@@ -28,12 +28,8 @@ async function withServer(
   options: DnsServerOptions,
   test: (server: DnsServer) => Promise<void>,
 ): Promise<void> {
-  const server = await startDnsServer(options);
-  try {
-    await test(server);
-  } finally {
-    await server.close();
-  }
+  await using server = await startDnsServer(options);
+  await test(server);
 }
 
 /** The generic source asking the responder for `name`. */

@@ -12,6 +12,7 @@ import {
 } from "../lib/providers/dynamip/protocol.ts";
 import { snippet, SNIPPET_LENGTH } from "../lib/log/snippet.ts";
 import { formatExpiry } from "../lib/emulator/mod.ts";
+import { assertNoSecret } from "./helpers/secret.ts";
 
 const PASSWORD = "Te&st=1 +ü";
 
@@ -197,7 +198,7 @@ Deno.test("parseResponse: the password never comes back, plain or encoded", () =
   for (const body of echoes) {
     const reply = parseResponse(body, PASSWORD);
     assert.equal(reply.kind, "unrecognised");
-    assert.ok(!JSON.stringify(reply).includes(PASSWORD), body);
+    assertNoSecret(JSON.stringify(reply), PASSWORD, `the reply to ${body}`);
     assert.match(JSON.stringify(reply), /\*\*\*/);
   }
   const error = parseResponse(`{{{Invalid UserID/Password|You sent ${PASSWORD}.}}}`, PASSWORD);

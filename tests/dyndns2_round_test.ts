@@ -8,6 +8,7 @@ import { type Dyndns2State } from "../lib/providers/dyndns2/entry.ts";
 import { StateStore } from "../lib/state/store.ts";
 import { DAY, HOUR, MINUTE } from "../lib/config/duration.ts";
 import { testContext } from "./helpers/context.ts";
+import { assertNoSecret } from "./helpers/secret.ts";
 
 const PASSWORD = "Pw-for-round-tests!";
 const V4 = "81.2.69.142";
@@ -107,7 +108,7 @@ Deno.test("badauth stops the provider, persisted with the config's fingerprint; 
     assert.deepEqual(await dyndns2Round(t.ctx, provider(), never), { kind: "stopped" });
   }
   assert.equal(s.requests.length, 1);
-  assert.ok(t.logs.every((l) => !l.includes(PASSWORD)));
+  assertNoSecret(t.logs, PASSWORD, "the log");
 });
 
 Deno.test("a host code stops the whole provider: the other host is not updated either", async () => {
@@ -466,5 +467,5 @@ Deno.test("rounds report updated, waiting and stopped, each once, with the reply
     ["stopped", ["a.ddns.net", "b.ddns.net"], [], "badauth"],
   ]);
   assert.match(t.events[2]!.action ?? "", /dnsbeat resume home/);
-  for (const e of t.events) assert.ok(!JSON.stringify(e).includes(PASSWORD));
+  assertNoSecret(t.events.map((e) => JSON.stringify(e)), PASSWORD, "an event");
 });

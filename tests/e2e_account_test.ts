@@ -10,18 +10,15 @@ import assert from "node:assert/strict";
 import { HOUR } from "../lib/config/duration.ts";
 import { ExitCode } from "../lib/exit_codes.ts";
 import { report } from "./helpers/report.ts";
-import { ECHO_IP, NOIP_USER, type Sandbox, sandbox, SITE_ID } from "./helpers/sandbox.ts";
+import { ECHO_IP, NOIP_USER, SITE_ID } from "./helpers/fixtures.ts";
+import { type Sandbox, sandbox } from "./helpers/sandbox.ts";
 
 const WRONG = "a-wrong-password";
 const PROFILES = ["noip", "dyndns2", "dynu"];
 
 async function within(test: (s: Sandbox) => Promise<void>): Promise<void> {
-  const s = await sandbox();
-  try {
-    await test(s);
-  } finally {
-    await s.close();
-  }
+  await using s = await sandbox();
+  await test(s);
 }
 
 function beats(s: Sandbox): number {

@@ -8,15 +8,13 @@
  */
 import assert from "node:assert/strict";
 import { MINUTE } from "../lib/config/duration.ts";
-import { startEmulator } from "../lib/emulator/mod.ts";
 import { ExitCode } from "../lib/exit_codes.ts";
-import { startDnsServer } from "./helpers/dns_server.ts";
-import { dnsbeat } from "./helpers/cli.ts";
 import { FakeClock } from "./helpers/fake_clock.ts";
+import { NOIP_USER as USER, T0 } from "./helpers/fixtures.ts";
+import { type Sandbox, sandbox } from "./helpers/sandbox.ts";
+import { assertNoSecret } from "./helpers/secret.ts";
 
-const USER = "e2e@example.com";
 const TOKEN = "Cust0m-T0ken-e2e";
-const T0 = Date.UTC(2026, 10, 23, 12, 0, 0);
 
 /** Two ways to speak to the endpoint: a token in a GET's query, Basic auth on a form POST. */
 const SHAPES: [string, (server: string) => Record<string, unknown>][] = [
@@ -34,77 +32,37 @@ const SHAPES: [string, (server: string) => Record<string, unknown>][] = [
   })],
 ];
 
+/**
+ * A sandbox on a fake clock at T0 whose emulator's account has TOKEN as its password; its config
+ * one custom provider `home` of `shape` for `hostnames`. `writeConfig` rewrites that provider with
+ * `overrides` and `top` keys; `run` runs at the moment `at`.
+ */
 async function setup(
   shape: (server: string) => Record<string, unknown>,
   hostnames = ["a.ddns.net"],
 ) {
-  const clock = new FakeClock(T0);
-  const server = await startEmulator({
-    clock,
-    port: 0,
-    accounts: {
-      noip: [{
-        username: USER,
-        password: TOKEN,
-        hosts: ["a.ddns.net", "b.ddns.net"],
-        groups: {},
-        donator: false,
-      }],
-      dynamip: [],
-      echoIp: { ipv4: "81.2.69.142", ipv6: null },
-    },
-  });
-  const dns = await startDnsServer();
-  const dir = await Deno.makeTempDir({ prefix: "dnsbeat-e2e-custom-" });
-  const config = `${dir}/config.json`;
+  const s = await sandbox({ clock: new FakeClock(T0), noipPassword: TOKEN });
   const writeConfig = (
     overrides: Record<string, unknown> = {},
     top: Record<string, unknown> = {},
   ) =>
-    Deno.writeTextFile(
-      config,
-      JSON.stringify({
-        state: `${dir}/state.json`,
-        ipSources: [`${server.url}/ip`],
-        resolver: `127.0.0.1:${dns.port}`,
-        ...top,
-        providers: [{
-          type: "custom",
-          name: "home",
-          hostnames,
-          success: "^OK",
-          nochange: "^NOCHANGE",
-          wait: "^BUSY",
-          ...shape(server.url),
-          ...overrides,
-        }],
-      }),
-      { mode: 0o600 },
-    );
+    s.writeConfig([{
+      type: "custom",
+      name: "home",
+      hostnames,
+      success: "^OK",
+      nochange: "^NOCHANGE",
+      wait: "^BUSY",
+      ...shape(s.server.url),
+      ...overrides,
+    }], top);
   await writeConfig();
-  const updates = () => server.emulator.requests.filter((r) => r.provider === "custom").length;
-  const run = (args: string[], at = T0) => {
-    clock.set(at);
-    return dnsbeat([...args, "--config", config], { now: at });
-  };
   return {
-    server,
-    dns,
-    dir,
-    config,
+    ...s,
     writeConfig,
-    updates,
-    run,
-    async [Symbol.asyncDispose]() {
-      await server.close();
-      await dns.close();
-      await Deno.remove(dir, { recursive: true });
-    },
+    updates: () => s.server.emulator.requests.filter((r) => r.provider === "custom").length,
+    run: (args: string[], at = T0) => s.runAt(at, args),
   };
-}
-
-function assertNoSecret(...texts: string[]) {
-  for (const t of texts) assert.ok(!t.includes(TOKEN), "a secret appeared in output");
 }
 
 for (const [shape, fields] of SHAPES) {
@@ -113,7 +71,7 @@ for (const [shape, fields] of SHAPES) {
     for (let i = 0; i < 10; i++) {
       const r = await t.run(["once"], T0 + i * MINUTE);
       assert.equal(r.code, ExitCode.Ok, r.stderr);
-      assertNoSecret(r.stdout, r.stderr);
+      assertNoSecret([r.stdout, r.stderr], TOKEN);
     }
     assert.equal(t.updates(), 1);
     assert.equal(t.server.emulator.customHost("a.ddns.net").ipv4, "81.2.69.142");
@@ -127,7 +85,7 @@ for (const [shape, fields] of SHAPES) {
     assert.equal(report.providers[0].type, "custom");
     assert.deepEqual(report.providers[0].hosts[0].sent, ["81.2.69.160"]);
     const state = await Deno.readTextFile(`${t.dir}/state.json`);
-    assertNoSecret(status.stdout, state);
+    assertNoSecret([status.stdout, state], TOKEN);
   });
 
   Deno.test(`custom, ${shape}: a refusal stops; 10 restarts send nothing until resume; a config change lifts it`, async () => {
@@ -138,12 +96,12 @@ for (const [shape, fields] of SHAPES) {
     assert.match(first.stderr, /matched neither `success` nor `nochange` nor `wait`/);
     assert.match(first.stderr, /KO nohost/);
     assert.match(first.stderr, /dnsbeat resume home/);
-    assertNoSecret(first.stdout, first.stderr);
+    assertNoSecret([first.stdout, first.stderr], TOKEN);
     t.server.emulator.setEchoIp("81.2.69.160");
     for (let i = 1; i <= 10; i++) {
       const r = await t.run(["once"], T0 + i * 7 * MINUTE);
       assert.equal(r.code, ExitCode.Stopped);
-      assertNoSecret(r.stdout, r.stderr);
+      assertNoSecret([r.stdout, r.stderr], TOKEN);
     }
     assert.equal(t.updates(), 1, "no request after the stop, across 10 restarts");
     const resumed = await t.run(["resume", "home"], T0 + 80 * MINUTE);
@@ -259,53 +217,40 @@ Deno.test("custom: a URL that takes a list sends every hostname in one request",
 
 Deno.test("custom: while it is stopped, its server's detection service is not asked", async () => {
   await using t = await setup(SHAPES[0]![1]);
-  const other = await startEmulator({
+  // A second server, with its own account.
+  await using other = await sandbox({
     clock: new FakeClock(T0),
-    port: 0,
-    accounts: {
-      noip: [{
-        username: USER,
-        password: TOKEN,
-        hosts: ["c.ddns.net"],
-        groups: {},
-        donator: false,
-      }],
-      dynamip: [],
-      echoIp: { ipv4: "81.2.69.142", ipv6: null },
-    },
+    noipPassword: TOKEN,
+    noipHosts: ["c.ddns.net"],
   });
-  try {
-    // `home` is refused at the test's emulator, the first address source; `away` updates at the
-    // other one.
-    await t.writeConfig({ token: "wrong-token" }, {
-      ipSources: [`${t.server.url}/ip`, `${other.url}/ip`],
-    });
-    const config = JSON.parse(await Deno.readTextFile(t.config));
-    config.providers.push({
-      ...config.providers[0],
-      name: "away",
-      token: TOKEN,
-      hostnames: ["c.ddns.net"],
-      url: `${other.url}/custom/update?hostname={{hostname}}&ip={{ip}}&token={{token}}`,
-    });
-    await Deno.writeTextFile(t.config, JSON.stringify(config), { mode: 0o600 });
-    const asked = (e: typeof other) =>
-      e.emulator.requests.filter((r) => r.provider === "ip").length;
-    assert.equal((await t.run(["once"])).code, ExitCode.Stopped);
-    assert.equal(asked(t.server), 1, "asked before the stop");
-    const before = asked(other);
-    for (const [i, ip] of ["81.2.69.160", "81.2.69.161"].entries()) {
-      t.server.emulator.setEchoIp(ip);
-      other.emulator.setEchoIp(ip);
-      await t.run(["once"], T0 + (i + 1) * MINUTE);
-      assert.equal(other.emulator.customHost("c.ddns.net").ipv4, ip);
-    }
-    assert.equal(asked(t.server), 1, "the stopped provider's server is not asked again");
-    assert.equal(asked(other), before + 2, "the other source served");
-    assert.equal(t.updates(), 1, "one refusal, nothing after it");
-  } finally {
-    await other.close();
+  // `home` is refused at the test's emulator, the first address source; `away` updates at the
+  // other one.
+  await t.writeConfig({ token: "wrong-token" }, {
+    ipSources: [`${t.server.url}/ip`, `${other.server.url}/ip`],
+  });
+  const config = JSON.parse(await Deno.readTextFile(t.config));
+  config.providers.push({
+    ...config.providers[0],
+    name: "away",
+    token: TOKEN,
+    hostnames: ["c.ddns.net"],
+    url: `${other.server.url}/custom/update?hostname={{hostname}}&ip={{ip}}&token={{token}}`,
+  });
+  await Deno.writeTextFile(t.config, JSON.stringify(config), { mode: 0o600 });
+  const asked = (e: Sandbox["server"]) =>
+    e.emulator.requests.filter((r) => r.provider === "ip").length;
+  assert.equal((await t.run(["once"])).code, ExitCode.Stopped);
+  assert.equal(asked(t.server), 1, "asked before the stop");
+  const before = asked(other.server);
+  for (const [i, ip] of ["81.2.69.160", "81.2.69.161"].entries()) {
+    t.server.emulator.setEchoIp(ip);
+    other.server.emulator.setEchoIp(ip);
+    await t.run(["once"], T0 + (i + 1) * MINUTE);
+    assert.equal(other.server.emulator.customHost("c.ddns.net").ipv4, ip);
   }
+  assert.equal(asked(t.server), 1, "the stopped provider's server is not asked again");
+  assert.equal(asked(other.server), before + 2, "the other source served");
+  assert.equal(t.updates(), 1, "one refusal, nothing after it");
 });
 
 Deno.test("custom: check shows the URL with every secret hidden; a bad service exits 2 naming the field", async () => {
@@ -314,7 +259,7 @@ Deno.test("custom: check shows the URL with every secret hidden; a bad service e
   assert.equal(ok.code, ExitCode.Ok, ok.stderr);
   assert.match(ok.stdout, /provider "home" \(127\.0\.0\.1, custom\): token \*\*\*/);
   assert.match(ok.stdout, /token=\{\{token\}\}/);
-  assertNoSecret(ok.stdout, ok.stderr);
+  assertNoSecret([ok.stdout, ok.stderr], TOKEN);
   await t.writeConfig({
     url: `${t.server.url}/custom/update?hostname={{hostname}}&key=${TOKEN}&ip={{addr}}`,
     success: "(",
@@ -323,5 +268,5 @@ Deno.test("custom: check shows the URL with every secret hidden; a bad service e
   assert.equal(bad.code, ExitCode.Usage);
   assert.match(bad.stderr, /providers\[0\]\.url: unknown placeholder \{\{addr\}\}/);
   assert.match(bad.stderr, /providers\[0\]\.success: not a valid regular expression/);
-  assertNoSecret(bad.stdout, bad.stderr);
+  assertNoSecret([bad.stdout, bad.stderr], TOKEN);
 });

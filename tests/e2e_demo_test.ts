@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { ExitCode } from "../lib/exit_codes.ts";
-import { dnsbeat } from "./helpers/cli.ts";
+import { dnsbeat } from "./helpers/sandbox.ts";
 
 Deno.test("demo: each step sends what it says, and nothing more", async () => {
   const r = await dnsbeat(["demo"]);

@@ -7,15 +7,12 @@
 import assert from "node:assert/strict";
 import { ExitCode } from "../lib/exit_codes.ts";
 import type { DnsReply } from "./helpers/dns_server.ts";
-import { ECHO_IP, type Sandbox, sandbox } from "./helpers/sandbox.ts";
+import { ECHO_IP } from "./helpers/fixtures.ts";
+import { type Sandbox, sandbox } from "./helpers/sandbox.ts";
 
 async function within(test: (s: Sandbox) => Promise<void>): Promise<void> {
-  const s = await sandbox();
-  try {
-    await test(s);
-  } finally {
-    await s.close();
-  }
+  await using s = await sandbox();
+  await test(s);
 }
 
 /** What the responder answers for the host after 1.2 s: the address the emulator echoes. */

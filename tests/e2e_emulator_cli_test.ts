@@ -6,9 +6,10 @@
  */
 import assert from "node:assert/strict";
 import { ExitCode } from "../lib/exit_codes.ts";
-import { dnsbeat, spawnDnsbeat } from "./helpers/cli.ts";
+import { dnsbeat, spawnDnsbeat } from "./helpers/sandbox.ts";
 import { startDnsServer } from "./helpers/dns_server.ts";
 import { finish, watch } from "./helpers/lines.ts";
+import { tempDir } from "./helpers/temp_dir.ts";
 
 Deno.test("emulator: prints the demo accounts and a config that works against it", async () => {
   const dir = await Deno.makeTempDir({ prefix: "dnsbeat-emulator-cli-" });
@@ -82,7 +83,8 @@ Deno.test("emulator: prints the demo accounts and a config that works against it
 });
 
 Deno.test("emulator --accounts: the file's passwords and the demo accounts are not printed", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "dnsbeat-emulator-cli-" });
+  await using tmp = await tempDir("emulator-cli");
+  const dir = tmp.path;
   const accounts = `${dir}/accounts.json`;
   await Deno.writeTextFile(
     accounts,
@@ -93,16 +95,12 @@ Deno.test("emulator --accounts: the file's passwords and the demo accounts are n
     { mode: 0o600 },
   );
   const emulator = watch(spawnDnsbeat(["emulator", "--port", "0", "--accounts", accounts]));
-  try {
-    await emulator.stdout.waitFor(/^dnsbeat emulator on /);
-    emulator.child.kill("SIGTERM");
-    const end = await finish(emulator);
-    assert.equal(end.code, ExitCode.Ok, end.stderr);
-    assert.doesNotMatch(end.stdout + end.stderr, /file-noip-secret|file-site-secret/);
-    assert.doesNotMatch(end.stdout, /Demo accounts|demo-noip-password|"providers"/);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  await emulator.stdout.waitFor(/^dnsbeat emulator on /);
+  emulator.child.kill("SIGTERM");
+  const end = await finish(emulator);
+  assert.equal(end.code, ExitCode.Ok, end.stderr);
+  assert.doesNotMatch(end.stdout + end.stderr, /file-noip-secret|file-site-secret/);
+  assert.doesNotMatch(end.stdout, /Demo accounts|demo-noip-password|"providers"/);
 });
 
 Deno.test("emulator: a bad --port or --accounts is a usage error on standard error", async () => {

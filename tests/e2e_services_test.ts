@@ -8,14 +8,14 @@
  */
 import assert from "node:assert/strict";
 import { MINUTE } from "../lib/config/duration.ts";
-import { type Fault, startEmulator } from "../lib/emulator/mod.ts";
+import type { Fault } from "../lib/emulator/mod.ts";
 import { ExitCode } from "../lib/exit_codes.ts";
-import { startDnsServer } from "./helpers/dns_server.ts";
-import { dnsbeat } from "./helpers/cli.ts";
 import { FakeClock } from "./helpers/fake_clock.ts";
+import { ECHO_IPV6, T0 } from "./helpers/fixtures.ts";
+import { sandbox } from "./helpers/sandbox.ts";
+import { assertNoSecret } from "./helpers/secret.ts";
 
 const TOKEN = "e2e-Url-T0ken-secret";
-const T0 = Date.UTC(2026, 10, 23, 12, 0, 0);
 
 /** Each service: its config type, two of its hostnames, and how it refuses a wrong token. */
 const SERVICES = [
@@ -29,71 +29,37 @@ const SERVICES = [
   { type: "ddnss", label: "ddnss.de", hosts: ["a.ddnss.de", "b.ddnss.de"], refusal: "badauth" },
 ];
 
+/**
+ * A sandbox on a fake clock at T0 whose emulator's account has the service's hosts and TOKEN;
+ * its config one provider `home` of the service for `hostnames`. `writeConfig` rewrites that
+ * provider with `overrides` and `top` keys; `run` runs at the moment `at`.
+ */
 async function setup(service: (typeof SERVICES)[number], hostnames = service.hosts.slice(0, 1)) {
-  const clock = new FakeClock(T0);
-  const server = await startEmulator({
-    clock,
-    port: 0,
-    accounts: {
-      noip: [{
-        username: "e2e@example.com",
-        password: TOKEN,
-        hosts: service.hosts,
-        groups: {},
-        donator: false,
-      }],
-      dynamip: [],
-      echoIp: { ipv4: "81.2.69.142", ipv6: "2a02:1810::1" },
-    },
+  const s = await sandbox({
+    clock: new FakeClock(T0),
+    noipPassword: TOKEN,
+    noipHosts: service.hosts,
+    echoIpv6: ECHO_IPV6,
   });
-  const dns = await startDnsServer();
-  const dir = await Deno.makeTempDir({ prefix: "dnsbeat-e2e-url-" });
-  const config = `${dir}/config.json`;
   const writeConfig = (
     overrides: Record<string, unknown> = {},
     top: Record<string, unknown> = {},
   ) =>
-    Deno.writeTextFile(
-      config,
-      JSON.stringify({
-        state: `${dir}/state.json`,
-        ipSources: [`${server.url}/ip`],
-        resolver: `127.0.0.1:${dns.port}`,
-        ...top,
-        providers: [{
-          type: service.type,
-          name: "home",
-          token: TOKEN,
-          hostnames,
-          server: server.url,
-          ...overrides,
-        }],
-      }),
-      { mode: 0o600 },
-    );
+    s.writeConfig([{
+      type: service.type,
+      name: "home",
+      token: TOKEN,
+      hostnames,
+      server: s.server.url,
+      ...overrides,
+    }], top);
   await writeConfig();
-  const updates = () => server.emulator.requests.filter((r) => r.provider === "custom").length;
-  const run = (args: string[], at = T0) => {
-    clock.set(at);
-    return dnsbeat([...args, "--config", config], { now: at });
-  };
   return {
-    server,
-    dns,
-    dir,
+    ...s,
     writeConfig,
-    updates,
-    run,
-    async [Symbol.asyncDispose]() {
-      await server.close();
-      await dns.close();
-      await Deno.remove(dir, { recursive: true });
-    },
+    updates: () => s.server.emulator.requests.filter((r) => r.provider === "custom").length,
+    run: (args: string[], at = T0) => s.runAt(at, args),
   };
-}
-
-function assertNoSecret(...texts: string[]) {
-  for (const t of texts) assert.ok(!t.includes(TOKEN), "the token appeared in output");
 }
 
 for (const service of SERVICES) {
@@ -107,7 +73,7 @@ for (const service of SERVICES) {
     for (let i = 0; i < 10; i++) {
       const r = await t.run(["once"], T0 + i * MINUTE);
       assert.equal(r.code, ExitCode.Ok, r.stderr);
-      assertNoSecret(r.stdout, r.stderr);
+      assertNoSecret([r.stdout, r.stderr], TOKEN);
     }
     assert.equal(t.updates(), 1);
     assert.equal(t.server.emulator.customHost(host).ipv4, "81.2.69.142");
@@ -120,7 +86,10 @@ for (const service of SERVICES) {
     const report = JSON.parse(status.stdout);
     assert.equal(report.providers[0].type, service.type);
     assert.deepEqual(report.providers[0].hosts[0].sent, ["81.2.69.160"]);
-    assertNoSecret(check.stdout, status.stdout, await Deno.readTextFile(`${t.dir}/state.json`));
+    assertNoSecret(
+      [check.stdout, status.stdout, await Deno.readTextFile(`${t.dir}/state.json`)],
+      TOKEN,
+    );
   });
 
   Deno.test(`${service.label}: a wrong token stops; 10 restarts send nothing until resume; the right token sends`, async () => {
@@ -228,5 +197,5 @@ Deno.test("FreeDNS: its token stands for one host and its request carries IPv4 o
   const both = await t.run(["check"]);
   assert.equal(both.code, ExitCode.Usage);
   assert.match(both.stderr, /providers\[0\]\.families: includes ipv6, which FreeDNS's request/);
-  assertNoSecret(two.stdout, two.stderr, both.stdout, both.stderr);
+  assertNoSecret([two.stdout, two.stderr, both.stdout, both.stderr], TOKEN);
 });

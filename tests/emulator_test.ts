@@ -13,6 +13,7 @@ import {
   startEmulator,
 } from "../lib/emulator/mod.ts";
 import { FakeClock } from "./helpers/fake_clock.ts";
+import { tempDir } from "./helpers/temp_dir.ts";
 
 const START = Date.UTC(2026, 0, 1, 0, 0, 0);
 const AGENT = "dnsbeat dnsbeat/linux-x86_64-0.1.0 dnsbeat@users.noreply.github.com";
@@ -202,26 +203,23 @@ Deno.test("parseAccounts names the faulty field", () => {
 });
 
 Deno.test("loadAccounts reads a file and reports the path on failure", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
-    const good = `${dir}/accounts.json`;
-    await Deno.writeTextFile(good, JSON.stringify(ACCOUNTS_JSON));
-    assert.deepEqual(await loadAccounts(good), accounts());
-    const bad = `${dir}/bad.json`;
-    await Deno.writeTextFile(bad, '{"noip": [{"password": "leaky-secret" x}]}');
-    const parseError = await loadAccounts(bad);
-    assert.ok("error" in parseError && parseError.error.startsWith(`${bad}: not valid JSON`));
-    assert.ok(!parseError.error.includes("leaky-secret"));
-    await Deno.writeTextFile(bad, '{"noip": 1}');
-    assert.deepEqual(await loadAccounts(bad), {
-      error: `${bad}: noip: expected a list of accounts`,
-    });
-    assert.deepEqual(await loadAccounts(`${dir}/missing.json`), {
-      error: `${dir}/missing.json: cannot read the accounts file (NotFound)`,
-    });
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  await using tmp = await tempDir("test");
+  const dir = tmp.path;
+  const good = `${dir}/accounts.json`;
+  await Deno.writeTextFile(good, JSON.stringify(ACCOUNTS_JSON));
+  assert.deepEqual(await loadAccounts(good), accounts());
+  const bad = `${dir}/bad.json`;
+  await Deno.writeTextFile(bad, '{"noip": [{"password": "leaky-secret" x}]}');
+  const parseError = await loadAccounts(bad);
+  assert.ok("error" in parseError && parseError.error.startsWith(`${bad}: not valid JSON`));
+  assert.ok(!parseError.error.includes("leaky-secret"));
+  await Deno.writeTextFile(bad, '{"noip": 1}');
+  assert.deepEqual(await loadAccounts(bad), {
+    error: `${bad}: noip: expected a list of accounts`,
+  });
+  assert.deepEqual(await loadAccounts(`${dir}/missing.json`), {
+    error: `${dir}/missing.json: cannot read the accounts file (NotFound)`,
+  });
 });
 
 // --- No-IP --------------------------------------------------------------------------------------

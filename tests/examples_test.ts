@@ -1,7 +1,9 @@
 /** The example configs the README links to are valid: `dnsbeat check` accepts each. */
 import assert from "node:assert/strict";
 import { ExitCode } from "../lib/exit_codes.ts";
-import { dnsbeat } from "./helpers/cli.ts";
+import { dnsbeat } from "./helpers/sandbox.ts";
+import { tempDir } from "./helpers/temp_dir.ts";
+import { assertNoSecret } from "./helpers/secret.ts";
 
 const env = {
   DNSBEAT_NOIP_PASSWORD: "example-noip-password",
@@ -18,15 +20,12 @@ const env = {
 
 for (const name of ["noip", "dynamip", "both", "notify", "router", "custom", "services"]) {
   Deno.test(`examples/${name}.json passes dnsbeat check`, async () => {
-    const dir = await Deno.makeTempDir();
-    try {
-      const path = new URL(`../examples/${name}.json`, import.meta.url).pathname;
-      const r = await dnsbeat(["check", "--config", path, "--state", `${dir}/state.json`], { env });
-      assert.equal(r.code, ExitCode.Ok, r.stderr);
-      assert.match(r.stdout, /is valid/);
-      for (const secret of Object.values(env)) assert.ok(!r.stdout.includes(secret));
-    } finally {
-      await Deno.remove(dir, { recursive: true });
-    }
+    await using tmp = await tempDir("test");
+    const dir = tmp.path;
+    const path = new URL(`../examples/${name}.json`, import.meta.url).pathname;
+    const r = await dnsbeat(["check", "--config", path, "--state", `${dir}/state.json`], { env });
+    assert.equal(r.code, ExitCode.Ok, r.stderr);
+    assert.match(r.stdout, /is valid/);
+    assertNoSecret(r.stdout, Object.values(env));
   });
 }

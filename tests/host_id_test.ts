@@ -13,6 +13,7 @@ import { dyndns2Round } from "../lib/providers/dyndns2/round.ts";
 import type { HttpGetRequest, HttpResult } from "../lib/net/http.ts";
 import { hostIdProblem, withHostId } from "../lib/net/ip.ts";
 import { testContext } from "./helpers/context.ts";
+import { noipProvider } from "./helpers/fixtures.ts";
 
 const NAS = "::211:32ff:fe12:3456";
 const deps = {
@@ -23,13 +24,7 @@ const deps = {
 async function parse(provider: Record<string, unknown>) {
   return await parseConfig(
     {
-      providers: [{
-        type: "noip",
-        username: "me@example.com",
-        password: "pw-123456",
-        families: "both",
-        ...provider,
-      }],
+      providers: [noipProvider({ families: "both", ...provider })],
     },
     "/etc/dnsbeat/config.json",
     deps,

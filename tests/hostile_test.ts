@@ -12,15 +12,16 @@ import type { DynamipStatus, Dyndns2Status, StatusReport } from "../lib/provider
 import { MINUTE } from "../lib/config/duration.ts";
 import type { Fault } from "../lib/emulator/mod.ts";
 import { ExitCode } from "../lib/exit_codes.ts";
-import { ECHO_IP, NOIP_HOSTS, NOIP_USER, type Sandbox, sandbox } from "./helpers/sandbox.ts";
+import { ECHO_IP, NEW_IP, NOIP_HOSTS, NOIP_USER } from "./helpers/fixtures.ts";
+import { type Sandbox, sandbox } from "./helpers/sandbox.ts";
 import { report } from "./helpers/report.ts";
+import { assertNoSecret } from "./helpers/secret.ts";
 
-const NEW_IP = "81.2.69.160";
 const NOIP_PASSWORD = "hostile-N0ip-pw";
 const DYNAMIP_PASSWORD = "hostile-Dyn-pw";
 
 /** A server on 127.0.0.1 that counts what reaches it. */
-interface TestServer {
+interface TestServer extends AsyncDisposable {
   url: string;
   /** Paths requested, and whether each carried an Authorization header. */
   hits: { path: string; authorization: boolean }[];
@@ -41,6 +42,7 @@ function serve(
     url: `${tls ? "https" : "http"}://127.0.0.1:${server.addr.port}`,
     hits,
     close: () => server.shutdown(),
+    [Symbol.asyncDispose]: () => server.shutdown(),
   };
 }
 
@@ -120,7 +122,7 @@ async function noipCase(s: Sandbox, seed: string, c: NoipCase): Promise<void> {
     const out = r.stdout + r.stderr;
     assert.equal(r.code, c.code, `${c.name}: ${out}`);
     assert.match(r.stderr, c.message, c.name);
-    assert.ok(!out.includes(NOIP_PASSWORD), `${c.name}: the password in the output`);
+    assertNoSecret(out, NOIP_PASSWORD, `${c.name}: the output`);
     assert.doesNotMatch(out, /^\s+at /m, `${c.name}: a stack trace`);
     if (c.fault) assert.equal(s.noipRequests(), before + 1, `${c.name}: one request`);
 
@@ -340,29 +342,25 @@ Deno.test("No-IP: hostile replies never count as success; each gets its class an
       report(`hostile No-IP https→http redirect: skipped, ${cert}`);
       return;
     }
-    const plain = serve(() => new Response("good 81.2.69.160\ngood 81.2.69.160"));
-    try {
-      await noipCase(s, seed, {
-        name: "https redirected to http",
-        server: () =>
-          serve(
-            () =>
-              new Response(null, {
-                status: 302,
-                headers: { location: `${plain.url}/nic/update?hostname=a.ddns.net` },
-              }),
-            { cert: cert.cert, key: cert.key },
-          ),
-        env: { DENO_CERT: cert.certFile },
-        code: ExitCode.Stopped,
-        class: "stop",
-        stop: "unrecognised",
-        message: /redirected from https:\/\/ to plain http:\/\//,
-      });
-      assert.deepEqual(plain.hits, [], "nothing went out over plain http");
-    } finally {
-      await plain.close();
-    }
+    await using plain = serve(() => new Response("good 81.2.69.160\ngood 81.2.69.160"));
+    await noipCase(s, seed, {
+      name: "https redirected to http",
+      server: () =>
+        serve(
+          () =>
+            new Response(null, {
+              status: 302,
+              headers: { location: `${plain.url}/nic/update?hostname=a.ddns.net` },
+            }),
+          { cert: cert.cert, key: cert.key },
+        ),
+      env: { DENO_CERT: cert.certFile },
+      code: ExitCode.Stopped,
+      class: "stop",
+      stop: "unrecognised",
+      message: /redirected from https:\/\/ to plain http:\/\//,
+    });
+    assert.deepEqual(plain.hits, [], "nothing went out over plain http");
   } finally {
     await elsewhere.close();
     await s.close();
@@ -380,86 +378,78 @@ interface DynamipCase {
 }
 
 Deno.test("DynamIP: hostile replies are never a beat; the attempt still counts for the floor", async () => {
-  const s = await sandbox({ dynamipPassword: DYNAMIP_PASSWORD });
-  const elsewhere = serve(() => new Response("IP Address for George set to 81.2.69.142"));
+  await using s = await sandbox({ dynamipPassword: DYNAMIP_PASSWORD });
+  await using elsewhere = serve(() => new Response("IP Address for George set to 81.2.69.142"));
   const success = "IP Address for George set to 81.2.69.142\r\nExpiry[[[4/2/2030 5:24:41 PM]]]";
   const REJECTED = /the beat was not confirmed: .*check "server" of provider "site" in /;
-  try {
-    const cases: DynamipCase[] = [
-      { name: "HTML page", fault: { kind: "html" }, message: REJECTED },
-      { name: "huge body", fault: { kind: "huge", bytes: 10_000_000 }, message: REJECTED },
-      { name: "empty reply", fault: { kind: "code", body: "" }, message: REJECTED },
-      {
-        name: "503 with a success body",
-        fault: { kind: "status", status: 503, body: success },
-        message: /not confirmed: HTTP 503/,
-      },
-      {
-        name: "401 with a success body",
-        fault: { kind: "status", status: 401, body: success },
-        message: /not confirmed: HTTP 401/,
-      },
-      {
-        name: "success line with an invalid address",
-        fault: { kind: "code", body: "IP Address for George set to 999.1.2.3" },
-        message: REJECTED,
-      },
-      {
-        name: "unknown error title",
-        fault: { kind: "code", body: `{{{Server Busy|Try later}}}\r\n${success}` },
-        message:
-          /DynamIP says "Server Busy" for site George: .*Beats of provider "site" are stopped/,
-        stops: "Server Busy",
-      },
-      {
-        name: "redirect to another server",
-        fault: { kind: "redirect", location: `${elsewhere.url}/Login/updateip.asp` },
-        message: /redirected to another server/,
-      },
-      {
-        name: "dropped after headers",
-        fault: { kind: "close" },
-        message: /may have reached DynamIP but no reply came .*It counts as sent/,
-      },
-      {
-        name: "invalid UTF-8",
-        server: () =>
-          serve(() => new Response(bytes("IP Address for George set to 81.2.69.", [0xff], "142"))),
-        message: REJECTED,
-      },
-    ];
-    for (const c of cases) {
-      const state = `${s.dir}/${c.name.replace(/\W+/g, "-")}.json`;
-      const own = c.server?.();
-      try {
-        await s.writeConfig([s.dynamip({ server: own?.url ?? s.server.url })]);
-        if (c.fault) s.server.emulator.pushFault({ ...c.fault, target: "dynamip" });
-        const started = performance.now();
-        const r = await s.run(["once", "--state", state]);
-        const elapsed = Math.round(performance.now() - started);
-        const out = r.stdout + r.stderr;
-        assert.equal(r.code, c.stops ? ExitCode.Stopped : ExitCode.Failure, `${c.name}: ${out}`);
-        assert.match(r.stderr, c.message, `${c.name}: ${r.stderr}`);
-        for (const form of [DYNAMIP_PASSWORD, encodeURIComponent(DYNAMIP_PASSWORD)]) {
-          assert.ok(!out.includes(form), `${c.name}: the password in the output`);
-        }
-        const shown = JSON.parse((await s.run(["status", "--json", "--state", state])).stdout);
-        const p = (shown as StatusReport).providers[0] as DynamipStatus;
-        assert.equal(p.lastBeat, null, `${c.name}: no beat recorded`);
-        assert.equal(p.lastIp, null, `${c.name}: no address recorded`);
-        assert.equal(p.stop?.code ?? null, c.stops ?? null, `${c.name}: stopped or not`);
-        assert.ok(p.lastRequestAt !== null, `${c.name}: the attempt counts for the floor`);
-        if (c.stops) continue;
-        const gap = Date.parse(p.nextBeat ?? "") - Date.parse(p.lastRequestAt);
-        assert.ok(gap >= 15 * MINUTE - 1000, `${c.name}: next beat ${gap} ms after the attempt`);
-        report(`hostile DynamIP ${c.name}: exit ${r.code}, no beat, ${elapsed} ms`);
-      } finally {
-        await own?.close();
-      }
+  const cases: DynamipCase[] = [
+    { name: "HTML page", fault: { kind: "html" }, message: REJECTED },
+    { name: "huge body", fault: { kind: "huge", bytes: 10_000_000 }, message: REJECTED },
+    { name: "empty reply", fault: { kind: "code", body: "" }, message: REJECTED },
+    {
+      name: "503 with a success body",
+      fault: { kind: "status", status: 503, body: success },
+      message: /not confirmed: HTTP 503/,
+    },
+    {
+      name: "401 with a success body",
+      fault: { kind: "status", status: 401, body: success },
+      message: /not confirmed: HTTP 401/,
+    },
+    {
+      name: "success line with an invalid address",
+      fault: { kind: "code", body: "IP Address for George set to 999.1.2.3" },
+      message: REJECTED,
+    },
+    {
+      name: "unknown error title",
+      fault: { kind: "code", body: `{{{Server Busy|Try later}}}\r\n${success}` },
+      message: /DynamIP says "Server Busy" for site George: .*Beats of provider "site" are stopped/,
+      stops: "Server Busy",
+    },
+    {
+      name: "redirect to another server",
+      fault: { kind: "redirect", location: `${elsewhere.url}/Login/updateip.asp` },
+      message: /redirected to another server/,
+    },
+    {
+      name: "dropped after headers",
+      fault: { kind: "close" },
+      message: /may have reached DynamIP but no reply came .*It counts as sent/,
+    },
+    {
+      name: "invalid UTF-8",
+      server: () =>
+        serve(() => new Response(bytes("IP Address for George set to 81.2.69.", [0xff], "142"))),
+      message: REJECTED,
+    },
+  ];
+  for (const c of cases) {
+    const state = `${s.dir}/${c.name.replace(/\W+/g, "-")}.json`;
+    const own = c.server?.();
+    try {
+      await s.writeConfig([s.dynamip({ server: own?.url ?? s.server.url })]);
+      if (c.fault) s.server.emulator.pushFault({ ...c.fault, target: "dynamip" });
+      const started = performance.now();
+      const r = await s.run(["once", "--state", state]);
+      const elapsed = Math.round(performance.now() - started);
+      const out = r.stdout + r.stderr;
+      assert.equal(r.code, c.stops ? ExitCode.Stopped : ExitCode.Failure, `${c.name}: ${out}`);
+      assert.match(r.stderr, c.message, `${c.name}: ${r.stderr}`);
+      assertNoSecret(out, DYNAMIP_PASSWORD, `${c.name}: the output`);
+      const shown = JSON.parse((await s.run(["status", "--json", "--state", state])).stdout);
+      const p = (shown as StatusReport).providers[0] as DynamipStatus;
+      assert.equal(p.lastBeat, null, `${c.name}: no beat recorded`);
+      assert.equal(p.lastIp, null, `${c.name}: no address recorded`);
+      assert.equal(p.stop?.code ?? null, c.stops ?? null, `${c.name}: stopped or not`);
+      assert.ok(p.lastRequestAt !== null, `${c.name}: the attempt counts for the floor`);
+      if (c.stops) continue;
+      const gap = Date.parse(p.nextBeat ?? "") - Date.parse(p.lastRequestAt);
+      assert.ok(gap >= 15 * MINUTE - 1000, `${c.name}: next beat ${gap} ms after the attempt`);
+      report(`hostile DynamIP ${c.name}: exit ${r.code}, no beat, ${elapsed} ms`);
+    } finally {
+      await own?.close();
     }
-    assert.deepEqual(elsewhere.hits, [], "the other server never received the password URL");
-  } finally {
-    await elsewhere.close();
-    await s.close();
   }
+  assert.deepEqual(elsewhere.hits, [], "the other server never received the password URL");
 });

@@ -1,10 +1,11 @@
 import assert from "node:assert/strict";
 import { type FetchFn, httpRequest, type HttpResult } from "../lib/net/http.ts";
+import { assertNoSecret } from "./helpers/secret.ts";
 
 const SECRET = "s3cr3t-VALUE";
 const encoder = new TextEncoder();
 
-interface TestServer {
+interface TestServer extends AsyncDisposable {
   url: string;
   close(): Promise<void>;
 }
@@ -12,7 +13,8 @@ interface TestServer {
 /** A `Deno.serve` server on 127.0.0.1, port 0. */
 function serve(handler: (req: Request) => Response | Promise<Response>): TestServer {
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, handler);
-  return { url: `http://127.0.0.1:${server.addr.port}`, close: () => server.shutdown() };
+  const close = () => server.shutdown();
+  return { url: `http://127.0.0.1:${server.addr.port}`, close, [Symbol.asyncDispose]: close };
 }
 
 /** A raw TCP server; `handle` runs per connection until `closing()` turns true. */
@@ -29,22 +31,20 @@ function rawServer(
       tasks.push(handle(conn, () => closing).catch(() => {}));
     }
   })().catch(() => {});
-  return {
-    url: `http://127.0.0.1:${listener.addr.port}`,
-    async close() {
-      closing = true;
-      listener.close();
-      await accepting;
-      for (const conn of conns) {
-        try {
-          conn.close();
-        } catch {
-          // Already closed by the handler.
-        }
+  const close = async () => {
+    closing = true;
+    listener.close();
+    await accepting;
+    for (const conn of conns) {
+      try {
+        conn.close();
+      } catch {
+        // Already closed by the handler.
       }
-      await Promise.allSettled(tasks);
-    },
+    }
+    await Promise.allSettled(tasks);
   };
+  return { url: `http://127.0.0.1:${listener.addr.port}`, close, [Symbol.asyncDispose]: close };
 }
 
 /** Reads from `conn` until the peer closes it (or it is closed here). */
@@ -60,81 +60,61 @@ function freePort(): number {
   return port;
 }
 
-function assertNoSecret(result: HttpResult): void {
-  assert.doesNotMatch(JSON.stringify(result), new RegExp(SECRET));
-}
-
 Deno.test("httpRequest: a normal reply, headers sent", async () => {
   let seen: string | null = null;
-  const server = serve((req) => {
+  await using server = serve((req) => {
     seen = req.headers.get("x-test");
     return new Response("hello\n", { status: 200 });
   });
-  try {
-    const result = await httpRequest({ url: `${server.url}/ip`, headers: { "x-test": "yes" } });
-    assert.deepEqual(result, { kind: "reply", status: 200, body: "hello\n", truncated: false });
-    assert.equal(seen, "yes");
-  } finally {
-    await server.close();
-  }
+  const result = await httpRequest({ url: `${server.url}/ip`, headers: { "x-test": "yes" } });
+  assert.deepEqual(result, { kind: "reply", status: 200, body: "hello\n", truncated: false });
+  assert.equal(seen, "yes");
 });
 
 Deno.test("httpRequest: error statuses are replies too", async () => {
-  const server = serve(() => new Response("nope", { status: 500 }));
-  try {
-    assert.deepEqual(await httpRequest({ url: server.url }), {
-      kind: "reply",
-      status: 500,
-      body: "nope",
-      truncated: false,
-    });
-  } finally {
-    await server.close();
-  }
+  await using server = serve(() => new Response("nope", { status: 500 }));
+  assert.deepEqual(await httpRequest({ url: server.url }), {
+    kind: "reply",
+    status: 500,
+    body: "nope",
+    truncated: false,
+  });
 });
 
 Deno.test("httpRequest: an empty body", async () => {
-  const server = serve((req) =>
+  await using server = serve((req) =>
     new URL(req.url).pathname === "/204"
       ? new Response(null, { status: 204 })
       : new Response("", { status: 200 })
   );
-  try {
-    assert.deepEqual(await httpRequest({ url: server.url }), {
-      kind: "reply",
-      status: 200,
-      body: "",
-      truncated: false,
-    });
-    assert.deepEqual(await httpRequest({ url: `${server.url}/204` }), {
-      kind: "reply",
-      status: 204,
-      body: "",
-      truncated: false,
-    });
-  } finally {
-    await server.close();
-  }
+  assert.deepEqual(await httpRequest({ url: server.url }), {
+    kind: "reply",
+    status: 200,
+    body: "",
+    truncated: false,
+  });
+  assert.deepEqual(await httpRequest({ url: `${server.url}/204` }), {
+    kind: "reply",
+    status: 204,
+    body: "",
+    truncated: false,
+  });
 });
 
 Deno.test("httpRequest: invalid UTF-8 becomes replacement characters", async () => {
-  const server = serve(() => new Response(new Uint8Array([0x68, 0xff, 0x69, 0xc3])));
-  try {
-    assert.deepEqual(await httpRequest({ url: server.url }), {
-      kind: "reply",
-      status: 200,
-      body: "h\uFFFDi\uFFFD",
-      truncated: false,
-    });
-  } finally {
-    await server.close();
-  }
+  await using server = serve(() => new Response(new Uint8Array([0x68, 0xff, 0x69, 0xc3])));
+  assert.deepEqual(await httpRequest({ url: server.url }), {
+    kind: "reply",
+    status: 200,
+    body: "h\uFFFDi\uFFFD",
+    truncated: false,
+  });
 });
 
 Deno.test("httpRequest: a 10 MB body is cut at maxBytes quickly", async () => {
   const chunk = new Uint8Array(64 * 1024).fill(0x61);
   let sent = 0;
-  const server = serve(() =>
+  await using server = serve(() =>
     new Response(
       new ReadableStream<Uint8Array>({
         pull(controller) {
@@ -145,73 +125,57 @@ Deno.test("httpRequest: a 10 MB body is cut at maxBytes quickly", async () => {
       }),
     )
   );
-  try {
-    const started = performance.now();
-    const result = await httpRequest({ url: server.url, maxBytes: 1000 });
-    assert.deepEqual(result, {
-      kind: "reply",
-      status: 200,
-      body: "a".repeat(1000),
-      truncated: true,
-    });
-    assert.ok(performance.now() - started < 2000);
-    assert.ok(sent < 10_000_000, "the server was not drained");
-  } finally {
-    await server.close();
-  }
+  const started = performance.now();
+  const result = await httpRequest({ url: server.url, maxBytes: 1000 });
+  assert.deepEqual(result, {
+    kind: "reply",
+    status: 200,
+    body: "a".repeat(1000),
+    truncated: true,
+  });
+  assert.ok(performance.now() - started < 2000);
+  assert.ok(sent < 10_000_000, "the server was not drained");
 });
 
 Deno.test("httpRequest: a body of exactly maxBytes is not truncated, one byte more is", async () => {
-  const server = serve((req) =>
+  await using server = serve((req) =>
     new Response("x".repeat(Number(new URL(req.url).searchParams.get("n"))))
   );
-  try {
-    assert.deepEqual(await httpRequest({ url: `${server.url}/?n=100`, maxBytes: 100 }), {
-      kind: "reply",
-      status: 200,
-      body: "x".repeat(100),
-      truncated: false,
-    });
-    assert.deepEqual(await httpRequest({ url: `${server.url}/?n=101`, maxBytes: 100 }), {
-      kind: "reply",
-      status: 200,
-      body: "x".repeat(100),
-      truncated: true,
-    });
-  } finally {
-    await server.close();
-  }
+  assert.deepEqual(await httpRequest({ url: `${server.url}/?n=100`, maxBytes: 100 }), {
+    kind: "reply",
+    status: 200,
+    body: "x".repeat(100),
+    truncated: false,
+  });
+  assert.deepEqual(await httpRequest({ url: `${server.url}/?n=101`, maxBytes: 100 }), {
+    kind: "reply",
+    status: 200,
+    body: "x".repeat(100),
+    truncated: true,
+  });
 });
 
 Deno.test("httpRequest: the cap does not leave half a character", async () => {
-  const server = serve(() => new Response("aé"));
-  try {
-    assert.deepEqual(await httpRequest({ url: server.url, maxBytes: 2 }), {
-      kind: "reply",
-      status: 200,
-      body: "a",
-      truncated: true,
-    });
-  } finally {
-    await server.close();
-  }
+  await using server = serve(() => new Response("aé"));
+  assert.deepEqual(await httpRequest({ url: server.url, maxBytes: 2 }), {
+    kind: "reply",
+    status: 200,
+    body: "a",
+    truncated: true,
+  });
 });
 
 Deno.test("httpRequest: a server that never answers fails at the deadline", async () => {
-  const server = rawServer((conn) => drain(conn));
-  try {
-    const started = performance.now();
-    const result = await httpRequest({ url: server.url, timeoutMs: 300 });
-    const elapsed = performance.now() - started;
-    assert.deepEqual(result, { kind: "failed", reason: "no complete reply within 300ms" });
-    assert.ok(elapsed >= 250 && elapsed < 1500, `${elapsed}ms`);
-  } finally {
-    await server.close();
-  }
+  await using server = rawServer((conn) => drain(conn));
+  const started = performance.now();
+  const result = await httpRequest({ url: server.url, timeoutMs: 300 });
+  const elapsed = performance.now() - started;
+  assert.deepEqual(result, { kind: "failed", reason: "no complete reply within 300ms" });
+  assert.ok(elapsed >= 250 && elapsed < 1500, `${elapsed}ms`);
 });
 
 Deno.test("httpRequest: a server trickling one byte every 50ms is cut at the deadline", async () => {
-  const server = rawServer(async (conn, closing) => {
+  await using server = rawServer(async (conn, closing) => {
     await conn.read(new Uint8Array(4096));
     await conn.write(encoder.encode("HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\n\r\n"));
     for (let i = 0; i < 200 && !closing(); i++) {
@@ -219,15 +183,11 @@ Deno.test("httpRequest: a server trickling one byte every 50ms is cut at the dea
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   });
-  try {
-    const started = performance.now();
-    const result = await httpRequest({ url: server.url, timeoutMs: 300 });
-    const elapsed = performance.now() - started;
-    assert.deepEqual(result, { kind: "failed", reason: "no complete reply within 300ms" });
-    assert.ok(elapsed >= 250 && elapsed < 1500, `${elapsed}ms`);
-  } finally {
-    await server.close();
-  }
+  const started = performance.now();
+  const result = await httpRequest({ url: server.url, timeoutMs: 300 });
+  const elapsed = performance.now() - started;
+  assert.deepEqual(result, { kind: "failed", reason: "no complete reply within 300ms" });
+  assert.ok(elapsed >= 250 && elapsed < 1500, `${elapsed}ms`);
 });
 
 Deno.test("httpRequest: the deadline in whole seconds reads like 15s", async () => {
@@ -243,7 +203,7 @@ Deno.test("httpRequest: connection refused is unreached, without the secret", as
   const url = `http://user:${SECRET}@127.0.0.1:${freePort()}/x?password=${SECRET}`;
   const result = await httpRequest({ url, timeoutMs: 2000 });
   assert.deepEqual(result, { kind: "unreached", reason: "connection refused" });
-  assertNoSecret(result);
+  assertNoSecret(JSON.stringify(result), SECRET);
 });
 
 Deno.test("httpRequest: a port fetch never connects to says so, not that the request failed", async () => {
@@ -255,65 +215,49 @@ Deno.test("httpRequest: a port fetch never connects to says so, not that the req
 });
 
 Deno.test("httpRequest: a reply that is not HTTP fails", async () => {
-  const server = rawServer(async (conn) => {
+  await using server = rawServer(async (conn) => {
     await conn.read(new Uint8Array(4096));
     await conn.write(encoder.encode("garbage garbage\r\n\r\n"));
     conn.close();
   });
-  try {
-    assert.deepEqual(await httpRequest({ url: `${server.url}/?password=${SECRET}` }), {
-      kind: "failed",
-      reason: "the reply was not valid HTTP",
-    });
-  } finally {
-    await server.close();
-  }
+  assert.deepEqual(await httpRequest({ url: `${server.url}/?password=${SECRET}` }), {
+    kind: "failed",
+    reason: "the reply was not valid HTTP",
+  });
 });
 
 Deno.test("httpRequest: a connection closed before any reply fails (it may have arrived)", async () => {
-  const server = rawServer(async (conn) => {
+  await using server = rawServer(async (conn) => {
     await conn.read(new Uint8Array(4096));
     conn.close();
   });
-  try {
-    assert.deepEqual(await httpRequest({ url: server.url }), {
-      kind: "failed",
-      reason: "connection reset before the reply ended",
-    });
-  } finally {
-    await server.close();
-  }
+  assert.deepEqual(await httpRequest({ url: server.url }), {
+    kind: "failed",
+    reason: "connection reset before the reply ended",
+  });
 });
 
 Deno.test("httpRequest: a connection closed in the middle of the body fails", async () => {
-  const server = rawServer(async (conn) => {
+  await using server = rawServer(async (conn) => {
     await conn.read(new Uint8Array(4096));
     await conn.write(encoder.encode("HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\nabc"));
     conn.close();
   });
-  try {
-    assert.deepEqual(await httpRequest({ url: server.url }), {
-      kind: "failed",
-      reason: "connection reset before the reply ended",
-    });
-  } finally {
-    await server.close();
-  }
+  assert.deepEqual(await httpRequest({ url: server.url }), {
+    kind: "failed",
+    reason: "connection reset before the reply ended",
+  });
 });
 
 Deno.test("httpRequest: TLS to a plain HTTP server fails as a TLS error", async () => {
-  const server = rawServer(async (conn) => {
+  await using server = rawServer(async (conn) => {
     await conn.read(new Uint8Array(4096));
     await conn.write(encoder.encode("HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n\r\n"));
     conn.close();
   });
-  try {
-    const url = server.url.replace("http:", "https:") + `/?password=${SECRET}`;
-    const result = await httpRequest({ url });
-    assert.deepEqual(result, { kind: "failed", reason: "TLS handshake failed" });
-  } finally {
-    await server.close();
-  }
+  const url = server.url.replace("http:", "https:") + `/?password=${SECRET}`;
+  const result = await httpRequest({ url });
+  assert.deepEqual(result, { kind: "failed", reason: "TLS handshake failed" });
 });
 
 Deno.test("httpRequest: fetch errors are classified by their text, which is never echoed", async () => {
@@ -364,7 +308,7 @@ Deno.test("httpRequest: fetch errors are classified by their text, which is neve
   for (const [error, expected] of cases) {
     const result = await httpRequest({ url }, () => Promise.reject(error));
     assert.deepEqual(result, expected, String(error));
-    assertNoSecret(result);
+    assertNoSecret(JSON.stringify(result), SECRET);
   }
 });
 
@@ -383,7 +327,7 @@ Deno.test("httpRequest: URLs that are not http(s) are never fetched", async () =
 
 Deno.test("httpRequest: a same-origin redirect is followed with the headers", async () => {
   const seen: [string, string | null][] = [];
-  const server = serve((req) => {
+  await using server = serve((req) => {
     const url = new URL(req.url);
     seen.push([url.pathname + url.search, req.headers.get("authorization")]);
     if (url.pathname === "/start") {
@@ -391,47 +335,38 @@ Deno.test("httpRequest: a same-origin redirect is followed with the headers", as
     }
     return new Response("done");
   });
-  try {
-    const result = await httpRequest({
-      url: `${server.url}/start`,
-      headers: { authorization: "Basic abc" },
-    });
-    assert.deepEqual(result, { kind: "reply", status: 200, body: "done", truncated: false });
-    assert.deepEqual(seen, [["/start", "Basic abc"], ["/end?x=1", "Basic abc"]]);
-  } finally {
-    await server.close();
-  }
+  const result = await httpRequest({
+    url: `${server.url}/start`,
+    headers: { authorization: "Basic abc" },
+  });
+  assert.deepEqual(result, { kind: "reply", status: 200, body: "done", truncated: false });
+  assert.deepEqual(seen, [["/start", "Basic abc"], ["/end?x=1", "Basic abc"]]);
 });
 
 Deno.test("httpRequest: a cross-origin redirect is refused; the other server gets nothing", async () => {
   const other: (string | null)[] = [];
-  const second = serve((req) => {
+  await using second = serve((req) => {
     other.push(req.headers.get("authorization"));
     return new Response("stolen");
   });
-  const first = serve(() =>
+  await using first = serve(() =>
     new Response("moved", {
       status: 307,
       headers: { location: `${second.url.replace("//", `//u:${SECRET}@`)}/land?pw=${SECRET}#f` },
     })
   );
-  try {
-    const result = await httpRequest({
-      url: first.url,
-      headers: { authorization: `Basic ${SECRET}` },
-    });
-    assert.deepEqual(result, {
-      kind: "redirect-refused",
-      status: 307,
-      location: `${second.url}/land`,
-      reason: "the server redirected to another server, which would receive the credentials",
-    });
-    assert.deepEqual(other, []);
-    assertNoSecret(result);
-  } finally {
-    await first.close();
-    await second.close();
-  }
+  const result = await httpRequest({
+    url: first.url,
+    headers: { authorization: `Basic ${SECRET}` },
+  });
+  assert.deepEqual(result, {
+    kind: "redirect-refused",
+    status: 307,
+    location: `${second.url}/land`,
+    reason: "the server redirected to another server, which would receive the credentials",
+  });
+  assert.deepEqual(other, []);
+  assertNoSecret(JSON.stringify(result), SECRET);
 });
 
 /** A fake fetch answering from a table keyed by URL, recording calls. */
@@ -487,22 +422,18 @@ Deno.test("httpRequest: an upgrade to another host is refused", async () => {
 
 Deno.test("httpRequest: at most 3 redirects are followed", async () => {
   let requests = 0;
-  const server = serve((req) => {
+  await using server = serve((req) => {
     requests++;
     const n = Number(new URL(req.url).pathname.slice(1) || 0);
     return redirect(302, `/${n + 1}`);
   });
-  try {
-    assert.deepEqual(await httpRequest({ url: server.url }), {
-      kind: "redirect-refused",
-      status: 302,
-      location: `${server.url}/4`,
-      reason: "more than 3 redirects",
-    });
-    assert.equal(requests, 4);
-  } finally {
-    await server.close();
-  }
+  assert.deepEqual(await httpRequest({ url: server.url }), {
+    kind: "redirect-refused",
+    status: 302,
+    location: `${server.url}/4`,
+    reason: "more than 3 redirects",
+  });
+  assert.equal(requests, 4);
 });
 
 Deno.test("httpRequest: a redirect to a non-http scheme is refused; no Location is a reply", async () => {

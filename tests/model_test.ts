@@ -1,5 +1,5 @@
 /**
- * The model-based test of the whole client (see tests/helpers/model.ts): 1,000 random sequences
+ * The model-based test of the whole client (see tests/helpers/model.ts): 500 random sequences
  * of restarts, kills, reboots, clock jumps, config edits, resume, reloads, looks, address changes,
  * server replies, network failures, latency and disk failures, each step checked against the
  * protocols' rules. `MODEL_RUNS=N` runs N sequences; `MODEL_SEED=S MODEL_PATH=P` replays the
@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { report } from "./helpers/report.ts";
 import { describeRun, runModel } from "./helpers/model.ts";
 
-const RUNS = Number(Deno.env.get("MODEL_RUNS") ?? 1000);
+const RUNS = Number(Deno.env.get("MODEL_RUNS") ?? 500);
 const SEED = Deno.env.get("MODEL_SEED");
 const PATH = Deno.env.get("MODEL_PATH");
 

@@ -23,6 +23,7 @@ import { EXAMPLE_SINKS } from "./helpers/example_sinks.ts";
 import { commandRunner } from "../lib/notify/run.ts";
 import { fetchSend, MAX_REPLY_BYTES } from "../lib/notify/send.ts";
 import { type Receiver, startReceiver } from "./helpers/receiver.ts";
+import { tempDir } from "./helpers/temp_dir.ts";
 
 const DEPS: DeliverDeps = { send: fetchSend(), run: commandRunner({ graceMs: 200 }) };
 
@@ -157,12 +158,9 @@ async function withReceivers(
 }
 
 async function withTempDir(body: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "dnsbeat_notify_" });
-  try {
-    await body(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  await using tmp = await tempDir("notify");
+  const dir = tmp.path;
+  await body(dir);
 }
 
 async function script(dir: string, name: string, text: string): Promise<string> {

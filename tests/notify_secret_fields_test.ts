@@ -4,6 +4,8 @@ import { ExitCode } from "../lib/exit_codes.ts";
 import type { HealthcheckSink, WebhookSink } from "../lib/notify/config.ts";
 import { startReceiver } from "./helpers/receiver.ts";
 import { sandbox } from "./helpers/sandbox.ts";
+import { noipProvider } from "./helpers/fixtures.ts";
+import { assertNoSecret } from "./helpers/secret.ts";
 
 const PATH = "/etc/dnsbeat/config.json";
 const TOKEN = "tk_9f2Rw-secret";
@@ -22,13 +24,7 @@ function deps(
 /** A config with one No-IP provider and `notify`. */
 function config(notify: unknown[]) {
   return {
-    providers: [{
-      type: "noip",
-      name: "home",
-      username: "me@example.com",
-      password: "Pw-for-sink-tests!",
-      hostnames: ["a.ddns.net"],
-    }],
+    providers: [noipProvider({ name: "home", password: "Pw-for-sink-tests!" })],
     notify,
   };
 }
@@ -37,7 +33,7 @@ async function parse(notify: unknown[], d: ConfigDeps) {
   const result = await parseConfig(config(notify), PATH, d);
   const said = JSON.stringify(result);
   const shown = result.ok ? said.replace(JSON.stringify(result.config), "") : said;
-  assert.ok(!shown.includes(TOKEN), `a token in a message: ${shown}`);
+  assertNoSecret(shown, TOKEN, "a message");
   return result;
 }
 
@@ -119,31 +115,26 @@ Deno.test("sink secrets: the password's rules and words, each problem named once
 });
 
 Deno.test("black-box: a webhook URL and a header from files reach the receiver; no output holds them", async () => {
-  const s = await sandbox();
-  const receiver = startReceiver();
-  try {
-    const urlFile = `${s.dir}/hook.url`;
-    await Deno.writeTextFile(urlFile, `${receiver.url}/hook/${TOKEN}\n`, { mode: 0o600 });
-    await s.writeConfig([s.noip()], {
-      notify: [{
-        type: "webhook",
-        name: "phone",
-        urlFile,
-        headers: { Authorization: { env: "DNSBEAT_HOOK_AUTH" } },
-        timeout: "2s",
-      }],
-    });
-    const env = { DNSBEAT_HOOK_AUTH: `Bearer ${TOKEN}` };
-    const check = await s.run(["check"], { env });
-    assert.equal(check.code, ExitCode.Ok, check.stderr);
-    const sent = await s.run(["notify-test"], { env });
-    assert.equal(sent.code, ExitCode.Ok, sent.stderr);
-    const [request] = await receiver.received(1);
-    assert.equal(request?.path, `/hook/${TOKEN}`);
-    assert.equal(request?.headers.authorization, `Bearer ${TOKEN}`);
-    for (const r of [check, sent]) assert.ok(!(r.stdout + r.stderr).includes(TOKEN));
-  } finally {
-    await receiver.close();
-    await s.close();
-  }
+  await using s = await sandbox();
+  await using receiver = startReceiver();
+  const urlFile = `${s.dir}/hook.url`;
+  await Deno.writeTextFile(urlFile, `${receiver.url}/hook/${TOKEN}\n`, { mode: 0o600 });
+  await s.writeConfig([s.noip()], {
+    notify: [{
+      type: "webhook",
+      name: "phone",
+      urlFile,
+      headers: { Authorization: { env: "DNSBEAT_HOOK_AUTH" } },
+      timeout: "2s",
+    }],
+  });
+  const env = { DNSBEAT_HOOK_AUTH: `Bearer ${TOKEN}` };
+  const check = await s.run(["check"], { env });
+  assert.equal(check.code, ExitCode.Ok, check.stderr);
+  const sent = await s.run(["notify-test"], { env });
+  assert.equal(sent.code, ExitCode.Ok, sent.stderr);
+  const [request] = await receiver.received(1);
+  assert.equal(request?.path, `/hook/${TOKEN}`);
+  assert.equal(request?.headers.authorization, `Bearer ${TOKEN}`);
+  assertNoSecret([check.stdout, check.stderr, sent.stdout, sent.stderr], TOKEN);
 });

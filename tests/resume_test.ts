@@ -17,6 +17,7 @@ import { emptyDyndns2 } from "../lib/providers/dyndns2/entry.ts";
 import { StateStore } from "../lib/state/store.ts";
 import { recordingNotices } from "./helpers/context.ts";
 import { FakeClock } from "./helpers/fake_clock.ts";
+import { tempDir } from "./helpers/temp_dir.ts";
 
 const AT = "2026-01-01T10:00:00.000Z";
 const BACKOFF = { failures: 3, from: { at: AT, mono: 1 }, ms: 60_000 };
@@ -89,12 +90,9 @@ function collector(): { log: Logger; lines: string[] } {
 }
 
 async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "dnsbeat_resume_" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  await using tmp = await tempDir("resume");
+  const dir = tmp.path;
+  await fn(dir);
 }
 
 Deno.test("stopOf: by identity, whatever the provider's name", () => {

@@ -6,6 +6,8 @@
 import assert from "node:assert/strict";
 import { type ConfigDeps, type ConfigResult, parseConfig } from "../lib/config/mod.ts";
 import { describePasswordLine, passwordLine } from "../lib/config/password_line.ts";
+import { dynamipProvider, noipProvider } from "./helpers/fixtures.ts";
+import { assertNoSecret } from "./helpers/secret.ts";
 
 const PW = "S3cr3t-PW!";
 const PATH = "/etc/dnsbeat/config.json";
@@ -38,10 +40,10 @@ function noip(password: Record<string, string>): unknown {
 async function parse(password: Record<string, string>, world: World): Promise<ConfigResult> {
   const result = await parseConfig(noip(password), PATH, deps(world));
   const texts = result.ok ? result.warnings : result.errors;
-  for (const text of texts) assert.ok(!text.includes(PW), `a message shows the password: ${text}`);
+  assertNoSecret(texts, PW, "a message");
   if (result.ok) {
     const source = result.config.providers[0]?.passwordSource ?? "";
-    assert.ok(!source.includes(PW), `the source shows the password: ${source}`);
+    assertNoSecret(source, PW, "the password's source");
   }
   return result;
 }
@@ -228,8 +230,8 @@ Deno.test("password inline in a config every user can read: the passwordFile war
 Deno.test("password inline: one warning per provider, each naming its field", async () => {
   const data = {
     providers: [
-      { type: "noip", username: "u", password: PW, hostnames: ["a.ddns.net"] },
-      { type: "dynamip", siteId: "s", password: PW },
+      noipProvider({ password: PW }),
+      dynamipProvider({ password: PW }),
     ],
   };
   const result = await parseConfig(data, PATH, deps({ configMode: 0o666 }));

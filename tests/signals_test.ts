@@ -45,42 +45,34 @@ async function interrupt(s: Sandbox, route: "noip" | "dynamip", signal: Deno.Sig
 
 for (const signal of ["SIGTERM", "SIGINT"] as const) {
   Deno.test(`signals: ${signal} during a No-IP request: exit 0 within 2 s, the attempt kept`, async () => {
-    const s = await sandbox();
-    try {
-      const end = await interrupt(s, "noip", signal);
-      const entry = await s.noipEntry();
-      assert.ok(entry?.attempt, "the attempt was written ahead and stays: it may have arrived");
-      assert.equal(entry.hosts["a.ddns.net"]?.sent ?? null, null, "nothing confirmed");
-      assert.equal(entry.stop, null);
-      const next = await s.run(["once"]);
-      assert.equal(next.code, ExitCode.Failure, "the next start backs off");
-      assert.match(next.stderr, /no reply \(dnsbeat ended before the reply came\)/);
-      assert.equal(s.noipRequests(), 1);
-      report(`No-IP request in flight, ${signal} → exit ${end.code} in ${end.ms} ms`);
-    } finally {
-      await s.close();
-    }
+    await using s = await sandbox();
+    const end = await interrupt(s, "noip", signal);
+    const entry = await s.noipEntry();
+    assert.ok(entry?.attempt, "the attempt was written ahead and stays: it may have arrived");
+    assert.equal(entry.hosts["a.ddns.net"]?.sent ?? null, null, "nothing confirmed");
+    assert.equal(entry.stop, null);
+    const next = await s.run(["once"]);
+    assert.equal(next.code, ExitCode.Failure, "the next start backs off");
+    assert.match(next.stderr, /no reply \(dnsbeat ended before the reply came\)/);
+    assert.equal(s.noipRequests(), 1);
+    report(`No-IP request in flight, ${signal} → exit ${end.code} in ${end.ms} ms`);
   });
 
   Deno.test(`signals: ${signal} during a DynamIP beat: exit 0 within 2 s, no beat, attempt kept`, async () => {
-    const s = await sandbox();
-    try {
-      await s.writeConfig([s.dynamip()]);
-      const end = await interrupt(s, "dynamip", signal);
-      const site = await s.dynamipEntry();
-      assert.ok(site?.lastRequest, "the attempt stays for the 15-minute floor");
-      assert.equal(site.lastBeat, null);
-      assert.equal(site.lastIp, null);
-      assert.equal(site.lastReply, null);
-      assert.equal(site.stop, null);
-      const next = await s.run(["once"]);
-      assert.equal(next.code, ExitCode.Ok, next.stderr);
-      assert.match(next.stdout, /no beat now; DynamIP allows one every 15 minutes/);
-      assert.equal(s.server.emulator.requests.filter((r) => r.provider === "dynamip").length, 1);
-      report(`DynamIP beat in flight, ${signal} → exit ${end.code} in ${end.ms} ms`);
-    } finally {
-      await s.close();
-    }
+    await using s = await sandbox();
+    await s.writeConfig([s.dynamip()]);
+    const end = await interrupt(s, "dynamip", signal);
+    const site = await s.dynamipEntry();
+    assert.ok(site?.lastRequest, "the attempt stays for the 15-minute floor");
+    assert.equal(site.lastBeat, null);
+    assert.equal(site.lastIp, null);
+    assert.equal(site.lastReply, null);
+    assert.equal(site.stop, null);
+    const next = await s.run(["once"]);
+    assert.equal(next.code, ExitCode.Ok, next.stderr);
+    assert.match(next.stdout, /no beat now; DynamIP allows one every 15 minutes/);
+    assert.equal(s.server.emulator.requests.filter((r) => r.provider === "dynamip").length, 1);
+    report(`DynamIP beat in flight, ${signal} → exit ${end.code} in ${end.ms} ms`);
   });
 }
 
@@ -157,95 +149,91 @@ async function logShows(path: string, pattern: RegExp, count = 1, timeoutMs = 10
 }
 
 Deno.test("signals: the SysV script's reload and force-reload reach dnsbeat, started with SIGHUP ignored", async () => {
-  const s = await sandbox();
-  try {
-    // The script's DAEMON: the real dnsbeat (main.ts with the binary's permissions), exec'd so
-    // that the pid the script keeps is dnsbeat's. It notes the signals it inherits ignored.
-    const daemon = `${s.dir}/dnsbeat`;
-    const ignored = `${s.dir}/sigign`;
+  await using s = await sandbox();
+  // The script's DAEMON: the real dnsbeat (main.ts with the binary's permissions), exec'd so
+  // that the pid the script keeps is dnsbeat's. It notes the signals it inherits ignored.
+  const daemon = `${s.dir}/dnsbeat`;
+  const ignored = `${s.dir}/sigign`;
+  await Deno.writeTextFile(
+    daemon,
+    [
+      "#!/bin/sh",
+      `sed -n 's/^SigIgn:[[:space:]]*//p' "/proc/$$/status" > ${shQuote(ignored)}`,
+      `exec ${[Deno.execPath(), ...dnsbeatArgs([])].map(shQuote).join(" ")} "$@"`,
+      "",
+    ].join("\n"),
+    { mode: 0o755 },
+  );
+  const defaults = `${s.dir}/defaults`;
+  const script = `${s.dir}/init`;
+  const original = await Deno.readTextFile(new URL("../contrib/sysv/dnsbeat", import.meta.url));
+  await Deno.writeTextFile(script, original.replaceAll("/etc/default/dnsbeat", defaults), {
+    mode: 0o755,
+  });
+  const log = `${s.dir}/dnsbeat.log`;
+  const env: Record<string, string> = { NO_COLOR: "1" };
+  for (const name of ["PATH", "HOME", "DENO_DIR"]) {
+    const value = Deno.env.get(name);
+    if (value !== undefined) env[name] = value;
+  }
+  const sh = async (action: string) => {
+    const out = await new Deno.Command("sh", { args: [script, action], env, clearEnv: true })
+      .output();
+    const d = new TextDecoder();
+    return { code: out.code, text: d.decode(out.stdout) + d.decode(out.stderr) };
+  };
+  const ssd = new Deno.Command("sh", { args: ["-c", "command -v start-stop-daemon"] })
+    .outputSync();
+  const variants = ssd.code === 0 ? ["", "START_STOP_DAEMON="] : ["START_STOP_DAEMON="];
+  let round = 0;
+  for (const variant of variants) {
+    round++;
+    const label = variant || "start-stop-daemon";
     await Deno.writeTextFile(
-      daemon,
+      defaults,
       [
-        "#!/bin/sh",
-        `sed -n 's/^SigIgn:[[:space:]]*//p' "/proc/$$/status" > ${shQuote(ignored)}`,
-        `exec ${[Deno.execPath(), ...dnsbeatArgs([])].map(shQuote).join(" ")} "$@"`,
+        `DAEMON=${daemon}`,
+        `CONFIG=${s.config}`,
+        `STATE=${s.state}`,
+        `PIDFILE=${s.dir}/dnsbeat.pid`,
+        `LOGFILE=${log}`,
+        variant,
         "",
       ].join("\n"),
-      { mode: 0o755 },
     );
-    const defaults = `${s.dir}/defaults`;
-    const script = `${s.dir}/init`;
-    const original = await Deno.readTextFile(new URL("../contrib/sysv/dnsbeat", import.meta.url));
-    await Deno.writeTextFile(script, original.replaceAll("/etc/default/dnsbeat", defaults), {
-      mode: 0o755,
-    });
-    const log = `${s.dir}/dnsbeat.log`;
-    const env: Record<string, string> = { NO_COLOR: "1" };
-    for (const name of ["PATH", "HOME", "DENO_DIR"]) {
-      const value = Deno.env.get(name);
-      if (value !== undefined) env[name] = value;
-    }
-    const sh = async (action: string) => {
-      const out = await new Deno.Command("sh", { args: [script, action], env, clearEnv: true })
-        .output();
-      const d = new TextDecoder();
-      return { code: out.code, text: d.decode(out.stdout) + d.decode(out.stderr) };
-    };
-    const ssd = new Deno.Command("sh", { args: ["-c", "command -v start-stop-daemon"] })
-      .outputSync();
-    const variants = ssd.code === 0 ? ["", "START_STOP_DAEMON="] : ["START_STOP_DAEMON="];
-    let round = 0;
-    for (const variant of variants) {
-      round++;
-      const label = variant || "start-stop-daemon";
-      await Deno.writeTextFile(
-        defaults,
-        [
-          `DAEMON=${daemon}`,
-          `CONFIG=${s.config}`,
-          `STATE=${s.state}`,
-          `PIDFILE=${s.dir}/dnsbeat.pid`,
-          `LOGFILE=${log}`,
-          variant,
-          "",
-        ].join("\n"),
-      );
-      await s.writeConfig([s.noip()]);
-      const notRunning = await sh("reload");
-      assert.equal(notRunning.code, 7, `${label}: ${notRunning.text}`);
-      assert.match(notRunning.text, /dnsbeat is not running/, label);
+    await s.writeConfig([s.noip()]);
+    const notRunning = await sh("reload");
+    assert.equal(notRunning.code, 7, `${label}: ${notRunning.text}`);
+    assert.match(notRunning.text, /dnsbeat is not running/, label);
 
-      const start = await sh("start");
-      assert.equal(start.code, 0, `${label}: ${start.text}`);
-      const pid = (await Deno.readTextFile(`${s.dir}/dnsbeat.pid`)).trim();
-      const mask = BigInt(`0x${(await Deno.readTextFile(ignored)).trim()}`);
-      assert.equal(mask & 1n, 1n, `${label}: dnsbeat starts with SIGHUP ignored`);
-      await logShows(log, /dnsbeat runs 1 provider\(s\)/, round);
+    const start = await sh("start");
+    assert.equal(start.code, 0, `${label}: ${start.text}`);
+    const pid = (await Deno.readTextFile(`${s.dir}/dnsbeat.pid`)).trim();
+    const mask = BigInt(`0x${(await Deno.readTextFile(ignored)).trim()}`);
+    assert.equal(mask & 1n, 1n, `${label}: dnsbeat starts with SIGHUP ignored`);
+    await logShows(log, /dnsbeat runs 1 provider\(s\)/, round);
 
-      await s.writeConfig([s.noip(), s.dynamip()]);
-      const reload = await sh("reload");
-      assert.equal(reload.code, 0, `${label}: ${reload.text}`);
-      assert.match(reload.text, new RegExp(`dnsbeat \\(pid ${pid}\\) reads .* again`), label);
-      await logShows(log, /read again \(reload\): 2 provider\(s\)/, 2 * round - 1);
+    await s.writeConfig([s.noip(), s.dynamip()]);
+    const reload = await sh("reload");
+    assert.equal(reload.code, 0, `${label}: ${reload.text}`);
+    assert.match(reload.text, new RegExp(`dnsbeat \\(pid ${pid}\\) reads .* again`), label);
+    await logShows(log, /read again \(reload\): 2 provider\(s\)/, 2 * round - 1);
 
-      const force = await sh("force-reload");
-      assert.equal(force.code, 0, `${label}: ${force.text}`);
-      await logShows(log, /read again \(reload\): 2 provider\(s\)/, 2 * round);
-      assert.equal((await sh("status")).code, 0, `${label}: still running after two SIGHUPs`);
-      assert.equal(
-        (await Deno.readTextFile(`${s.dir}/dnsbeat.pid`)).trim(),
-        pid,
-        `${label}: the same process`,
-      );
+    const force = await sh("force-reload");
+    assert.equal(force.code, 0, `${label}: ${force.text}`);
+    await logShows(log, /read again \(reload\): 2 provider\(s\)/, 2 * round);
+    assert.equal((await sh("status")).code, 0, `${label}: still running after two SIGHUPs`);
+    assert.equal(
+      (await Deno.readTextFile(`${s.dir}/dnsbeat.pid`)).trim(),
+      pid,
+      `${label}: the same process`,
+    );
 
-      const stop = await sh("stop");
-      assert.equal(stop.code, 0, `${label}: ${stop.text}`);
-      await logShows(log, /dnsbeat stopped by signal; the state is saved\./, round);
-    }
-    const text = await Deno.readTextFile(log);
-    assert.doesNotMatch(text, /Hangup|exit 129/);
-    assert.equal(s.noipRequests(), 1, "reloads and restarts sent nothing for the same address");
-  } finally {
-    await s.close();
+    const stop = await sh("stop");
+    assert.equal(stop.code, 0, `${label}: ${stop.text}`);
+    await logShows(log, /dnsbeat stopped by signal; the state is saved\./, round);
   }
+  const text = await Deno.readTextFile(log);
+  assert.doesNotMatch(text, /Hangup|exit 129/);
+  assert.equal(s.noipRequests(), 1, "reloads and restarts sent nothing for the same address");
 });

@@ -9,6 +9,7 @@ import {
   stateTarget,
   writeStateAtomically,
 } from "../lib/state/store.ts";
+import { tempDir } from "./helpers/temp_dir.ts";
 
 function sample(): State {
   const state = emptyState();
@@ -266,19 +267,16 @@ Deno.test("readState: garbage is corrupt and the file is left untouched", async 
 });
 
 Deno.test("removeStaleTemps: removes only this state's leftovers from a crash", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
-    const path = `${dir}/state.json`;
-    await Deno.writeTextFile(`${path}.tmp-4242`, "{half");
-    await Deno.writeTextFile(`${dir}/other.json.tmp-1`, "keep");
-    await Deno.writeTextFile(path, "keep");
-    await removeStaleTemps(path);
-    const names = [];
-    for await (const e of Deno.readDir(dir)) names.push(e.name);
-    assert.deepEqual(names.sort(), ["other.json.tmp-1", "state.json"]);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  await using tmp = await tempDir("test");
+  const dir = tmp.path;
+  const path = `${dir}/state.json`;
+  await Deno.writeTextFile(`${path}.tmp-4242`, "{half");
+  await Deno.writeTextFile(`${dir}/other.json.tmp-1`, "keep");
+  await Deno.writeTextFile(path, "keep");
+  await removeStaleTemps(path);
+  const names = [];
+  for await (const e of Deno.readDir(dir)) names.push(e.name);
+  assert.deepEqual(names.sort(), ["other.json.tmp-1", "state.json"]);
 });
 
 Deno.test("writeStateAtomically: as root, the file gets the directory's owner (a service user)", async () => {
@@ -286,16 +284,13 @@ Deno.test("writeStateAtomically: as root, the file gets the directory's owner (a
     report("skipped: needs root to chown");
     return;
   }
-  const dir = await Deno.makeTempDir();
-  try {
-    await Deno.chown(dir, 65534, 65534);
-    await writeStateAtomically(`${dir}/state.json`, emptyState());
-    const info = await Deno.stat(`${dir}/state.json`);
-    assert.equal(info.uid, 65534);
-    assert.equal(info.gid, 65534);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  await using tmp = await tempDir("test");
+  const dir = tmp.path;
+  await Deno.chown(dir, 65534, 65534);
+  await writeStateAtomically(`${dir}/state.json`, emptyState());
+  const info = await Deno.stat(`${dir}/state.json`);
+  assert.equal(info.uid, 65534);
+  assert.equal(info.gid, 65534);
 });
 
 Deno.test("StateStore.record: kept in memory when the write fails, saved by the next write", async () => {

@@ -62,8 +62,8 @@ export interface DnsServerOptions {
   tcp?: boolean;
 }
 
-/** A running responder. */
-export interface DnsServer {
+/** A running responder; disposing it is {@link DnsServer.close}. */
+export interface DnsServer extends AsyncDisposable {
   /** Always 127.0.0.1. */
   address: "127.0.0.1";
   /** The port it listens on. */
@@ -142,20 +142,22 @@ export async function startDnsServer(options: DnsServerOptions = {}): Promise<Dn
     });
   });
 
+  const close = async () => {
+    for (const timer of timers) clearTimeout(timer);
+    timers.clear();
+    for (const socket of connections) socket.destroy();
+    await Promise.all([
+      new Promise<void>((resolve) => udp.close(() => resolve())),
+      tcp && new Promise<void>((resolve) => tcp.close(() => resolve())),
+    ]);
+  };
   return {
     address: "127.0.0.1",
     port: udp.address().port,
     queries,
     set,
-    close: async () => {
-      for (const timer of timers) clearTimeout(timer);
-      timers.clear();
-      for (const socket of connections) socket.destroy();
-      await Promise.all([
-        new Promise<void>((resolve) => udp.close(() => resolve())),
-        tcp && new Promise<void>((resolve) => tcp.close(() => resolve())),
-      ]);
-    },
+    close,
+    [Symbol.asyncDispose]: close,
   };
 }
 

@@ -1,7 +1,7 @@
 /**
  * A tiny HTTP server on 127.0.0.1 (port 0) that records every request and answers as told: a
- * status, an echo of the request, a slow answer, a reply cut off in the middle, or no answer at
- * all (until the receiver closes).
+ * status, an echo of the request, a slow answer, an answer held until the test lets it go, a reply
+ * cut off in the middle, or no answer at all (until the receiver closes). It is `AsyncDisposable`.
  *
  * @module
  */
@@ -26,13 +26,15 @@ export type Behaviour =
   | { kind: "echo"; status: number }
   /** Answer `status` (default 200) after `delayMs`. */
   | { kind: "slow"; delayMs: number; status?: number }
+  /** Answer `status` (default 200) once {@link Receiver.letGo} is called. */
+  | { kind: "held"; status?: number }
   /** Never answer. */
   | { kind: "hang" }
   /** Answer 200 and start the body, then close the connection before it ends. */
   | { kind: "cut" };
 
-/** A running receiver. */
-export interface Receiver {
+/** A running receiver; disposing it is {@link Receiver.close}. */
+export interface Receiver extends AsyncDisposable {
   /** `http://127.0.0.1:PORT`. */
   url: string;
   /** Every request so far, in order. */
@@ -41,6 +43,8 @@ export interface Receiver {
   answer(behaviour: Behaviour): void;
   /** Resolves with the requests once there are at least `count`; rejects after 5 s. */
   received(count: number): Promise<ReceivedRequest[]>;
+  /** Answers the requests held so far (see the `held` behaviour). */
+  letGo(): void;
   /** Releases hanging and slow requests and stops the server. */
   close(): Promise<void>;
 }
@@ -54,6 +58,8 @@ export function startReceiver(
   let current = behaviour;
   let release!: () => void;
   const released = new Promise<void>((resolve) => release = resolve);
+  let letGo!: () => void;
+  let held = new Promise<void>((resolve) => letGo = resolve);
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
     const url = new URL(req.url);
     const request: ReceivedRequest = {
@@ -78,6 +84,9 @@ export function startReceiver(
       case "slow":
         await wait(now.delayMs, released);
         return new Response("", { status: now.status ?? 200 });
+      case "held":
+        await Promise.race([held, released]);
+        return new Response("", { status: now.status ?? 200 });
       case "hang":
         await wait(Infinity, released);
         return new Response("", { status: 503 });
@@ -94,6 +103,10 @@ export function startReceiver(
       }
     }
   });
+  const close = async () => {
+    release();
+    await server.shutdown();
+  };
   return {
     url: `http://127.0.0.1:${server.addr.port}`,
     requests,
@@ -118,10 +131,12 @@ export function startReceiver(
         waiters.push(waiter);
       });
     },
-    async close() {
-      release();
-      await server.shutdown();
+    letGo() {
+      letGo();
+      held = new Promise<void>((resolve) => letGo = resolve);
     },
+    close,
+    [Symbol.asyncDispose]: close,
   };
 }
 
