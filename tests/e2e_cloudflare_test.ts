@@ -11,7 +11,7 @@ import { MINUTE } from "../lib/config/duration.ts";
 import { type Accounts, type RunningEmulator, startEmulator } from "../lib/emulator/mod.ts";
 import { parseAccounts } from "../lib/emulator/mod.ts";
 import { ExitCode } from "../lib/exit_codes.ts";
-import { type CliResult, dnsbeat } from "./helpers/cli.ts";
+import { type CliResult, dnsbeat } from "./helpers/sandbox.ts";
 import { FakeClock } from "./helpers/fake_clock.ts";
 
 const TOKEN = "e2e-CF-token_0123456789abcdefghijklmnopq";
