@@ -8,7 +8,7 @@
 import type { Clock } from "./clock.ts";
 import type { Provider } from "./config/types.ts";
 import type { Detection } from "./net/detect.ts";
-import type { HttpGetRequest, HttpResult } from "./net/http.ts";
+import type { HttpRequest, HttpResult } from "./net/http.ts";
 import type { IpFamily } from "./net/ip.ts";
 import type { Logger } from "./log/mod.ts";
 import type { Looks } from "./daemon/looks.ts";
@@ -24,8 +24,8 @@ export interface Context {
   log: Logger;
   /** The state file. */
   store: StateStore;
-  /** One HTTP GET with deadline, body cap and redirect rules. */
-  httpGet: (request: HttpGetRequest) => Promise<HttpResult>;
+  /** One HTTP request (a GET unless it says) with deadline, body cap and redirect rules. */
+  httpGet: (request: HttpRequest) => Promise<HttpResult>;
   /**
    * Detects the public address of `family` from the configured sources, leaving out the detection
    * hosts of every stopped provider (No-IP forbids asking its own while it refuses the account).

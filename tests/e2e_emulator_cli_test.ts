@@ -28,6 +28,10 @@ Deno.test("emulator: prints the demo accounts and a config that works against it
     assert.match(out, /^ {2}DynamIP {2}site George, password demo-dynamip-password, expires \S+$/m);
     assert.match(
       out,
+      /^ {2}Cloudflare {2}API token demo-cloudflare-token, zone example\.com, records home\.example\.com \(A\)$/m,
+    );
+    assert.match(
+      out,
       new RegExp(`^  ${url}/ip tells a client on 127\\.0\\.0\\.1 .* 81\\.2\\.69\\.142`, "m"),
     );
     assert.match(out, /save it as dnsbeat-emulator\.json, chmod 600 dnsbeat-emulator\.json/);
@@ -39,7 +43,7 @@ Deno.test("emulator: prints the demo accounts and a config that works against it
     assert.deepEqual(printed.ipSources, [`${url}/ip`]);
     assert.deepEqual(
       printed.providers.map((p: Record<string, unknown>) => [p.type, p.name, p.server]),
-      [["noip", "home", url], ["dynamip", "site", url]],
+      [["noip", "home", url], ["dynamip", "site", url], ["cloudflare", "cf", `${url}/client/v4`]],
     );
     const config = `${dir}/dnsbeat-emulator.json`;
     await Deno.writeTextFile(
@@ -53,6 +57,10 @@ Deno.test("emulator: prints the demo accounts and a config that works against it
     assert.match(once.stdout, /No-IP "home": home\.ddns\.net now points to 81\.2\.69\.142\./);
     assert.match(once.stdout, /No-IP "home": nas\.ddns\.net now points to 81\.2\.69\.142\./);
     assert.match(once.stdout, /DynamIP "site": George set to 81\.2\.69\.142/);
+    assert.match(
+      once.stdout,
+      /Cloudflare "cf": the A record of home\.example\.com now holds 81\.2\.69\.142 \(it held 192\.0\.2\.1\)\./,
+    );
     await emulator.stdout.waitFor(/\/nic\/update/);
     await emulator.stdout.waitFor(/\/Login\/updateip\.asp/);
     const status = await dnsbeat(["status", "--config", config]);

@@ -141,7 +141,10 @@ Deno.test("parseAccounts names the faulty field", () => {
   });
   const cases: [unknown, string][] = [
     [[], "the accounts file: expected an object"],
-    [{ nope: 1 }, 'the accounts file: unknown field "nope" (known: noip, dynamip, echoIp)'],
+    [
+      { nope: 1 },
+      'the accounts file: unknown field "nope" (known: noip, dynamip, cloudflare, echoIp)',
+    ],
     [{ noip: {} }, "noip: expected a list of accounts"],
     [{ dynamip: "x" }, "dynamip: expected a list of sites"],
     [noip({ username: "" }), "noip[0].username: expected a non-empty string"],
@@ -757,7 +760,7 @@ Deno.test("parseFault validates faults sent to the control API", () => {
     [{ kind: "hang", times: 0 }, "fault.times: expected a whole number ≥ 1"],
     [
       { kind: "hang", target: "all" },
-      "fault.target: expected one of update, noip, dynamip, custom, ip",
+      "fault.target: expected one of update, noip, dynamip, custom, cloudflare, ip",
     ],
   ];
   for (const [json, error] of errors) assert.deepEqual(parseFault(json), { error }, error);

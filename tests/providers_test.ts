@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { type ConfigDeps, parseConfig } from "../lib/config/mod.ts";
 import type {
+  CloudflareProvider,
   CustomProvider,
   DynamipProvider,
   Dyndns2Provider,
@@ -61,13 +62,25 @@ async function custom(): Promise<CustomProvider> {
   return p as CustomProvider;
 }
 
+async function cloudflare(): Promise<CloudflareProvider> {
+  const [p] = await read({
+    type: "cloudflare",
+    name: "cf",
+    token: PW,
+    hostnames: ["home.example.com", "nas.example.com"],
+    families: "both",
+  });
+  return p as CloudflareProvider;
+}
+
 async function site(): Promise<DynamipProvider> {
   const [p] = await read({ type: "dynamip", name: "site", siteId: "George", password: PW });
   return p as DynamipProvider;
 }
 
-Deno.test("table: the config types are the services, any DynDNS2 server, DynamIP and custom", () => {
+Deno.test("table: the config types are the services, any DynDNS2 server, DynamIP, custom and Cloudflare", () => {
   assert.deepEqual([...PROVIDER_TYPES].sort(), [
+    "cloudflare",
     "custom",
     "ddnss",
     "desec",
@@ -95,6 +108,7 @@ Deno.test("table: each config type reads a provider that names that type", async
   const entries: Record<string, Record<string, unknown>> = {
     dynamip: { siteId: "George", password: PW },
     custom: CUSTOM,
+    cloudflare: { token: PW, hostnames: ["h.example.org"] },
     duckdns: { token: PW, hostnames: ["h.duckdns.org"] },
     freedns: url,
     dynv6: url,
@@ -104,6 +118,30 @@ Deno.test("table: each config type reads a provider that names that type", async
     const [p] = await read({ ...(entries[type] ?? dyndns2), type });
     assert.equal(kindOf(p!).configType(p!), type);
   }
+});
+
+Deno.test("cloudflare row: every record, its hostnames, Cloudflare's detection hosts off limits", async () => {
+  const p = await cloudflare();
+  const k = kindOf(p);
+  assert.deepEqual(k.records(p), [
+    { hostname: "home.example.com", family: "ipv4" },
+    { hostname: "home.example.com", family: "ipv6" },
+    { hostname: "nas.example.com", family: "ipv4" },
+    { hostname: "nas.example.com", family: "ipv6" },
+  ]);
+  assert.deepEqual(k.hostnames(p), ["home.example.com", "nas.example.com"]);
+  assert.equal(k.configType(p), "cloudflare");
+  assert.equal(k.contact(p), "ops@example.org");
+  assert.equal(k.schedule(p), "Cloudflare, every 5m");
+  assert.deepEqual(k.secretSources(p), ["token inline in the config: 17 characters"]);
+  // research/services.md §7: the hosts clients detect at (/cdn-cgi/trace, DNS over HTTPS).
+  const off = k.detection(p);
+  for (const host of ["cloudflare.com", "one.one.one.one", "cloudflare-dns.com", "1.1.1.1"]) {
+    assert.ok(off.includes(host), host);
+  }
+  assert.ok(off.includes("api.cloudflare.com"), "its API's host");
+  assert.ok(!k.describe(p).includes(PW), "no token in check");
+  assert.ok(!p.key.includes(PW), "no token in the state's key");
 });
 
 Deno.test("dyndns2 row: every host's records, its hostnames, its User-Agent contact", async () => {
@@ -195,6 +233,11 @@ Deno.test("rows: a second provider for one account is refused with the row's rea
   assert.ok(
     own.some((e) => /^providers\[1\]: the same account .*providers\[0\]/.test(e)),
     own.join("\n"),
+  );
+  const token = await twice({ type: "cloudflare", token: PW, hostnames: ["a.example.com"] });
+  assert.ok(
+    token.some((e) => /^providers\[1\]: the same Cloudflare API token .*providers\[0\]/.test(e)),
+    token.join("\n"),
   );
   const beat = await twice({ type: "dynamip", siteId: "George", password: PW });
   assert.ok(

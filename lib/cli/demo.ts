@@ -23,6 +23,7 @@ import { status } from "./status.ts";
 const NOIP_PASSWORD = "demo-noip-password";
 const DYNAMIP_PASSWORD = "demo-dynamip-password";
 const DESEC_TOKEN = "demo-desec-token";
+const CLOUDFLARE_TOKEN = "demo-cloudflare-token";
 /** The deSEC domain the demo adds at the end (the emulator's deSEC answers for it). */
 const DESEC_DOMAIN = "home.dedyn.io";
 
@@ -41,6 +42,27 @@ export function demoAccounts(now: number): Accounts {
       password: DYNAMIP_PASSWORD,
       expiry: now + 60 * 24 * 60 * MINUTE,
     }],
+    cloudflare: {
+      zones: [{
+        id: "d0000000000000000000000000000001",
+        name: "example.com",
+        records: [{
+          id: "d0000000000000000000000000000002",
+          type: "A",
+          name: "home.example.com",
+          content: "192.0.2.1",
+          ttl: 1,
+          proxied: false,
+        }],
+      }],
+      tokens: [{
+        token: CLOUDFLARE_TOKEN,
+        label: "token 1",
+        zones: ["example.com"],
+        zoneRead: true,
+        dnsEdit: true,
+      }],
+    },
     echoIp: { ipv4: "81.2.69.142", ipv6: "2a02:1810::1" },
   };
 }

@@ -1,5 +1,5 @@
 /**
- * `dnsbeat emulator`: the built-in No-IP and DynamIP server emulator on 127.0.0.1, for trying
+ * `dnsbeat emulator`: the built-in No-IP, DynamIP and Cloudflare API emulator on 127.0.0.1, for trying
  * dnsbeat (or another client) without an account. Runs until SIGINT/SIGTERM. Without
  * `--accounts` it knows the demo accounts of `dnsbeat demo`, and prints them (their passwords are
  * public) with a config that points dnsbeat at it; the passwords of an accounts file are never
@@ -31,6 +31,12 @@ function demoAccountsText(accounts: Accounts, url: string): string {
     ),
     ...accounts.dynamip.map((s) =>
       `  DynamIP  site ${s.siteId}, password ${s.password}, expires ${iso(s.expiry)}`
+    ),
+    ...(accounts.cloudflare?.tokens ?? []).map((t) =>
+      `  Cloudflare  API token ${t.token}, zone ${t.zones.join(", ")}, records ${
+        (accounts.cloudflare?.zones ?? []).filter((z) => t.zones.includes(z.name))
+          .flatMap((z) => z.records.map((r) => `${r.name} (${r.type})`)).join(", ")
+      }`
     ),
     `  ${url}/ip tells a client on 127.0.0.1 that its public address is ${accounts.echoIp.ipv4}${
       accounts.echoIp.ipv6 ? ` (IPv6 ${accounts.echoIp.ipv6})` : ""
@@ -67,6 +73,14 @@ function demoConfig(accounts: Accounts, url: string) {
         siteId: s.siteId,
         password: s.password,
         server: url,
+      })),
+      ...(accounts.cloudflare?.tokens ?? []).map((t) => ({
+        type: "cloudflare",
+        name: "cf",
+        token: t.token,
+        hostnames: (accounts.cloudflare?.zones ?? []).filter((z) => t.zones.includes(z.name))
+          .flatMap((z) => z.records.map((r) => r.name)),
+        server: `${url}/client/v4`,
       })),
     ],
     notify: [{
@@ -113,7 +127,7 @@ export const emulator: Command = {
       onRequest: (line) => env.out(line + "\n"),
     });
     env.out(
-      `dnsbeat emulator on ${server.url}: No-IP at ${server.url}/nic/update, DynamIP at ${server.url}/Login/updateip.asp, IP echo at ${server.url}/ip. Ctrl-C ends it.\n`,
+      `dnsbeat emulator on ${server.url}: No-IP at ${server.url}/nic/update, DynamIP at ${server.url}/Login/updateip.asp, Cloudflare's API at ${server.url}/client/v4, IP echo at ${server.url}/ip. Ctrl-C ends it.\n`,
     );
     if (file === null) env.out(demoAccountsText(accounts, server.url));
     await new Promise<void>((resolve) => {

@@ -1,6 +1,7 @@
 /**
  * Secret fields: a provider's password is exactly one of `password` (inline), `passwordFile` or
- * `passwordEnv`, and every other secret (a sink's URL, a header value) takes the same forms. A
+ * `passwordEnv` (a Cloudflare token likewise `token`, `tokenFile`, `tokenEnv`), and every other
+ * secret (a sink's URL, a header value) takes the same forms. A
  * file or a variable gives its first line (`password_line.ts`). A secret every user can read (the
  * file, or the config holding an inline password) is a warning. What `dnsbeat check` may say of a
  * secret is kept with it; the secret itself is in no message.
@@ -30,10 +31,23 @@ export function worldReadable(mode: number | null): boolean {
 
 /** The password of the provider entry `obj` at `prefix`, problems recorded in `v`. */
 export function readPassword(v: Validator, obj: Record<string, unknown>, prefix: string): Password {
-  const password = readSecret(v, obj, prefix, "password", "password");
-  if (password !== null) return password;
+  return readProviderSecret(v, obj, prefix, "password");
+}
+
+/**
+ * The provider secret `key` (`password`, `token`) of the entry `obj` at `prefix`: exactly one of
+ * `KEY`, `KEYFile`, `KEYEnv`; inline in a config every user can read is a warning.
+ */
+export function readProviderSecret(
+  v: Validator,
+  obj: Record<string, unknown>,
+  prefix: string,
+  key: string,
+): Password {
+  const secret = readSecret(v, obj, prefix, key, key, true);
+  if (secret !== null) return secret;
   v.errors.push(
-    `${prefix}: expected exactly one of "password", "passwordFile", "passwordEnv", found none`,
+    `${prefix}: expected exactly one of "${key}", "${key}File", "${key}Env", found none`,
   );
   return NO_PASSWORD;
 }
@@ -42,7 +56,8 @@ export function readPassword(v: Validator, obj: Record<string, unknown>, prefix:
  * The secret `key` of the entry `obj` at `prefix` (`what` names it in messages: "password",
  * "URL"), from the one of `KEY`, `KEYFile` and `KEYEnv` it has; null when it has none of them.
  * A file or a variable gives its first line, by the same rules and in the same words for every
- * secret.
+ * secret. `provider`: a provider's secret, whose inline form in a config every user can read is
+ * a warning.
  */
 export function readSecret(
   v: Validator,
@@ -50,6 +65,7 @@ export function readSecret(
   prefix: string,
   key: string,
   what: string,
+  provider = false,
 ): Password | null {
   const keys = [key, `${key}File`, `${key}Env`];
   const given = keys.filter((k) => obj[k] !== undefined);
@@ -69,8 +85,8 @@ export function readSecret(
     return NO_PASSWORD;
   }
   if (given[0] === key) {
-    return key === "password"
-      ? inline(v, value, prefix)
+    return provider
+      ? inline(v, value, prefix, key)
       : { value, source: `${what} inline in the config` };
   }
   return given[0] === `${key}Env`
@@ -78,14 +94,14 @@ export function readSecret(
     : secretFromFile(v, value, field, what);
 }
 
-function inline(v: Validator, value: string, prefix: string): Password {
+function inline(v: Validator, value: string, prefix: string, key: string): Password {
   const path = v.configPath;
   if (worldReadable(v.deps.fileMode?.(path) ?? null)) {
     v.warnings.push(
-      `${prefix}.password: the config can be read by every user and holds this password inline; run: chmod 600 ${path}`,
+      `${prefix}.${key}: the config can be read by every user and holds this ${key} inline; run: chmod 600 ${path}`,
     );
   }
-  return { value, source: `password inline in the config: ${characters(value)}` };
+  return { value, source: `${key} inline in the config: ${characters(value)}` };
 }
 
 /** The `what` on the first line of the variable `name` (it must start with {@link ENV_PREFIX}). */

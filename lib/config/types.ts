@@ -100,6 +100,43 @@ export interface DynamipProvider {
   fingerprint: string;
 }
 
+/**
+ * A Cloudflare API token and the DNS records it keeps updated (`"type": "cloudflare"`): one A or
+ * AAAA record per hostname and family, its address changed, nothing else.
+ */
+export interface CloudflareProvider {
+  /** Discriminant. */
+  kind: "cloudflare";
+  /**
+   * Identity: `cloudflare`, the API base and a digest of the token (never the token); keys the
+   * provider's entry in the state file, so a rename keeps it.
+   */
+  key: string;
+  /** Unique name, used in messages and `resume NAME`. */
+  name: string;
+  /**
+   * The resolved API token (from `token`, `tokenFile` or `tokenEnv`), where every provider keeps
+   * its secret: `check`, the masks and the tests read it there.
+   */
+  password: string;
+  /** Where the token came from and how it was read, for `dnsbeat check`, never the token. */
+  passwordSource: string;
+  /** The records' names. */
+  hostnames: string[];
+  /** The zone as the config gives it (a name or a zone id), or null: found from each hostname. */
+  zone: string | null;
+  /** The API base URL (Cloudflare's, or the emulator's in tests). */
+  server: string;
+  /** Which records to keep updated: A (`ipv4`), AAAA (`ipv6`) or both. */
+  families: IpFamily[];
+  /** How often to check the public address. */
+  intervalMs: number;
+  /** The User-Agent's contact (the config's top-level `userAgentContact`). */
+  userAgentContact: string;
+  /** Fingerprint of server, token, zone and hostnames: a stop holds while it is unchanged. */
+  fingerprint: string;
+}
+
 /** An account at a service that updates with one HTTP request (`"type": "custom"`). */
 export interface CustomProvider {
   /** Discriminant. */
@@ -144,7 +181,7 @@ export interface CustomProvider {
 }
 
 /** Any provider. */
-export type Provider = Dyndns2Provider | DynamipProvider | CustomProvider;
+export type Provider = Dyndns2Provider | DynamipProvider | CustomProvider | CloudflareProvider;
 
 /** The whole validated config. */
 export interface Config {

@@ -7,12 +7,16 @@
  *              "hosts": ["home.ddns.net"], "groups": { "mygroup": ["home.ddns.net"] },
  *              "donator": false }],
  *   "dynamip": [{ "siteId": "George", "password": "Test", "expiry": "2027-04-02T17:24:41Z" }],
+ *   "cloudflare": { "zones": [{ "name": "example.com", "records": [
+ *                     { "type": "A", "name": "home.example.com", "content": "192.0.2.1" }] }],
+ *                   "tokens": [{ "token": "cf-token", "zones": ["example.com"] }] },
  *   "echoIp": { "ipv4": "81.2.69.142", "ipv6": "2a02:1810::1" } }
  * ```
  *
  * @module
  */
 import { parseIp } from "../net/ip.ts";
+import type { CloudflareAccount, CloudflareRecord, CloudflareZone } from "./cloudflare.ts";
 
 /** A No-IP account. */
 export interface NoipAccount {
@@ -52,6 +56,8 @@ export interface Accounts {
   noip: NoipAccount[];
   /** DynamIP sites. */
   dynamip: DynamipAccount[];
+  /** Cloudflare's zones and API tokens (none when absent). */
+  cloudflare?: CloudflareAccount;
   /** What `/ip` and a loopback source address turn into. */
   echoIp: EchoIp;
 }
@@ -62,14 +68,18 @@ export const DEFAULT_ECHO_IP: EchoIp = { ipv4: "81.2.69.142", ipv6: null };
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
 
 /**
- * Validates a parsed accounts file. `noip`, `dynamip` and `echoIp` are optional (empty lists,
- * {@link DEFAULT_ECHO_IP}); unknown keys are refused. The error names the field, e.g.
+ * Validates a parsed accounts file. `noip`, `dynamip`, `cloudflare` and `echoIp` are optional
+ * (empty lists, {@link DEFAULT_ECHO_IP}); unknown keys are refused. The error names the field, e.g.
  * `noip[0].groups.mygroup[1]: "x.ddns.net" is not one of this account's hosts`.
  */
 export function parseAccounts(json: unknown): Accounts | { error: string } {
-  const top = record(json, "the accounts file", ["noip", "dynamip", "echoIp"]);
+  const top = record(json, "the accounts file", ["noip", "dynamip", "cloudflare", "echoIp"]);
   if ("error" in top) return top;
   const { noip: noipJson = [], dynamip: dynamipJson = [], echoIp: echoJson } = top.value;
+  const cloudflare = top.value.cloudflare === undefined
+    ? undefined
+    : parseCloudflare(top.value.cloudflare);
+  if (cloudflare !== undefined && "error" in cloudflare) return cloudflare;
   if (!Array.isArray(noipJson)) return { error: "noip: expected a list of accounts" };
   if (!Array.isArray(dynamipJson)) return { error: "dynamip: expected a list of sites" };
   const noip: NoipAccount[] = [];
@@ -90,7 +100,7 @@ export function parseAccounts(json: unknown): Accounts | { error: string } {
   }
   const echoIp = echoJson === undefined ? { ...DEFAULT_ECHO_IP } : parseEchoIp(echoJson);
   if ("error" in echoIp) return echoIp;
-  return { noip, dynamip, echoIp };
+  return { noip, dynamip, ...(cloudflare === undefined ? {} : { cloudflare }), echoIp };
 }
 
 /** Reads and validates an accounts file; the error names the file and the field. */
@@ -185,6 +195,103 @@ function parseDynamip(json: unknown, at: string): DynamipAccount | { error: stri
     };
   }
   return { siteId: siteId as string, password: password as string, expiry: ms };
+}
+
+/**
+ * `cloudflare`: zones (an id of 32 hexadecimal digits, made up when absent), their A and AAAA
+ * records (likewise), and tokens naming the zones they may see (`zoneRead` and `dnsEdit`
+ * default to true).
+ */
+function parseCloudflare(json: unknown): CloudflareAccount | { error: string } {
+  const top = record(json, "cloudflare", ["zones", "tokens"]);
+  if ("error" in top) return top;
+  const { zones: zonesJson = [], tokens: tokensJson = [] } = top.value;
+  if (!Array.isArray(zonesJson)) return { error: "cloudflare.zones: expected a list of zones" };
+  if (!Array.isArray(tokensJson)) return { error: "cloudflare.tokens: expected a list of tokens" };
+  const zones: CloudflareZone[] = [];
+  for (const [i, item] of zonesJson.entries()) {
+    const at = `cloudflare.zones[${i}]`;
+    const obj = record(item, at, ["id", "name", "records"]);
+    if ("error" in obj) return obj;
+    const { id = hexId(1, i, 0), name, records = [] } = obj.value;
+    const bad = hostname(name, `${at}.name`) ?? zoneId(id, `${at}.id`);
+    if (bad) return bad;
+    if (!Array.isArray(records)) return { error: `${at}.records: expected a list of records` };
+    const zone: CloudflareZone = {
+      id: id as string,
+      name: (name as string).toLowerCase(),
+      records: [],
+    };
+    if (zones.some((z) => z.name === zone.name || z.id === zone.id)) {
+      return { error: `${at}: its name or id is listed twice` };
+    }
+    for (const [j, r] of records.entries()) {
+      const parsed = parseRecord(r, `${at}.records[${j}]`, hexId(2, i, j), zone.name);
+      if ("error" in parsed) return parsed;
+      zone.records.push(parsed);
+    }
+    zones.push(zone);
+  }
+  const tokens = [];
+  for (const [i, item] of tokensJson.entries()) {
+    const at = `cloudflare.tokens[${i}]`;
+    const obj = record(item, at, ["token", "zones", "zoneRead", "dnsEdit"]);
+    if ("error" in obj) return obj;
+    const { token, zones: names = [], zoneRead = true, dnsEdit = true } = obj.value;
+    const bad = text(token, `${at}.token`);
+    if (bad) return bad;
+    if (typeof zoneRead !== "boolean" || typeof dnsEdit !== "boolean") {
+      return { error: `${at}: zoneRead and dnsEdit are true or false` };
+    }
+    if (!Array.isArray(names) || names.some((n) => !zones.some((z) => z.name === n))) {
+      return { error: `${at}.zones: expected a list of the names of cloudflare.zones` };
+    }
+    tokens.push({
+      token: token as string,
+      label: `token ${i + 1}`,
+      zones: names,
+      zoneRead,
+      dnsEdit,
+    });
+  }
+  return { zones, tokens };
+}
+
+function parseRecord(
+  json: unknown,
+  at: string,
+  fallbackId: string,
+  zone: string,
+): CloudflareRecord | { error: string } {
+  const obj = record(json, at, ["id", "type", "name", "content", "ttl", "proxied"]);
+  if ("error" in obj) return obj;
+  const { id = fallbackId, type, name, content, ttl = 1, proxied = false } = obj.value;
+  const bad = text(id, `${at}.id`) ?? hostname(name, `${at}.name`);
+  if (bad) return bad;
+  const lower = (name as string).toLowerCase();
+  if (lower !== zone && !lower.endsWith(`.${zone}`)) {
+    return { error: `${at}.name: "${name}" is not in the zone ${zone}` };
+  }
+  const ip = typeof content === "string" ? parseIp(content) : null;
+  if ((type !== "A" && type !== "AAAA") || ip?.family !== (type === "A" ? "ipv4" : "ipv6")) {
+    return { error: `${at}: expected "type" A with an IPv4 "content", or AAAA with an IPv6 one` };
+  }
+  if (typeof ttl !== "number" || typeof proxied !== "boolean") {
+    return { error: `${at}: "ttl" is a number of seconds (1: automatic), "proxied" true or false` };
+  }
+  return { id: id as string, type, name: lower, content: ip.address, ttl, proxied };
+}
+
+/** A made-up id of 32 hexadecimal digits, different for each kind and position. */
+function hexId(kind: number, i: number, j: number): string {
+  return `${kind}`.padEnd(16, "0") +
+    `${i.toString(16).padStart(8, "0")}${j.toString(16).padStart(8, "0")}`;
+}
+
+function zoneId(json: unknown, at: string): { error: string } | undefined {
+  return typeof json === "string" && /^[0-9a-f]{32}$/.test(json)
+    ? undefined
+    : { error: `${at}: expected 32 hexadecimal digits` };
 }
 
 function parseEchoIp(json: unknown): EchoIp | { error: string } {

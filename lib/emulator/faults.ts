@@ -6,8 +6,11 @@
  */
 import type { Clock } from "../clock.ts";
 
-/** Which requests a fault applies to: `update` is any No-IP, DynamIP or custom update (the default). */
-export type FaultTarget = "update" | "noip" | "dynamip" | "custom" | "ip";
+/**
+ * Which requests a fault applies to: `update` is any No-IP, DynamIP, custom or Cloudflare request
+ * (the default).
+ */
+export type FaultTarget = "update" | "noip" | "dynamip" | "custom" | "cloudflare" | "ip";
 
 /** What a fault does, without the queueing options. */
 export type FaultAction =
@@ -40,7 +43,7 @@ export type FaultAction =
 /** A scripted fault: an action, for the next `times` (default 1) requests of `target`. */
 export type Fault = FaultAction & { times?: number; target?: FaultTarget };
 
-const TARGETS: readonly FaultTarget[] = ["update", "noip", "dynamip", "custom", "ip"];
+const TARGETS: readonly FaultTarget[] = ["update", "noip", "dynamip", "custom", "cloudflare", "ip"];
 const REDIRECTS = [301, 302, 303, 307, 308];
 
 /** The HTML page of the `html` fault. */
@@ -153,7 +156,7 @@ export class FaultQueue {
   }
 
   /** The first pending fault for a request of `provider`, used up once; `null` if none. */
-  take(provider: "noip" | "dynamip" | "custom" | "ip"): FaultAction | null {
+  take(provider: "noip" | "dynamip" | "custom" | "cloudflare" | "ip"): FaultAction | null {
     const index = this.#faults.findIndex(({ fault }) => {
       const target = fault.target ?? "update";
       return target === provider || (target === "update" && provider !== "ip");

@@ -9,7 +9,8 @@
  * `GET /Login/updateip.asp` (DynamIP, any case), `GET` or `POST /custom/update` (a generic
  * one-URL service, for `custom` providers), the built-in one-URL services at their own paths
  * (`urls.ts`: DuckDNS `/update`, FreeDNS `/u/TOKEN/`, dynv6 `/api/update`, ddnss.de `/upd.php`,
- * recorded as the `custom` route), `GET /ip`
+ * recorded as the `custom` route), `/client/v4/...` (Cloudflare's DNS records API,
+ * `cloudflare.ts`), `GET /ip`
  * (`?family=6`, `?format=json`), `/notify` (a receiver for dnsbeat's webhook notifications, see
  * {@link Emulator.notifications}), and `/_emulator/...` (see {@link handleControl}).
  *
@@ -18,6 +19,12 @@
 import type { Clock } from "../clock.ts";
 import { type ParsedIp, parseIp, unmapIp } from "../net/ip.ts";
 import type { Accounts, EchoIp } from "./accounts.ts";
+import {
+  CLOUDFLARE_PREFIX,
+  CloudflareServer,
+  type CloudflareZone,
+  isCloudflareStop,
+} from "./cloudflare.ts";
 import { handleControl } from "./control.ts";
 import { DynamipServer, type DynamipSiteState, isDynamipStop, queryParam } from "./dynamip.ts";
 import {
@@ -38,7 +45,15 @@ import { type CustomHostState, CustomServer, isCustomStop } from "./custom.ts";
 import { urlEndpoint } from "./urls.ts";
 
 /** Which part of the emulator a request went to. */
-export type Route = "noip" | "dynamip" | "custom" | "ip" | "notify" | "control" | "other";
+export type Route =
+  | "noip"
+  | "dynamip"
+  | "custom"
+  | "cloudflare"
+  | "ip"
+  | "notify"
+  | "control"
+  | "other";
 
 /** How the emulator is set up. */
 export interface EmulatorOptions {
@@ -70,7 +85,10 @@ export interface EmulatorRequest {
   readonly provider: Route;
   /** Path and query, every password value `***`. */
   readonly path: string;
-  /** No-IP username (also of a custom update) or DynamIP SiteID, if the request named one. */
+  /**
+   * No-IP username (also of a custom update), DynamIP SiteID or Cloudflare token label, if the
+   * request named one.
+   */
   readonly user?: string;
   /** No-IP (or custom) hostnames asked for, in order. */
   readonly hosts?: readonly string[];
@@ -88,7 +106,9 @@ export interface EmulatorState {
   noip: { hosts: Record<string, NoipHostState>; blocked: string[] };
   /** Every DynamIP site, by SiteID. */
   dynamip: Record<string, DynamipSiteState>;
-  /** Requests after a stop reply, by username or SiteID. */
+  /** Cloudflare's zones and their records. */
+  cloudflare: CloudflareZone[];
+  /** Requests after a stop reply, by username, SiteID or Cloudflare token label. */
   requestsAfterError: Record<string, number>;
   /** The current echo addresses. */
   echoIp: EchoIp;
@@ -118,6 +138,8 @@ export interface Emulator {
   noipAccountBlocked(username: string): boolean;
   /** A DynamIP site's state now. */
   dynamipSite(siteId: string): DynamipSiteState;
+  /** The content of Cloudflare's record `name` of `type`, or null when there is none. */
+  cloudflareRecord(name: string, type: "A" | "AAAA"): string | null;
   /** How many requests a No-IP username or DynamIP SiteID sent after it got a stop reply. */
   requestsAfterError(user: string): number;
   /** Everything the emulator remembers. */
@@ -165,6 +187,7 @@ export function createEmulator(o: EmulatorOptions): Emulator {
   const he = new HeServer(accounts.noip, noip);
   const desec = new DesecServer(accounts.noip, noip);
   const dynamip = new DynamipServer(accounts.dynamip, options);
+  const cloudflare = new CloudflareServer(accounts.cloudflare ?? { zones: [], tokens: [] });
   const custom = new CustomServer(accounts.noip);
   const faults = new FaultQueue();
   const records: EmulatorRequest[] = [];
@@ -181,13 +204,13 @@ export function createEmulator(o: EmulatorOptions): Emulator {
   };
 
   const endpoint = (
-    route: "noip" | "dynamip" | "custom" | "ip",
+    route: "noip" | "dynamip" | "custom" | "cloudflare" | "ip",
     req: Request,
     url: URL,
     remote: string,
     fault: FaultAction | null,
     body: string,
-  ) => {
+  ): Reply => {
     if (route === "noip") {
       const echo = fault?.kind === "confirm" || fault?.kind === "v4-only"
         ? fault
@@ -204,6 +227,15 @@ export function createEmulator(o: EmulatorOptions): Emulator {
     }
     if (route === "dynamip") {
       return dynamip.update({ url, source: source(remote), now: clock.now() });
+    }
+    if (route === "cloudflare") {
+      return cloudflare.handle({
+        method: req.method,
+        url,
+        authorization: req.headers.get("authorization"),
+        body,
+        now: clock.now(),
+      });
     }
     if (route === "custom") {
       const own = urlEndpoint(url.pathname);
@@ -226,13 +258,17 @@ export function createEmulator(o: EmulatorOptions): Emulator {
         status: 0,
       };
       records.push(entry);
-      const body = route === "custom" ? await req.text().catch(() => "") : "";
+      const body = route === "custom" || route === "cloudflare"
+        ? await req.text().catch(() => "")
+        : "";
       const user = route === "noip"
         ? basicUser(req.headers.get("authorization"))
         : route === "dynamip"
         ? queryParam(url, "siteid")
         : route === "custom"
         ? custom.account(customRequest(req, url, body))?.username ?? null
+        : route === "cloudflare"
+        ? cloudflare.label(req.headers.get("authorization"))
         : null;
       if (user !== null) entry.user = secrets.includes(user) ? "***" : user;
       const hosts = route === "noip"
@@ -264,7 +300,10 @@ export function createEmulator(o: EmulatorOptions): Emulator {
         afterError.set(user, (afterError.get(user) ?? 0) + 1);
         if (route === "noip" && options.blockOnRequestAfterError) noip.block(user);
       }
-      if (req.method !== "GET" && !(route === "custom" && req.method === "POST")) {
+      if (
+        req.method !== "GET" && !(route === "custom" && req.method === "POST") &&
+        route !== "cloudflare"
+      ) {
         const reply = {
           status: 405,
           body: "method not allowed",
@@ -310,10 +349,12 @@ export function createEmulator(o: EmulatorOptions): Emulator {
     customHost: (name) => custom.host(name),
     noipAccountBlocked: (username) => noip.blocked(username),
     dynamipSite: (siteId) => dynamip.site(siteId, clock.now()),
+    cloudflareRecord: (name, type) => cloudflare.record(name, type)?.content ?? null,
     requestsAfterError: (user) => afterError.get(user) ?? 0,
     state: () => ({
       noip: { hosts: noip.hosts(), blocked: noip.blockedUsers() },
       dynamip: dynamip.sites(clock.now()),
+      cloudflare: cloudflare.zones(),
       requestsAfterError: Object.fromEntries(afterError),
       echoIp: { ...echo },
       faults: faults.pending(),
@@ -327,6 +368,7 @@ export function createEmulator(o: EmulatorOptions): Emulator {
       he.reset();
       desec.reset();
       dynamip.reset();
+      cloudflare.reset();
       custom.reset();
       faults.clear();
       records.length = 0;
@@ -384,6 +426,7 @@ const DESEC_PATH = "/";
 function routeOf(pathname: string): Route {
   if (pathname === "/nic/update" || pathname === HE_PATH || pathname === DESEC_PATH) return "noip";
   if (pathname.toLowerCase() === "/login/updateip.asp") return "dynamip";
+  if (pathname.startsWith(CLOUDFLARE_PREFIX)) return "cloudflare";
   if (pathname === "/custom/update" || urlEndpoint(pathname) !== null) return "custom";
   if (pathname === "/ip") return "ip";
   if (pathname === "/notify" || pathname.startsWith("/notify/")) return "notify";
@@ -414,6 +457,7 @@ function faultReply(fault: FaultAction | null): Reply | null {
 
 function isStop(route: Route, reply: Reply): boolean {
   if (route === "noip") return isNoipStop(reply.status, reply.body);
+  if (route === "cloudflare") return isCloudflareStop(reply);
   if (route === "custom") return isCustomStop(reply.body);
   return route === "dynamip" && isDynamipStop(reply.body);
 }

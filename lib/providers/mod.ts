@@ -9,6 +9,7 @@
  */
 import type { Clock } from "../clock.ts";
 import type {
+  CloudflareProvider,
   CustomProvider,
   DynamipProvider,
   Dyndns2Provider,
@@ -16,6 +17,11 @@ import type {
 } from "../config/types.ts";
 import type { Validator } from "../config/validate.ts";
 import type { Context, RoundEnd, Stopping } from "../context.ts";
+import { parseCloudflare } from "./cloudflare/config.ts";
+import { LABEL as CLOUDFLARE_LABEL } from "./cloudflare/messages.ts";
+import { CLOUDFLARE_DETECTION } from "./cloudflare/protocol.ts";
+import { cloudflareStatus, describeCloudflare } from "./cloudflare/report.ts";
+import { cloudflareRound, runCloudflare } from "./cloudflare/round.ts";
 import { parseDynamip } from "./dynamip/config.ts";
 import { beatOnce, runHeartbeat } from "./dynamip/heartbeat.ts";
 import { describeDynamip, dynamipStatus, renderDynamip } from "./dynamip/report.ts";
@@ -23,6 +29,7 @@ import { BEAT_INTERVAL_MS, BEAT_PERIOD_MS } from "./dynamip/schedule.ts";
 import { parseDyndns2 } from "./dyndns2/config.ts";
 import { PROFILES } from "./dyndns2/profiles.ts";
 import { describeDyndns2, dyndns2Status, hostsStatus, renderDyndns2 } from "./dyndns2/report.ts";
+import { stopped } from "./dyndns2/messages.ts";
 import { dyndns2Round, hostsRound, runDyndns2, runHosts } from "./dyndns2/round.ts";
 import { customAccount } from "./custom/account.ts";
 import { BUILTIN_KEYS, parseCustom, readUrlProvider } from "./custom/config.ts";
@@ -165,10 +172,11 @@ const CUSTOM: Kind<CustomProvider, Dyndns2Status> = {
   // Its state entry is a DynDNS2 account's: the same round keeps it.
   status: (p, state, configPath, _timeoutMs, clock, dns) => {
     const entry = state.providers[p.key];
+    const account = customAccount(p);
     return hostsStatus(
-      customAccount(p),
+      account,
       entry?.type === "dyndns2" ? entry : null,
-      configPath,
+      (stop) => stopped(account, stop, configPath),
       clock,
       dns,
     );
@@ -193,10 +201,35 @@ const CUSTOM: Kind<CustomProvider, Dyndns2Status> = {
   ],
 };
 
+const CLOUDFLARE: Kind<CloudflareProvider, Dyndns2Status> = {
+  readers: { cloudflare: parseCloudflare },
+  loop: runCloudflare,
+  once: cloudflareRound,
+  // Its state entry is a DynDNS2 account's: the same machinery keeps it.
+  status: (p, state, configPath, _timeoutMs, clock, dns) => {
+    const entry = state.providers[p.key];
+    return cloudflareStatus(p, entry?.type === "dyndns2" ? entry : null, configPath, clock, dns);
+  },
+  render: renderDyndns2,
+  records: (p) =>
+    p.hostnames.flatMap((hostname) => p.families.map((family) => ({ hostname, family }))),
+  hostnames: (p) => p.hostnames,
+  duplicate: (p, i, first) =>
+    `providers[${i}]: the same Cloudflare API token (at ${p.server}) as providers[${first}]; put all its hostnames in one provider`,
+  configType: () => "cloudflare",
+  describe: describeCloudflare,
+  schedule: (p) => `${CLOUDFLARE_LABEL}, every ${formatDuration(p.intervalMs)}`,
+  secretSources: (p) => [p.passwordSource],
+  contact: (p) => p.userAgentContact,
+  // Cloudflare's own address services (their `/cdn-cgi/trace`), and its API's host.
+  detection: (p) => [...CLOUDFLARE_DETECTION, ...serverDomains(p.server, false)],
+};
+
 const KINDS: { [K in Provider["kind"]]: Kind<Extract<Provider, { kind: K }>, ProviderStatus> } = {
   dyndns2: DYNDNS2 as Kind<Dyndns2Provider, ProviderStatus>,
   dynamip: DYNAMIP as Kind<DynamipProvider, ProviderStatus>,
   custom: CUSTOM as Kind<CustomProvider, ProviderStatus>,
+  cloudflare: CLOUDFLARE as Kind<CloudflareProvider, ProviderStatus>,
 };
 
 /** The kind of `p`, typed for it. */

@@ -14,6 +14,9 @@ import { addressList } from "../../state/parts.ts";
 /** What the sentences need of a provider: its name, its service's and its account's, its codes. */
 type Speaker = Pick<HostsAccount, "name" | "label" | "username" | "code" | "stopRule">;
 
+/** What the sentences of a request without reply need: the provider's and its service's names. */
+type Named = Pick<HostsAccount, "name" | "label">;
+
 /**
  * The service's name at the start of a sentence: "the DynDNS2 server" capitalised, a brand name
  * as the service writes it ("deSEC").
@@ -69,7 +72,7 @@ export function waiting(
 
 /** A network problem or a server error: back off. */
 export function backingOff(
-  p: Speaker,
+  p: Named,
   reason: string,
   untilIso: string,
   failures: number,
@@ -78,7 +81,7 @@ export function backingOff(
 }
 
 /** A request that may have reached the service, but whose reply never came. */
-export function noReply(p: Speaker, reason: string, untilIso: string): string {
+export function noReply(p: Named, reason: string, untilIso: string): string {
   return `Update of provider "${p.name}": no reply (${reason}). It may have reached ${p.label}, so it counts as sent: no request before ${untilIso}, then it is sent again once.`;
 }
 

@@ -23,8 +23,14 @@ import { left, since } from "../../state/moment.ts";
 import type { Addresses, Stop } from "../../state/mod.ts";
 import { type Dyndns2State } from "./entry.ts";
 
-/** What the plan needs of a provider: its hosts, its families, how often it sends anyway. */
-type Hosts = Pick<HostsAccount, "hostnames" | "families" | "ipv6HostIds" | "forceRefreshMs">;
+/**
+ * What the plan needs of a provider: its hosts, its families, how often it sends anyway (a
+ * Cloudflare provider, whose records need no refresh, with 0).
+ */
+export type Hosts = Pick<
+  HostsAccount,
+  "hostnames" | "families" | "ipv6HostIds" | "forceRefreshMs"
+>;
 
 /** Whether an account may send at all now. */
 export type Gate =

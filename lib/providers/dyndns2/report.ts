@@ -9,7 +9,7 @@ import { dyndns2Account, type HostsAccount } from "./account.ts";
 import { formatDuration } from "../../config/duration.ts";
 import { endAt, since, wallAt } from "../../state/moment.ts";
 import { dnsKey, type DnsView, type Dyndns2Status } from "../report.ts";
-import { type Addresses } from "../../state/mod.ts";
+import { type Addresses, type Stop } from "../../state/mod.ts";
 import { type Dyndns2State, emptyDyndns2 } from "./entry.ts";
 import { stopped } from "./messages.ts";
 import { gate } from "./plan.ts";
@@ -26,14 +26,24 @@ export function dyndns2Status(
   clock: Clock,
   dns: DnsView,
 ): Dyndns2Status {
-  return hostsStatus(dyndns2Account(p), entry, configPath, clock, dns);
+  const account = dyndns2Account(p);
+  return hostsStatus(account, entry, (stop) => stopped(account, stop, configPath), clock, dns);
 }
 
-/** The part of the status report of an account the DynDNS2 round keeps (see `account.ts`). */
+/** What the status report reads of an account whose entry is a DynDNS2 account's. */
+export type StatusView = Pick<
+  HostsAccount,
+  "name" | "configType" | "label" | "username" | "hostnames" | "families" | "ttlMs"
+>;
+
+/**
+ * The part of the status report of an account the DynDNS2 round keeps (see `account.ts`), or
+ * another round with an entry of the same shape (Cloudflare's); `stopMessage` says its stop.
+ */
 export function hostsStatus(
-  p: HostsAccount,
+  p: StatusView,
   entry: Dyndns2State | null,
-  configPath: string,
+  stopMessage: (stop: Stop) => string,
   clock: Clock,
   dns: DnsView,
 ): Dyndns2Status {
@@ -50,7 +60,7 @@ export function hostsStatus(
       : open.kind === "waiting" || s.attempt !== null
       ? "waiting"
       : "ok",
-    stop: s.stop === null ? null : { ...s.stop, message: stopped(p, s.stop, configPath) },
+    stop: s.stop === null ? null : { ...s.stop, message: stopMessage(s.stop) },
     wait: s.wait === null
       ? null
       : { code: s.wait.code, until: endAt(s.wait.from, s.wait.ms, clock) },

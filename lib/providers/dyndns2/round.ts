@@ -1,5 +1,7 @@
 /**
- * One DynDNS2 round and the change-driven loop around it, for any service profile. A round asks
+ * One DynDNS2 round and the change-driven loop around it, for any service profile, and the
+ * account machinery another round reuses for an entry of the same shape (Cloudflare's:
+ * {@link prepare}, {@link gateLine}, {@link backOff}, {@link runRounds}). A round asks
  * {@link gate} whether the account may send at all, detects the address, asks {@link due} which
  * hosts need it (hosts without a record first ask DNS, {@link adoptFromDns}), writes the attempt to the state, sends it (at most the profile's `maxHosts` a
  * request), and records the server's answer before anything else happens. Every error stops the
@@ -23,12 +25,15 @@ import { quoted } from "../../log/snippet.ts";
 import type { Addresses, Backoff, State } from "../../state/mod.ts";
 import { type Attempt, type Dyndns2State, emptyDyndns2, emptyHost } from "./entry.ts";
 import { adoptFromDns } from "./adopt.ts";
-import { due, gate, merge, requests, type Send } from "./plan.ts";
+import { due, type Gate, gate, merge, requests, type Send } from "./plan.ts";
 import { addressList } from "../../state/parts.ts";
 import type { Outcome } from "./protocol.ts";
 
+/** What the account machinery needs of a provider. */
+export type Machinery = Pick<HostsAccount, "key" | "name" | "label" | "intervalMs">;
+
 /** The entry of `p` in `state`. */
-function entryOf(state: Readonly<State>, p: HostsAccount): Dyndns2State {
+export function entryOf(state: Readonly<State>, p: Pick<HostsAccount, "key">): Dyndns2State {
   return state.providers[p.key] as Dyndns2State;
 }
 
@@ -37,7 +42,7 @@ function entryOf(state: Readonly<State>, p: HostsAccount): Dyndns2State {
  * saves it), and that a request left without an answer by an earlier process has started its
  * back-off (written at once).
  */
-async function prepare(ctx: Context, p: HostsAccount): Promise<Dyndns2State> {
+export async function prepare(ctx: Context, p: Machinery): Promise<Dyndns2State> {
   ensureEntry(ctx.store, p.key, emptyDyndns2(p.name));
   const attempt = entryOf(ctx.store.state, p).attempt;
   if (attempt !== null && !counted(entryOf(ctx.store.state, p).backoff, attempt)) {
@@ -84,13 +89,7 @@ export async function hostsRound(
     return { kind: "stopped" };
   }
   if (open.kind === "waiting") {
-    ctx.log.info(
-      `${p.label} "${p.name}": nothing may be sent before ${
-        wallAt(ctx.clock.mono() + open.leftMs, ctx.clock)
-      } (${
-        open.code === null ? "backing off after failures" : `the server said ${open.code}`
-      }); this check sends nothing.`,
-    );
+    ctx.log.info(gateLine(ctx, p, open));
     return { kind: "waiting" };
   }
 
@@ -131,6 +130,19 @@ export async function hostsRound(
     }
   }
   return { kind: "ok" };
+}
+
+/** What a round says when a wait or a back-off holds it (see {@link gate}). */
+export function gateLine(
+  ctx: Context,
+  p: Machinery,
+  open: Extract<Gate, { kind: "waiting" }>,
+): string {
+  return `${p.label} "${p.name}": nothing may be sent before ${
+    wallAt(ctx.clock.mono() + open.leftMs, ctx.clock)
+  } (${
+    open.code === null ? "backing off after failures" : `the server said ${open.code}`
+  }); this check sends nothing.`;
 }
 
 /** Sends one request for `hosts` with `addresses`, written down first, and settles its reply. */
@@ -201,9 +213,9 @@ async function update(
  * A request that got no answer: back off. `unknown` is the attempt when it may have reached the
  * server (it stays in the state, and counts as sent), null when it certainly did not.
  */
-async function backOff(
+export async function backOff(
   ctx: Context,
-  p: HostsAccount,
+  p: Machinery,
   reason: string,
   unknown: Attempt | null,
   unsettled: Attempt | null,
@@ -332,10 +344,30 @@ export function runDyndns2(
 }
 
 /** Runs rounds every `intervalMs` until `stopping` says so, or until `p` is stopped. */
-export async function runHosts(
+export function runHosts(
   ctx: Context,
   p: HostsAccount,
   stopping: Stopping,
+): Promise<RoundEnd> {
+  return runRounds(
+    ctx,
+    p,
+    stopping,
+    (signal) => hostsRound(ctx, p, signal),
+    (end) => ctx.notify.round(p, p.configType, end),
+  );
+}
+
+/**
+ * Runs `round` every `p.intervalMs` until `stopping` says so, or until `p` is stopped; `told`
+ * hears how each round ended (the notifier's `round`).
+ */
+export async function runRounds(
+  ctx: Context,
+  p: Machinery,
+  stopping: Stopping,
+  round: (signal: AbortSignal) => Promise<RoundEnd>,
+  told: (end: RoundEnd) => Promise<void>,
 ): Promise<RoundEnd> {
   // Started again by a reload: the next round comes when the interval says, not at once.
   const last = ctx.lastRounds.get(p.key);
@@ -343,8 +375,8 @@ export async function runHosts(
   while (!stopping.stop.aborted) {
     const started = ctx.clock.mono();
     ctx.lastRounds.set(p.key, started);
-    const end = await hostsRound(ctx, p, stopping.abort);
-    await ctx.notify.round(p, p.configType, end);
+    const end = await round(stopping.abort);
+    await told(end);
     if (end.kind === "aborted" || end.kind === "stopped") return end;
     await untilNextRound(ctx, p, stopping, started);
   }
@@ -358,7 +390,7 @@ export async function runHosts(
  */
 async function untilNextRound(
   ctx: Context,
-  p: HostsAccount,
+  p: Machinery,
   stopping: Stopping,
   started: number,
 ): Promise<void> {
