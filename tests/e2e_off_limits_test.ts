@@ -55,3 +55,45 @@ Deno.test("a stopped provider's server is not asked for the address by the other
     );
   }
 });
+
+Deno.test("a stopped one-URL service's server is not asked for the address by the others", async () => {
+  await using s = await sandbox();
+  await using other = await sandbox({ noipPassword: "other-pw", noipHosts: ["c.ddns.net"] });
+  const ipAsked = (box: typeof s) =>
+    box.server.emulator.requests.filter((r) => r.provider === "ip").length;
+  // Each built-in one-URL service, its request sent to the sandbox's emulator (`server`).
+  const services = {
+    duckdns: "a.duckdns.org",
+    freedns: "a.mooo.com",
+    dynv6: "a.dynv6.net",
+    ddnss: "a.ddnss.de",
+  };
+  for (const [type, host] of Object.entries(services)) {
+    await Deno.remove(s.state).catch(() => {});
+    s.server.emulator.reset();
+    other.server.emulator.reset();
+    // `home`'s token is refused at the sandbox's emulator, also the first address source; `away`
+    // updates at the other one.
+    await s.writeConfig([
+      { type, name: "home", token: "wrong-token-123", hostnames: [host], server: s.server.url },
+      other.noip({ name: "away", hostnames: ["c.ddns.net"] }),
+    ], { ipSources: [`${s.server.url}/ip`, `${other.server.url}/ip`] });
+    const first = await s.run(["once"]);
+    assert.equal(first.code, ExitCode.Stopped, first.stderr);
+    assert.equal(ipAsked(s), 1, `${type}: asked before the stop`);
+    const before = ipAsked(other);
+    for (const ip of ["81.2.69.160", "81.2.69.161"]) {
+      s.server.emulator.setEchoIp(ip);
+      other.server.emulator.setEchoIp(ip);
+      const r = await s.run(["once", "--debug"]);
+      assert.match(r.stdout + r.stderr, new RegExp(`c\\.ddns\\.net now points to ${ip}`));
+    }
+    assert.equal(ipAsked(s), 1, `${type}: the stopped provider's server asked again`);
+    assert.equal(ipAsked(other), before + 2, `${type}: the other source served`);
+    assert.equal(
+      s.server.emulator.requests.filter((r) => r.provider === "custom").length,
+      1,
+      `${type}: one refusal, nothing after it`,
+    );
+  }
+});
